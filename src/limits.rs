@@ -1,0 +1,42 @@
+//! The explicit budget for untrusted input.
+//!
+//! Provider ZIPs, the binaries inside them and registry responses are attacker-controlled: a mirror operator runs
+//! `tofu-sbom` on whatever a public registry serves. Every reader in this crate takes a [`Limits`] and refuses input
+//! that exceeds it with a typed error naming the limit, instead of allocating or looping without bound.
+//!
+//! The defaults are generous for real providers (the largest public providers ship ~500 MiB binaries) and small
+//! enough that a hostile input cannot exhaust a CI runner.
+
+/// Limits applied while reading untrusted input. Construct with [`Limits::default`] and override fields as needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Maximum number of entries in a ZIP's central directory.
+    pub max_zip_entries: u64,
+    /// Maximum inflated size of a single ZIP entry, in bytes (checked against the bytes actually inflated, not the
+    /// size the archive declares).
+    pub max_entry_size: u64,
+    /// Maximum total inflated size of all entries of one ZIP, in bytes.
+    pub max_total_inflated: u64,
+    /// Maximum ratio of inflated to compressed size for one entry (zip-bomb guard). Deflate's best case is ~1032:1.
+    pub max_compression_ratio: u64,
+    /// Maximum length of the Go version string and of the modinfo string in a build-info blob, in bytes.
+    pub max_buildinfo_string: u64,
+    /// Maximum size of the header region (load commands, program/section headers) parsed from a binary, in bytes.
+    pub max_header_bytes: u64,
+    /// Maximum number of passes over a forward-only stream (pointer-format Go binaries need a second pass).
+    pub max_stream_passes: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_zip_entries: 1_000,
+            max_entry_size: 2 << 30,     // 2 GiB
+            max_total_inflated: 4 << 30, // 4 GiB
+            max_compression_ratio: 200,
+            max_buildinfo_string: 16 << 20, // 16 MiB (Go itself caps modinfo far lower in practice)
+            max_header_bytes: 16 << 20,
+            max_stream_passes: 2,
+        }
+    }
+}
