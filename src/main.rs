@@ -1,5 +1,29 @@
-//! The `tofu-sbom` command line: a thin layer over the library.
+//! The `tofu-sbom` command line: a thin layer over the `tofu_sbom` library.
+//!
+//! Exit codes (every command): 0 success; 1 the command ran but found problems (unreadable inputs for `inspect`,
+//! failed checks for `verify`); 2 usage, input/output or registry errors. A closed output pipe exits 0.
 
-fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+mod cli;
+
+use std::io;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match cli::run() {
+        Ok(code) => code.into(),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("tofu-sbom: error: {err:#}");
+            cli::Status::Error.into()
+        }
+    }
+}
+
+/// A closed stdout (`tofu-sbom … | head`) ends the program quietly, as in ripgrep.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|cause| cause.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
