@@ -1,7 +1,7 @@
 //! CycloneDX 1.6 / 1.5 JSON: spec-shaped serde structs (`bom-1.6.schema.json` / `bom-1.5.schema.json`) and the
-//! conversion from the inventory. The two versions differ only in `$schema` and `specVersion` for what we emit
-//! (every field used exists with the same shape in 1.5: `metadata.tools.components`, `lifecycles`, `pedigree`,
-//! `externalReferences[].hashes`).
+//! conversion from the inventory. The two versions differ only in `$schema`, `specVersion` and the form of
+//! `metadata.tools` (see [`Tools`]); every other field used exists with the same shape in 1.5 (`lifecycles`,
+//! `pedigree`, `externalReferences[].hashes`).
 //!
 //! Trivy-relevant choices (SPEC §4.3/§4.4): the provider is `metadata.component` without a purl; each binary is an
 //! `application` with `aquasecurity:trivy:Type=gobinary`; the main module, modules and stdlib are `library`
@@ -91,10 +91,26 @@ enum LifecyclePhase {
     PostBuild,
 }
 
-/// `metadata.tools` (object form, CycloneDX ≥ 1.5).
+/// `metadata.tools`: the object form (`{"components": [...]}`, CycloneDX ≥ 1.5) in 1.6 documents; the legacy array
+/// form (deprecated in 1.5 but valid in both schemas) in 1.5 documents, because Trivy 0.44 — the reason to emit 1.5 at
+/// all — exits with status 1 and no message on the object form (its cyclonedx-go predates it; seen here).
 #[derive(Debug, Serialize)]
-struct Tools {
-    components: Vec<ToolComponent>,
+#[serde(untagged)]
+enum Tools {
+    /// `{"components": [...]}`.
+    Components {
+        /// The tools, as components.
+        components: Vec<ToolComponent>,
+    },
+    /// `[{"name": ..., "version": ...}]`.
+    Legacy(Vec<LegacyTool>),
+}
+
+/// A tool in the legacy array form.
+#[derive(Debug, Serialize)]
+struct LegacyTool {
+    name: String,
+    version: String,
 }
 
 /// A tool, as a component.
@@ -299,12 +315,18 @@ fn bom(inv: &Inventory, spec: SpecVersion) -> Bom {
             lifecycles: vec![Lifecycle {
                 phase: LifecyclePhase::PostBuild,
             }],
-            tools: Tools {
-                components: vec![ToolComponent {
-                    component_type: ComponentType::Application,
+            tools: match spec {
+                SpecVersion::V1_6 => Tools::Components {
+                    components: vec![ToolComponent {
+                        component_type: ComponentType::Application,
+                        name: inv.tool.name.clone(),
+                        version: inv.tool.version.clone(),
+                    }],
+                },
+                SpecVersion::V1_5 => Tools::Legacy(vec![LegacyTool {
                     name: inv.tool.name.clone(),
                     version: inv.tool.version.clone(),
-                }],
+                }]),
             },
             authors: inv
                 .authors
