@@ -4,7 +4,8 @@
 //! with `SPDXRef-Application-` (Trivy's type detection) and the annotation `Type: gobinary` (Trivy reads properties
 //! from annotation comments `"Key: Value"`, with its `aquasecurity:trivy:` prefix stripped, as its own SPDX writer
 //! does); purls go in `externalRefs` as `PACKAGE-MANAGER`/`purl`, the stdlib CPE as `SECURITY`/`cpe23Type`. Edges:
-//! provider `CONTAINS` binary (the ZIP holds the executable), everything below is `DEPENDS_ON`.
+//! provider `CONTAINS` binary (the ZIP holds the executable), binary `DEPENDS_ON` main module `DEPENDS_ON` modules +
+//! stdlib, and additionally binary `CONTAINS` every module and stdlib below it (see `document`).
 //!
 //! Licenses are not resolved (offline): `NOASSERTION` everywhere.
 
@@ -278,6 +279,22 @@ impl Ctx {
     }
 }
 
+/// Every bom-ref reachable from `from` through the dependency edges (excluding `from`), sorted.
+fn transitive(inv: &Inventory, from: &str) -> std::collections::BTreeSet<String> {
+    let mut reached = std::collections::BTreeSet::new();
+    let mut stack = vec![from.to_owned()];
+    while let Some(r) = stack.pop() {
+        for d in inv.dependencies.iter().filter(|d| d.from == r) {
+            for to in &d.to {
+                if to != from && reached.insert(to.clone()) {
+                    stack.push(to.clone());
+                }
+            }
+        }
+    }
+    reached
+}
+
 fn document(inv: &Inventory) -> Document {
     let tool = format!("Tool: {}-{}", inv.tool.name, inv.tool.version);
     let created = format_timestamp(inv.timestamp);
@@ -320,6 +337,23 @@ fn document(inv: &Inventory) -> Document {
                 related_spdx_element: to_id.clone(),
                 relationship_type,
             });
+        }
+        if *from_kind == ComponentKind::Binary {
+            // The statically linked executable contains the code of every module below it. Stating it lets
+            // Trivy ≤ 0.44, which only collects an application's direct children, see every module; newer Trivy
+            // walks the graph and is unaffected.
+            for to in transitive(inv, &d.from) {
+                if d.to.contains(&to) {
+                    continue;
+                }
+                if let Some(to_id) = ctx.by_ref.get(&to) {
+                    relationships.push(Relationship {
+                        spdx_element_id: from.clone(),
+                        related_spdx_element: to_id.clone(),
+                        relationship_type: RelationshipType::Contains,
+                    });
+                }
+            }
         }
     }
 
