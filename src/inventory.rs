@@ -394,6 +394,9 @@ pub struct Inventory {
     pub components: Vec<Component>,
     /// Dependency edges, sorted by `from`; leaves (whose dependencies are unknown) have no entry.
     pub dependencies: Vec<Dependency>,
+    /// Per binary, every component linked into it (its main module, modules and stdlib), sorted by `from`. In a
+    /// release-wide document this is exact per platform, whereas the shared main module depends on the union.
+    pub contains: Vec<Dependency>,
     /// The ZIPs covered, sorted by name.
     pub subjects: Vec<Subject>,
 }
@@ -849,6 +852,7 @@ struct Assembly {
     root: Component,
     components: Vec<Component>,
     edges: BTreeMap<String, BTreeSet<String>>,
+    contains: BTreeMap<String, BTreeSet<String>>,
     subjects: Vec<Subject>,
 }
 
@@ -860,18 +864,23 @@ fn assemble(input: &ReleaseInput, a: Assembly) -> Inventory {
         root,
         components,
         edges,
+        contains,
         subjects,
     } = a;
     let mut components: Vec<Component> = components.into_iter().map(finish).collect();
     components.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
-    let dependencies = edges
-        .into_iter()
-        .filter(|(_, to)| !to.is_empty())
-        .map(|(from, to)| Dependency {
-            from,
-            to: to.into_iter().collect(),
-        })
-        .collect();
+    let to_list = |edges: BTreeMap<String, BTreeSet<String>>| -> Vec<Dependency> {
+        edges
+            .into_iter()
+            .filter(|(_, to)| !to.is_empty())
+            .map(|(from, to)| Dependency {
+                from,
+                to: to.into_iter().collect(),
+            })
+            .collect()
+    };
+    let dependencies = to_list(edges);
+    let contains = to_list(contains);
     let mut subjects = subjects;
     subjects.sort();
     Inventory {
@@ -883,6 +892,7 @@ fn assemble(input: &ReleaseInput, a: Assembly) -> Inventory {
         root: finish(root),
         components,
         dependencies,
+        contains,
         subjects,
     }
 }
@@ -934,6 +944,10 @@ impl Inventory {
             .or_default()
             .insert(parts.binary.bom_ref.clone());
         let dep_refs: BTreeSet<String> = parts.deps.iter().map(|d| d.bom_ref.clone()).collect();
+        let mut contains: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let linked = contains.entry(parts.binary.bom_ref.clone()).or_default();
+        linked.extend(dep_refs.iter().cloned());
+        linked.extend(parts.main.iter().map(|m| m.bom_ref.clone()));
         let mut components = vec![parts.binary.clone()];
         match parts.main {
             Some(main) => {
@@ -974,6 +988,7 @@ impl Inventory {
                 root,
                 components,
                 edges,
+                contains,
                 subjects,
             },
         ))
@@ -990,6 +1005,7 @@ impl Inventory {
         platforms.sort_by_key(|p| p.platform());
 
         let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut contains: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut binaries = Vec::new();
         let mut shared: BTreeMap<String, Component> = BTreeMap::new();
         let mut found_in: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -997,6 +1013,8 @@ impl Inventory {
             root.distributions.push(distribution(p));
             let parts = platform_parts(input, &facts, p);
             let mut binary = parts.binary;
+            // Unique names: Trivy keys applications by name (its file path) and keeps only one of equal ones.
+            binary.name = format!("{}/{}", p.platform(), p.binary_name);
             binary.properties.extend(platform_properties(p));
             edges
                 .entry(root.bom_ref.clone())
@@ -1020,9 +1038,16 @@ impl Inventory {
                         .entry(binary.bom_ref.clone())
                         .or_default()
                         .insert(main_ref.clone());
+                    let linked = contains.entry(binary.bom_ref.clone()).or_default();
+                    linked.insert(main_ref.clone());
+                    linked.extend(dep_refs.iter().cloned());
                     edges.entry(main_ref).or_default().extend(dep_refs);
                 }
                 None => {
+                    contains
+                        .entry(binary.bom_ref.clone())
+                        .or_default()
+                        .extend(dep_refs.iter().cloned());
                     edges
                         .entry(binary.bom_ref.clone())
                         .or_default()
@@ -1053,6 +1078,7 @@ impl Inventory {
                 root,
                 components,
                 edges,
+                contains,
                 subjects,
             },
         ))
@@ -1358,6 +1384,27 @@ mod tests {
             plugin
                 .properties
                 .contains(&prop(PROP_PLATFORMS, "darwin_arm64,linux_amd64"))
+        );
+        // `contains` is exact per platform: only the darwin binary links golang.org/x/sys.
+        let linked = |platform: &str| -> Vec<&str> {
+            let from = format!("tofu-sbom:binary:{platform}:terraform-provider-demo_v1.2.3");
+            inv.contains
+                .iter()
+                .find(|d| d.from == from)
+                .map(|d| d.to.iter().map(String::as_str).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(linked("darwin_arm64").len(), 6);
+        assert!(linked("darwin_arm64").contains(&"pkg:golang/golang.org/x/sys@v0.20.0"));
+        assert_eq!(
+            linked("linux_amd64"),
+            [
+                "pkg:golang/example.com/local",
+                "pkg:golang/github.com/acme/terraform-provider-demo@v1.2.3",
+                "pkg:golang/github.com/fork/yaml@v1.1.0",
+                "pkg:golang/github.com/hashicorp/go-plugin@v1.6.0",
+                "pkg:golang/stdlib@v1.22.3",
+            ]
         );
         let binaries = inv
             .components

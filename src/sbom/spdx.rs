@@ -279,22 +279,6 @@ impl Ctx {
     }
 }
 
-/// Every bom-ref reachable from `from` through the dependency edges (excluding `from`), sorted.
-fn transitive(inv: &Inventory, from: &str) -> std::collections::BTreeSet<String> {
-    let mut reached = std::collections::BTreeSet::new();
-    let mut stack = vec![from.to_owned()];
-    while let Some(r) = stack.pop() {
-        for d in inv.dependencies.iter().filter(|d| d.from == r) {
-            for to in &d.to {
-                if to != from && reached.insert(to.clone()) {
-                    stack.push(to.clone());
-                }
-            }
-        }
-    }
-    reached
-}
-
 fn document(inv: &Inventory) -> Document {
     let tool = format!("Tool: {}-{}", inv.tool.name, inv.tool.version);
     let created = format_timestamp(inv.timestamp);
@@ -338,21 +322,26 @@ fn document(inv: &Inventory) -> Document {
                 relationship_type,
             });
         }
-        if *from_kind == ComponentKind::Binary {
-            // The statically linked executable contains the code of every module below it. Stating it lets
-            // Trivy ≤ 0.44, which only collects an application's direct children, see every module; newer Trivy
-            // walks the graph and is unaffected.
-            for to in transitive(inv, &d.from) {
-                if d.to.contains(&to) {
-                    continue;
-                }
-                if let Some(to_id) = ctx.by_ref.get(&to) {
-                    relationships.push(Relationship {
-                        spdx_element_id: from.clone(),
-                        related_spdx_element: to_id.clone(),
-                        relationship_type: RelationshipType::Contains,
-                    });
-                }
+    }
+    // The statically linked executable contains the code of every module linked into it. Stating it lets Trivy
+    // ≤ 0.44, which only collects an application's direct children, see every module; newer Trivy walks the graph
+    // and is unaffected. (In the release-wide document these edges are exact per platform, unlike the shared main
+    // module's DEPENDS_ON edges.)
+    for c in &inv.contains {
+        let Some(from) = ctx.by_ref.get(&c.from) else {
+            continue;
+        };
+        let direct = inv.dependencies.iter().find(|d| d.from == c.from);
+        for to in &c.to {
+            if direct.is_some_and(|d| d.to.contains(to)) {
+                continue;
+            }
+            if let Some(to_id) = ctx.by_ref.get(to) {
+                relationships.push(Relationship {
+                    spdx_element_id: from.clone(),
+                    related_spdx_element: to_id.clone(),
+                    relationship_type: RelationshipType::Contains,
+                });
             }
         }
     }

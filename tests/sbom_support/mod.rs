@@ -470,11 +470,12 @@ pub fn release_of(
     }
 }
 
-/// Builds (once, cached under `<cache>/fixtures/sbom-gobin/<hash>`) a small linux/amd64 Go program with real
-/// module dependencies served from a file-system module proxy: `example.com/alpha v1.2.3`, `example.com/Upper
-/// v1.0.0` (uppercase path), `example.com/orig v1.0.0` replaced by `example.com/fork v1.1.0`, and
-/// `example.com/local` replaced by the local directory `./local`. Returns the binary path.
-pub fn build_go_fixture() -> PathBuf {
+/// Builds (once, cached under `<cache>/fixtures/sbom-gobin/<hash>`) a small Go program for `goos`/`goarch` with
+/// real module dependencies served from a file-system module proxy: `example.com/alpha v1.2.3`,
+/// `example.com/Upper v1.0.0` (uppercase path), `example.com/orig v1.0.0` replaced by `example.com/fork v1.1.0`,
+/// `example.com/local` replaced by the local directory `./local`, and on windows only `example.com/winonly v0.1.0`.
+/// Returns the binary path.
+pub fn build_go_fixture(goos: &str, goarch: &str) -> PathBuf {
     let main_go = r#"package main
 
 import (
@@ -488,8 +489,10 @@ import (
 
 func main() { fmt.Println(alpha.Name(), upper.Name(), orig.Name(), local.Name()) }
 "#;
-    let go_mod = "module github.com/acme/terraform-provider-gofix\n\ngo 1.21\n\nrequire (\n\texample.com/Upper v1.0.0\n\texample.com/alpha v1.2.3\n\texample.com/local v0.1.0\n\texample.com/orig v1.0.0\n)\n\nreplace example.com/orig => example.com/fork v1.1.0\n\nreplace example.com/local => ./local\n";
-    let recipe = format!("{main_go}\n{go_mod}\nv1");
+    let main_windows_go =
+        "package main\n\nimport \"example.com/winonly\"\n\nvar _ = winonly.Name()\n";
+    let go_mod = "module github.com/acme/terraform-provider-gofix\n\ngo 1.21\n\nrequire (\n\texample.com/Upper v1.0.0\n\texample.com/alpha v1.2.3\n\texample.com/local v0.1.0\n\texample.com/orig v1.0.0\n\texample.com/winonly v0.1.0\n)\n\nreplace example.com/orig => example.com/fork v1.1.0\n\nreplace example.com/local => ./local\n";
+    let recipe = format!("{main_go}\n{main_windows_go}\n{go_mod}\n{goos}/{goarch}\nv2");
     let dir = cache_dir()
         .join("fixtures/sbom-gobin")
         .join(&hex_sha256(recipe.as_bytes())[..16]);
@@ -530,6 +533,13 @@ func main() { fmt.Println(alpha.Name(), upper.Name(), orig.Name(), local.Name())
             "orig",
             "example.com/orig",
         ),
+        (
+            "example.com/winonly",
+            "example.com/winonly",
+            "v0.1.0",
+            "winonly",
+            "example.com/winonly",
+        ),
     ];
     for (path, escaped, version, pkg, module_line) in modules {
         let vdir = proxy.join(escaped).join("@v");
@@ -560,6 +570,7 @@ func main() { fmt.Println(alpha.Name(), upper.Name(), orig.Name(), local.Name())
     }
     std::fs::create_dir_all(src.join("local")).expect("mkdir");
     std::fs::write(src.join("main.go"), main_go).expect("main.go");
+    std::fs::write(src.join("main_windows.go"), main_windows_go).expect("main_windows.go");
     std::fs::write(src.join("go.mod"), go_mod).expect("go.mod");
     std::fs::write(
         src.join("local/go.mod"),
@@ -591,8 +602,8 @@ func main() { fmt.Println(alpha.Name(), upper.Name(), orig.Name(), local.Name())
         .env("GOPATH", work.path().join("gopath"))
         .env("GOCACHE", work.path().join("gocache"))
         .env("CGO_ENABLED", "0")
-        .env("GOOS", "linux")
-        .env("GOARCH", "amd64")
+        .env("GOOS", goos)
+        .env("GOARCH", goarch)
         .output()
         .expect("go build");
     assert!(
