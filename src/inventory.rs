@@ -1432,6 +1432,60 @@ mod tests {
     }
 
     #[test]
+    fn binary_without_main_module_links_deps_directly() {
+        let mut input = sample_input();
+        input.platforms.truncate(1);
+        let bi = &mut input.platforms[0].buildinfo;
+        bi.main = None;
+        bi.path = "command-line-arguments".into();
+        let inv = Inventory::for_platform(&input, 0).unwrap();
+        assert!(
+            inv.components
+                .iter()
+                .all(|c| c.kind != ComponentKind::MainModule)
+        );
+        let binary = "tofu-sbom:binary:linux_amd64:terraform-provider-demo_v1.2.3";
+        let deps = inv.dependencies.iter().find(|d| d.from == binary).unwrap();
+        assert_eq!(deps.to.len(), 4);
+        assert!(deps.to.contains(&"pkg:golang/stdlib@v1.22.3".to_owned()));
+        // Without an address or a supplier, the supplier falls back to nothing derivable: no main module.
+        input.address = None;
+        let inv = Inventory::for_platform(&input, 0).unwrap();
+        assert_eq!(inv.root.supplier, None);
+        assert_eq!(inv.authors, vec![]);
+        assert_eq!(
+            inv.root.bom_ref,
+            "tofu-sbom:provider:terraform-provider-demo@1.2.3"
+        );
+    }
+
+    #[test]
+    fn modules_differing_only_in_case_keep_distinct_refs() {
+        let mut input = sample_input();
+        input.platforms.truncate(1);
+        let deps = &mut input.platforms[0].buildinfo.deps;
+        deps.push(module("github.com/Foo/bar", "v1.0.0", ""));
+        deps.push(module("github.com/foo/bar", "v1.0.0", ""));
+        let inv = Inventory::for_platform(&input, 0).unwrap();
+        let refs: Vec<(&str, &str)> = inv
+            .components
+            .iter()
+            .filter(|c| c.name.eq_ignore_ascii_case("github.com/foo/bar"))
+            .map(|c| (c.name.as_str(), c.bom_ref.as_str()))
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                ("github.com/Foo/bar", "pkg:golang/github.com/foo/bar@v1.0.0"),
+                (
+                    "github.com/foo/bar",
+                    "pkg:golang/github.com/foo/bar@v1.0.0|github.com/foo/bar"
+                ),
+            ]
+        );
+    }
+
+    #[test]
     fn input_errors() {
         let mut input = sample_input();
         input.version = "v1.2.3".into();

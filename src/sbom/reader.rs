@@ -311,9 +311,11 @@ mod tests {
             max_sbom_bytes: 4,
             ..Limits::default()
         };
+        // Exactly at the limit: read (and found to be neither format).
         assert_eq!(
-            read(b"{ } ", &small).map(|_| ()).map_err(|e| e.to_string()),
-            Ok(()).and(Err::<(), _>("not a CycloneDX JSON (top-level \"bomFormat\": \"CycloneDX\") or SPDX JSON (top-level \"SPDXID\": \"SPDXRef-DOCUMENT\") document".to_owned()))
+            read(b"{ } ", &small).unwrap_err().to_string(),
+            "not a CycloneDX JSON (top-level \"bomFormat\": \"CycloneDX\") or SPDX JSON (top-level \"SPDXID\": \
+             \"SPDXRef-DOCUMENT\") document"
         );
         assert_eq!(
             read(b"{  } ", &small).unwrap_err().to_string(),
