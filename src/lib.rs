@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | 1 | [`archive`] | verify each provider ZIP against `SHA256SUMS`, open it through its central directory, stream the provider binary out of it (never extracted to disk) |
 //! | 2 | [`buildinfo`] | read Go build info (`\xff Go buildinf:`) from ELF, PE, Mach-O and XCOFF binaries, exactly as `go version -m` does |
-//! | 3 | `sbom` | render CycloneDX 1.6/1.5 and SPDX 2.3 JSON, reproducibly |
+//! | 3 | [`inventory`], [`sbom`] | render CycloneDX 1.6/1.5 and SPDX 2.3 JSON, reproducibly |
 //! | 4 | `oci` | push the provider in OpenTofu's OCI layout and attach the SBOMs as OCI referrers |
 //!
 //! Untrusted input (ZIPs, binaries, registry responses) is always read under the explicit budget in [`limits::Limits`].
@@ -16,5 +16,8 @@
 
 pub mod archive;
 pub mod buildinfo;
+pub mod inventory;
 pub mod limits;
+pub mod purl;
+pub mod sbom;
 pub mod source;

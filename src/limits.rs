@@ -25,6 +25,8 @@ pub struct Limits {
     pub max_header_bytes: u64,
     /// Maximum number of passes over a forward-only stream (pointer-format Go binaries need a second pass).
     pub max_stream_passes: u32,
+    /// Maximum size of an SBOM document read back (e.g. from a registry) by `sbom::read`, in bytes.
+    pub max_sbom_bytes: u64,
 }
 
 impl Default for Limits {
@@ -37,6 +39,7 @@ impl Default for Limits {
             max_buildinfo_string: 16 << 20, // 16 MiB (Go itself caps modinfo far lower in practice)
             max_header_bytes: 16 << 20,
             max_stream_passes: 2,
+            max_sbom_bytes: 64 << 20, // 64 MiB: a 5,000-component SPDX document is ~10 MiB
         }
     }
 }

@@ -1,0 +1,366 @@
+//! CycloneDX 1.6 / 1.5 JSON: spec-shaped serde structs (`bom-1.6.schema.json` / `bom-1.5.schema.json`) and the
+//! conversion from the inventory. The two versions differ only in `$schema`, `specVersion` and the form of
+//! `metadata.tools` (see [`Tools`]); every other field used exists with the same shape in 1.5 (`lifecycles`,
+//! `pedigree`, `externalReferences[].hashes`).
+//!
+//! Trivy-relevant choices (SPEC §4.3/§4.4): the provider is `metadata.component` without a purl; each binary is an
+//! `application` with `aquasecurity:trivy:Type=gobinary`; the main module, modules and stdlib are `library`
+//! components (Trivy 0.44 collects only libraries below an application) with `name` = the full module path, no
+//! `group`, and the version in the purl; `dependencies` link provider → binary → main module → modules + stdlib.
+
+use serde::Serialize;
+
+use super::{Format, SbomError, format_timestamp, ids, to_pretty_json};
+use crate::inventory::{self, ComponentKind, HashAlgorithm, Inventory};
+
+/// `bomFormat`: always `CycloneDX`.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) enum BomFormat {
+    /// The only value.
+    CycloneDX,
+}
+
+/// `specVersion`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub(crate) enum SpecVersion {
+    /// 1.5.
+    #[serde(rename = "1.5")]
+    V1_5,
+    /// 1.6.
+    #[serde(rename = "1.6")]
+    V1_6,
+}
+
+impl SpecVersion {
+    fn schema(self) -> &'static str {
+        match self {
+            Self::V1_5 => "http://cyclonedx.org/schema/bom-1.5.schema.json",
+            Self::V1_6 => "http://cyclonedx.org/schema/bom-1.6.schema.json",
+        }
+    }
+
+    fn format(self) -> Format {
+        match self {
+            Self::V1_5 => Format::CycloneDx15,
+            Self::V1_6 => Format::CycloneDx16,
+        }
+    }
+}
+
+/// The BOM document.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Bom {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    bom_format: BomFormat,
+    spec_version: SpecVersion,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    serial_number: Option<String>,
+    version: u32,
+    metadata: Metadata,
+    components: Vec<Component>,
+    dependencies: Vec<Dependency>,
+}
+
+/// `metadata`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Metadata {
+    timestamp: String,
+    lifecycles: Vec<Lifecycle>,
+    tools: Tools,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<OrganizationalContact>,
+    component: Component,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplier: Option<OrganizationalEntity>,
+}
+
+/// `metadata.lifecycles[]`.
+#[derive(Debug, Serialize)]
+struct Lifecycle {
+    phase: LifecyclePhase,
+}
+
+/// Lifecycle phases we use.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum LifecyclePhase {
+    /// The SBOM is generated from released build artifacts.
+    PostBuild,
+}
+
+/// `metadata.tools`: the object form (`{"components": [...]}`, CycloneDX ≥ 1.5) in 1.6 documents; the legacy array
+/// form (deprecated in 1.5 but valid in both schemas) in 1.5 documents, because Trivy 0.44 — the reason to emit 1.5 at
+/// all — exits with status 1 and no message on the object form (its cyclonedx-go predates it; seen here).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Tools {
+    /// `{"components": [...]}`.
+    Components {
+        /// The tools, as components.
+        components: Vec<ToolComponent>,
+    },
+    /// `[{"name": ..., "version": ...}]`.
+    Legacy(Vec<LegacyTool>),
+}
+
+/// A tool in the legacy array form.
+#[derive(Debug, Serialize)]
+struct LegacyTool {
+    name: String,
+    version: String,
+}
+
+/// A tool, as a component.
+#[derive(Debug, Serialize)]
+struct ToolComponent {
+    #[serde(rename = "type")]
+    component_type: ComponentType,
+    name: String,
+    version: String,
+}
+
+/// `organizationalContact`.
+#[derive(Debug, Serialize)]
+struct OrganizationalContact {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<String>,
+}
+
+/// `organizationalEntity`.
+#[derive(Debug, Serialize)]
+struct OrganizationalEntity {
+    name: String,
+}
+
+/// Component types we emit.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum ComponentType {
+    Application,
+    Library,
+}
+
+/// A component.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Component {
+    #[serde(rename = "type")]
+    component_type: ComponentType,
+    #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
+    bom_ref: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    supplier: Option<OrganizationalEntity>,
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hashes: Vec<Hash>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cpe: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purl: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pedigree: Option<Pedigree>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    external_references: Vec<ExternalReference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
+}
+
+/// `hash`.
+#[derive(Debug, Serialize)]
+struct Hash {
+    alg: HashAlg,
+    content: String,
+}
+
+/// `hash-alg` values we emit.
+#[derive(Debug, Clone, Copy, Serialize)]
+enum HashAlg {
+    #[serde(rename = "SHA-256")]
+    Sha256,
+    #[serde(rename = "SHA-512")]
+    Sha512,
+}
+
+/// `pedigree`: only `ancestors` (the module a replaced module replaced).
+#[derive(Debug, Serialize)]
+struct Pedigree {
+    ancestors: Vec<Component>,
+}
+
+/// `externalReference`.
+#[derive(Debug, Serialize)]
+struct ExternalReference {
+    url: String,
+    #[serde(rename = "type")]
+    reference_type: ExternalReferenceType,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    hashes: Vec<Hash>,
+}
+
+/// External reference types we emit.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum ExternalReferenceType {
+    /// Where the component is distributed (release ZIP, Go proxy ZIP, Go source tarball).
+    Distribution,
+}
+
+/// `property`.
+#[derive(Debug, Serialize)]
+struct Property {
+    name: String,
+    value: String,
+}
+
+/// `dependency`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Dependency {
+    #[serde(rename = "ref")]
+    dependency_ref: String,
+    depends_on: Vec<String>,
+}
+
+fn hashes(h: &[inventory::Hash]) -> Vec<Hash> {
+    h.iter()
+        .map(|h| Hash {
+            alg: match h.algorithm {
+                HashAlgorithm::Sha256 => HashAlg::Sha256,
+                HashAlgorithm::Sha512 => HashAlg::Sha512,
+            },
+            content: h.hex.clone(),
+        })
+        .collect()
+}
+
+fn component(c: &inventory::Component) -> Component {
+    let component_type = match c.kind {
+        ComponentKind::Provider | ComponentKind::Binary => ComponentType::Application,
+        ComponentKind::MainModule | ComponentKind::Module | ComponentKind::Stdlib => {
+            ComponentType::Library
+        }
+    };
+    let mut external_references: Vec<ExternalReference> = c
+        .distributions
+        .iter()
+        .map(|d| ExternalReference {
+            url: d.file_name.clone(),
+            reference_type: ExternalReferenceType::Distribution,
+            hashes: hashes(&d.hashes),
+        })
+        .collect();
+    if let Some(url) = &c.download_location {
+        external_references.push(ExternalReference {
+            url: url.clone(),
+            reference_type: ExternalReferenceType::Distribution,
+            hashes: Vec::new(),
+        });
+    }
+    let pedigree = (!c.ancestors.is_empty()).then(|| Pedigree {
+        ancestors: c
+            .ancestors
+            .iter()
+            .map(|a| Component {
+                component_type: ComponentType::Library,
+                bom_ref: None,
+                supplier: None,
+                name: a.name.clone(),
+                version: a.version.clone(),
+                hashes: Vec::new(),
+                cpe: None,
+                purl: Some(a.purl.clone()),
+                pedigree: None,
+                external_references: Vec::new(),
+                properties: Vec::new(),
+            })
+            .collect(),
+    });
+    Component {
+        component_type,
+        bom_ref: Some(c.bom_ref.clone()),
+        supplier: c.supplier.clone().map(|name| OrganizationalEntity { name }),
+        name: c.name.clone(),
+        version: c.version.clone(),
+        hashes: hashes(&c.hashes),
+        cpe: c.cpe.clone(),
+        purl: c.purl.clone(),
+        pedigree,
+        external_references,
+        properties: c
+            .properties
+            .iter()
+            .map(|p| Property {
+                name: p.name.clone(),
+                value: p.value.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn bom(inv: &Inventory, spec: SpecVersion) -> Bom {
+    Bom {
+        schema: spec.schema(),
+        bom_format: BomFormat::CycloneDX,
+        spec_version: spec,
+        serial_number: None,
+        version: 1,
+        metadata: Metadata {
+            timestamp: format_timestamp(inv.timestamp),
+            lifecycles: vec![Lifecycle {
+                phase: LifecyclePhase::PostBuild,
+            }],
+            tools: match spec {
+                SpecVersion::V1_6 => Tools::Components {
+                    components: vec![ToolComponent {
+                        component_type: ComponentType::Application,
+                        name: inv.tool.name.clone(),
+                        version: inv.tool.version.clone(),
+                    }],
+                },
+                SpecVersion::V1_5 => Tools::Legacy(vec![LegacyTool {
+                    name: inv.tool.name.clone(),
+                    version: inv.tool.version.clone(),
+                }]),
+            },
+            authors: inv
+                .authors
+                .iter()
+                .map(|a| OrganizationalContact {
+                    name: a.name.clone(),
+                    email: a.email.clone(),
+                })
+                .collect(),
+            component: component(&inv.root),
+            supplier: inv
+                .root
+                .supplier
+                .clone()
+                .map(|name| OrganizationalEntity { name }),
+        },
+        components: inv.components.iter().map(component).collect(),
+        dependencies: inv
+            .dependencies
+            .iter()
+            .map(|d| Dependency {
+                dependency_ref: d.from.clone(),
+                depends_on: d.to.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Renders the inventory as CycloneDX JSON of the given spec version (see [`ids`] for the serial number).
+pub(crate) fn render(inv: &Inventory, spec: SpecVersion) -> Result<Vec<u8>, SbomError> {
+    let format = spec.format();
+    let mut doc = bom(inv, spec);
+    let canonical = to_pretty_json(&doc, format)?;
+    let uuid = ids::document_uuid(format.name(), &inv.subjects, &canonical);
+    doc.serial_number = Some(format!("urn:uuid:{uuid}"));
+    to_pretty_json(&doc, format)
+}
