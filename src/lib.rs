@@ -17,4 +17,5 @@
 pub mod archive;
 pub mod buildinfo;
 pub mod limits;
+pub mod oci;
 pub mod source;

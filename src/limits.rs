@@ -25,6 +25,13 @@ pub struct Limits {
     pub max_header_bytes: u64,
     /// Maximum number of passes over a forward-only stream (pointer-format Go binaries need a second pass).
     pub max_stream_passes: u32,
+    /// Maximum size of an OCI manifest or index read from a registry or layout, in bytes. OpenTofu refuses a manifest
+    /// when `size / 1024 / 1024 > 4` (integer division), i.e. from 5 MiB on; the default accepts exactly what it
+    /// accepts, so `verify` agrees with `tofu`.
+    pub max_manifest_size: u64,
+    /// Maximum size of any other registry response read into memory (token responses, tag lists, referrers indexes,
+    /// error bodies — those are additionally truncated for display), in bytes.
+    pub max_registry_response: u64,
 }
 
 impl Default for Limits {
@@ -37,6 +44,8 @@ impl Default for Limits {
             max_buildinfo_string: 16 << 20, // 16 MiB (Go itself caps modinfo far lower in practice)
             max_header_bytes: 16 << 20,
             max_stream_passes: 2,
+            max_manifest_size: (5 << 20) - 1, // OpenTofu: size/1MiB > 4 is refused
+            max_registry_response: 4 << 20,
         }
     }
 }
