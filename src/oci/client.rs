@@ -404,6 +404,14 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// `Content-Length` as sent (reqwest's `content_length()` is the body size hint, 0 for `HEAD`).
+fn header_content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
 fn header_digest(headers: &HeaderMap, name: &str) -> Option<Digest> {
     headers
         .get(name)
@@ -813,7 +821,7 @@ impl RegistryClient {
         if resp.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        Ok(Some(resp.content_length().unwrap_or(0)))
+        Ok(Some(header_content_length(resp.headers()).unwrap_or(0)))
     }
 
     /// Cross-repository mount (`POST …/blobs/uploads/?mount=<digest>&from=<repo>`). `Ok(true)` when mounted; `Ok(false)`
@@ -1096,7 +1104,7 @@ impl RegistryClient {
         Ok(Some(ManifestHead {
             media_type: content_type(resp.headers()).unwrap_or_default(),
             digest: header_digest(resp.headers(), "docker-content-digest"),
-            size: resp.content_length(),
+            size: header_content_length(resp.headers()),
         }))
     }
 
