@@ -273,12 +273,11 @@ fn rustls_in_chain(err: &(dyn std::error::Error + 'static)) -> bool {
         if e.downcast_ref::<rustls::Error>().is_some() {
             return true;
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(inner) = io.get_ref() {
-                if inner.downcast_ref::<rustls::Error>().is_some() {
-                    return true;
-                }
-            }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && inner.downcast_ref::<rustls::Error>().is_some()
+        {
+            return true;
         }
         cur = e.source();
     }
@@ -301,15 +300,15 @@ pub(crate) fn error_chain(err: &reqwest::Error) -> String {
     parts.push(head.to_owned());
     while let Some(e) = cur {
         let s = e.to_string();
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(inner) = io.get_ref() {
-                let inner_s = inner.to_string();
-                if !parts.contains(&inner_s) {
-                    parts.push(inner_s);
-                }
-                cur = e.source();
-                continue;
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+        {
+            let inner_s = inner.to_string();
+            if !parts.contains(&inner_s) {
+                parts.push(inner_s);
             }
+            cur = e.source();
+            continue;
         }
         if !parts.contains(&s) {
             parts.push(s);
@@ -334,13 +333,13 @@ pub(crate) async fn read_limited(
     max: u64,
     what: &str,
 ) -> Result<Vec<u8>> {
-    if let Some(len) = resp.content_length() {
-        if len > max {
-            return Err(OciError::TooLarge {
-                what: what.to_owned(),
-                limit: max,
-            });
-        }
+    if let Some(len) = resp.content_length()
+        && len > max
+    {
+        return Err(OciError::TooLarge {
+            what: what.to_owned(),
+            limit: max,
+        });
     }
     let mut buf = Vec::new();
     loop {
@@ -595,11 +594,11 @@ impl RegistryClient {
                 .and_then(|c| c.basic_header())),
             Some(Challenge::Bearer { realm, service, .. }) => {
                 let mut scopes = scope.0.clone();
-                if let Some(extra) = extra_scope {
-                    if !scopes.iter().any(|s| s == extra) {
-                        scopes.push(extra.to_owned());
-                        scopes.sort();
-                    }
+                if let Some(extra) = extra_scope
+                    && !scopes.iter().any(|s| s == extra)
+                {
+                    scopes.push(extra.to_owned());
+                    scopes.sort();
                 }
                 let key = scopes.join(" ");
                 if let Some(t) = self.tokens.get(&key) {
@@ -644,13 +643,12 @@ impl RegistryClient {
             for (k, v) in &req.headers {
                 rb = rb.header(*k, v);
             }
-            if same_host {
-                if let Some(h) = self
+            if same_host
+                && let Some(h) = self
                     .auth_header(ready, scope, extra_scope.as_deref())
                     .await?
-                {
-                    rb = rb.header("Authorization", h);
-                }
+            {
+                rb = rb.header("Authorization", h);
             }
             rb = match &req.body {
                 ReqBody::Empty => rb.header(CONTENT_LENGTH, "0"),
@@ -928,14 +926,14 @@ impl RegistryClient {
         if resp.status() != StatusCode::CREATED {
             return Err(self.status_error(resp, repo, &final_put.operation()).await);
         }
-        if let Some(d) = header_digest(resp.headers(), "docker-content-digest") {
-            if &d != digest {
-                return Err(OciError::DigestMismatch {
-                    what: format!("blob upload to {}/{repo}", self.registry),
-                    expected: digest.to_string(),
-                    actual: d.to_string(),
-                });
-            }
+        if let Some(d) = header_digest(resp.headers(), "docker-content-digest")
+            && &d != digest
+        {
+            return Err(OciError::DigestMismatch {
+                what: format!("blob upload to {}/{repo}", self.registry),
+                expected: digest.to_string(),
+                actual: d.to_string(),
+            });
         }
         Ok(())
     }
@@ -1071,14 +1069,15 @@ impl RegistryClient {
             .parse::<Digest>()
             .ok()
             .or(announced.filter(Digest::is_sha256));
-        if let Some(exp) = expected {
-            if exp.is_sha256() && exp != digest {
-                return Err(OciError::DigestMismatch {
-                    what,
-                    expected: exp.to_string(),
-                    actual: digest.to_string(),
-                });
-            }
+        if let Some(exp) = expected
+            && exp.is_sha256()
+            && exp != digest
+        {
+            return Err(OciError::DigestMismatch {
+                what,
+                expected: exp.to_string(),
+                actual: digest.to_string(),
+            });
         }
         Ok(FetchedManifest {
             bytes,
@@ -1129,17 +1128,18 @@ impl RegistryClient {
             .await?;
         let ours = Digest::sha256_of(bytes);
         let announced = header_digest(resp.headers(), "docker-content-digest");
-        if let Some(d) = &announced {
-            if d.is_sha256() && *d != ours {
-                return Err(OciError::DigestMismatch {
-                    what: format!(
-                        "manifest PUT {reference} to {}/{repo} (the registry rewrote our bytes)",
-                        self.registry
-                    ),
-                    expected: ours.to_string(),
-                    actual: d.to_string(),
-                });
-            }
+        if let Some(d) = &announced
+            && d.is_sha256()
+            && *d != ours
+        {
+            return Err(OciError::DigestMismatch {
+                what: format!(
+                    "manifest PUT {reference} to {}/{repo} (the registry rewrote our bytes)",
+                    self.registry
+                ),
+                expected: ours.to_string(),
+                actual: d.to_string(),
+            });
         }
         Ok(PutManifestResponse {
             location: resp

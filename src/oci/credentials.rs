@@ -548,16 +548,16 @@ pub async fn resolve(
                         looked_at,
                     );
                 }
-            } else if let Some(store) = cfg.creds_store.as_deref().filter(|s| !s.is_empty()) {
-                if let Some(c) = run_helper(env, store, &helper_server_url(registry)).await? {
-                    return found(
-                        c,
-                        CredentialSource::CredsStore {
-                            helper: store.to_owned(),
-                        },
-                        looked_at,
-                    );
-                }
+            } else if let Some(store) = cfg.creds_store.as_deref().filter(|s| !s.is_empty())
+                && let Some(c) = run_helper(env, store, &helper_server_url(registry)).await?
+            {
+                return found(
+                    c,
+                    CredentialSource::CredsStore {
+                        helper: store.to_owned(),
+                    },
+                    looked_at,
+                );
             }
             // Prefer an exact key, then any key that normalises to the same host (https:// prefix, path, alias).
             let mut keys: Vec<&String> = cfg
@@ -600,34 +600,33 @@ pub async fn resolve(
         }
         let what = format!("containers auth file {}", path.display());
         for cand in &candidates {
-            if let Some(entry) = cfg.auths.get(cand) {
-                if let Some(c) = entry_credential(entry, &what)? {
-                    return found(
-                        c,
-                        CredentialSource::ContainersAuth {
-                            path: path.clone(),
-                            key: cand.clone(),
-                        },
-                        looked_at,
-                    );
-                }
+            if let Some(entry) = cfg.auths.get(cand)
+                && let Some(c) = entry_credential(entry, &what)?
+            {
+                return found(
+                    c,
+                    CredentialSource::ContainersAuth {
+                        path: path.clone(),
+                        key: cand.clone(),
+                    },
+                    looked_at,
+                );
             }
         }
         // Legacy keys with a scheme (`https://host`), host only.
         for (key, entry) in &cfg.auths {
             if (key.starts_with("https://") || key.starts_with("http://"))
                 && normalize_host(key) == want
+                && let Some(c) = entry_credential(entry, &what)?
             {
-                if let Some(c) = entry_credential(entry, &what)? {
-                    return found(
-                        c,
-                        CredentialSource::ContainersAuth {
-                            path: path.clone(),
-                            key: key.clone(),
-                        },
-                        looked_at,
-                    );
-                }
+                return found(
+                    c,
+                    CredentialSource::ContainersAuth {
+                        path: path.clone(),
+                        key: key.clone(),
+                    },
+                    looked_at,
+                );
             }
         }
     }

@@ -174,7 +174,7 @@ pub enum OciError {
         attempts: u32,
         /// The last error.
         #[source]
-        last: Box<OciError>,
+        last: Box<Self>,
     },
     /// The registry requires authentication and no credentials were found.
     #[error(

@@ -298,16 +298,16 @@ pub async fn push(
     opts: &PushOptions,
 ) -> Result<PushOutcome> {
     let artifact = build_artifact(pkg)?;
-    if let Some(t) = target.tag() {
-        if t != artifact.tag {
-            return Err(OciError::InvalidTag {
-                tag: t.to_owned(),
-                reason: format!(
-                    "OpenTofu looks version {} up under tag {:?} only; omit the tag or use it, and add informational tags with --extra-tag",
-                    pkg.version, artifact.tag
-                ),
-            });
-        }
+    if let Some(t) = target.tag()
+        && t != artifact.tag
+    {
+        return Err(OciError::InvalidTag {
+            tag: t.to_owned(),
+            reason: format!(
+                "OpenTofu looks version {} up under tag {:?} only; omit the tag or use it, and add informational tags with --extra-tag",
+                pkg.version, artifact.tag
+            ),
+        });
     }
     if target.digest().is_some() {
         return Err(OciError::InvalidReference {
@@ -516,7 +516,7 @@ async fn upload_one(store: &Store, j: &BlobJob, progress: Option<ProgressFn>) ->
                 digest: digest.clone(),
                 sent,
                 size,
-            })
+            });
         }) as ByteProgress
     });
     store

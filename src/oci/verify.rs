@@ -519,21 +519,21 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
             }
         };
         // Step 1.
-        if let Some(at) = resolved.artifact_type.as_deref() {
-            if at != ARTIFACT_TYPE_PROVIDER {
-                ctx.error(
-                    None,
-                    FindingKind::TagArtifactType {
-                        found: at.to_owned(),
-                    },
-                );
-                tags_out.push(TagReport {
-                    tag: Some(tag),
-                    index_digest: Some(resolved.digest),
-                    platforms: BTreeMap::new(),
-                });
-                continue;
-            }
+        if let Some(at) = resolved.artifact_type.as_deref()
+            && at != ARTIFACT_TYPE_PROVIDER
+        {
+            ctx.error(
+                None,
+                FindingKind::TagArtifactType {
+                    found: at.to_owned(),
+                },
+            );
+            tags_out.push(TagReport {
+                tag: Some(tag),
+                index_digest: Some(resolved.digest),
+                platforms: BTreeMap::new(),
+            });
+            continue;
         }
         // Step 2.
         if resolved.media_type != MEDIA_TYPE_INDEX {
@@ -744,7 +744,7 @@ async fn verify_resolved(
                 .as_ref()
                 .is_some_and(|p| p.os == os && p.architecture == arch)
         }) {
-            let p = d.platform.as_ref().map(Clone::clone).unwrap_or_default();
+            let p = d.platform.clone().unwrap_or_default();
             if !p.os_version.is_empty() {
                 let has_fallback = !matches.is_empty();
                 let sev = if has_fallback {
@@ -893,16 +893,16 @@ async fn verify_platform(
         return r;
     }
     // Step 8.
-    if let Some(lp) = &layer.platform {
-        if lp.os != os || lp.architecture != arch {
-            ctx.error(
-                p,
-                FindingKind::LayerPlatformMismatch {
-                    found: lp.os_arch(),
-                },
-            );
-            return r;
-        }
+    if let Some(lp) = &layer.platform
+        && (lp.os != os || lp.architecture != arch)
+    {
+        ctx.error(
+            p,
+            FindingKind::LayerPlatformMismatch {
+                found: lp.os_arch(),
+            },
+        );
+        return r;
     }
     // Step 9.
     if opts.check_blobs {
