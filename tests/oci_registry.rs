@@ -1009,3 +1009,261 @@ async fn a_tampered_zip_pushes_nothing() {
         "{e}"
     );
 }
+
+// ------------------------------------------------------------------------------------------------------------------
+// Bearer tokens
+
+#[tokio::test]
+async fn bearer_token_auth() {
+    use oci_support::token_realm::{TokenRealm, mint};
+    let dir = tempfile::tempdir().unwrap();
+    let material = mint(
+        dir.path(),
+        "tofu-sbom-test-registry",
+        "tofu-sbom-test-issuer",
+        "acme/demo",
+    );
+    let realm = TokenRealm::start(material.jwt.clone(), "alice", "s3cret-pw");
+    let auth_yaml = format!(
+        "  token:\n    realm: http://127.0.0.1:{}/token\n    service: tofu-sbom-test-registry\n    issuer: tofu-sbom-test-issuer\n    rootcertbundle: {}\n",
+        realm.port,
+        material.cert_pem.display()
+    );
+    let reg = Registry::start_with(&RegistryConfig {
+        auth_yaml: Some(auth_yaml),
+        ..Default::default()
+    });
+    let pkg = make_release(
+        dir.path(),
+        "demo",
+        "1.0.0",
+        &[("linux", "amd64"), ("darwin", "arm64")],
+        20_000,
+    );
+    let creds = |p: &str| CredentialEnv {
+        explicit: Some(("alice".into(), p.into())),
+        ..CredentialEnv::isolated()
+    };
+    let opts = |p: &str| ClientOptions {
+        credentials: creds(p),
+        protocol: Protocol::PlainHttp,
+        ..test_options()
+    };
+
+    let out = push_to(
+        &format!("{}/acme/demo", reg.host()),
+        &pkg,
+        opts("s3cret-pw"),
+        &PushOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.index_digest, build_artifact(&pkg).unwrap().index.digest);
+    let report = verify_target(
+        &format!("{}/acme/demo:1.0.0", reg.host()),
+        opts("s3cret-pw"),
+    )
+    .await;
+    assert!(
+        report.ok() && report.findings.is_empty(),
+        "{:#?}",
+        report.findings
+    );
+    let queries = realm.queries.lock().unwrap().clone();
+    assert!(
+        queries
+            .iter()
+            .any(|q| q
+                == "service=tofu-sbom-test-registry&scope=repository%3Aacme%2Fdemo%3Apull%2Cpush"),
+        "{queries:?}"
+    );
+    // One token per scope is cached: far fewer token requests than registry requests.
+    assert!(queries.len() <= 4, "{queries:?}");
+
+    // The token grants acme/demo only: another repository is refused with a clear 401.
+    let e = push_to(
+        &format!("{}/acme/other", reg.host()),
+        &pkg,
+        opts("s3cret-pw"),
+        &PushOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, OciError::Unauthorized { .. }), "{e:?}");
+    assert!(
+        e.to_string()
+            .contains("(credentials from --username/--password-stdin): HTTP 401"),
+        "{e}"
+    );
+
+    // A wrong password is refused by the token endpoint; the secret never appears.
+    let e = push_to(
+        &format!("{}/acme/demo", reg.host()),
+        &pkg,
+        opts("WRONG-pw-123"),
+        &PushOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "authentication to {} failed (credentials from --username/--password-stdin): token endpoint answered HTTP 401: UNAUTHORIZED: bad credentials — check the username and password or token from --username/--password-stdin",
+            reg.host()
+        )
+    );
+    assert!(!format!("{e:?}").contains("WRONG-pw-123"));
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// TLS with a private CA (--ca-file)
+
+#[tokio::test]
+async fn tls_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    // A private CA and a server certificate for IP 127.0.0.1 signed by it.
+    let p = |n: &str| dir.path().join(n);
+    let (ca, ca_key, cert, key) = (p("ca.pem"), p("ca.key"), p("cert.pem"), p("key.pem"));
+    std::fs::write(
+        p("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let run = |args: Vec<std::ffi::OsString>| {
+        let out = std::process::Command::new("openssl")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let os = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+    let mut ca_args = os(&[
+        "req",
+        "-x509",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=tofu-sbom test CA",
+    ]);
+    ca_args.extend(os(&ec));
+    ca_args.extend([
+        "-keyout".into(),
+        ca_key.clone().into(),
+        "-out".into(),
+        ca.clone().into(),
+    ]);
+    run(ca_args);
+    let mut csr_args = os(&["req", "-new", "-subj", "/CN=127.0.0.1"]);
+    csr_args.extend(os(&ec));
+    csr_args.extend([
+        "-keyout".into(),
+        key.clone().into(),
+        "-out".into(),
+        p("cert.csr").into(),
+    ]);
+    run(csr_args);
+    let mut sign = os(&["x509", "-req", "-days", "2", "-CAcreateserial"]);
+    for (flag, path) in [
+        ("-in", p("cert.csr")),
+        ("-CA", ca.clone()),
+        ("-CAkey", ca_key),
+        ("-extfile", p("ext.cnf")),
+        ("-out", cert.clone()),
+    ] {
+        sign.push(flag.into());
+        sign.push(path.into());
+    }
+    run(sign);
+    let reg = Registry::start_with(&RegistryConfig {
+        tls: Some((cert.clone(), key)),
+        ..Default::default()
+    });
+    let pkg = make_release(dir.path(), "demo", "1.0.0", &[("linux", "amd64")], 5_000);
+    let target = format!("{}/acme/demo", reg.host());
+
+    let with_ca = ClientOptions {
+        ca_files: vec![ca.clone()],
+        protocol: Protocol::Https,
+        ..test_options()
+    };
+    let out = push_to(&target, &pkg, with_ca.clone(), &PushOptions::default())
+        .await
+        .unwrap();
+    let client = RegistryClient::new(&reg.host(), "acme/demo", with_ca.clone()).unwrap();
+    assert_eq!(client.scheme().await.unwrap(), "https");
+    assert_eq!(
+        client
+            .get_manifest("acme/demo", "1.0.0")
+            .await
+            .unwrap()
+            .digest,
+        out.index_digest
+    );
+    assert!(
+        verify_target(&format!("{target}:1.0.0"), with_ca)
+            .await
+            .ok()
+    );
+
+    // Without the CA the certificate is refused; not retried, and no silent downgrade to HTTP works either.
+    let e = push_to(
+        &target,
+        &pkg,
+        ClientOptions {
+            protocol: Protocol::Https,
+            ..test_options()
+        },
+        &PushOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    match &e {
+        OciError::Transport {
+            transient: false,
+            message,
+            ..
+        } => assert!(
+            message.to_ascii_lowercase().contains("certificate"),
+            "{message}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let e = push_to(&target, &pkg, test_options(), &PushOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("plain HTTP fallback for a loopback registry failed too"),
+        "{e}"
+    );
+    // A CA file that is not PEM is a setup error naming the file.
+    let bogus = dir.path().join("bogus.pem");
+    std::fs::write(&bogus, "not a certificate").unwrap();
+    let e = RegistryClient::new(
+        &reg.host(),
+        "acme/demo",
+        ClientOptions {
+            ca_files: vec![bogus.clone()],
+            ..test_options()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "cannot set up the registry client: {} contains no PEM certificate",
+            bogus.display()
+        )
+    );
+}

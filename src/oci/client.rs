@@ -324,7 +324,15 @@ fn is_tls_error(err: &reqwest::Error) -> bool {
         return true;
     }
     let text = error_chain(err).to_ascii_lowercase();
-    text.contains("invalidcontenttype") || text.contains("corrupt message") || text.contains("tls")
+    [
+        "invalidcontenttype",
+        "corrupt message",
+        "tls",
+        "certificate",
+        "handshake",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
 }
 
 /// Reads a response body under `max` bytes.
@@ -1392,6 +1400,7 @@ fn rustls_config(ca_files: &[PathBuf]) -> Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut extra = Vec::new();
     for path in ca_files {
+        let before = extra.len();
         let pem = std::fs::read(path).map_err(|e| OciError::io("reading CA file", path, e))?;
         for item in rustls_pki_types::pem::PemObject::pem_slice_iter(&pem) {
             let cert: rustls_pki_types::CertificateDer<'static> =
@@ -1399,6 +1408,11 @@ fn rustls_config(ca_files: &[PathBuf]) -> Result<rustls::ClientConfig> {
                     reason: format!("{} is not a PEM certificate bundle: {e}", path.display()),
                 })?;
             extra.push(cert);
+        }
+        if extra.len() == before {
+            return Err(OciError::ClientSetup {
+                reason: format!("{} contains no PEM certificate", path.display()),
+            });
         }
     }
     let verifier =

@@ -6,6 +6,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod fault_proxy;
+pub mod token_realm;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
