@@ -19,5 +19,6 @@ pub mod buildinfo;
 pub mod inventory;
 pub mod limits;
 pub mod purl;
+pub mod oci;
 pub mod sbom;
 pub mod source;

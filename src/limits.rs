@@ -27,6 +27,13 @@ pub struct Limits {
     pub max_stream_passes: u32,
     /// Maximum size of an SBOM document read back (e.g. from a registry) by `sbom::read`, in bytes.
     pub max_sbom_bytes: u64,
+    /// Maximum size of an OCI manifest or index read from a registry or layout, in bytes. OpenTofu refuses a manifest
+    /// when `size / 1024 / 1024 > 4` (integer division), i.e. from 5 MiB on; the default accepts exactly what it
+    /// accepts, so `verify` agrees with `tofu`.
+    pub max_manifest_size: u64,
+    /// Maximum size of any other registry response read into memory (token responses, tag lists, referrers indexes,
+    /// error bodies — those are additionally truncated for display), in bytes.
+    pub max_registry_response: u64,
 }
 
 impl Default for Limits {
@@ -40,6 +47,8 @@ impl Default for Limits {
             max_header_bytes: 16 << 20,
             max_stream_passes: 2,
             max_sbom_bytes: 64 << 20, // 64 MiB: a 5,000-component SPDX document is ~10 MiB
+            max_manifest_size: (5 << 20) - 1, // OpenTofu: size/1MiB > 4 is refused
+            max_registry_response: 4 << 20,
         }
     }
 }

@@ -28,7 +28,7 @@ pub struct Module {
     /// go.sum checksum (`h1:…`); empty when absent.
     pub sum: String,
     /// The `=>` replacement, when the module was replaced.
-    pub replace: Option<Box<Module>>,
+    pub replace: Option<Box<Self>>,
 }
 
 /// One `build` line: a key/value pair as in `runtime/debug.BuildSetting`.

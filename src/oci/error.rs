@@ -1,0 +1,295 @@
+//! The error type of the OCI module.
+//!
+//! Messages never contain a secret: credentials are never formatted, URLs are shown without their query string
+//! (upload locations carry opaque state there), and registry error bodies are truncated.
+
+use std::path::PathBuf;
+
+/// Result alias for the OCI module.
+pub type Result<T, E = OciError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong while talking to a registry or an OCI layout, or while building an artifact.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OciError {
+    /// A registry or layout reference could not be parsed.
+    #[error("invalid reference {input:?}: {reason}")]
+    InvalidReference {
+        /// The text given.
+        input: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A digest string does not follow the image-spec grammar.
+    #[error("invalid digest {input:?}: {reason}")]
+    InvalidDigest {
+        /// The text given (truncated).
+        input: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A provider version that OpenTofu would not resolve as a tag.
+    #[error("version {version:?} cannot be published for OpenTofu: {reason}")]
+    InvalidVersion {
+        /// The version given.
+        version: String,
+        /// Why OpenTofu would not resolve it.
+        reason: String,
+    },
+    /// A tag that is not a valid OCI tag or that would mislead OpenTofu.
+    #[error("tag {tag:?} refused: {reason}")]
+    InvalidTag {
+        /// The tag given.
+        tag: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The provider package description is inconsistent (duplicate platform, non-Go platform name, bad file name…).
+    #[error("invalid provider package: {reason}")]
+    InvalidPackage {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A provider address `HOST/NAMESPACE/TYPE` could not be parsed.
+    #[error("invalid provider address {input:?}: {reason}")]
+    InvalidProviderAddress {
+        /// The text given.
+        input: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A local file could not be read or written.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What was being done ("reading", "writing", …).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A release ZIP does not hash to the sha256 it was declared with: nothing is pushed.
+    #[error("{} has sha256 {actual}, but the release declares {expected}; nothing was pushed", path.display())]
+    ZipDigestMismatch {
+        /// The ZIP file.
+        path: PathBuf,
+        /// The declared digest.
+        expected: String,
+        /// The digest of the bytes on disk.
+        actual: String,
+    },
+    /// A release ZIP's size on disk differs from the declared size.
+    #[error("{} is {actual} bytes, but the release declares {expected}", path.display())]
+    ZipSizeMismatch {
+        /// The ZIP file.
+        path: PathBuf,
+        /// Declared size.
+        expected: u64,
+        /// Size on disk.
+        actual: u64,
+    },
+    /// The HTTP client could not be built (bad CA file, TLS setup).
+    #[error("cannot set up the registry client: {reason}")]
+    ClientSetup {
+        /// What failed.
+        reason: String,
+    },
+    /// A network-level failure (connection refused/reset, TLS, timeout) talking to a registry.
+    #[error("{operation} on {registry}: {message}")]
+    Transport {
+        /// Registry host.
+        registry: String,
+        /// What was being done (method and path, no query string).
+        operation: String,
+        /// The error chain, flattened.
+        message: String,
+        /// True when retrying may help (reset, timeout, refused).
+        transient: bool,
+    },
+    /// The registry rejected our credentials (HTTP 401 after authenticating).
+    #[error(
+        "authentication to {registry} failed (credentials from {credential_source}): {message}{}",
+        remedy_suffix(remedy)
+    )]
+    Unauthorized {
+        /// Registry host.
+        registry: String,
+        /// Where the credentials came from (never the secret itself).
+        credential_source: String,
+        /// The registry's message (truncated).
+        message: String,
+        /// What to do about it.
+        remedy: Option<String>,
+    },
+    /// The registry refused the operation (HTTP 403 / `DENIED`): the credentials lack permission.
+    #[error(
+        "{registry} denied {operation} on {repository}: {message}{}",
+        remedy_suffix(remedy)
+    )]
+    Denied {
+        /// Registry host.
+        registry: String,
+        /// Repository name.
+        repository: String,
+        /// What was being done.
+        operation: String,
+        /// The registry's message (truncated).
+        message: String,
+        /// What to do about it (e.g. GHCR `write_package`).
+        remedy: Option<String>,
+    },
+    /// The registry answered with an error status we do not retry.
+    #[error("{operation} on {registry} failed: HTTP {status}{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Registry {
+        /// Registry host.
+        registry: String,
+        /// What was being done (method and path, no query string).
+        operation: String,
+        /// HTTP status code.
+        status: u16,
+        /// The first distribution-spec error code (`MANIFEST_BLOB_UNKNOWN`, `NAME_UNKNOWN`, …).
+        code: Option<String>,
+        /// The registry's message or body (truncated).
+        message: String,
+    },
+    /// A transient fault (5xx, 429) after which retrying may help; returned when retries are not applicable.
+    #[error("{operation} on {registry}: HTTP {status} (transient){}", retry_after.map(|s| format!(", Retry-After {s}s")).unwrap_or_default())]
+    Transient {
+        /// Registry host.
+        registry: String,
+        /// What was being done.
+        operation: String,
+        /// HTTP status code.
+        status: u16,
+        /// `Retry-After` in seconds, when the registry sent one.
+        retry_after: Option<u64>,
+    },
+    /// Retries were exhausted; the last error is attached.
+    #[error("{operation}: giving up after {attempts} attempts: {last}")]
+    RetriesExhausted {
+        /// What was being retried.
+        operation: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// The last error.
+        #[source]
+        last: Box<Self>,
+    },
+    /// The registry requires authentication and no credentials were found.
+    #[error(
+        "{registry} requires authentication and no credentials were found (looked at: {looked_at})"
+    )]
+    CredentialsRequired {
+        /// Registry host.
+        registry: String,
+        /// The sources that were consulted.
+        looked_at: String,
+    },
+    /// A credentials source could not be read (malformed config file, failing helper).
+    #[error("credentials from {source_name}: {message}")]
+    Credentials {
+        /// The source (`docker config /path`, `docker-credential-NAME`, …).
+        source_name: String,
+        /// What went wrong (never the secret).
+        message: String,
+    },
+    /// An authentication challenge or token response could not be understood.
+    #[error("authentication with {registry}: {message}")]
+    AuthProtocol {
+        /// Registry host.
+        registry: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A response or document exceeds a limit from [`crate::limits::Limits`].
+    #[error("{what} exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// What was being read.
+        what: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Content does not hash to the digest it was requested or announced by.
+    #[error("{what}: content has digest {actual}, expected {expected}")]
+    DigestMismatch {
+        /// What was being read.
+        what: String,
+        /// The expected digest.
+        expected: String,
+        /// The digest of the bytes received.
+        actual: String,
+    },
+    /// Something that should exist does not (manifest, blob, tag).
+    #[error("{what} not found in {location}")]
+    NotFound {
+        /// What was looked for.
+        what: String,
+        /// The registry repository or layout.
+        location: String,
+    },
+    /// A JSON document could not be decoded.
+    #[error("{what} is not valid JSON of the expected shape: {message}")]
+    Json {
+        /// What was being decoded.
+        what: String,
+        /// The decoder's message.
+        message: String,
+    },
+    /// An OCI image layout on disk is malformed.
+    #[error("OCI layout {}: {message}", path.display())]
+    Layout {
+        /// The layout directory or file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A manifest PUT kept failing with `MANIFEST_BLOB_UNKNOWN` although its blobs were re-checked and re-uploaded.
+    #[error(
+        "manifest {digest} still refers to blobs the registry does not know after re-uploading them: {message}"
+    )]
+    ManifestBlobUnknown {
+        /// The manifest digest.
+        digest: String,
+        /// The registry's last message.
+        message: String,
+    },
+}
+
+fn remedy_suffix(remedy: &Option<String>) -> String {
+    remedy
+        .as_deref()
+        .map(|r| format!(" — {r}"))
+        .unwrap_or_default()
+}
+
+impl OciError {
+    /// True for faults where another attempt may succeed (connection reset, 5xx, 429).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { transient, .. } => *transient,
+            Self::Transient { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The distribution-spec error code of a registry error, if any.
+    pub fn registry_code(&self) -> Option<&str> {
+        match self {
+            Self::Registry { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
+        Self::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,415 @@
+//! An OCI image layout on disk (image-spec `image-layout.md`): `oci-layout`, `index.json`, `blobs/sha256/<hex>`.
+//!
+//! Tags are `index.json` entries annotated `org.opencontainers.image.ref.name` (as ORAS and skopeo write them).
+//! Untagged manifests may be listed too (referrers are recorded that way, like oras-go's OCI store). Every write is
+//! atomic (a temporary file in the same directory, fsync, rename), blobs are written only after their bytes hashed to
+//! their name, so the directory can be copied byte for byte at any time and never holds a partial blob. One writer at a
+//! time: `index.json` is read-modified-written without a lock.
+
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::digest::{Digest, Sha256Counter};
+use super::manifest::{
+    ANNOTATION_REF_NAME, Descriptor, ImageIndex, MEDIA_TYPE_INDEX, decode, to_canonical_bytes,
+};
+use super::{OciError, Result};
+
+/// Content of the `oci-layout` file.
+pub const OCI_LAYOUT_FILE_CONTENT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
+
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// An OCI image layout directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutStore {
+    dir: PathBuf,
+}
+
+impl LayoutStore {
+    /// Opens an existing layout (its `oci-layout` file must exist and name version 1.0.0).
+    pub fn open(dir: &Path) -> Result<Self> {
+        let marker = dir.join("oci-layout");
+        let bytes = fs::read(&marker).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                OciError::Layout {
+                    path: dir.to_owned(),
+                    message: "not an OCI image layout (no oci-layout file)".into(),
+                }
+            } else {
+                OciError::io("reading", &marker, e)
+            }
+        })?;
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Marker {
+            image_layout_version: String,
+        }
+        let m: Marker = serde_json::from_slice(&bytes).map_err(|e| OciError::Layout {
+            path: marker.clone(),
+            message: format!("invalid oci-layout file: {e}"),
+        })?;
+        if m.image_layout_version != "1.0.0" {
+            return Err(OciError::Layout {
+                path: marker,
+                message: format!(
+                    "unsupported imageLayoutVersion {:?}",
+                    m.image_layout_version
+                ),
+            });
+        }
+        Ok(Self {
+            dir: dir.to_owned(),
+        })
+    }
+
+    /// Opens a layout, creating an empty one (directory, `oci-layout`, empty `index.json`) if `dir` does not hold one.
+    pub fn open_or_create(dir: &Path) -> Result<Self> {
+        if dir.join("oci-layout").exists() {
+            return Self::open(dir);
+        }
+        let blobs = dir.join("blobs").join("sha256");
+        fs::create_dir_all(&blobs).map_err(|e| OciError::io("creating", &blobs, e))?;
+        let store = Self {
+            dir: dir.to_owned(),
+        };
+        if !dir.join("index.json").exists() {
+            store.write_index(&ImageIndex::empty())?;
+        }
+        atomic_write(&dir.join("oci-layout"), OCI_LAYOUT_FILE_CONTENT)?;
+        Ok(store)
+    }
+
+    /// The layout directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The path of a blob (`blobs/<alg>/<encoded>`).
+    pub fn blob_path(&self, digest: &Digest) -> PathBuf {
+        self.dir
+            .join("blobs")
+            .join(digest.algorithm())
+            .join(digest.encoded())
+    }
+
+    /// `Some(size)` when the blob file exists.
+    pub fn blob_size(&self, digest: &Digest) -> Result<Option<u64>> {
+        let p = self.blob_path(digest);
+        match fs::metadata(&p) {
+            Ok(m) => Ok(Some(m.len())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(OciError::io("reading", p, e)),
+        }
+    }
+
+    /// Copies `src` into the layout as blob `digest`, hashing while copying; the blob appears only if the bytes hash
+    /// to `digest`. `progress` receives the bytes copied so far.
+    pub fn put_blob_from_file(
+        &self,
+        digest: &Digest,
+        src: &Path,
+        progress: Option<&dyn Fn(u64)>,
+    ) -> Result<u64> {
+        let mut input = File::open(src).map_err(|e| OciError::io("reading", src, e))?;
+        let target = self.blob_path(digest);
+        let (tmp, mut out) = temp_beside(&target)?;
+        let result = (|| {
+            let mut hasher = Sha256Counter::new();
+            let mut buf = vec![0u8; 256 << 10];
+            loop {
+                let n = input
+                    .read(&mut buf)
+                    .map_err(|e| OciError::io("reading", src, e))?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                out.write_all(&buf[..n])
+                    .map_err(|e| OciError::io("writing", &tmp, e))?;
+                if let Some(p) = progress {
+                    p(hasher.len());
+                }
+            }
+            out.sync_all()
+                .map_err(|e| OciError::io("writing", &tmp, e))?;
+            let size = hasher.len();
+            let got = hasher.finish();
+            if &got != digest {
+                return Err(OciError::DigestMismatch {
+                    what: src.display().to_string(),
+                    expected: digest.to_string(),
+                    actual: got.to_string(),
+                });
+            }
+            Ok(size)
+        })();
+        finish_temp(tmp, &target, result)
+    }
+
+    /// Writes `bytes` as blob `digest` (they must hash to it).
+    pub fn put_blob_bytes(&self, digest: &Digest, bytes: &[u8]) -> Result<()> {
+        let got = Digest::sha256_of(bytes);
+        if &got != digest {
+            return Err(OciError::DigestMismatch {
+                what: "blob bytes".into(),
+                expected: digest.to_string(),
+                actual: got.to_string(),
+            });
+        }
+        let target = self.blob_path(digest);
+        if self.blob_size(digest)? == Some(bytes.len() as u64) {
+            return Ok(());
+        }
+        atomic_write(&target, bytes)
+    }
+
+    /// Reads a blob of at most `max` bytes and checks it hashes to `digest`.
+    pub fn read_blob(&self, digest: &Digest, max: u64) -> Result<Vec<u8>> {
+        let p = self.blob_path(digest);
+        let f = File::open(&p).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                OciError::NotFound {
+                    what: format!("blob {digest}"),
+                    location: format!("oci-layout:{}", self.dir.display()),
+                }
+            } else {
+                OciError::io("reading", &p, e)
+            }
+        })?;
+        let mut buf = Vec::new();
+        f.take(max + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| OciError::io("reading", &p, e))?;
+        if buf.len() as u64 > max {
+            return Err(OciError::TooLarge {
+                what: p.display().to_string(),
+                limit: max,
+            });
+        }
+        let got = Digest::sha256_of(&buf);
+        if &got != digest {
+            return Err(OciError::DigestMismatch {
+                what: p.display().to_string(),
+                expected: digest.to_string(),
+                actual: got.to_string(),
+            });
+        }
+        Ok(buf)
+    }
+
+    /// Re-hashes a blob file (streaming, at most `max` bytes) and checks it against its name. Returns its size.
+    pub fn hash_blob(&self, digest: &Digest, max: u64) -> Result<u64> {
+        let p = self.blob_path(digest);
+        let mut f = File::open(&p).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                OciError::NotFound {
+                    what: format!("blob {digest}"),
+                    location: format!("oci-layout:{}", self.dir.display()),
+                }
+            } else {
+                OciError::io("reading", &p, e)
+            }
+        })?;
+        let mut hasher = Sha256Counter::new();
+        let mut buf = vec![0u8; 256 << 10];
+        loop {
+            let n = f
+                .read(&mut buf)
+                .map_err(|e| OciError::io("reading", &p, e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            if hasher.len() > max {
+                return Err(OciError::TooLarge {
+                    what: p.display().to_string(),
+                    limit: max,
+                });
+            }
+        }
+        let size = hasher.len();
+        let got = hasher.finish();
+        if &got != digest {
+            return Err(OciError::DigestMismatch {
+                what: p.display().to_string(),
+                expected: digest.to_string(),
+                actual: got.to_string(),
+            });
+        }
+        Ok(size)
+    }
+
+    /// Reads `index.json` (at most `max` bytes).
+    pub fn read_index(&self, max: u64) -> Result<ImageIndex> {
+        let p = self.dir.join("index.json");
+        let f = File::open(&p).map_err(|e| OciError::io("reading", &p, e))?;
+        let mut buf = Vec::new();
+        f.take(max + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| OciError::io("reading", &p, e))?;
+        if buf.len() as u64 > max {
+            return Err(OciError::TooLarge {
+                what: p.display().to_string(),
+                limit: max,
+            });
+        }
+        decode(&buf, &p.display().to_string())
+    }
+
+    fn write_index(&self, index: &ImageIndex) -> Result<()> {
+        let (bytes, _) = to_canonical_bytes(index);
+        atomic_write(&self.dir.join("index.json"), &bytes)
+    }
+
+    /// Points `tag` at `desc` in `index.json` (replacing any previous entry of that tag; other entries keep their
+    /// order).
+    pub fn set_tag(&self, tag: &str, desc: &Descriptor, max: u64) -> Result<()> {
+        let mut index = self.read_index(max)?;
+        let mut entry = desc.clone();
+        entry
+            .annotations
+            .insert(ANNOTATION_REF_NAME.to_owned(), tag.to_owned());
+        let pos = index
+            .manifests
+            .iter()
+            .position(|d| d.annotations.get(ANNOTATION_REF_NAME).map(String::as_str) == Some(tag));
+        match pos {
+            Some(i) if index.manifests[i] == entry => return Ok(()),
+            Some(i) => index.manifests[i] = entry,
+            None => index.manifests.push(entry),
+        }
+        if index.media_type.is_empty() {
+            index.media_type = MEDIA_TYPE_INDEX.to_owned();
+        }
+        self.write_index(&index)
+    }
+
+    /// Lists an untagged manifest in `index.json` (how referrers are recorded); no-op if already listed untagged.
+    pub fn add_untagged(&self, desc: &Descriptor, max: u64) -> Result<()> {
+        let mut index = self.read_index(max)?;
+        if index
+            .manifests
+            .iter()
+            .any(|d| d.digest == desc.digest && !d.annotations.contains_key(ANNOTATION_REF_NAME))
+        {
+            return Ok(());
+        }
+        index.manifests.push(desc.clone());
+        self.write_index(&index)
+    }
+
+    /// The `index.json` entries carrying `tag` (more than one is an ambiguity the caller reports).
+    pub fn entries_for_tag(&self, tag: &str, max: u64) -> Result<Vec<Descriptor>> {
+        Ok(self
+            .read_index(max)?
+            .manifests
+            .into_iter()
+            .filter(|d| d.annotations.get(ANNOTATION_REF_NAME).map(String::as_str) == Some(tag))
+            .collect())
+    }
+
+    /// Every tag in `index.json`, in order.
+    pub fn tags(&self, max: u64) -> Result<Vec<String>> {
+        Ok(self
+            .read_index(max)?
+            .manifests
+            .iter()
+            .filter_map(|d| d.annotations.get(ANNOTATION_REF_NAME).cloned())
+            .collect())
+    }
+}
+
+/// Creates a temporary file next to `target` (same directory, so the rename is atomic).
+fn temp_beside(target: &Path) -> Result<(PathBuf, File)> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(|e| OciError::io("creating", dir, e))?;
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("file");
+    let tmp = dir.join(format!(
+        ".{name}.tmp-{}-{}",
+        std::process::id(),
+        TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let f = File::options()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| OciError::io("creating", &tmp, e))?;
+    Ok((tmp, f))
+}
+
+fn finish_temp<T>(tmp: PathBuf, target: &Path, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(v) => {
+            if let Err(e) = fs::rename(&tmp, target) {
+                let _ = fs::remove_file(&tmp);
+                return Err(OciError::io("renaming into", target, e));
+            }
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Writes a file atomically: temporary file beside it, fsync, rename.
+pub(crate) fn atomic_write(target: &Path, bytes: &[u8]) -> Result<()> {
+    let (tmp, mut f) = temp_beside(target)?;
+    let r = f
+        .write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| OciError::io("writing", &tmp, e));
+    drop(f);
+    finish_temp(tmp, target, r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_tag_and_reject_bad_blobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LayoutStore::open_or_create(dir.path()).unwrap();
+        assert_eq!(
+            fs::read(dir.path().join("oci-layout")).unwrap(),
+            OCI_LAYOUT_FILE_CONTENT
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("index.json")).unwrap(),
+            r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#
+        );
+        let d = Digest::sha256_of(b"{}");
+        store.put_blob_bytes(&d, b"{}").unwrap();
+        assert_eq!(store.hash_blob(&d, 10).unwrap(), 2);
+        let wrong = Digest::sha256_of(b"x");
+        let e = store.put_blob_bytes(&wrong, b"{}").unwrap_err();
+        assert!(matches!(e, OciError::DigestMismatch { .. }));
+        assert_eq!(store.blob_size(&wrong).unwrap(), None);
+        let desc = Descriptor::new("application/vnd.oci.empty.v1+json", d.clone(), 2);
+        store.set_tag("a", &desc, 1 << 20).unwrap();
+        store.set_tag("a", &desc, 1 << 20).unwrap();
+        store.set_tag("b", &desc, 1 << 20).unwrap();
+        assert_eq!(store.tags(1 << 20).unwrap(), vec!["a", "b"]);
+        assert_eq!(store.entries_for_tag("a", 1 << 20).unwrap().len(), 1);
+        // No temporary files are left behind.
+        let leftovers: Vec<_> = fs::read_dir(dir.path().join("blobs/sha256"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, vec![std::ffi::OsString::from(d.encoded())]);
+        assert!(
+            LayoutStore::open(&dir.path().join("nope"))
+                .unwrap_err()
+                .to_string()
+                .contains("no oci-layout file")
+        );
+    }
+}

@@ -1,0 +1,50 @@
+//! OCI side of the pipeline: push a provider release in OpenTofu's OCI layout to a registry or an OCI image layout on
+//! disk, and verify an existing artifact against OpenTofu's own selection and validation rules.
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`reference`] | `HOST[:PORT]/REPO[:TAG\|@DIGEST]` and `oci-layout:DIR[:TAG\|@DIGEST]` |
+//! | [`digest`] | `sha256:<hex>` digests |
+//! | [`manifest`] | typed, spec-shaped OCI image manifest / index / descriptor structs (exact bytes) |
+//! | [`provider`] | the OpenTofu provider artifact builder (pure: inputs → exact manifest bytes) |
+//! | [`client`] | the registry client (HTTP, TLS, auth, retries) |
+//! | [`auth`] | `WWW-Authenticate` parsing, bearer token fetch and cache |
+//! | [`credentials`] | the credentials chain (explicit, env, docker config, credential helpers, containers `auth.json`) |
+//! | [`retry`] | backoff policy and transient/permanent fault classification |
+//! | [`layout`] | an OCI image layout store on disk |
+//! | [`store`] | one enum over "a registry repository" and "an OCI layout", used by push and verify |
+//! | [`push`] | blobs → platform manifests → index → tags, with skip-existing, bounded concurrency, dry-run |
+//! | [`verify`] | replays `tofu`'s selection and validation rules (SPEC §1.3) and reports typed findings |
+//!
+//! # Why our own registry client and not `oci-client`
+//!
+//! `oci-client` 0.18 was evaluated and rejected (SPEC.md §7): it returns no response headers (we need `OCI-Subject`,
+//! `Location`, `Docker-Content-Digest`), re-serialises manifests in `push_manifest` (our digests are computed from our
+//! exact bytes), has no retry or `Retry-After` handling, keeps its auth token cache private (our own requests could not
+//! reuse it), has no conditional requests, and its referrers fallback turns 401/DENIED into "no referrers" and
+//! mis-handles index subjects — ours are indexes. The HTTP surface we need is small (a dozen endpoints of the
+//! distribution spec), so it lives here on top of `reqwest`, behind this one module boundary.
+//!
+//! # Why our own typed OCI structs and not `oci-spec`
+//!
+//! `oci-spec` 0.10 can express `artifactType` and `subject`, but (1) we must control the exact serialised bytes
+//! (field order and omission) because digests are computed from them and must be reproducible and match OpenTofu's
+//! fixtures; (2) `verify` must decode hostile documents as leniently as OpenTofu's Go decoder does (missing fields
+//! are zero values, unknown fields ignored) so that it can *report* each problem instead of failing to deserialize;
+//! (3) its builder/enum indirection (`Os`, `Arch`, `MediaType::Other`) adds nothing for the dozen fields we use.
+
+pub mod auth;
+pub mod client;
+pub mod credentials;
+pub mod digest;
+mod error;
+pub mod layout;
+pub mod manifest;
+pub mod provider;
+pub mod push;
+pub mod reference;
+pub mod retry;
+pub mod store;
+pub mod verify;
+
+pub use error::{OciError, Result};

@@ -1,0 +1,523 @@
+//! The OpenTofu provider artifact (SPEC.md §1.4, §6): a pure function from a release description to the exact bytes
+//! of every manifest.
+//!
+//! Per platform an image manifest with `artifactType` `application/vnd.opentofu.provider-target`, the empty config
+//! descriptor and exactly one `archive/zip` layer (layer `artifactType` `application/vnd.opentofu.providerpkg`, title
+//! annotation = the ZIP file name) whose blob is the byte-identical release ZIP — its digest is the users' `zh:` lock
+//! hash. One index with `mediaType` and `artifactType` `application/vnd.opentofu.provider` listing every platform
+//! (`os`/`architecture` in Go names, never `variant` or `os.version`), sorted by (os, architecture), with the
+//! `org.opencontainers.image.{source,version,revision,created}` annotations. Same inputs ⇒ same bytes ⇒ same digests.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+
+use super::digest::Digest;
+use super::manifest::{
+    ANNOTATION_CREATED, ANNOTATION_REVISION, ANNOTATION_SOURCE, ANNOTATION_TITLE,
+    ANNOTATION_VERSION, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG,
+    ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_INDEX,
+    MEDIA_TYPE_MANIFEST, MEDIA_TYPE_ZIP_LAYER, Platform, to_canonical_bytes,
+};
+use super::reference::{Reference, Target, validate_tag};
+use super::{OciError, Result};
+
+/// Go `GOOS` values (`go tool dist list`). Anything else (`macos`, `win`) is refused.
+pub const GO_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+];
+/// Go `GOARCH` values (`go tool dist list`). Anything else (`x86_64`, `aarch64`, `i386`) is refused.
+pub const GO_ARCH: &[&str] = &[
+    "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64",
+    "ppc64le", "riscv64", "s390x", "wasm",
+];
+
+/// One platform's release ZIP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformZip {
+    /// Go `GOOS` (`linux`, `darwin`, `windows`, …).
+    pub os: String,
+    /// Go `GOARCH` (`amd64`, `arm64`, `386`, `arm`, …).
+    pub arch: String,
+    /// The ZIP file on disk.
+    pub path: PathBuf,
+    /// The ZIP file name as released (`terraform-provider-x_1.2.3_linux_amd64.zip`), used as the layer title.
+    pub file_name: String,
+    /// The ZIP's sha256, lowercase hex (from `SHA256SUMS`); re-checked against the file before anything is pushed.
+    pub sha256: String,
+    /// The ZIP's size in bytes.
+    pub size: u64,
+}
+
+/// A provider release to publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderPackage {
+    /// The version, full semver `X.Y.Z[-pre][+build]`, no `v` prefix.
+    pub version: String,
+    /// One ZIP per platform.
+    pub platforms: Vec<PlatformZip>,
+    /// `org.opencontainers.image.source` (GHCR links the package to this repository; needed for `GITHUB_TOKEN`).
+    pub source_url: Option<String>,
+    /// `org.opencontainers.image.revision` (the VCS commit).
+    pub revision: Option<String>,
+    /// `org.opencontainers.image.created`, RFC 3339 (the same reproducible timestamp as the SBOMs).
+    pub created: Option<String>,
+}
+
+/// A serialized manifest: exact bytes, digest, media type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltManifest {
+    /// The exact bytes pushed.
+    pub bytes: Vec<u8>,
+    /// sha256 of `bytes`.
+    pub digest: Digest,
+    /// The media type (Content-Type of the PUT).
+    pub media_type: &'static str,
+}
+
+impl BuiltManifest {
+    fn of<T: serde::Serialize>(doc: &T, media_type: &'static str) -> Self {
+        let (bytes, digest) = to_canonical_bytes(doc);
+        Self {
+            bytes,
+            digest,
+            media_type,
+        }
+    }
+
+    /// A descriptor of this manifest.
+    pub fn descriptor(&self) -> Descriptor {
+        Descriptor::new(
+            self.media_type,
+            self.digest.clone(),
+            self.bytes.len() as u64,
+        )
+    }
+}
+
+/// One platform of a built artifact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformArtifact {
+    /// The platform.
+    pub platform: Platform,
+    /// The per-platform image manifest.
+    pub manifest: BuiltManifest,
+    /// The ZIP layer descriptor.
+    pub layer: Descriptor,
+    /// The ZIP on disk.
+    pub zip_path: PathBuf,
+}
+
+/// A fully built provider artifact, ready to push.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderArtifact {
+    /// The version tag (`+` → `_`).
+    pub tag: String,
+    /// The index manifest.
+    pub index: BuiltManifest,
+    /// The platforms, sorted by (os, arch).
+    pub platforms: Vec<PlatformArtifact>,
+}
+
+/// Checks that `version` is a full semver 2.0.0 version OpenTofu resolves as a tag, and returns that tag (`+` → `_`).
+///
+/// OpenTofu lists tags, maps `_` → `+`, parses them with `go-versions` (which refuses a `v` prefix) and then resolves
+/// the tag `version.String()` with `+` → `_` (SPEC.md §1.2). Only the canonical full form round-trips: `1.2` would be
+/// listed as 1.2.0 and then looked up as tag `1.2.0`, leading zeros are normalised away, and so on.
+pub fn tag_for_version(version: &str) -> Result<String> {
+    let refuse = |reason: String| {
+        Err(OciError::InvalidVersion {
+            version: version.to_owned(),
+            reason,
+        })
+    };
+    if let Some(rest) = version.strip_prefix(['v', 'V']) {
+        return refuse(format!(
+            "OpenTofu's version parser rejects a \"v\" prefix; publish {rest:?} instead"
+        ));
+    }
+    if let Err(reason) = check_semver(version) {
+        return refuse(reason);
+    }
+    let tag = version.replace('+', "_");
+    if let Err(e) = validate_tag(&tag) {
+        return refuse(e.to_string());
+    }
+    Ok(tag)
+}
+
+/// Strict semver 2.0.0: `MAJOR.MINOR.PATCH[-PRE][+BUILD]`, numeric parts without leading zeros, identifiers
+/// `[0-9A-Za-z-]+`, numeric pre-release identifiers without leading zeros.
+fn check_semver(v: &str) -> std::result::Result<(), String> {
+    let (rest, build) = match v.split_once('+') {
+        Some((r, b)) => (r, Some(b)),
+        None => (v, None),
+    };
+    let (core, pre) = match rest.split_once('-') {
+        Some((c, p)) => (c, Some(p)),
+        None => (rest, None),
+    };
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.len() != 3 {
+        return Err(format!(
+            "expected a full MAJOR.MINOR.PATCH version, got {} numeric part(s); OpenTofu would look it up under a different tag",
+            parts.len()
+        ));
+    }
+    for p in &parts {
+        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{p:?} is not a number"));
+        }
+        if p.len() > 1 && p.starts_with('0') {
+            return Err(format!(
+                "{p:?} has a leading zero; OpenTofu normalises it away and would look for another tag"
+            ));
+        }
+    }
+    let ident_ok =
+        |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if let Some(pre) = pre {
+        for id in pre.split('.') {
+            if !ident_ok(id) {
+                return Err(format!(
+                    "pre-release identifier {id:?} must be non-empty [0-9A-Za-z-]"
+                ));
+            }
+            if id.len() > 1 && id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!(
+                    "numeric pre-release identifier {id:?} has a leading zero"
+                ));
+            }
+        }
+    }
+    if let Some(build) = build {
+        for id in build.split('.') {
+            if !ident_ok(id) {
+                return Err(format!(
+                    "build metadata identifier {id:?} must be non-empty [0-9A-Za-z-]"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks an informational extra tag (`latest`, …): a valid OCI tag that OpenTofu will ignore, i.e. one that does
+/// not parse as a version — a tag like `1.2` or `2.0.0` would be listed by OpenTofu as another version of the provider.
+pub fn validate_extra_tag(tag: &str, primary: &str) -> Result<()> {
+    validate_tag(tag)?;
+    if tag == primary {
+        return Ok(());
+    }
+    let first = tag.as_bytes()[0];
+    let looks_like_version = first.is_ascii_digit();
+    if looks_like_version {
+        return Err(OciError::InvalidTag {
+            tag: tag.to_owned(),
+            reason: format!(
+                "OpenTofu would read a tag starting with a digit as a provider version different from {primary:?}; \
+                 use a non-version name such as \"latest\""
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Builds the artifact: validates the package and serializes every manifest.
+pub fn build_artifact(pkg: &ProviderPackage) -> Result<ProviderArtifact> {
+    let tag = tag_for_version(&pkg.version)?;
+    let invalid = |reason: String| OciError::InvalidPackage { reason };
+    if pkg.platforms.is_empty() {
+        return Err(invalid("the release has no platform ZIPs".into()));
+    }
+    if let Some(created) = &pkg.created {
+        time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| {
+                invalid(format!(
+                    "created timestamp {created:?} is not RFC 3339: {e}"
+                ))
+            })?;
+    }
+    let mut seen = BTreeSet::new();
+    let mut platforms = Vec::with_capacity(pkg.platforms.len());
+    for z in &pkg.platforms {
+        if !GO_OS.contains(&z.os.as_str()) {
+            return Err(invalid(format!(
+                "{:?}: OS {:?} is not a Go GOOS name (use e.g. darwin, linux, windows)",
+                z.file_name, z.os
+            )));
+        }
+        if !GO_ARCH.contains(&z.arch.as_str()) {
+            return Err(invalid(format!(
+                "{:?}: architecture {:?} is not a Go GOARCH name (use e.g. amd64, arm64, 386, arm)",
+                z.file_name, z.arch
+            )));
+        }
+        if !seen.insert((z.os.clone(), z.arch.clone())) {
+            return Err(invalid(format!(
+                "platform {}_{} appears twice",
+                z.os, z.arch
+            )));
+        }
+        if z.file_name.is_empty() || z.file_name.contains(['/', '\\']) {
+            return Err(invalid(format!(
+                "ZIP file name {:?} must be a bare file name",
+                z.file_name
+            )));
+        }
+        let digest = Digest::from_sha256_hex(&z.sha256)
+            .map_err(|e| invalid(format!("{:?}: {e}", z.file_name)))?;
+        let mut layer = Descriptor::new(MEDIA_TYPE_ZIP_LAYER, digest, z.size);
+        layer.artifact_type = ARTIFACT_TYPE_PROVIDER_PKG.to_owned();
+        layer
+            .annotations
+            .insert(ANNOTATION_TITLE.to_owned(), z.file_name.clone());
+        let manifest = ImageManifest {
+            schema_version: 2,
+            media_type: MEDIA_TYPE_MANIFEST.to_owned(),
+            artifact_type: ARTIFACT_TYPE_PROVIDER_TARGET.to_owned(),
+            config: Descriptor::empty_config(),
+            layers: vec![layer.clone()],
+            subject: None,
+            annotations: BTreeMap::new(),
+        };
+        platforms.push(PlatformArtifact {
+            platform: Platform::new(&z.os, &z.arch),
+            manifest: BuiltManifest::of(&manifest, MEDIA_TYPE_MANIFEST),
+            layer,
+            zip_path: z.path.clone(),
+        });
+    }
+    platforms.sort_by(|a, b| {
+        (&a.platform.os, &a.platform.architecture).cmp(&(&b.platform.os, &b.platform.architecture))
+    });
+
+    let mut annotations = BTreeMap::new();
+    annotations.insert(ANNOTATION_VERSION.to_owned(), pkg.version.clone());
+    if let Some(s) = &pkg.source_url {
+        annotations.insert(ANNOTATION_SOURCE.to_owned(), s.clone());
+    }
+    if let Some(r) = &pkg.revision {
+        annotations.insert(ANNOTATION_REVISION.to_owned(), r.clone());
+    }
+    if let Some(c) = &pkg.created {
+        annotations.insert(ANNOTATION_CREATED.to_owned(), c.clone());
+    }
+    let index = ImageIndex {
+        schema_version: 2,
+        media_type: MEDIA_TYPE_INDEX.to_owned(),
+        artifact_type: ARTIFACT_TYPE_PROVIDER.to_owned(),
+        manifests: platforms
+            .iter()
+            .map(|p| {
+                let mut d = p.manifest.descriptor();
+                d.platform = Some(p.platform.clone());
+                d.artifact_type = ARTIFACT_TYPE_PROVIDER_TARGET.to_owned();
+                d
+            })
+            .collect(),
+        subject: None,
+        annotations,
+    };
+    Ok(ProviderArtifact {
+        tag,
+        index: BuiltManifest::of(&index, MEDIA_TYPE_INDEX),
+        platforms,
+    })
+}
+
+/// A provider source address `HOSTNAME/NAMESPACE/TYPE` (`registry.opentofu.org/hashicorp/tls`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderAddress {
+    /// Registry hostname.
+    pub hostname: String,
+    /// Namespace (organisation).
+    pub namespace: String,
+    /// Provider type (`tls`).
+    pub provider_type: String,
+}
+
+/// The default provider registry host of OpenTofu.
+pub const DEFAULT_PROVIDER_HOST: &str = "registry.opentofu.org";
+
+impl ProviderAddress {
+    /// Parses `HOSTNAME/NAMESPACE/TYPE` or `NAMESPACE/TYPE` (host defaults to `registry.opentofu.org`).
+    pub fn parse(input: &str) -> Result<Self> {
+        let invalid = |reason: &str| OciError::InvalidProviderAddress {
+            input: input.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let parts: Vec<&str> = input.split('/').collect();
+        let (hostname, namespace, provider_type) = match parts.as_slice() {
+            [h, n, t] => (h.to_ascii_lowercase(), *n, *t),
+            [n, t] => (DEFAULT_PROVIDER_HOST.to_owned(), *n, *t),
+            _ => {
+                return Err(invalid(
+                    "expected HOSTNAME/NAMESPACE/TYPE or NAMESPACE/TYPE",
+                ));
+            }
+        };
+        let part_ok = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        };
+        if !part_ok(&hostname) || !part_ok(namespace) || !part_ok(provider_type) {
+            return Err(invalid(
+                "each part must be non-empty letters, digits, '-', '_' or '.'",
+            ));
+        }
+        Ok(Self {
+            hostname,
+            namespace: namespace.to_ascii_lowercase(),
+            provider_type: provider_type.to_ascii_lowercase(),
+        })
+    }
+}
+
+impl fmt::Display for ProviderAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}/{}",
+            self.hostname, self.namespace, self.provider_type
+        )
+    }
+}
+
+/// The `.tofurc` `provider_installation` block that installs `provider` from the repository of `target`.
+///
+/// `repository_template` is `…/${namespace}/${type}` when the repository ends with the provider's namespace and type
+/// (so one block serves every provider mirrored the same way), else the literal repository. `include` names exactly
+/// this provider and `direct` excludes it, so OpenTofu never silently falls back to the origin registry.
+pub fn tofurc_snippet(target: &Reference, provider: &ProviderAddress) -> String {
+    let repo = &target.repository;
+    let suffix = format!("/{}/{}", provider.namespace, provider.provider_type);
+    let template = match repo.strip_suffix(&suffix) {
+        Some(prefix) => format!("{}/{prefix}/${{namespace}}/${{type}}", target.registry),
+        None if *repo == suffix[1..] => format!("{}/${{namespace}}/${{type}}", target.registry),
+        None => format!("{}/{repo}", target.registry),
+    };
+    format!(
+        "provider_installation {{\n  oci_mirror {{\n    repository_template = \"{template}\"\n    include             = [\"{provider}\"]\n  }}\n  direct {{\n    exclude = [\"{provider}\"]\n  }}\n}}\n"
+    )
+}
+
+/// Same as [`tofurc_snippet`] for any target; `None` for an OCI layout (OpenTofu reads registries only).
+pub fn tofurc_for_target(target: &Target, provider: &ProviderAddress) -> Option<String> {
+    match target {
+        Target::Registry(r) => Some(tofurc_snippet(r, provider)),
+        Target::Layout(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags() {
+        assert_eq!(tag_for_version("1.2.3").unwrap(), "1.2.3");
+        assert_eq!(
+            tag_for_version("1.2.3-rc.1+build.5").unwrap(),
+            "1.2.3-rc.1_build.5"
+        );
+        assert_eq!(
+            tag_for_version("v1.2.3").unwrap_err().to_string(),
+            "version \"v1.2.3\" cannot be published for OpenTofu: OpenTofu's version parser rejects a \"v\" prefix; publish \"1.2.3\" instead"
+        );
+        assert_eq!(
+            tag_for_version("1.2").unwrap_err().to_string(),
+            "version \"1.2\" cannot be published for OpenTofu: expected a full MAJOR.MINOR.PATCH version, got 2 numeric part(s); OpenTofu would look it up under a different tag"
+        );
+        assert!(
+            tag_for_version("01.2.3")
+                .unwrap_err()
+                .to_string()
+                .contains("leading zero")
+        );
+        assert!(
+            tag_for_version("1.2.3-01")
+                .unwrap_err()
+                .to_string()
+                .contains("leading zero")
+        );
+        assert!(
+            tag_for_version("1.2.3+")
+                .unwrap_err()
+                .to_string()
+                .contains("build metadata identifier \"\"")
+        );
+        assert!(validate_extra_tag("latest", "1.2.3").is_ok());
+        assert!(validate_extra_tag("1.2.3", "1.2.3").is_ok());
+        assert!(
+            validate_extra_tag("1.2", "1.2.3")
+                .unwrap_err()
+                .to_string()
+                .contains("different from \"1.2.3\"")
+        );
+    }
+
+    #[test]
+    fn tofurc() {
+        let p = ProviderAddress::parse("hashicorp/tls").unwrap();
+        assert_eq!(p.to_string(), "registry.opentofu.org/hashicorp/tls");
+        let r = Reference::parse("ghcr.io/acme/mirror/hashicorp/tls").unwrap();
+        assert_eq!(
+            tofurc_snippet(&r, &p),
+            "provider_installation {\n  oci_mirror {\n    repository_template = \"ghcr.io/acme/mirror/${namespace}/${type}\"\n    include             = [\"registry.opentofu.org/hashicorp/tls\"]\n  }\n  direct {\n    exclude = [\"registry.opentofu.org/hashicorp/tls\"]\n  }\n}\n"
+        );
+        let r = Reference::parse("127.0.0.1:5000/tls-mirror").unwrap();
+        assert!(
+            tofurc_snippet(&r, &p).contains("repository_template = \"127.0.0.1:5000/tls-mirror\"")
+        );
+        let r = Reference::parse("example.com/hashicorp/tls").unwrap();
+        assert!(
+            tofurc_snippet(&r, &p)
+                .contains("repository_template = \"example.com/${namespace}/${type}\"")
+        );
+    }
+
+    #[test]
+    fn artifact_shape_matches_spec_section_6() {
+        let pkg = ProviderPackage {
+            version: "1.2.3".into(),
+            platforms: vec![PlatformZip {
+                os: "linux".into(),
+                arch: "amd64".into(),
+                path: "/nonexistent".into(),
+                file_name: "terraform-provider-x_1.2.3_linux_amd64.zip".into(),
+                sha256: "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881".into(),
+                size: 1,
+            }],
+            source_url: None,
+            revision: None,
+            created: None,
+        };
+        let a = build_artifact(&pkg).unwrap();
+        assert_eq!(
+            String::from_utf8(a.platforms[0].manifest.bytes.clone()).unwrap(),
+            r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.opentofu.provider-target","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"archive/zip","digest":"sha256:2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881","size":1,"annotations":{"org.opencontainers.image.title":"terraform-provider-x_1.2.3_linux_amd64.zip"},"artifactType":"application/vnd.opentofu.providerpkg"}]}"#
+        );
+        let mut bad = pkg.clone();
+        bad.platforms[0].os = "macos".into();
+        assert_eq!(
+            build_artifact(&bad).unwrap_err().to_string(),
+            "invalid provider package: \"terraform-provider-x_1.2.3_linux_amd64.zip\": OS \"macos\" is not a Go GOOS name (use e.g. darwin, linux, windows)"
+        );
+    }
+}

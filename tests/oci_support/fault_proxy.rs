@@ -1,0 +1,214 @@
+//! An in-test HTTP/1.1 reverse proxy on loopback that forwards to the real registry and injects faults by rule:
+//! a connection reset in the middle of a request body, a one-off status (503, 429 + `Retry-After`), or a permanent
+//! status (403 `DENIED`). Nothing installable injects faults on demand, hence this small server. One request per
+//! connection (`Connection: close` both ways) keeps it simple; it stops when dropped. Bounded: it serves at most
+//! `MAX_CONNECTIONS` connections.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const MAX_CONNECTIONS: usize = 2000;
+
+/// What to do to a matching request.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Read this many body bytes, then close the socket with unread data (the kernel sends a RST).
+    ResetAfterBodyBytes(usize),
+    /// Answer with this status (and optional `Retry-After`) without forwarding.
+    Status(u16, Option<u64>, &'static str),
+}
+
+/// A rule: method + path substring → action, for the first `times` matching requests (`usize::MAX` = always).
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub method: &'static str,
+    pub path_contains: &'static str,
+    pub action: Action,
+    pub times: usize,
+}
+
+#[derive(Default)]
+struct State {
+    rules: Vec<(Rule, usize)>,
+    /// (method path, injected action or "forwarded").
+    log: Vec<(String, String)>,
+}
+
+pub struct FaultProxy {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+    state: Arc<Mutex<State>>,
+}
+
+impl FaultProxy {
+    pub fn start(upstream_port: u16, rules: Vec<Rule>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let state = Arc::new(Mutex::new(State {
+            rules: rules.into_iter().map(|r| (r, 0)).collect(),
+            log: Vec::new(),
+        }));
+        let (stop2, state2) = (stop.clone(), state.clone());
+        std::thread::spawn(move || {
+            let mut served = 0;
+            while !stop2.load(Ordering::Relaxed) && served < MAX_CONNECTIONS {
+                match listener.accept() {
+                    Ok((sock, _)) => {
+                        served += 1;
+                        let state = state2.clone();
+                        std::thread::spawn(move || {
+                            let _ = handle(sock, upstream_port, &state);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Self { port, stop, state }
+    }
+
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Every request seen: `(METHOD PATH, what happened)`.
+    pub fn log(&self) -> Vec<(String, String)> {
+        self.state.lock().unwrap().log.clone()
+    }
+
+    /// How often a rule (by index) fired.
+    pub fn fired(&self, rule: usize) -> usize {
+        self.state.lock().unwrap().rules[rule].1
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn handle(client: TcpStream, upstream_port: u16, state: &Mutex<State>) -> std::io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut head_lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        if line == "\r\n" {
+            break;
+        }
+        head_lines.push(line.trim_end().to_owned());
+    }
+    let request_line = head_lines.first().cloned().unwrap_or_default();
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap_or("").to_owned();
+    let target = parts.next().unwrap_or("").to_owned();
+    let path = target.split('?').next().unwrap_or("").to_owned();
+    let content_length: usize = head_lines
+        .iter()
+        .find_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                .map(|(_, v)| v.trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    let action = {
+        let mut st = state.lock().unwrap();
+        let hit = st
+            .rules
+            .iter_mut()
+            .find(|(r, fired)| {
+                r.method == method && path.contains(r.path_contains) && *fired < r.times
+            })
+            .map(|(r, fired)| {
+                *fired += 1;
+                r.action.clone()
+            });
+        st.log.push((
+            format!("{method} {path}"),
+            hit.as_ref()
+                .map_or_else(|| "forwarded".to_owned(), |a| format!("{a:?}")),
+        ));
+        hit
+    };
+    match action {
+        Some(Action::ResetAfterBodyBytes(n)) => {
+            let mut buf = vec![0u8; n.min(content_length)];
+            reader.read_exact(&mut buf)?;
+            // Unread body bytes remain in the receive buffer: closing now makes the kernel send a RST.
+            drop(reader);
+            drop(client);
+            return Ok(());
+        }
+        Some(Action::Status(status, retry_after, body)) => {
+            let mut sink = vec![0u8; content_length];
+            reader.read_exact(&mut sink)?;
+            let mut resp = format!(
+                "HTTP/1.1 {status} Injected\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
+            if let Some(s) = retry_after {
+                resp.push_str(&format!("Retry-After: {s}\r\n"));
+            }
+            resp.push_str("\r\n");
+            resp.push_str(body);
+            let mut c = client;
+            c.write_all(resp.as_bytes())?;
+            let _ = c.shutdown(Shutdown::Write);
+            return Ok(());
+        }
+        None => {}
+    }
+    // Forward.
+    let mut up = TcpStream::connect(("127.0.0.1", upstream_port))?;
+    let mut head = String::new();
+    for l in &head_lines {
+        if l.to_ascii_lowercase().starts_with("connection:") {
+            continue;
+        }
+        head.push_str(l);
+        head.push_str("\r\n");
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    up.write_all(head.as_bytes())?;
+    let mut remaining = content_length;
+    let mut buf = vec![0u8; 64 << 10];
+    while remaining > 0 {
+        let n = reader.read(&mut buf[..remaining.min(64 << 10)])?;
+        if n == 0 {
+            break;
+        }
+        up.write_all(&buf[..n])?;
+        remaining -= n;
+    }
+    let mut response = Vec::new();
+    up.read_to_end(&mut response)?;
+    // Rewrite the response's Connection header to close.
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(response.len(), |p| p + 4);
+    let head_text = String::from_utf8_lossy(&response[..split]).into_owned();
+    let mut new_head = String::new();
+    for l in head_text.split("\r\n").filter(|l| !l.is_empty()) {
+        if l.to_ascii_lowercase().starts_with("connection:") {
+            continue;
+        }
+        new_head.push_str(l);
+        new_head.push_str("\r\n");
+    }
+    new_head.push_str("Connection: close\r\n\r\n");
+    let mut c = client;
+    c.write_all(new_head.as_bytes())?;
+    c.write_all(&response[split..])?;
+    let _ = c.shutdown(Shutdown::Write);
+    Ok(())
+}
