@@ -25,6 +25,8 @@ pub struct Limits {
     pub max_header_bytes: u64,
     /// Maximum number of passes over a forward-only stream (pointer-format Go binaries need a second pass).
     pub max_stream_passes: u32,
+    /// Maximum size of a release's `SHA256SUMS` file, in bytes (read whole into memory to be parsed).
+    pub max_checksums_file: u64,
 }
 
 impl Default for Limits {
@@ -37,6 +39,7 @@ impl Default for Limits {
             max_buildinfo_string: 16 << 20, // 16 MiB (Go itself caps modinfo far lower in practice)
             max_header_bytes: 16 << 20,
             max_stream_passes: 2,
+            max_checksums_file: 1 << 20, // 1 MiB: ~10,000 lines; real releases list a few dozen files
         }
     }
 }
