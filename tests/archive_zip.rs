@@ -14,7 +14,11 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn open(name: &str, selector: &BinarySelector, limits: &Limits) -> Result<ProviderZip, ArchiveError> {
+fn open(
+    name: &str,
+    selector: &BinarySelector,
+    limits: &Limits,
+) -> Result<ProviderZip, ArchiveError> {
     ProviderZip::open(&fixture(name), selector, limits)
 }
 
@@ -79,7 +83,10 @@ fn zip_bomb_over_the_entry_size_limit() {
 fn zip_bomb_lying_about_its_size_stops_right_after_the_declared_size() {
     let start = Instant::now();
     let (err, msg) = error_of("bomb_lying_size.zip", &ty("x"), &Limits::default());
-    assert!(matches!(err, ArchiveError::EntryOverlong { declared: 1000, .. }));
+    assert!(matches!(
+        err,
+        ArchiveError::EntryOverlong { declared: 1000, .. }
+    ));
     assert_eq!(
         msg,
         "ZIP: entry \"terraform-provider-x\": data is longer than the 1000 bytes the central directory declares"
@@ -90,9 +97,18 @@ fn zip_bomb_lying_about_its_size_stops_right_after_the_declared_size() {
 #[test]
 fn unsafe_names_are_refused() {
     let cases = [
-        ("traversal.zip", "ZIP: entry \"../evil\": unsafe name: \"..\" path component"),
-        ("absolute.zip", "ZIP: entry \"/etc/evil\": unsafe name: absolute path"),
-        ("backslash.zip", "ZIP: entry \"..\\\\evil\": unsafe name: backslash in name"),
+        (
+            "traversal.zip",
+            "ZIP: entry \"../evil\": unsafe name: \"..\" path component",
+        ),
+        (
+            "absolute.zip",
+            "ZIP: entry \"/etc/evil\": unsafe name: absolute path",
+        ),
+        (
+            "backslash.zip",
+            "ZIP: entry \"..\\\\evil\": unsafe name: backslash in name",
+        ),
     ];
     for (name, want) in cases {
         let (err, msg) = error_of(name, &ty("x"), &Limits::default());
@@ -117,7 +133,10 @@ fn local_headers_that_disagree_with_the_central_directory_are_not_trusted() {
 fn truncated_and_corrupt_archives() {
     let (err, msg) = error_of("truncated.zip", &ty("x"), &Limits::default());
     assert!(matches!(err, ArchiveError::Malformed { .. }));
-    assert_eq!(msg, "ZIP: not a readable ZIP archive: invalid Zip archive: Could not find EOCD");
+    assert_eq!(
+        msg,
+        "ZIP: not a readable ZIP archive: invalid Zip archive: Could not find EOCD"
+    );
 
     let (err, msg) = error_of("corrupt_deflate.zip", &ty("x"), &Limits::default());
     assert!(matches!(err, ArchiveError::CorruptData { offset: 0, .. }));
@@ -128,14 +147,28 @@ fn truncated_and_corrupt_archives() {
 
     let (err, msg) = error_of("crc_mismatch.zip", &ty("x"), &Limits::default());
     // actual = zlib.crc32(binary.bin), checked with Python
-    assert!(matches!(err, ArchiveError::ChecksumMismatch { declared: 0xdead_beef, actual: 0x5115_6ec0, .. }));
+    assert!(matches!(
+        err,
+        ArchiveError::ChecksumMismatch {
+            declared: 0xdead_beef,
+            actual: 0x5115_6ec0,
+            ..
+        }
+    ));
     assert_eq!(
         msg,
         "ZIP: entry \"terraform-provider-x\": CRC-32 mismatch: central directory says deadbeef, data has 51156ec0"
     );
 
     let (err, msg) = error_of("size_too_small_data.zip", &ty("x"), &Limits::default());
-    assert!(matches!(err, ArchiveError::EntryTruncated { declared: 1055, actual: 1054, .. }));
+    assert!(matches!(
+        err,
+        ArchiveError::EntryTruncated {
+            declared: 1055,
+            actual: 1054,
+            ..
+        }
+    ));
     assert_eq!(
         msg,
         "ZIP: entry \"terraform-provider-x\": data ends after 1054 bytes, the central directory declares 1055"
@@ -149,22 +182,41 @@ fn too_many_entries() {
         ..Limits::default()
     };
     let (err, msg) = error_of("many_entries.zip", &ty("x"), &limits);
-    assert!(matches!(err, ArchiveError::TooManyEntries { count: 6, limit: 5, .. }));
+    assert!(matches!(
+        err,
+        ArchiveError::TooManyEntries {
+            count: 6,
+            limit: 5,
+            ..
+        }
+    ));
     assert_eq!(msg, "ZIP: 6 entries, more than the limit of 5");
     let limits = Limits {
         max_zip_entries: 6,
         ..Limits::default()
     };
-    assert_eq!(open("many_entries.zip", &ty("x"), &limits).unwrap().entries().len(), 6);
+    assert_eq!(
+        open("many_entries.zip", &ty("x"), &limits)
+            .unwrap()
+            .entries()
+            .len(),
+        6
+    );
 }
 
 #[test]
 fn provider_binary_selection() {
     let (err, msg) = error_of("no_binary.zip", &ty("x"), &Limits::default());
     assert!(matches!(err, ArchiveError::NoProviderBinary { .. }));
-    assert_eq!(msg, "ZIP: no provider binary: no top-level file named terraform-provider-x*");
+    assert_eq!(
+        msg,
+        "ZIP: no provider binary: no top-level file named terraform-provider-x*"
+    );
     let (_, msg) = error_of("no_binary.zip", &BinarySelector::Any, &Limits::default());
-    assert_eq!(msg, "ZIP: no provider binary: no top-level file named terraform-provider-*");
+    assert_eq!(
+        msg,
+        "ZIP: no provider binary: no top-level file named terraform-provider-*"
+    );
 
     let (err, msg) = error_of("two_binaries.zip", &BinarySelector::Any, &Limits::default());
     assert!(matches!(err, ArchiveError::AmbiguousBinary { .. }));
@@ -190,8 +242,14 @@ fn refused_entry_kinds() {
             "duplicate.zip",
             "ZIP: duplicate entry \"terraform-provider-x\" (also listed as \"terraform-provider-x\")",
         ),
-        ("case_duplicate.zip", "ZIP: duplicate entry \"readme.MD\" (also listed as \"README.md\")"),
-        ("encrypted.zip", "ZIP: entry \"terraform-provider-x\" is encrypted"),
+        (
+            "case_duplicate.zip",
+            "ZIP: duplicate entry \"readme.MD\" (also listed as \"README.md\")",
+        ),
+        (
+            "encrypted.zip",
+            "ZIP: entry \"terraform-provider-x\" is encrypted",
+        ),
         (
             "bzip2.zip",
             "ZIP: entry \"terraform-provider-x\" uses unsupported compression method 12",
@@ -214,7 +272,10 @@ fn refused_entry_kinds() {
 #[test]
 fn layouts_go_and_the_zip_crate_could_read_differently_are_refused() {
     let cases = [
-        ("prepended.zip", "ZIP: ambiguous ZIP layout: 64 bytes of data before the first entry"),
+        (
+            "prepended.zip",
+            "ZIP: ambiguous ZIP layout: 64 bytes of data before the first entry",
+        ),
         (
             "trailing.zip",
             "ZIP: ambiguous ZIP layout: data after the end-of-central-directory record",
