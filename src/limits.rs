@@ -10,14 +10,20 @@
 /// Limits applied while reading untrusted input. Construct with [`Limits::default`] and override fields as needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Maximum number of entries in a ZIP's central directory.
+    /// Maximum number of entries in a ZIP's central directory (counted by walking the directory, so a lying
+    /// end-record count does not help).
     pub max_zip_entries: u64,
-    /// Maximum inflated size of a single ZIP entry, in bytes (checked against the bytes actually inflated, not the
-    /// size the archive declares).
+    /// Maximum inflated size of a single ZIP entry, in bytes. Checked on the declared size before anything is
+    /// inflated; the stream then stops with an error as soon as an entry inflates past its declared size, so the
+    /// bytes actually inflated never exceed this either.
     pub max_entry_size: u64,
-    /// Maximum total inflated size of all entries of one ZIP, in bytes.
+    /// Maximum total inflated size of all file entries of one ZIP, in bytes (declared sizes, which bound the bytes
+    /// actually inflated as above; a second pass over the binary re-inflates bytes already counted and is bounded by
+    /// `max_stream_passes` instead).
     pub max_total_inflated: u64,
-    /// Maximum ratio of inflated to compressed size for one entry (zip-bomb guard). Deflate's best case is ~1032:1.
+    /// Maximum ratio of inflated to compressed size for one entry (zip-bomb guard). Deflate's best case is ~1032:1;
+    /// Go binaries compress about 3:1. Entries under 1 MiB are exempt
+    /// ([`crate::archive::zip::RATIO_EXEMPT_BYTES`]).
     pub max_compression_ratio: u64,
     /// Maximum length of the Go version string and of the modinfo string in a build-info blob, in bytes.
     pub max_buildinfo_string: u64,

@@ -202,6 +202,13 @@ fn too_many_entries() {
             .len(),
         6
     );
+    // The end record says 1, the directory walk finds a second header: counted, not trusted.
+    let limits = Limits {
+        max_zip_entries: 1,
+        ..Limits::default()
+    };
+    let (_, msg) = error_of("hidden_central_header.zip", &ty("x"), &limits);
+    assert_eq!(msg, "ZIP: 2 entries, more than the limit of 1");
 }
 
 #[test]

@@ -153,6 +153,16 @@ impl ProviderZip {
         file_digests: Option<Digests>,
     ) -> Result<Self, ArchiveError> {
         let zip = path.to_path_buf();
+        // Refuse an oversized directory before the crate parses (and allocates for) every entry.
+        if let Some(count) = declared_entry_count(&zip, src.as_ref())?
+            && count > limits.max_zip_entries
+        {
+            return Err(ArchiveError::TooManyEntries {
+                zip,
+                count,
+                limit: limits.max_zip_entries,
+            });
+        }
         let mut archive =
             ZipArchive::new(Cursor::new(Arc::clone(&src))).map_err(|e| zip_error(&zip, e))?;
         let headers = walk_central_directory(&zip, src.as_ref(), &archive, limits)?;
@@ -394,6 +404,40 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     let mut a = [0u8; 8];
     a.copy_from_slice(&b[at..at + 8]);
     u64::from_le_bytes(a)
+}
+
+/// The entry count of the end record Go would pick (the last signature whose comment fits in the file), read
+/// from the ZIP64 end record when there is one; `None` when there is no end record (the parser then says why).
+fn declared_entry_count(zip: &Path, src: &dyn ZipBytes) -> Result<Option<u64>, ArchiveError> {
+    let len = src.len();
+    let tail_len = len.min(END_LEN + u64::from(u16::MAX));
+    let tail_start = len - tail_len;
+    let mut tail = vec![0u8; usize::try_from(tail_len).unwrap_or(0)];
+    read_at(zip, src, tail_start, &mut tail)?;
+    let end_len = END_LEN as usize;
+    let Some(at) = (0..tail.len().saturating_sub(end_len - 1))
+        .rev()
+        .find(|&i| {
+            tail[i..i + 4] == END_SIG_BYTES
+                && i + end_len + usize::from(u16_at(&tail, i + 20)) <= tail.len()
+        })
+    else {
+        return Ok(None);
+    };
+    let end_pos = tail_start + at as u64;
+    if end_pos >= ZIP64_LOCATOR_LEN {
+        let mut locator = [0u8; ZIP64_LOCATOR_LEN as usize];
+        read_at(zip, src, end_pos - ZIP64_LOCATOR_LEN, &mut locator)?;
+        if u32_at(&locator, 0) == ZIP64_LOCATOR_SIG {
+            let mut z = [0u8; 56];
+            if read_exact_at(src, u64_at(&locator, 8), &mut z).is_ok()
+                && u32_at(&z, 0) == ZIP64_END_SIG
+            {
+                return Ok(Some(u64_at(&z, 32)));
+            }
+        }
+    }
+    Ok(Some(u64::from(u16_at(&tail, at + 10))))
 }
 
 /// Checks the end records and walks the central directory header by header (see the module docs).
