@@ -288,6 +288,10 @@ fn layouts_go_and_the_zip_crate_could_read_differently_are_refused() {
             "ZIP: ambiguous ZIP layout: data after the end-of-central-directory record",
         ),
         (
+            "comment_end_signature.zip",
+            "ZIP: ambiguous ZIP layout: a second end-of-central-directory signature after the end record",
+        ),
+        (
             "hidden_central_header.zip",
             "ZIP: ambiguous ZIP layout: the end record declares 1 entries, the central directory holds 2",
         ),
@@ -297,6 +301,14 @@ fn layouts_go_and_the_zip_crate_could_read_differently_are_refused() {
         assert!(matches!(err, ArchiveError::Ambiguous { .. }), "{name}");
         assert_eq!(msg, want, "{name}");
     }
+}
+
+#[test]
+fn zips_and_entry_readers_can_move_to_other_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    fn assert_send<T: Send>() {}
+    assert_send_sync::<ProviderZip>();
+    assert_send::<tofu_sbom::archive::EntryReader>();
 }
 
 #[test]

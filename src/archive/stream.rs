@@ -408,6 +408,9 @@ impl ReadAt for EntryReader {
                 ),
             ));
         }
+        if buf.is_empty() {
+            return Ok(());
+        }
         match self.read_inner(offset, buf) {
             Ok(()) => Ok(()),
             Err(e) => {

@@ -183,6 +183,12 @@ CASES = {
     ),
     "prepended.zip": lambda: build([Entry("terraform-provider-x", BIN)], prefix=b"MZ" + b"\0" * 62),
     "trailing.zip": lambda: build([Entry("terraform-provider-x", BIN)], trailer=b"trailing garbage"),
+    # a fake end record inside the archive comment, pointing outside the file: Go takes the last record that fits
+    # and fails; a parser falling back to the earlier, real record would read the archive
+    "comment_end_signature.zip": lambda: build(
+        [Entry("terraform-provider-x", BIN)],
+        comment=struct.pack("<IHHHHIIH", END_SIG, 0, 0, 1, 1, 46, 0x7FFFFFFF, 0),
+    ),
     # a second central header after the one the end record counts (Go reads it, a count-based parser does not)
     "hidden_central_header.zip": lambda: build(
         [Entry("README.md", README)], hidden=[Entry("terraform-provider-x", BIN)]
