@@ -324,7 +324,8 @@ fn good_zip_entries_and_hashes() {
         [
             ("terraform-provider-x_v1.0.0", false, 1054),
             ("README.md", false, 23),
-            ("docs/", true, 0)
+            ("docs/", true, 0),
+            ("docs/LICENSE", false, 8)
         ]
     );
     // 1980-01-01T00:00:00Z, the MS-DOS epoch written by make.py
@@ -333,6 +334,17 @@ fn good_zip_entries_and_hashes() {
     assert_eq!(zip.file_digests().unwrap(), Digests::of(&bytes));
     let scan = zip.scan(|_| ()).unwrap();
     let files: Vec<&str> = scan.files.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(files, ["README.md", "terraform-provider-x_v1.0.0"]);
+    assert_eq!(
+        files,
+        ["README.md", "docs/LICENSE", "terraform-provider-x_v1.0.0"]
+    );
     assert_eq!(scan.binary_passes, 1);
+    // h1: as scripts/h1.py computes it (Python zipfile + a file-system walk; the directory entry is not hashed)
+    let out = std::process::Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/h1.py"))
+        .arg(fixture("good.zip"))
+        .output()
+        .unwrap();
+    assert_eq!(scan.h1(), String::from_utf8(out.stdout).unwrap().trim());
+    assert_eq!(scan.h1(), "h1:3nBwU7/BecXwnqEocEw7fbUGYIsHiKXZygVyDDbcNWU=");
 }

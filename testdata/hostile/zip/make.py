@@ -194,7 +194,12 @@ CASES = {
         [Entry("README.md", README)], hidden=[Entry("terraform-provider-x", BIN)]
     ),
     "good.zip": lambda: build(
-        [Entry("terraform-provider-x_v1.0.0", BIN), Entry("README.md", README), Entry("docs/", b"", method=0)]
+        [
+            Entry("terraform-provider-x_v1.0.0", BIN),
+            Entry("README.md", README),
+            Entry("docs/", b"", method=0),
+            Entry("docs/LICENSE", b"MPL-2.0\n", method=0),
+        ]
     ),
 }
 
