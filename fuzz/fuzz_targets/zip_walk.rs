@@ -17,8 +17,13 @@ fuzz_target!(|data: &[u8]| {
         max_total_inflated: 4 << 20,
         ..Limits::default()
     };
-    for selector in [BinarySelector::Any, BinarySelector::ProviderType("x".into())] {
-        let Ok(zip) = ProviderZip::from_bytes(Path::new("fuzz.zip"), data.to_vec(), &selector, &limits) else {
+    for selector in [
+        BinarySelector::Any,
+        BinarySelector::ProviderType("x".into()),
+    ] {
+        let Ok(zip) =
+            ProviderZip::from_bytes(Path::new("fuzz.zip"), data.to_vec(), &selector, &limits)
+        else {
             continue;
         };
         let _ = zip.scan(|binary| {
