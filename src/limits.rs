@@ -10,14 +10,20 @@
 /// Limits applied while reading untrusted input. Construct with [`Limits::default`] and override fields as needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Maximum number of entries in a ZIP's central directory.
+    /// Maximum number of entries in a ZIP's central directory (counted by walking the directory, so a lying
+    /// end-record count does not help).
     pub max_zip_entries: u64,
-    /// Maximum inflated size of a single ZIP entry, in bytes (checked against the bytes actually inflated, not the
-    /// size the archive declares).
+    /// Maximum inflated size of a single ZIP entry, in bytes. Checked on the declared size before anything is
+    /// inflated; the stream then stops with an error as soon as an entry inflates past its declared size, so the
+    /// bytes actually inflated never exceed this either.
     pub max_entry_size: u64,
-    /// Maximum total inflated size of all entries of one ZIP, in bytes.
+    /// Maximum total inflated size of all file entries of one ZIP, in bytes (declared sizes, which bound the bytes
+    /// actually inflated as above; a second pass over the binary re-inflates bytes already counted and is bounded by
+    /// `max_stream_passes` instead).
     pub max_total_inflated: u64,
-    /// Maximum ratio of inflated to compressed size for one entry (zip-bomb guard). Deflate's best case is ~1032:1.
+    /// Maximum ratio of inflated to compressed size for one entry (zip-bomb guard). Deflate's best case is ~1032:1;
+    /// Go binaries compress about 3:1. Entries under 1 MiB are exempt
+    /// ([`crate::archive::zip::RATIO_EXEMPT_BYTES`]).
     pub max_compression_ratio: u64,
     /// Maximum length of the Go version string and of the modinfo string in a build-info blob, in bytes.
     pub max_buildinfo_string: u64,
@@ -34,6 +40,8 @@ pub struct Limits {
     /// Maximum size of any other registry response read into memory (token responses, tag lists, referrers indexes,
     /// error bodies — those are additionally truncated for display), in bytes.
     pub max_registry_response: u64,
+    /// Maximum size of a release's `SHA256SUMS` file, in bytes (read whole into memory to be parsed).
+    pub max_checksums_file: u64,
 }
 
 impl Default for Limits {
@@ -49,6 +57,7 @@ impl Default for Limits {
             max_sbom_bytes: 64 << 20, // 64 MiB: a 5,000-component SPDX document is ~10 MiB
             max_manifest_size: (5 << 20) - 1, // OpenTofu: size/1MiB > 4 is refused
             max_registry_response: 4 << 20,
+            max_checksums_file: 1 << 20, // 1 MiB: ~10,000 lines; real releases list a few dozen files
         }
     }
 }

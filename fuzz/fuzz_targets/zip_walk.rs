@@ -1,0 +1,36 @@
+//! Fuzzes the provider-ZIP walker: central-directory parsing and cross-checks, name rules, binary selection, and
+//! the streaming reader (forward reads, a backward read that restarts inflation, CRC-32 and size verification).
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+use tofu_sbom::archive::{BinarySelector, ProviderZip};
+use tofu_sbom::limits::Limits;
+use tofu_sbom::source::ReadAt;
+
+fuzz_target!(|data: &[u8]| {
+    // Small budgets keep each run fast; the limits themselves are part of what is exercised.
+    let limits = Limits {
+        max_zip_entries: 64,
+        max_entry_size: 1 << 20,
+        max_total_inflated: 4 << 20,
+        ..Limits::default()
+    };
+    for selector in [
+        BinarySelector::Any,
+        BinarySelector::ProviderType("x".into()),
+    ] {
+        let Ok(zip) =
+            ProviderZip::from_bytes(Path::new("fuzz.zip"), data.to_vec(), &selector, &limits)
+        else {
+            continue;
+        };
+        let _ = zip.scan(|binary| {
+            let mut buf = [0u8; 32];
+            let len = binary.len();
+            let _ = binary.read_exact_at(len / 2, &mut buf[..len.min(32) as usize / 2]);
+            let _ = binary.read_exact_at(0, &mut buf[..len.min(16) as usize]);
+        });
+    }
+});
