@@ -83,22 +83,8 @@ pub const PROP_TRIVY_CLASS: &str = "aquasecurity:trivy:Class";
 /// The supplier name used for the Go standard library.
 pub const GO_SUPPLIER: &str = "golang";
 
-/// An OpenTofu/Terraform provider address, `HOST/NAMESPACE/TYPE`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ProviderAddress {
-    /// Registry host, e.g. `registry.opentofu.org`.
-    pub host: String,
-    /// Namespace (the provider's organisation), e.g. `hashicorp`.
-    pub namespace: String,
-    /// Provider type, e.g. `tls`.
-    pub provider_type: String,
-}
-
-impl std::fmt::Display for ProviderAddress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}/{}", self.host, self.namespace, self.provider_type)
-    }
-}
+/// An OpenTofu/Terraform provider address, `HOST/NAMESPACE/TYPE` (the archive stage parses it).
+pub use crate::archive::ProviderAddress;
 
 /// Whether an SBOM author is a person or an organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -16,6 +16,7 @@
 
 pub mod archive;
 pub mod buildinfo;
+pub mod generate;
 pub mod inventory;
 pub mod limits;
 pub mod purl;

@@ -50,14 +50,6 @@ pub enum OciError {
         /// What is wrong.
         reason: String,
     },
-    /// A provider address `HOST/NAMESPACE/TYPE` could not be parsed.
-    #[error("invalid provider address {input:?}: {reason}")]
-    InvalidProviderAddress {
-        /// The text given.
-        input: String,
-        /// Why it was refused.
-        reason: String,
-    },
     /// A local file could not be read or written.
     #[error("{action} {}: {source}", path.display())]
     Io {

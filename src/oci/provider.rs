@@ -340,64 +340,8 @@ pub fn build_artifact(pkg: &ProviderPackage) -> Result<ProviderArtifact> {
     })
 }
 
-/// A provider source address `HOSTNAME/NAMESPACE/TYPE` (`registry.opentofu.org/hashicorp/tls`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProviderAddress {
-    /// Registry hostname.
-    pub hostname: String,
-    /// Namespace (organisation).
-    pub namespace: String,
-    /// Provider type (`tls`).
-    pub provider_type: String,
-}
-
-/// The default provider registry host of OpenTofu.
-pub const DEFAULT_PROVIDER_HOST: &str = "registry.opentofu.org";
-
-impl ProviderAddress {
-    /// Parses `HOSTNAME/NAMESPACE/TYPE` or `NAMESPACE/TYPE` (host defaults to `registry.opentofu.org`).
-    pub fn parse(input: &str) -> Result<Self> {
-        let invalid = |reason: &str| OciError::InvalidProviderAddress {
-            input: input.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let parts: Vec<&str> = input.split('/').collect();
-        let (hostname, namespace, provider_type) = match parts.as_slice() {
-            [h, n, t] => (h.to_ascii_lowercase(), *n, *t),
-            [n, t] => (DEFAULT_PROVIDER_HOST.to_owned(), *n, *t),
-            _ => {
-                return Err(invalid(
-                    "expected HOSTNAME/NAMESPACE/TYPE or NAMESPACE/TYPE",
-                ));
-            }
-        };
-        let part_ok = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        };
-        if !part_ok(&hostname) || !part_ok(namespace) || !part_ok(provider_type) {
-            return Err(invalid(
-                "each part must be non-empty letters, digits, '-', '_' or '.'",
-            ));
-        }
-        Ok(Self {
-            hostname,
-            namespace: namespace.to_ascii_lowercase(),
-            provider_type: provider_type.to_ascii_lowercase(),
-        })
-    }
-}
-
-impl fmt::Display for ProviderAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{}/{}",
-            self.hostname, self.namespace, self.provider_type
-        )
-    }
-}
+/// A provider source address `HOSTNAME/NAMESPACE/TYPE` (parsed by the archive stage).
+pub use crate::archive::ProviderAddress;
 
 /// The `.tofurc` `provider_installation` block that installs `provider` from the repository of `target`.
 ///
