@@ -213,6 +213,17 @@ fn search(src: &mut Src<'_>, img: &Image, region: &Region) -> Result<Option<u64>
     let Some(mut start) = region.vaddr.checked_next_multiple_of(ALIGN) else {
         return Ok(None);
     };
+    // For error messages: the file-backed extent of the region.
+    let (region_off, region_len) = img
+        .resolve(region.vaddr)
+        .map_or((0, 0), |(off, avail)| (off, avail.min(region.size)));
+    let file_len = src.len();
+    let truncated = || Error::Truncated {
+        what: region.what,
+        offset: region_off,
+        len: region_len,
+        file_len,
+    };
     let mut step = 0;
     while start < end {
         let remaining = end - start;
@@ -226,12 +237,7 @@ fn search(src: &mut Src<'_>, img: &Image, region: &Region) -> Result<Option<u64>
         let in_file = src.len().saturating_sub(off);
         let n = mapped.min(in_file);
         if n == 0 {
-            return Err(Error::Truncated {
-                what: region.what,
-                offset: off,
-                len: mapped,
-                file_len: src.len(),
-            });
+            return Err(truncated());
         }
         // n <= 1 MiB (a CHUNKS entry).
         let buf = src.read_window(off, n as usize, region.what)?;
@@ -253,12 +259,7 @@ fn search(src: &mut Src<'_>, img: &Image, region: &Region) -> Result<Option<u64>
             return Ok(Some(start + i as u64));
         }
         if n < mapped {
-            return Err(Error::Truncated {
-                what: region.what,
-                offset: off,
-                len: mapped,
-                file_len: src.len(),
-            });
+            return Err(truncated());
         }
         start += want;
     }
@@ -301,13 +302,13 @@ fn decode_string(
     let head = src.read_vec(off, head_len as usize, what)?;
     let (len, n) = match uvarint(&head) {
         Varint::Value(len, n) => (len, n as u64),
-        Varint::Short => {
+        Varint::Short if head_len < MAX_VARINT_LEN => {
             return Err(damaged(
                 off,
                 format!("the varint length runs past the end of the data ({head_len} bytes left)"),
             ));
         }
-        Varint::Overflow => {
+        Varint::Short | Varint::Overflow => {
             return Err(damaged(off, "the varint length overflows 64 bits".into()));
         }
     };
