@@ -89,8 +89,8 @@ pub struct RawBuildInfo {
 /// Finds and decodes the blob of an already parsed executable.
 pub(crate) fn read_raw(src: &mut Src<'_>, img: &Image, limits: &Limits) -> Result<RawBuildInfo> {
     let mut found = None;
-    for region in &img.regions {
-        if let Some(addr) = search(src, img, region)? {
+    for region in search_order(src, img) {
+        if let Some(addr) = search(src, img, &region)? {
             found = Some(addr);
             break;
         }
@@ -169,6 +169,33 @@ pub(crate) fn read_raw(src: &mut Src<'_>, img: &Image, limits: &Limits) -> Resul
     })
 }
 
+/// The regions in the order to search them: header order (as Go), except on a forward-only source, where they go
+/// in file order and a region starting inside one already searched is skipped — so that hostile headers cannot make
+/// the search jump back and forth over a stream (in real binaries header order is file order anyway).
+fn search_order(src: &Src<'_>, img: &Image) -> Vec<Region> {
+    if !src.is_forward_only() {
+        return img.regions.clone();
+    }
+    let mut regions: Vec<(u64, u64, Region)> = img
+        .regions
+        .iter()
+        .filter_map(|r| {
+            let (off, avail) = img.resolve(r.vaddr)?;
+            Some((off, off.saturating_add(avail.min(r.size)), *r))
+        })
+        .collect();
+    regions.sort_by_key(|&(off, _, _)| off);
+    let mut end = 0;
+    let mut out = Vec::new();
+    for (off, region_end, r) in regions {
+        if off >= end {
+            out.push(r);
+            end = region_end;
+        }
+    }
+    out
+}
+
 /// The outcome when no region holds the magic.
 fn not_found(img: &Image) -> Error {
     if let Some((packer, offset)) = img.packer {
@@ -179,13 +206,23 @@ fn not_found(img: &Image) -> Error {
         };
     }
     if let Some(r) = img.regions.iter().find(|r| r.named) {
-        return Error::Damaged {
-            field: DamagedField::Magic,
-            offset: img.resolve(r.vaddr).map_or(0, |(off, _)| off),
-            detail: format!(
-                "the {}-byte {} holds no 16-byte-aligned \"\\xff Go buildinf:\" magic",
-                r.size, r.what
-            ),
+        return match img.resolve(r.vaddr) {
+            Some((offset, _)) => Error::Damaged {
+                field: DamagedField::Magic,
+                offset,
+                detail: format!(
+                    "the {}-byte {} holds no 16-byte-aligned \"\\xff Go buildinf:\" magic",
+                    r.size, r.what
+                ),
+            },
+            None => Error::Malformed {
+                format: img.format,
+                reason: format!(
+                    "the {} at address {:#x} lies outside every file-backed segment",
+                    r.what, r.vaddr
+                ),
+                offset: 0,
+            },
         };
     }
     Error::NotGo {
@@ -329,7 +366,7 @@ fn decode_string(
     }
     // len <= max_buildinfo_string, an in-memory size.
     let data = src.read_vec(off + n, len as usize, what)?;
-    Ok((data, addr + n + len))
+    Ok((data, addr.saturating_add(n + len)))
 }
 
 /// The outcome of decoding a uvarint (Go's `binary.Uvarint`).

@@ -59,7 +59,9 @@ impl Image {
     pub(crate) fn resolve(&self, addr: u64) -> Option<(u64, u64)> {
         self.maps.iter().find_map(|m| {
             let delta = addr.checked_sub(m.vaddr)?;
-            (delta < m.size).then(|| (m.offset + delta, m.size - delta))
+            // A mapping whose file range overflows u64 maps nothing (hostile headers).
+            let off = m.offset.checked_add(delta)?;
+            (delta < m.size).then(|| (off, m.size - delta))
         })
     }
 }
