@@ -43,3 +43,28 @@ fn crash_261716b6_macho_segment_file_offset_overflow() {
          file-backed segment (at file offset 0)"
     );
 }
+
+/// A replaced dependency with its own sum (`dep\tpath\tv\tsum` then `=>`): the fuzz target's round-trip property
+/// failed because Go's `BuildInfo.String()` prints no sum for a module that has a replacement. That is Go's own
+/// behaviour (checked with Go 1.27.3: `ParseBuildInfo` keeps `h1:old=`, `String()` drops it), so the property was
+/// narrowed and this pins the behaviour.
+#[test]
+fn crash_3a340838_sum_of_a_replaced_module_is_not_printed() {
+    let bytes = input("modinfo", "crash-3a3408385bdb9eedcba3b3cf324e7cc2c9bbe254");
+    let bi = buildinfo::parse_modinfo(&bytes).unwrap();
+    assert_eq!(bi.deps[1].path, "example.com/old");
+    assert_eq!(bi.deps[1].sum, "h1:old=");
+    assert_eq!(
+        bi.deps[1]
+            .replace
+            .as_deref()
+            .map(|r| (r.path.as_str(), r.sum.as_str())),
+        Some(("example.com/new", "h1:new="))
+    );
+    assert_eq!(
+        bi.to_go_string(),
+        "path\texample.com/cmd\nmod\texample.com\t(devel)\t\ndep\tgolang.org/x/text\tv0.3.0\th1:abc=\n\
+         dep\texample.com/old\tv1.0.0\n=>\texample.com/new\tv1.1.0\th1:new=\n\nbuild\t-buildmode=exe\n\
+         build\t-ldflags=\"-s -w -X main.v=1\"\nbuild\tCGO_ENABLED=0\n"
+    );
+}

@@ -222,3 +222,62 @@ fn not_go() {
         );
     }
 }
+
+#[test]
+fn missing_file_names_the_path() {
+    let path = fixture("does-not-exist.elf");
+    let e = buildinfo::read_path(&path, &Limits::default()).unwrap_err();
+    assert!(matches!(&e, Error::Open { path: p, .. } if *p == path));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "could not open {}: No such file or directory (os error 2)",
+            path.display()
+        )
+    );
+}
+
+/// A source whose reads past the headers fail with an I/O error (a disk error, a corrupt ZIP stream).
+struct FailingAfter<'a> {
+    data: &'a [u8],
+    limit: u64,
+}
+
+impl ReadAt for FailingAfter<'_> {
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        if offset + buf.len() as u64 > self.limit {
+            return Err(io::Error::other("inflate: invalid distance"));
+        }
+        let mut d = self.data;
+        d.read_exact_at(offset, buf)
+    }
+    fn len(&self) -> u64 {
+        self.data.len() as u64
+    }
+}
+
+#[test]
+fn io_errors_carry_offset_and_length() {
+    // 8592 bytes: the first 8 KiB are read up front, the section header table lies past them.
+    let data = std::fs::read(fixture("not-go.elf")).unwrap();
+    let mut src = FailingAfter {
+        data: &data,
+        limit: 8192,
+    };
+    let e = buildinfo::read(&mut src, &Limits::default()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Io {
+                offset: 8272,
+                len: 320,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        e.to_string(),
+        "I/O error reading 320 bytes at file offset 8272: inflate: invalid distance"
+    );
+}

@@ -27,20 +27,38 @@ impl ReadAt for Stream<'_> {
     }
 }
 
+/// What `String()` keeps: Go prints no sum for a module that has a replacement (`formatMod`), so the parsed sum of
+/// a replaced module does not survive a round trip — by Go's design.
+fn printable(mut bi: BuildInfo) -> BuildInfo {
+    for m in bi.main.iter_mut().chain(bi.deps.iter_mut()) {
+        if m.replace.is_some() {
+            m.sum.clear();
+        }
+    }
+    bi
+}
+
 fn check_round_trip(bi: &BuildInfo) {
-    let text = BuildInfo { go_version: String::new(), ..bi.clone() }.to_go_string();
+    let text = BuildInfo {
+        go_version: String::new(),
+        ..bi.clone()
+    }
+    .to_go_string();
     let mut back = buildinfo::parse_modinfo(text.as_bytes()).expect("String() output parses");
     back.go_version = bi.go_version.clone();
     if back.main.as_ref().is_some_and(|m| *m == Default::default()) {
         back.main = None;
     }
-    assert_eq!(&back, bi, "round trip of {text:?}");
+    assert_eq!(back, printable(bi.clone()), "round trip of {text:?}");
     let _ = bi.go_version_m("fuzz");
     let _ = serde_json::to_string(&bi.to_json());
 }
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_buildinfo_string: 1 << 20, ..Limits::default() };
+    let limits = Limits {
+        max_buildinfo_string: 1 << 20,
+        ..Limits::default()
+    };
     let mut src = data;
     let file = buildinfo::read(&mut src, &limits);
     if let Ok(bi) = &file {

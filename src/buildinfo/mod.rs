@@ -7,7 +7,7 @@
 //! holds a whole binary in memory: it reads the first 8 KiB (headers), the header tables it needs, then scans the
 //! data region for the blob in chunks of at most 1 MiB. A typical binary costs well under 100 KiB of reads.
 //!
-//! 1. [`exe`]: detect ELF / PE / Mach-O (thin or fat: first arch) / XCOFF from the first bytes; decode just the header
+//! 1. `exe`: detect ELF / PE / Mach-O (thin or fat: first arch) / XCOFF from the first bytes; decode just the header
 //!    tables (with the `object` crate's plain-old-data structs) into an address map and the regions to search.
 //! 2. [`search`]: find the 16-byte-aligned magic, decode the 32-byte header and the version and modinfo strings —
 //!    inline (Go ≥ 1.18) or through pointers (Go 1.13–1.17). The blob layout is documented there.

@@ -22,7 +22,7 @@
 //!
 //! # Search
 //!
-//! Each [`Region`] (the build-info section, or the writable data segments) is scanned in chunks for the magic at a
+//! Each region (the build-info section, or the writable data segments) is scanned in chunks for the magic at a
 //! 16-byte-aligned address (misaligned hits are ignored); a hit with fewer than 32 bytes left in the region is a
 //! damaged header. Go reads 1 MiB chunks; we read 4 KiB, then 64 KiB, then 1 MiB chunks — the blob normally sits at the
 //! very start of its region, so a typical binary costs one 4 KiB read here. Memory stays bounded by one chunk.
