@@ -68,3 +68,16 @@ fn crash_3a340838_sum_of_a_replaced_module_is_not_printed() {
          build\t-ldflags=\"-s -w -X main.v=1\"\nbuild\tCGO_ENABLED=0\n"
     );
 }
+
+/// `mod` with empty fields: Go's `String()` skips a main module equal to `Module{}`, so it printed nothing and the
+/// round trip lost `Some(Module::default())`. `parse_modinfo` now gives `main: None` for it, as for no `mod` line.
+#[test]
+fn crash_7cb06d2e_all_empty_main_module_is_no_main_module() {
+    let bytes = input("modinfo", "crash-7cb06d2ece2e89b9b31cdd13c1430a1161bf202c");
+    let bi = buildinfo::parse_modinfo(&bytes).unwrap();
+    assert_eq!(bi, buildinfo::BuildInfo::default());
+    assert_eq!(bi.to_go_string(), "");
+    // With a replacement the main module is not empty and is kept.
+    let bi = buildinfo::parse_modinfo(b"mod\t\t\n=>\tx\tv1\t\n").unwrap();
+    assert_eq!(bi.to_go_string(), "mod\t\t\n=>\tx\tv1\t\n\n");
+}

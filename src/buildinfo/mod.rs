@@ -110,9 +110,6 @@ pub fn read(src: &mut dyn ReadAt, limits: &Limits) -> Result<BuildInfo> {
     let raw = read_raw(src, limits)?;
     let mut bi = parse_modinfo(&raw.modinfo)?;
     bi.go_version = String::from_utf8_lossy(&raw.go_version).into_owned();
-    if bi.main.as_ref().is_some_and(|m| *m == Module::default()) {
-        bi.main = None;
-    }
     Ok(bi)
 }
 

@@ -40,6 +40,9 @@ enum Last {
 
 /// Parses modinfo text (sentinels already stripped) into a [`BuildInfo`] whose `go_version` is empty.
 ///
+/// A `mod` line whose fields are all empty gives `main: None`, as no `mod` line does (Go's `String()` treats both
+/// alike).
+///
 /// Errors carry Go's exact reason text and 1-based line number (`could not parse Go build info: line N: …`).
 pub fn parse_modinfo(data: &[u8]) -> Result<BuildInfo> {
     let mut bi = BuildInfo::default();
@@ -94,6 +97,10 @@ pub fn parse_modinfo(data: &[u8]) -> Result<BuildInfo> {
                 .push(build_line(kv).map_err(|r| err(line_num, r))?);
         }
         line_num += 1;
+    }
+    // Go cannot tell an all-empty main module from none (`BuildInfo.String()` skips `Main == Module{}`).
+    if bi.main.as_ref().is_some_and(|m| *m == Module::default()) {
+        bi.main = None;
     }
     Ok(bi)
 }
