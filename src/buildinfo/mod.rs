@@ -1,7 +1,52 @@
 //! Go build info: the `\xff Go buildinf:` blob the Go linker embeds in every binary, and the `runtime/debug`
-//! modinfo text inside it. Output matches Go's `debug/buildinfo` and `go version -m` exactly.
+//! modinfo text inside it. Results match Go's `debug/buildinfo` and `go version -m` exactly.
 //!
-//! (Being written: see issue 2. The public types below are the contract other stages build on.)
+//! # Reading
+//!
+//! [`read`] works over any [`ReadAt`] — a plain file ([`read_path`]) or a forward-only ZIP entry stream — and never
+//! holds a whole binary in memory: it reads the first 8 KiB (headers), the header tables it needs, then scans the
+//! data region for the blob in chunks of at most 1 MiB. A typical binary costs well under 100 KiB of reads.
+//!
+//! 1. `exe`: detect ELF / PE / Mach-O (thin or fat: first arch) / XCOFF from the first bytes; decode just the header
+//!    tables (with the `object` crate's plain-old-data structs) into an address map and the regions to search.
+//! 2. [`search`]: find the 16-byte-aligned magic, decode the 32-byte header and the version and modinfo strings —
+//!    inline (Go ≥ 1.18) or through pointers (Go 1.13–1.17). The blob layout is documented there.
+//! 3. [`modinfo`]: parse the modinfo text like `runtime/debug.ParseBuildInfo`.
+//!
+//! # Outcomes
+//!
+//! A Go binary built without module information (`go build hello.go`, or GOPATH mode) is a **success**: `main` is
+//! `None` and `deps`/`settings` are empty, as `go version -m` prints it. Everything else that is not build info is an
+//! [`Error`]: not an executable, an executable that is not Go, a packed (UPX) executable, damaged build info (naming
+//! the field and file offset), a truncated file, a modinfo syntax error, a [`Limits`] overrun, or an I/O error.
+//!
+//! # Differences from Go 1.27's `debug/buildinfo`
+//!
+//! - ELF without section headers (and Mach-O without `__go_buildinfo`) are read through the writable data segments,
+//!   as older Go did; Go 1.27 only looks at the named section.
+//! - XCOFF binaries stripped with `-ldflags=-s` are read (Go's XCOFF reader insists on a symbol table).
+//! - Damage Go reports as "not a Go executable" is reported with its field and offset, and Go < 1.18 binaries whose
+//!   modinfo pointer is broken are an error instead of "no module info".
+//! - Text is UTF-8: bytes that are not (never written by `cmd/go`) are replaced by U+FFFD.
+
+pub mod error;
+pub(crate) mod exe;
+pub mod goversion;
+pub mod json;
+pub mod modinfo;
+pub mod search;
+mod strconv;
+mod text;
+
+pub use error::{DamagedField, Error, ExeFormat, Result};
+pub use goversion::GoVersion;
+pub use json::BuildInfoJson;
+pub use modinfo::parse_modinfo;
+pub use search::{BlobLayout, RawBuildInfo};
+
+use crate::limits::Limits;
+use crate::source::{FileSource, ReadAt};
+use std::path::Path;
 
 /// What Go's `debug/buildinfo.Read` returns, plus the parsed Go version.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
@@ -38,4 +83,48 @@ pub struct BuildSetting {
     pub key: String,
     /// Setting value.
     pub value: String,
+}
+
+impl BuildInfo {
+    /// The Go version split into version, semver, experiments and vendor.
+    pub fn go_version_info(&self) -> GoVersion {
+        GoVersion::parse(&self.go_version)
+    }
+
+    /// The value of the first build setting named `key`.
+    pub fn setting(&self, key: &str) -> Option<&str> {
+        self.settings
+            .iter()
+            .find(|s| s.key == key)
+            .map(|s| s.value.as_str())
+    }
+
+    /// This build info in the stable `--json` schema.
+    pub fn to_json(&self) -> BuildInfoJson {
+        BuildInfoJson::from(self)
+    }
+}
+
+/// Reads the build info of the binary in `src` (Go's `debug/buildinfo.Read`).
+pub fn read(src: &mut dyn ReadAt, limits: &Limits) -> Result<BuildInfo> {
+    let raw = read_raw(src, limits)?;
+    let mut bi = parse_modinfo(&raw.modinfo)?;
+    bi.go_version = String::from_utf8_lossy(&raw.go_version).into_owned();
+    Ok(bi)
+}
+
+/// Reads the undecoded version and modinfo strings and where they were found.
+pub fn read_raw(src: &mut dyn ReadAt, limits: &Limits) -> Result<RawBuildInfo> {
+    let mut src = exe::Src::new(src)?;
+    let image = exe::parse(&mut src, limits)?;
+    search::read_raw(&mut src, &image, limits)
+}
+
+/// Reads the build info of the binary at `path` with positioned reads (Go's `debug/buildinfo.ReadFile`).
+pub fn read_path(path: &Path, limits: &Limits) -> Result<BuildInfo> {
+    let mut file = FileSource::open(path).map_err(|source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read(&mut file, limits)
 }
