@@ -145,12 +145,17 @@ impl ScannedRelease {
 
     /// The newest entry time across all ZIPs (the default SBOM timestamp).
     pub fn newest_modification(&self) -> Option<i64> {
-        self.platforms.iter().filter_map(|p| p.newest_modification).max()
+        self.platforms
+            .iter()
+            .filter_map(|p| p.newest_modification)
+            .max()
     }
 
     /// The main module path of the first platform that has one.
     pub fn main_module(&self) -> Option<&str> {
-        self.platforms.iter().find_map(|p| p.buildinfo.main.as_ref().map(|m| m.path.as_str()))
+        self.platforms
+            .iter()
+            .find_map(|p| p.buildinfo.main.as_ref().map(|m| m.path.as_str()))
     }
 
     /// The provider address: `explicit`, else derived from a `github.com/ORG/terraform-provider-TYPE` main module.
@@ -159,7 +164,8 @@ impl ScannedRelease {
             return Some(a.clone());
         }
         let module = self.main_module()?;
-        let namespace = crate::archive::address::namespace_from_module_path(module, &self.provider_type)?;
+        let namespace =
+            crate::archive::address::namespace_from_module_path(module, &self.provider_type)?;
         ProviderAddress::on_default_host(&namespace, &self.provider_type).ok()
     }
 
@@ -169,15 +175,20 @@ impl ScannedRelease {
         explicit: Option<&ProviderAddress>,
         what: &'static str,
     ) -> Result<ProviderAddress, GenerateError> {
-        self.address(explicit).ok_or_else(|| GenerateError::AddressRequired {
-            what,
-            module: self.main_module().unwrap_or_default().to_owned(),
-        })
+        self.address(explicit)
+            .ok_or_else(|| GenerateError::AddressRequired {
+                what,
+                module: self.main_module().unwrap_or_default().to_owned(),
+            })
     }
 
     /// The `.terraform.lock.hcl` block for this release: `h1:` and `zh:` for every platform.
     pub fn lock(&self, address: &ProviderAddress) -> lockfile::ProviderLock {
-        let mut hashes: Vec<String> = self.platforms.iter().flat_map(|p| [p.h1.clone(), p.zh()]).collect();
+        let mut hashes: Vec<String> = self
+            .platforms
+            .iter()
+            .flat_map(|p| [p.h1.clone(), p.zh()])
+            .collect();
         hashes.sort();
         hashes.dedup();
         lockfile::ProviderLock {
@@ -206,7 +217,11 @@ pub fn scan(release: &mut Release, limits: &Limits) -> Result<ScannedRelease, Ge
     })
 }
 
-fn scan_platform(release: &Release, index: usize, limits: &Limits) -> Result<ScannedPlatform, GenerateError> {
+fn scan_platform(
+    release: &Release,
+    index: usize,
+    limits: &Limits,
+) -> Result<ScannedPlatform, GenerateError> {
     let p = &release.platforms[index];
     let zip = release.open(index, limits)?;
     let zip_size = std::fs::metadata(&p.path)
@@ -260,7 +275,10 @@ pub enum TimestampPolicy {
 impl TimestampPolicy {
     /// The policy from `--timestamp` (`now`, an RFC 3339 time, or Unix seconds) and `SOURCE_DATE_EPOCH`, in that
     /// order of precedence.
-    pub fn resolve(flag: Option<&str>, source_date_epoch: Option<&str>) -> Result<Self, GenerateError> {
+    pub fn resolve(
+        flag: Option<&str>,
+        source_date_epoch: Option<&str>,
+    ) -> Result<Self, GenerateError> {
         match (flag, source_date_epoch) {
             (Some("now"), _) => Ok(Self::Now),
             (Some(v), _) => parse_instant(v).map(Self::Fixed),
@@ -279,7 +297,9 @@ impl TimestampPolicy {
                 .unwrap_or(OffsetDateTime::UNIX_EPOCH),
             Self::Now => OffsetDateTime::now_utc(),
         };
-        t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(t)
+        t.to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .unwrap_or(t)
     }
 }
 
@@ -299,9 +319,11 @@ fn parse_instant(v: &str) -> Result<OffsetDateTime, GenerateError> {
     if v.bytes().all(|b| b.is_ascii_digit()) {
         return parse_epoch(v);
     }
-    OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map_err(|e| GenerateError::BadTimestamp {
-        given: v.to_owned(),
-        reason: format!("expected `now`, Unix seconds or an RFC 3339 time: {e}"),
+    OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).map_err(|e| {
+        GenerateError::BadTimestamp {
+            given: v.to_owned(),
+            reason: format!("expected `now`, Unix seconds or an RFC 3339 time: {e}"),
+        }
     })
 }
 
@@ -399,7 +421,11 @@ pub fn documents(input: &ReleaseInput, formats: &[Format]) -> Result<Vec<Documen
         .map(|i| {
             let inv = Inventory::for_platform(input, i)?;
             let p = &input.platforms[i];
-            let stem = p.zip_name.strip_suffix(".zip").unwrap_or(&p.zip_name).to_owned();
+            let stem = p
+                .zip_name
+                .strip_suffix(".zip")
+                .unwrap_or(&p.zip_name)
+                .to_owned();
             let platform = Platform {
                 os: p.os.clone(),
                 arch: p.arch.clone(),
@@ -421,7 +447,10 @@ pub fn documents(input: &ReleaseInput, formats: &[Format]) -> Result<Vec<Documen
         .flatten()
         .collect();
     let inv = Inventory::for_release(input)?;
-    let stem = format!("terraform-provider-{}_{}", input.provider_type, input.version);
+    let stem = format!(
+        "terraform-provider-{}_{}",
+        input.provider_type, input.version
+    );
     for &f in formats {
         docs.push(Document {
             file_name: format!("{stem}{}", extension(f, formats)),

@@ -19,7 +19,7 @@ pub mod buildinfo;
 pub mod generate;
 pub mod inventory;
 pub mod limits;
-pub mod purl;
 pub mod oci;
+pub mod purl;
 pub mod sbom;
 pub mod source;

@@ -1,6 +1,15 @@
-//! Command-line parsing and dispatch (being written).
+//! Command-line parsing and dispatch. Each command lives in its own module and only maps arguments onto library
+//! calls and library results onto text, JSON and exit codes.
+
+mod generate;
+mod inspect;
+mod output;
+mod push;
+mod release;
 
 use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
 
 /// The documented exit statuses shared by every command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -9,7 +18,7 @@ pub(crate) enum Status {
     Success,
     /// 1: the command ran, but some inputs were unreadable or some checks failed.
     Problems,
-    /// 2: usage, I/O or registry error.
+    /// 2: usage, I/O or registry error; nothing was published.
     Error,
 }
 
@@ -23,6 +32,67 @@ impl From<Status> for ExitCode {
     }
 }
 
+const AFTER_HELP: &str = "\
+Exit codes: 0 success; 1 the command ran but found problems (inputs that are not readable Go binaries, failed checks); \
+2 usage, input/output or registry error (nothing was published). A closed output pipe exits 0.
+
+Platforms are written os_arch (linux_amd64); os/arch is accepted too. Formats: cyclonedx-json (CycloneDX 1.6), \
+cyclonedx-json@1.5, spdx-json (SPDX 2.3).";
+
+/// SBOMs and OCI publishing for OpenTofu/Terraform providers.
+#[derive(Debug, Parser)]
+#[command(name = "tofu-sbom", version, about, after_help = AFTER_HELP, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct GlobalArgs {
+    /// Print only results and errors: no info lines, no progress bars.
+    #[arg(short, long, global = true)]
+    pub(crate) quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the Go build info of binaries and provider ZIPs (text identical to `go version -m`).
+    Inspect(inspect::InspectArgs),
+    /// Write CycloneDX and SPDX SBOMs for a provider release (per platform and release-wide).
+    Generate(generate::GenerateArgs),
+    /// Push a provider release to an OCI registry or a local OCI layout, in OpenTofu's layout.
+    Push(push::PushArgs),
+    /// Check a pushed provider against OpenTofu's own selection and validation rules.
+    Verify(push::VerifyArgs),
+}
+
+/// Parses the command line and runs the command.
 pub(crate) fn run() -> anyhow::Result<Status> {
-    Ok(Status::Success)
+    let cli = Cli::try_parse().map_err(|e| {
+        // clap prints help/version to stdout with exit 0; usage errors get our exit code 2.
+        let code = if e.use_stderr() { 2 } else { 0 };
+        let _ = e.print();
+        std::process::exit(code);
+    })?;
+    match cli.command {
+        Command::Inspect(a) => inspect::run(&cli.global, &a),
+        Command::Generate(a) => generate::run(&cli.global, &a),
+        Command::Push(a) => push::run(&cli.global, &a),
+        Command::Verify(a) => push::run_verify(&cli.global, &a),
+    }
+}
+
+/// Which platforms of a release, and the provider address.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ReleaseArgs {
+    /// Only these platforms (os_arch, comma-separated or repeated).
+    #[arg(long = "platform", value_name = "OS_ARCH", value_delimiter = ',')]
+    pub(crate) platforms: Vec<String>,
+    /// The provider address HOST/NAMESPACE/TYPE (host defaults to registry.opentofu.org; the namespace defaults to ORG
+    /// of a github.com/ORG/terraform-provider-TYPE main module).
+    #[arg(long, value_name = "HOST/NAMESPACE/TYPE")]
+    pub(crate) provider: Option<String>,
 }

@@ -9,7 +9,6 @@
 //! `org.opencontainers.image.{source,version,revision,created}` annotations. Same inputs ⇒ same bytes ⇒ same digests.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::PathBuf;
 
 use super::digest::Digest;

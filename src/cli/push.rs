@@ -1,0 +1,306 @@
+//! `tofu-sbom push` and `tofu-sbom verify`: the OCI side.
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Args;
+use serde::Serialize;
+use tofu_sbom::generate::{ScannedRelease, TimestampPolicy};
+use tofu_sbom::limits::Limits;
+use tofu_sbom::oci::client::{ClientOptions, Protocol};
+use tofu_sbom::oci::credentials::CredentialEnv;
+use tofu_sbom::oci::provider::{PlatformZip, ProviderPackage};
+use tofu_sbom::oci::push::{ProgressEvent, ProgressFn, PushOptions, PushOutcome};
+use tofu_sbom::oci::reference::Target;
+use tofu_sbom::oci::store::Store;
+use tofu_sbom::oci::verify::{VerifyOptions, VerifyReport};
+
+use super::{GlobalArgs, ReleaseArgs, Status, output, release};
+
+/// How to reach a registry: credentials and transport.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RegistryArgs {
+    /// Registry user name (with --password-stdin). Otherwise: TOFU_SBOM_REGISTRY_USERNAME/_PASSWORD, docker config,
+    /// credential helpers, containers auth.json, anonymous.
+    #[arg(long, requires = "password_stdin")]
+    pub(crate) username: Option<String>,
+    /// Read the registry password or token from standard input.
+    #[arg(long, requires = "username")]
+    pub(crate) password_stdin: bool,
+    /// Use plain HTTP instead of HTTPS (loopback hosts fall back to HTTP on their own when TLS fails).
+    #[arg(long)]
+    pub(crate) plain_http: bool,
+    /// Trust this PEM CA certificate in addition to the system roots (repeatable).
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub(crate) ca_files: Vec<PathBuf>,
+}
+
+impl RegistryArgs {
+    /// Client options from the flags and the process environment.
+    pub(crate) fn client_options(&self) -> anyhow::Result<ClientOptions> {
+        let mut credentials = CredentialEnv::from_process();
+        if let Some(user) = &self.username {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            anyhow::ensure!(
+                !password.is_empty(),
+                "--password-stdin: standard input held no password"
+            );
+            credentials.explicit = Some((user.clone(), password));
+        }
+        Ok(ClientOptions {
+            protocol: if self.plain_http {
+                Protocol::PlainHttp
+            } else {
+                Protocol::Auto
+            },
+            ca_files: self.ca_files.clone(),
+            credentials,
+            ..ClientOptions::default()
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PushArgs {
+    /// The release: a directory (GoReleaser `dist/`) or a `terraform-provider-TYPE_VERSION_OS_ARCH.zip`.
+    #[arg(value_name = "RELEASE")]
+    release: PathBuf,
+    /// `HOST[:PORT]/REPO[:TAG]` (TAG defaults to the version) or `oci-layout:DIR`.
+    #[arg(value_name = "TARGET")]
+    target: String,
+    #[command(flatten)]
+    release_args: ReleaseArgs,
+    #[command(flatten)]
+    pub(crate) publish: PublishArgs,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    /// Print a JSON result.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Options of the OCI artifact shared by `push` and `publish`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct PublishArgs {
+    /// An informational tag besides the version (e.g. `latest`; OpenTofu ignores it). Repeatable.
+    #[arg(long = "extra-tag", value_name = "TAG")]
+    pub(crate) extra_tags: Vec<String>,
+    /// `org.opencontainers.image.source` (default: the GitHub URL of a github.com main module).
+    #[arg(long, value_name = "URL")]
+    pub(crate) source: Option<String>,
+    /// Print what would be uploaded and tagged; write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// `org.opencontainers.image.created`: `now`, Unix seconds or RFC 3339. Default: SOURCE_DATE_EPOCH, else the
+    /// newest ZIP entry time (the same timestamp as the SBOMs).
+    #[arg(long = "created", value_name = "TIME")]
+    pub(crate) created: Option<String>,
+}
+
+/// The provider package for `oci::push` from a scanned release.
+pub(crate) fn package(
+    release: &ScannedRelease,
+    args: &PublishArgs,
+    timestamp: Option<&str>,
+) -> anyhow::Result<ProviderPackage> {
+    let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
+    let created = TimestampPolicy::resolve(timestamp.or(args.created.as_deref()), sde.as_deref())?
+        .instant(release)
+        .format(&time::format_description::well_known::Rfc3339)
+        .context("formatting the creation time")?;
+    let source_url = args
+        .source
+        .clone()
+        .or_else(|| release.main_module().and_then(github_url));
+    let revision = release
+        .platforms
+        .iter()
+        .find_map(|p| p.buildinfo.setting("vcs.revision").map(str::to_owned));
+    Ok(ProviderPackage {
+        version: release.version.clone(),
+        platforms: release
+            .platforms
+            .iter()
+            .map(|p| PlatformZip {
+                os: p.platform.os.clone(),
+                arch: p.platform.arch.clone(),
+                path: p.zip_path.clone(),
+                file_name: p.zip_name.clone(),
+                sha256: p.zip_digests.sha256_hex(),
+                size: p.zip_size,
+            })
+            .collect(),
+        source_url,
+        revision,
+        created: Some(created),
+    })
+}
+
+/// `https://github.com/ORG/REPO` for a `github.com/ORG/REPO[/…]` module path.
+fn github_url(module: &str) -> Option<String> {
+    let mut parts = module.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("github.com"), Some(org), Some(repo)) if !org.is_empty() && !repo.is_empty() => {
+            Some(format!("https://github.com/{org}/{repo}"))
+        }
+        _ => None,
+    }
+}
+
+/// A tokio runtime for the registry client.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Progress lines on a terminal (quiet in CI, with `-q`, and when stderr is not a terminal).
+pub(crate) fn progress(global: &GlobalArgs) -> Option<ProgressFn> {
+    if global.quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    Some(Arc::new(|e: &ProgressEvent| match e {
+        ProgressEvent::BlobSkipped { title, size, .. } => {
+            eprintln!("  = {title} ({size} bytes) already present")
+        }
+        ProgressEvent::BlobDone { digest, size } => {
+            eprintln!("  ↑ {digest} ({size} bytes) uploaded")
+        }
+        ProgressEvent::ManifestPushed { what, digest } => eprintln!("  ✓ manifest {what} {digest}"),
+        ProgressEvent::Tagged { tag, .. } => eprintln!("  ✓ tagged {tag}"),
+        _ => {}
+    }))
+}
+
+pub(crate) fn run(global: &GlobalArgs, args: &PushArgs) -> anyhow::Result<Status> {
+    let limits = Limits::default();
+    let target = Target::parse(&args.target)?;
+    let scanned = release::scan(
+        global,
+        std::slice::from_ref(&args.release),
+        &args.release_args,
+        &limits,
+    )?;
+    let address = release::explicit_address(&args.release_args)?;
+    release::check_address_type(address.as_ref(), &scanned)?;
+    let pkg = package(&scanned, &args.publish, None)?;
+    let opts = PushOptions {
+        extra_tags: args.publish.extra_tags.clone(),
+        dry_run: args.publish.dry_run,
+        progress: progress(global),
+        provider: scanned.address(address.as_ref()),
+        ..PushOptions::default()
+    };
+    let client = args.registry.client_options()?;
+    let rt = runtime()?;
+    let outcome = rt.block_on(async {
+        let store = Store::open(&target, client, !args.publish.dry_run)?;
+        if let Store::Registry { client, .. } = &store
+            && !global.quiet
+            && let Ok(source) = client.credential_source().await
+        {
+            eprintln!(
+                "tofu-sbom: info: {}: credentials from {source}",
+                client.registry()
+            );
+        }
+        tofu_sbom::oci::push::push(&pkg, &store, &target, &opts).await
+    })?;
+    if args.json {
+        output::print_json(&outcome)?;
+    } else {
+        print_push(&outcome);
+    }
+    Ok(Status::Success)
+}
+
+/// The text result of a push.
+pub(crate) fn print_push(o: &PushOutcome) {
+    let verb = if o.dry_run { "would push" } else { "pushed" };
+    println!("{verb} {}", o.pinned_reference);
+    println!("index     {}", o.index_digest);
+    for (platform, p) in &o.platforms {
+        println!(
+            "{platform:<14}{} (zip {})",
+            p.manifest_digest, p.layer_digest
+        );
+    }
+    println!("tags      {}", o.tags.join(", "));
+    println!(
+        "blobs     {} uploaded ({} bytes), {} already present",
+        o.uploaded_blobs, o.uploaded_bytes, o.skipped_blobs
+    );
+    if let Some(t) = &o.tofurc {
+        println!("\n# .tofurc\n{t}");
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// `HOST[:PORT]/REPO[:TAG|@DIGEST]` or `oci-layout:DIR[:TAG|@DIGEST]`; without a tag every version tag is checked.
+    #[arg(value_name = "TARGET")]
+    target: String,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    /// Print a JSON report.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct VerifyJson<'a> {
+    ok: bool,
+    #[serde(flatten)]
+    report: &'a VerifyReport,
+}
+
+pub(crate) fn run_verify(_global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<Status> {
+    let target = Target::parse(&args.target)?;
+    let client = args.registry.client_options()?;
+    let rt = runtime()?;
+    let report = rt.block_on(async {
+        let store = Store::open(&target, client, false)?;
+        tofu_sbom::oci::verify::verify(&store, &target, &VerifyOptions::default()).await
+    })?;
+    if args.json {
+        output::print_json(&VerifyJson {
+            ok: report.ok(),
+            report: &report,
+        })?;
+    } else {
+        for t in &report.tags {
+            let name = t.tag.as_deref().unwrap_or("(digest)");
+            match &t.index_digest {
+                Some(d) => println!("{}:{name} → index {d}", report.target),
+                None => println!("{}:{name}", report.target),
+            }
+            for (platform, p) in &t.platforms {
+                let mark = if p.ok { "ok" } else { "FAILED" };
+                println!("  {platform:<14}{mark:<7}{}", p.manifest_digest);
+            }
+        }
+        for f in &report.findings {
+            println!("{f}");
+        }
+        println!(
+            "{}",
+            if report.ok() {
+                "verified: OpenTofu would install every platform"
+            } else {
+                "verification failed"
+            }
+        );
+    }
+    Ok(if report.ok() {
+        Status::Success
+    } else {
+        Status::Problems
+    })
+}
