@@ -1,5 +1,5 @@
 //! Inputs the cargo-fuzz targets (`fuzz/fuzz_targets/{buildinfo,modinfo}.rs`) found, kept as named regression tests.
-//! The inputs live in `testdata/fuzz-regressions/<target>/` under the names libFuzzer gave them.
+//! The inputs live in `testdata/hostile/bin/fuzz-regressions/<target>/` under the names libFuzzer gave them.
 
 use std::path::Path;
 use tofu_sbom::buildinfo::{self, Error, ExeFormat};
@@ -7,7 +7,7 @@ use tofu_sbom::limits::Limits;
 
 fn input(target: &str, name: &str) -> Vec<u8> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/fuzz-regressions")
+        .join("testdata/hostile/bin/fuzz-regressions")
         .join(target)
         .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))

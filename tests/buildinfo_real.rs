@@ -375,7 +375,7 @@ fn forward_only_streams_need_one_pass_for_go_1_18_and_two_before() {
     let fixtures = cache_dir().join("fixtures/gobin");
     assert!(
         fixtures.is_dir(),
-        "{} is missing: run ./scripts/test",
+        "{} is missing: run ./scripts/test (scripts/fixtures builds the Go fixture matrix)",
         fixtures.display()
     );
     dirs.push(fixtures);
@@ -412,7 +412,7 @@ fn forward_only_streams_need_one_pass_for_go_1_18_and_two_before() {
     eprintln!(
         "streamed {one} Go >= 1.18 binaries in one pass, {two} pointer-format binaries in two"
     );
-    assert!(one >= 40 && two == 3, "one-pass {one}, two-pass {two}");
+    assert!(one >= 40 && two >= 3, "one-pass {one}, two-pass {two}");
 }
 
 #[test]
@@ -433,4 +433,36 @@ fn a_plain_file_read_touches_only_headers_and_the_blob() {
     // 8 KiB head + section headers + section names + the .go.buildinfo section (the blob): far below 64 KiB.
     assert!(src.bytes < 64 << 10, "{} bytes read", src.bytes);
     assert!(src.calls <= 6, "{} reads", src.calls);
+
+    // As a stream, everything up to the blob is produced once, then only the blob (its ~8 KiB of modinfo).
+    let mut stream = Stream::open(&path);
+    buildinfo::read(&mut stream, &Limits::default()).unwrap();
+    let blob = raw_file(&path).blob_offset;
+    eprintln!(
+        "buf linux/amd64 as a stream: {} bytes produced, blob at {blob}, {} pass(es)",
+        stream.produced, stream.passes
+    );
+    assert_eq!(stream.passes, 1);
+    assert!(stream.produced < blob + (16 << 10), "{}", stream.produced);
+}
+
+/// The fixture matrix builds the same program for aix/ppc64 with and without `-ldflags=-s -w`; Go reads only the
+/// unstripped one (the oracle test compares it), and the stripped one must give the very same build info.
+#[test]
+fn stripped_xcoff_fixture_equals_the_unstripped_one() {
+    let dir = cache_dir().join("fixtures/gobin");
+    let plain = dir.join("aix_ppc64/gofixture");
+    let stripped = dir.join("aix_ppc64_stripped/gofixture");
+    for p in [&plain, &stripped] {
+        assert!(
+            p.is_file(),
+            "{} is missing: run ./scripts/test (scripts/fixtures builds the Go fixture matrix)",
+            p.display()
+        );
+    }
+    let bi = read_file(&stripped);
+    assert_eq!(bi, read_file(&plain));
+    assert_eq!(bi.setting("GOOS"), Some("aix"));
+    assert_eq!(bi.setting("GOARCH"), Some("ppc64"));
+    assert_eq!(raw_file(&stripped).format, ExeFormat::Xcoff);
 }
