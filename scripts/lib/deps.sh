@@ -24,6 +24,10 @@ deps_apt() {
 	for p in "${TSB_APT_PACKAGES[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 	done
+	# Python venvs and npm: Debian's packages only where the machine has none of its own
+	# (this machine kind brings CPython 3.11 and Node 20; a bare bookworm brings neither).
+	python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3 python3-venv)
+	command -v npm >/dev/null || missing+=(npm)
 	if ((${#missing[@]} == 0)); then
 		tsb_info "apt: all ${#TSB_APT_PACKAGES[@]} packages present"
 		return
