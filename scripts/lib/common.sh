@@ -30,6 +30,14 @@ TSB_APT_PACKAGES=(docker-registry apache2-utils skopeo gnupg binutils hyperfine 
 TSB_T0=${TSB_T0:-$(date +%s)}
 export TSB_T0
 
+# Any command that fails outside a condition stops the run (set -e in the scripts); say which.
+tsb_on_err() {
+	local rc=$?
+	printf '\nERROR: "%s" failed (exit %s) at %s:%s\n' "$BASH_COMMAND" "$rc" "${BASH_SOURCE[1]:-?}" "${BASH_LINENO[0]}" >&2
+}
+set -E
+trap tsb_on_err ERR
+
 # Prints a section header with the seconds elapsed since the run started.
 tsb_section() {
 	printf '\n==> [%4ss] %s\n' "$(($(date +%s) - TSB_T0))" "$*"

