@@ -78,7 +78,7 @@ fixtures_gobin() {
 	local key
 	key=$(fixtures_gobin_key)
 	if [[ -f $TSB_FIXTURES/MANIFEST ]] && tsb_stamp_is gobin "$key"; then
-		tsb_info "gobin: current ($(wc -l <"$TSB_FIXTURES/MANIFEST") binaries in $TSB_FIXTURES)"
+		tsb_info "gobin: current ($(grep -vc "^#" "$TSB_FIXTURES/MANIFEST") binaries in $TSB_FIXTURES)"
 		return
 	fi
 	mkdir -p "$TSB_CACHE/fixtures"
