@@ -19,7 +19,7 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Read as _;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -549,7 +549,10 @@ impl Registry {
                 .spawn()
                 .expect("spawn docker-registry");
             let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-            if wait_listening(&addr, &mut child, Duration::from_secs(15)) {
+            // Its own log line, not a successful connect: another test's server may hold the port.
+            let tls_note = if opts.tls { ", tls" } else { "" };
+            let listening = format!("msg=\"listening on 127.0.0.1:{port}{tls_note}\"");
+            if wait_for_line(&root.join("registry.log"), &listening, &mut child) {
                 let scheme = if opts.tls { "https" } else { "http" };
                 let reg = Self {
                     addr,
@@ -783,11 +786,12 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-/// True once `addr` accepts connections; false if `child` exits first or time runs out.
-fn wait_listening(addr: &SocketAddr, child: &mut Child, limit: Duration) -> bool {
-    let deadline = Instant::now() + limit;
+/// True once the file `log` contains `needle` (a server saying it listens); false if `child`
+/// exits first (e.g. its port was taken) or 15 s pass.
+fn wait_for_line(log: &Path, needle: &str, child: &mut Child) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(15);
     while Instant::now() < deadline {
-        if TcpStream::connect_timeout(addr, Duration::from_millis(200)).is_ok() {
+        if fs::read_to_string(log).is_ok_and(|text| text.contains(needle)) {
             return true;
         }
         if matches!(child.try_wait(), Ok(Some(_))) {
@@ -1035,24 +1039,24 @@ struct JwtAccess {
 /// Serves `dir` as static files on a free 127.0.0.1 port (`python3 -m http.server`, which ignores
 /// the query string a token request carries); returns the process and the port.
 fn start_realm(dir: &Path) -> (Child, u16) {
+    let log = dir.with_extension("log");
     for _attempt in 0..3 {
         let port = free_port();
+        let out = fs::File::create(&log).expect("create the realm log");
         let mut child = Command::new("timeout")
             .arg(SERVER_LIFETIME_SECS.to_string())
-            .args(["python3", "-m", "http.server", "--bind", "127.0.0.1"])
+            .args(["python3", "-u", "-m", "http.server", "--bind", "127.0.0.1"])
             .arg(port.to_string())
             .arg("--directory")
             .arg(dir)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(out)
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn python3 -m http.server");
-        if wait_listening(
-            &([127, 0, 0, 1], port).into(),
-            &mut child,
-            Duration::from_secs(15),
-        ) {
+        // Its own "Serving HTTP on …" line (unbuffered: -u), not a connect another server could answer.
+        let listening = format!("Serving HTTP on 127.0.0.1 port {port} ");
+        if wait_for_line(&log, &listening, &mut child) {
             return (child, port);
         }
         stop(&mut child);
