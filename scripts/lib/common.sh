@@ -13,6 +13,9 @@
 #   releases/buf_1.74.0/…     the 7-platform buf "provider release" (scripts/fixtures)
 #   stamps/                   what was installed with which inputs (idempotence)
 
+# Hermetic Go builds: nothing from the caller's Go environment leaks into the fixtures.
+unset GOOS GOARCH GOARM GOAMD64 GO386 GOPPC64 GOEXPERIMENT GOFLAGS GOWORK GO111MODULE GOROOT GOPATH GOBIN
+
 TSB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export TOFU_SBOM_TEST_CACHE=${TOFU_SBOM_TEST_CACHE:-$HOME/.cache/tofu-sbom-test}
 TSB_CACHE=$TOFU_SBOM_TEST_CACHE
@@ -121,6 +124,6 @@ tsb_go() {
 		GOMODCACHE="$TSB_CACHE/go/modcache" \
 		GOPROXY="file://$TSB_ROOT/testdata/gofixture/proxy" \
 		GOSUMDB=off GOFLAGS="${TSB_GOFLAGS--mod=mod -modcacherw}" \
-		GOENV=off CGO_ENABLED=0 \
+		GOENV=off GOWORK=off CGO_ENABLED=0 \
 		"$TSB_GO" "$@"
 }
