@@ -89,6 +89,54 @@ tsb_lock_cache() {
 	fi
 }
 
+# Creates the venv $1 afresh and pip-installs the other arguments into it; a venv is not
+# relocatable, so it is built in place and removed again if anything fails.
+tsb_make_venv() {
+	local venv=$1
+	shift
+	rm -rf "$venv"
+	mkdir -p "$(dirname "$venv")"
+	if ! (python3 -m venv "$venv" &&
+		"$venv/bin/pip" install -q --disable-pip-version-check --no-input "$@"); then
+		rm -rf "$venv"
+		tsb_die "pip install $* into $venv failed"
+	fi
+}
+
+# Moves the finished directory $1 to $2, replacing what was there (rename, not copy).
+tsb_replace_dir() {
+	rm -rf "$2.old"
+	if [[ -d $2 ]]; then mv "$2" "$2.old"; fi
+	mv "$1" "$2"
+	rm -rf "$2.old"
+}
+
+# Turns directory $1 into a git repository with everything committed at date $2 (author
+# and committer) with message $3 and tagged $4: a reproducible release checkout (same
+# content and date, same commit id), for Go's VCS stamping. Ignores the caller's git config.
+tsb_git_release_repo() {
+	(
+		cd "$1" &&
+			export GIT_AUTHOR_NAME=fixture GIT_AUTHOR_EMAIL=fixture@example.com \
+				GIT_COMMITTER_NAME=fixture GIT_COMMITTER_EMAIL=fixture@example.com \
+				GIT_AUTHOR_DATE=$2 GIT_COMMITTER_DATE=$2 GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null &&
+			git init -q -b main . &&
+			git add -A &&
+			git commit -q -m "$3" &&
+			git tag "$4"
+	) || tsb_die "could not create the temporary git repository $1"
+}
+
+# Writes GoReleaser's copy of terraform-registry-manifest.json ($1) and the release's
+# SHA256SUMS ($2) over every ZIP and the manifest in their directory, sorted by name as
+# GoReleaser does.
+tsb_release_sums() {
+	local dir
+	dir=$(dirname "$1")
+	printf '{\n  "version": 1,\n  "metadata": {\n    "protocol_versions": ["6.0"]\n  }\n}\n' >"$1"
+	(cd "$dir" && LC_ALL=C sha256sum -- *.zip "$(basename "$1")" | LC_ALL=C sort -k2 >"$2")
+}
+
 # Paths of the installed tools (valid once scripts/deps has run).
 TSB_GO_VENV=$TSB_CACHE/go/venv
 TSB_GOROOT=$TSB_GO_VENV/lib/python3.11/site-packages/go

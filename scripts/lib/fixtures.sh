@@ -53,17 +53,7 @@ fixtures_build_one() {
 fixtures_build_vcs() {
 	local repo=$work/vcs
 	fixtures_copy_source "$repo"
-	(
-		cd "$repo"
-		export GIT_AUTHOR_NAME=fixture GIT_AUTHOR_EMAIL=fixture@example.com \
-			GIT_COMMITTER_NAME=fixture GIT_COMMITTER_EMAIL=fixture@example.com \
-			GIT_AUTHOR_DATE=$TSB_FIXTURE_DATE GIT_COMMITTER_DATE=$TSB_FIXTURE_DATE \
-			GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
-		git init -q -b main .
-		git add -A
-		git commit -q -m "gofixture v1.2.3"
-		git tag v1.2.3
-	) || tsb_die "fixtures: could not create the temporary git repository"
+	tsb_git_release_repo "$repo" "$TSB_FIXTURE_DATE" "gofixture v1.2.3" v1.2.3
 	fixtures_build_one linux_amd64_vcs gofixture "$repo" GOOS=linux GOARCH=amd64 -- -trimpath
 }
 
@@ -124,10 +114,8 @@ fixtures_gobin() {
 			tsb_die "fixtures: the build changed testdata/gofixture/$f: run ./scripts/make-gofixture-proxy and commit"
 	done
 	rm -f "$stage/build.log"
-	rm -rf "$TSB_FIXTURES.old"
-	[[ -d $TSB_FIXTURES ]] && mv "$TSB_FIXTURES" "$TSB_FIXTURES.old"
-	mv "$stage" "$TSB_FIXTURES"
-	rm -rf "$TSB_FIXTURES.old" "$work"
+	tsb_replace_dir "$stage" "$TSB_FIXTURES"
+	rm -rf "$work"
 	tsb_stamp_write gobin "$key"
 	tsb_info "gobin: built $(grep -vc '^#' "$TSB_FIXTURES/MANIFEST") binaries into $TSB_FIXTURES"
 }
@@ -163,13 +151,8 @@ fixtures_buf_release() {
 			"terraform-provider-buf_v$v$exe=$pkg/bin/buf$exe" "README.md=$pkg/README.md" ||
 			tsb_die "buf release: zip of $platform failed"
 	done
-	printf '{\n  "version": 1,\n  "metadata": {\n    "protocol_versions": ["6.0"]\n  }\n}\n' \
-		>"$stage/terraform-provider-buf_${v}_manifest.json"
-	(cd "$stage" && LC_ALL=C sha256sum -- *.zip *_manifest.json | LC_ALL=C sort -k2 >"terraform-provider-buf_${v}_SHA256SUMS")
-	rm -rf "$TSB_BUF_RELEASE.old"
-	[[ -d $TSB_BUF_RELEASE ]] && mv "$TSB_BUF_RELEASE" "$TSB_BUF_RELEASE.old"
-	mv "$stage" "$TSB_BUF_RELEASE"
-	rm -rf "$TSB_BUF_RELEASE.old"
+	tsb_release_sums "$stage/terraform-provider-buf_${v}_manifest.json" "terraform-provider-buf_${v}_SHA256SUMS"
+	tsb_replace_dir "$stage" "$TSB_BUF_RELEASE"
 	tsb_stamp_write buf-release "$key"
 	tsb_info "buf release: ${#TSB_BUF_PLATFORMS[@]} ZIPs + SHA256SUMS in $TSB_BUF_RELEASE"
 }
