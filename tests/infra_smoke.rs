@@ -114,9 +114,16 @@ struct TrivyPackage {
     version: String,
 }
 
-/// (target, type, sorted "name@version") of each result in a Trivy JSON report.
-fn trivy_packages(json: &[u8]) -> Vec<(String, String, Vec<String>)> {
-    let report: TrivyReport = serde_json::from_slice(json).expect("Trivy JSON report");
+/// Runs a Trivy command that writes a JSON report to stdout; returns (target, type, sorted
+/// "name@version") of each result.
+fn trivy_packages(cmd: &mut Command) -> Vec<(String, String, Vec<String>)> {
+    let out = cmd.output().expect("run trivy");
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: TrivyReport = serde_json::from_slice(&out.stdout).expect("Trivy JSON report");
     report
         .results
         .into_iter()
@@ -154,7 +161,8 @@ fn current_trivy_reads_the_go_fixture() {
         Some("Version: 0.76.0")
     );
     let tmp = tempfile::tempdir().expect("tmp");
-    let out = Command::new(support::trivy())
+    let mut rootfs = Command::new(support::trivy());
+    rootfs
         .arg("--cache-dir")
         .arg(tmp.path().join("cache"))
         .args([
@@ -166,17 +174,10 @@ fn current_trivy_reads_the_go_fixture() {
             "json",
             "-q",
         ])
-        .arg(rootfs_with_fixture(tmp.path()))
-        .output()
-        .expect("run trivy rootfs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(rootfs_with_fixture(tmp.path()));
     // Trivy names a local-path replacement by its path and leaves (devel) versions blank.
     assert_eq!(
-        trivy_packages(&out.stdout),
+        trivy_packages(&mut rootfs),
         vec![(
             "gofixture".to_owned(),
             "gobinary".to_owned(),
@@ -196,7 +197,8 @@ fn current_trivy_reads_the_go_fixture() {
 fn trivy_0_44_1_reads_the_go_fixture_with_the_stub_db() {
     let tmp = tempfile::tempdir().expect("tmp");
     let cache = support::trivy_old_cache(&tmp.path().join("cache"));
-    let out = Command::new(support::trivy_old())
+    let mut rootfs = Command::new(support::trivy_old());
+    rootfs
         .arg("--cache-dir")
         .arg(&cache)
         .args([
@@ -207,17 +209,10 @@ fn trivy_0_44_1_reads_the_go_fixture_with_the_stub_db() {
             "--offline-scan",
         ])
         .args(["--list-all-pkgs", "--format", "json", "-q"])
-        .arg(rootfs_with_fixture(tmp.path()))
-        .output()
-        .expect("run trivy 0.44.1 rootfs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(rootfs_with_fixture(tmp.path()));
     // 0.44.1 lists neither stdlib nor the main module, and keeps "(devel)".
     assert_eq!(
-        trivy_packages(&out.stdout),
+        trivy_packages(&mut rootfs),
         vec![(
             "gofixture".to_owned(),
             "gobinary".to_owned(),

@@ -62,17 +62,22 @@ pub fn cache_dir() -> PathBuf {
     PathBuf::from(home).join(".cache/tofu-sbom-test")
 }
 
-/// `$VAR` when set and non-empty, else `default`; panics with `remedy` when the file is missing.
-fn tool_path(var: &str, default: PathBuf, remedy: &str) -> PathBuf {
-    let path = std::env::var_os(var)
+/// `$VAR` when set and non-empty, else `default`.
+fn env_path(var: &str, default: PathBuf) -> PathBuf {
+    std::env::var_os(var)
         .filter(|p| !p.is_empty())
-        .map_or(default, PathBuf::from);
-    assert!(
-        path.exists(),
-        "{} is missing ({var}): run {remedy}",
-        path.display()
-    );
+        .map_or(default, PathBuf::from)
+}
+
+/// `path` when it exists; else a panic naming the script that makes it.
+fn must_exist(path: PathBuf, remedy: &str) -> PathBuf {
+    assert!(path.exists(), "{} is missing: run {remedy}", path.display());
     path
+}
+
+/// `$VAR` (else `default`), which must exist.
+fn tool_path(var: &str, default: PathBuf, remedy: &str) -> PathBuf {
+    must_exist(env_path(var, default), remedy)
 }
 
 /// The Go toolchain's `go` binary (`$TOFU_SBOM_GO`).
@@ -142,45 +147,21 @@ pub fn trivy_old_cache(dir: &Path) -> PathBuf {
 /// A console script of the Python tools venv (`$TOFU_SBOM_PYTHON_TOOLS/NAME`): `python`,
 /// `pyspdxtools`, `ntia-checker`, `check-jsonschema`, `zizmor`, …
 pub fn python_tools_bin(name: &str) -> PathBuf {
-    let dir = tool_path(
-        "TOFU_SBOM_PYTHON_TOOLS",
-        cache_dir().join("tools/venv/bin"),
-        "./scripts/deps",
-    );
-    let path = dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run ./scripts/deps",
-        path.display()
-    );
-    path
+    let dir = env_path("TOFU_SBOM_PYTHON_TOOLS", cache_dir().join("tools/venv/bin"));
+    must_exist(dir.join(name), "./scripts/deps")
 }
 
 /// A file built by `./scripts/fixtures`, relative to `<cache>/fixtures/`, e.g.
 /// `fixture("gobin/linux_amd64/gofixture")`.
 pub fn fixture(rel: &str) -> PathBuf {
-    let path = cache_dir().join("fixtures").join(rel);
-    assert!(
-        path.exists(),
-        "fixture {} is missing: run ./scripts/fixtures",
-        path.display()
-    );
-    path
+    must_exist(cache_dir().join("fixtures").join(rel), "./scripts/fixtures")
 }
 
 /// A binary of the Go fixture matrix, e.g. `go_fixture("aix_ppc64_stripped/gofixture")`
 /// (`$TOFU_SBOM_FIXTURES/<goos>_<goarch>[_<variant>]/<name>`).
 pub fn go_fixture(rel: &str) -> PathBuf {
-    let dir = std::env::var_os("TOFU_SBOM_FIXTURES")
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| cache_dir().join("fixtures/gobin"), PathBuf::from);
-    let path = dir.join(rel);
-    assert!(
-        path.exists(),
-        "fixture {} is missing: run ./scripts/fixtures",
-        path.display()
-    );
-    path
+    let dir = env_path("TOFU_SBOM_FIXTURES", cache_dir().join("fixtures/gobin"));
+    must_exist(dir.join(rel), "./scripts/fixtures")
 }
 
 /// One line of the fixture matrix's `MANIFEST`: which binary, built how.
@@ -210,13 +191,10 @@ pub fn go_fixture_manifest() -> Vec<FixtureEntry> {
 /// The extracted `package/` directory of an npm package fetched by `./scripts/deps`, e.g.
 /// `npm_package("@esbuild/aix-ppc64@0.25.0").join("bin/esbuild")`.
 pub fn npm_package(spec: &str) -> PathBuf {
-    let path = cache_dir().join("npm").join(spec).join("package");
-    assert!(
-        path.is_dir(),
-        "npm package {} is missing: run ./scripts/deps",
-        path.display()
-    );
-    path
+    must_exist(
+        cache_dir().join("npm").join(spec).join("package"),
+        "./scripts/deps",
+    )
 }
 
 /// The 7-platform buf provider release (`terraform-provider-buf_1.74.0_<os>_<arch>.zip`,
