@@ -1,0 +1,3 @@
+module tofu-sbom.test/gozip
+
+go 1.24

@@ -1,0 +1,3 @@
+module example.com/colors-fork
+
+go 1.21
