@@ -18,6 +18,7 @@
 //! | [`referrers`] | referrers listing, API detection, the `sha256-<hex>` fallback index (and its concurrency rules) |
 //! | [`attach`] | SBOM files → referrer manifests pushed by digest (no-op when present), opt-in pruning of our older ones |
 //! | [`lock`] | per-subject serialisation: in-process keyed mutex + advisory lock file |
+//! | [`sbom_hashes`] | the ZIP SHA-256s an SBOM records (read back by `verify`) |
 //! | [`sbom_pull`] | fetch the SBOM referrer of a provider (index or one platform), digest-verified |
 //!
 //! # Why our own registry client and not `oci-client`
@@ -51,6 +52,7 @@ pub mod push;
 pub mod reference;
 pub mod referrers;
 pub mod retry;
+pub mod sbom_hashes;
 pub mod sbom_pull;
 pub mod store;
 pub mod verify;
