@@ -83,7 +83,10 @@ fn trivy_image_packages(
     );
     // It took the CycloneDX referrer (the fallback index lists it first), not layer analysis nor the SPDX one.
     let log = String::from_utf8_lossy(&out.stderr);
-    assert!(log.contains("Found SBOM (cyclonedx) in the OCI referrers"), "{log}");
+    assert!(
+        log.contains("Found SBOM (cyclonedx) in the OCI referrers"),
+        "{log}"
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut set = BTreeSet::new();
     for c in v["components"].as_array().into_iter().flatten() {

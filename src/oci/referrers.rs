@@ -594,7 +594,7 @@ mod tests {
             None
         );
         // Removal removes only what is named.
-        let pruned = merge_fallback(&merged, &[], &[spdx_old.digest.clone()]).unwrap();
+        let pruned = merge_fallback(&merged, &[], std::slice::from_ref(&spdx_old.digest)).unwrap();
         assert_eq!(
             digests(&pruned),
             vec![cdx.digest.clone(), spdx.digest.clone(), sig.digest.clone()]
