@@ -28,7 +28,7 @@ use tofu_sbom::oci::reference::Target;
 use tofu_sbom::oci::referrers::{
     FallbackOptions, ListOptions, ReferrersMode, ReferrersSource, list_referrers,
 };
-use tofu_sbom::oci::sbom_pull::{PullOptions, pull_sbom};
+use tofu_sbom::oci::sbom_pull::{PullOptions, pull_sbom, stored_sboms};
 use tofu_sbom::oci::store::Store;
 use tofu_sbom::oci::verify::{FindingKind, Severity, VerifyOptions, verify};
 use tofu_sbom::sbom::Format;
@@ -395,6 +395,22 @@ async fn attach_list_reattach_pull_and_verify_through_the_fallback_tag() {
              lists: darwin_arm64, linux_amd64)",
             f.pushed.index_digest
         )
+    );
+
+    // The stored SBOM bytes per subject (what `verify --release` compares with regenerated documents).
+    let stored = stored_sboms(&store, &f.pushed.index_digest, ReferrersMode::Auto)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|(e, s)| (e.title.clone().unwrap(), s.bytes.clone()))
+            .collect::<Vec<_>>(),
+        f.sboms
+            .index
+            .iter()
+            .map(|x| (x.name.clone(), x.bytes.clone()))
+            .collect::<Vec<_>>()
     );
 
     // verify with the SBOM checks: every subject carries both SBOMs whose ZIP hashes match the stored layers.

@@ -460,8 +460,8 @@ pub struct AttachedReferrer {
 pub enum PruneStatus {
     /// The manifest was deleted (and removed from the fallback index / `index.json`).
     Deleted,
-    /// Removed from the fallback index / `index.json`, but the registry refused to delete the manifest (405/403):
-    /// a warning, the referrer no longer shows up.
+    /// The registry refused to delete the manifest (405/403): a warning. With the fallback tag the entry was removed
+    /// from the index, so the referrer no longer shows up; with the referrers API it is still listed.
     DeleteRefused {
         /// The registry's answer.
         message: String,

@@ -1506,6 +1506,25 @@ mod tests {
     }
 
     #[test]
+    fn next_links() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "link",
+            r#"</v2/a/referrers/sha256:x?n=2&last=y>; rel="next""#
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("/v2/a/referrers/sha256:x?n=2&last=y")
+        );
+        let mut h = HeaderMap::new();
+        h.insert("link", r#"<https://x/prev>; rel="prev""#.parse().unwrap());
+        assert_eq!(next_link(&h), None);
+        assert_eq!(next_link(&HeaderMap::new()), None);
+    }
+
+    #[test]
     fn error_texts() {
         assert_eq!(
             error_text(br#"{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}"#),
