@@ -215,9 +215,17 @@ async fn publish_and_scan(cfg: RegistryConfig, creds: Option<(&str, &str)>) {
     assert_eq!(got, expected, "{target}@{linux}");
 }
 
-/// Current Trivy (0.76, `TOFU_SBOM_TRIVY`).
+/// Current Trivy (0.76, `TOFU_SBOM_TRIVY`; `scripts/deps` installs it in `trivy/venv`, older caches had it in
+/// `tools/venv`).
 fn trivy_current() -> PathBuf {
-    tool("TOFU_SBOM_TRIVY", "tools/venv/bin/trivy", "Trivy 0.76")
+    let legacy = cache_dir().join("tools/venv/bin/trivy");
+    if std::env::var_os("TOFU_SBOM_TRIVY").is_none()
+        && legacy.exists()
+        && !cache_dir().join("trivy/venv/bin/trivy").exists()
+    {
+        return legacy;
+    }
+    tool("TOFU_SBOM_TRIVY", "trivy/venv/bin/trivy", "Trivy 0.76")
 }
 
 /// The scan path that works with current Trivy (which refuses `trivy image` on provider artifacts): pull the SBOM
