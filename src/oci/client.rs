@@ -10,7 +10,7 @@
 //!   (`repository:REPO:pull,push`) and cache it; a 401 on a request refreshes the token once (new scope from the
 //!   challenge) before failing with a clear error that names the credential source, never the secret.
 //!
-//! Every request is rebuilt from a plain description ([`Req`]) so any of them can be retried (see [`super::retry`]);
+//! Every request is rebuilt from a plain description (`Req`) so any of them can be retried (see [`super::retry`]);
 //! blob uploads restart from a new upload session. Responses are read under [`Limits`]: manifests under
 //! `max_manifest_size`, everything else under `max_registry_response`, error bodies truncated for display.
 

@@ -3,7 +3,7 @@
 //!
 //! | module | what it does |
 //! |---|---|
-//! | [`reference`] | `HOST[:PORT]/REPO[:TAG\|@DIGEST]` and `oci-layout:DIR[:TAG\|@DIGEST]` |
+//! | [`reference`](mod@reference) | `HOST[:PORT]/REPO[:TAG\|@DIGEST]` and `oci-layout:DIR[:TAG\|@DIGEST]` |
 //! | [`digest`] | `sha256:<hex>` digests |
 //! | [`manifest`] | typed, spec-shaped OCI image manifest / index / descriptor structs (exact bytes) |
 //! | [`provider`] | the OpenTofu provider artifact builder (pure: inputs → exact manifest bytes) |
