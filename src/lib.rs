@@ -18,7 +18,7 @@ pub mod archive;
 pub mod buildinfo;
 pub mod inventory;
 pub mod limits;
-pub mod oci;
 pub mod purl;
+pub mod oci;
 pub mod sbom;
 pub mod source;
