@@ -10,7 +10,7 @@
 //!   (`repository:REPO:pull,push`) and cache it; a 401 on a request refreshes the token once (new scope from the
 //!   challenge) before failing with a clear error that names the credential source, never the secret.
 //!
-//! Every request is rebuilt from a plain description ([`Req`]) so any of them can be retried (see [`super::retry`]);
+//! Every request is rebuilt from a plain description (`Req`) so any of them can be retried (see [`super::retry`]);
 //! blob uploads restart from a new upload session. Responses are read under [`Limits`]: manifests under
 //! `max_manifest_size`, everything else under `max_registry_response`, error bodies truncated for display.
 
@@ -177,6 +177,8 @@ pub struct ReferrersResponse {
     pub body: Vec<u8>,
     /// `OCI-Filters-Applied`.
     pub filters_applied: Option<String>,
+    /// The absolute URL of the next page (`Link: <…>; rel="next"`), if any.
+    pub next: Option<String>,
 }
 
 /// Where a blob's bytes come from.
@@ -1236,6 +1238,31 @@ impl RegistryClient {
         if let Some(t) = artifact_type {
             url = format!("{url}?artifactType={}", t.replace('+', "%2B"));
         }
+        self.referrers_request(repo, &base, url).await
+    }
+
+    /// A further page of a referrers answer (`next` of the previous [`ReferrersResponse`]); only URLs on this
+    /// registry are followed.
+    pub async fn get_referrers_page(&self, repo: &str, url: &str) -> Result<ReferrersResponse> {
+        let base = self.ready().await?.base.clone();
+        if !url.starts_with(&format!("{base}/")) {
+            return Err(OciError::Registry {
+                registry: self.registry.clone(),
+                operation: format!("GET /v2/{repo}/referrers"),
+                status: 200,
+                code: None,
+                message: "the next-page link points to another host".into(),
+            });
+        }
+        self.referrers_request(repo, &base, url.to_owned()).await
+    }
+
+    async fn referrers_request(
+        &self,
+        repo: &str,
+        base: &str,
+        url: String,
+    ) -> Result<ReferrersResponse> {
         let req = Req::new(Method::GET, url).header("Accept", MEDIA_TYPE_INDEX);
         let resp = self
             .send(req, &Scope::pull(repo), &[200, 400, 404, 405, 406], repo)
@@ -1247,6 +1274,7 @@ impl RegistryClient {
             .get("oci-filters-applied")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let next = next_link(resp.headers()).map(|n| Self::resolve_location(base, &n));
         let body = read_limited(
             resp,
             self.opts.limits.max_registry_response,
@@ -1258,8 +1286,24 @@ impl RegistryClient {
             content_type,
             body,
             filters_applied,
+            next,
         })
     }
+}
+
+/// The target of a `Link: <URL>; rel="next"` header.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all("link")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find(|l| l.contains("rel=\"next\"") || l.contains("rel=next"))
+        .and_then(|l| {
+            l.split_once('<')
+                .and_then(|(_, r)| r.split_once('>'))
+                .map(|(u, _)| u.trim().to_owned())
+        })
 }
 
 /// The `Accept` header of manifest requests (kept in sync with the constants in `manifest` by a unit test).
@@ -1459,6 +1503,25 @@ mod tests {
             "http://127.0.0.1:5000/v2/a/blobs/uploads/uuid?_state=secretish&digest=sha256:x".into(),
         );
         assert_eq!(r.operation(), "PUT /v2/a/blobs/uploads/uuid");
+    }
+
+    #[test]
+    fn next_links() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "link",
+            r#"</v2/a/referrers/sha256:x?n=2&last=y>; rel="next""#
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("/v2/a/referrers/sha256:x?n=2&last=y")
+        );
+        let mut h = HeaderMap::new();
+        h.insert("link", r#"<https://x/prev>; rel="prev""#.parse().unwrap());
+        assert_eq!(next_link(&h), None);
+        assert_eq!(next_link(&HeaderMap::new()), None);
     }
 
     #[test]

@@ -236,6 +236,121 @@ pub enum OciError {
         /// What is wrong.
         message: String,
     },
+    /// An option value is not one of the accepted ones.
+    #[error("invalid {option} {value:?}: expected {expected}")]
+    InvalidOption {
+        /// The option (`referrers mode`, `SBOM kind`, `platform`, …).
+        option: &'static str,
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        expected: String,
+    },
+    /// A file given to attach is not an SBOM this tool can attach (not CycloneDX or SPDX JSON).
+    #[error("{name} is not an SBOM that can be attached: {reason}")]
+    NotAnSbom {
+        /// The file name (or path) given.
+        name: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The subject of an attach (or of a listing) does not exist.
+    #[error("subject {reference} not found: {reason}")]
+    SubjectNotFound {
+        /// The reference as given (`HOST/REPO@sha256:…`, `HOST/REPO:TAG`, `oci-layout:DIR@…`).
+        reference: String,
+        /// What was missing.
+        reason: String,
+    },
+    /// The referrers fallback tag holds something this tool refuses to read or modify (nothing was changed).
+    #[error(
+        "refusing to use the referrers fallback tag {tag} in {location}: {reason}; nothing was changed"
+    )]
+    FallbackIndexRefused {
+        /// The `sha256-<hex>` tag.
+        tag: String,
+        /// The repository.
+        location: String,
+        /// What is wrong (not an OCI index; resolves to the subject itself).
+        reason: String,
+    },
+    /// `--referrers-mode api` was requested but the registry does not serve the referrers API.
+    #[error(
+        "{location} does not serve the OCI referrers API ({detail}); use --referrers-mode auto or tag"
+    )]
+    ReferrersApiUnsupported {
+        /// The repository.
+        location: String,
+        /// What the probe answered.
+        detail: String,
+    },
+    /// Entries written to the referrers fallback index kept disappearing (a concurrent writer on another host).
+    #[error(
+        "referrers fallback tag {tag} in {location} lost {} after {rounds} rounds of re-adding them (another writer \
+         keeps overwriting it; attach from one job per subject): {}",
+        if missing.len() == 1 { "1 entry" } else { "several entries" },
+        missing.join(", ")
+    )]
+    FallbackIndexLost {
+        /// The `sha256-<hex>` tag.
+        tag: String,
+        /// The repository.
+        location: String,
+        /// The referrer digests still missing.
+        missing: Vec<String>,
+        /// How many write rounds were made.
+        rounds: u32,
+    },
+    /// A lock serialising writers of one subject could not be taken in time.
+    #[error(
+        "timed out after {waited_ms} ms waiting for the lock on {key} ({})",
+        path.as_ref().map_or_else(|| "held by another task in this process".to_owned(), |p| format!("lock file {}", p.display()))
+    )]
+    LockTimeout {
+        /// The lock key (`HOST/REPO@DIGEST` or `oci-layout:DIR`).
+        key: String,
+        /// The lock file, when the wait was for another process.
+        path: Option<PathBuf>,
+        /// How long we waited, in milliseconds.
+        waited_ms: u64,
+    },
+    /// No SBOM referrer of the requested kind is attached to the subject.
+    #[error("no {artifact_type} referrer is attached to {subject} in {location}")]
+    NoSbomReferrer {
+        /// The subject digest.
+        subject: String,
+        /// The artifactType looked for.
+        artifact_type: String,
+        /// The repository or layout.
+        location: String,
+    },
+    /// Several SBOM referrers of the requested kind are attached and none is preferred.
+    #[error(
+        "{} {artifact_type} referrers are attached to {subject} in {location} ({}); pick one by digest or prune the older ones",
+        candidates.len(),
+        candidates.join(", ")
+    )]
+    AmbiguousSbomReferrer {
+        /// The subject digest.
+        subject: String,
+        /// The artifactType looked for.
+        artifact_type: String,
+        /// The repository or layout.
+        location: String,
+        /// The referrer digests.
+        candidates: Vec<String>,
+    },
+    /// A referrer manifest does not have the shape of an SBOM referrer (one layer whose media type is the
+    /// artifactType).
+    #[error("referrer {digest} in {location} is not a usable SBOM referrer: {reason}")]
+    InvalidReferrer {
+        /// The referrer manifest digest.
+        digest: String,
+        /// The repository or layout.
+        location: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A manifest PUT kept failing with `MANIFEST_BLOB_UNKNOWN` although its blobs were re-checked and re-uploaded.
     #[error(
         "manifest {digest} still refers to blobs the registry does not know after re-uploading them: {message}"

@@ -301,6 +301,21 @@ impl LayoutStore {
         self.write_index(&index)
     }
 
+    /// Removes the untagged `index.json` entries of `digest` (how a referrer is un-recorded); tagged entries are kept.
+    /// Returns how many entries were removed. The blob itself is left in place (other entries may share it).
+    pub fn remove_untagged(&self, digest: &Digest, max: u64) -> Result<usize> {
+        let mut index = self.read_index(max)?;
+        let before = index.manifests.len();
+        index
+            .manifests
+            .retain(|d| d.digest != *digest || d.annotations.contains_key(ANNOTATION_REF_NAME));
+        let removed = before - index.manifests.len();
+        if removed > 0 {
+            self.write_index(&index)?;
+        }
+        Ok(removed)
+    }
+
     /// The `index.json` entries carrying `tag` (more than one is an ambiguity the caller reports).
     pub fn entries_for_tag(&self, tag: &str, max: u64) -> Result<Vec<Descriptor>> {
         Ok(self

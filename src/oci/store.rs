@@ -247,6 +247,17 @@ impl Store {
         }
     }
 
+    /// True when a manifest with this digest exists (registry: `HEAD`; layout: its blob exists).
+    pub async fn manifest_exists(&self, digest: &Digest) -> Result<bool> {
+        match self {
+            Self::Registry { client, repository } => Ok(client
+                .head_manifest(repository, digest.as_str())
+                .await?
+                .is_some()),
+            Self::Layout { layout, .. } => Ok(layout.blob_size(digest)?.is_some()),
+        }
+    }
+
     /// Downloads / reads a blob, verifying its digest, at most `max` bytes; returns its size.
     pub async fn hash_blob(&self, digest: &Digest, max: u64) -> Result<u64> {
         match self {

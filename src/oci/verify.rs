@@ -17,12 +17,20 @@
 //! 7. its digest must be `sha256:`;
 //! 8. a layer `platform`, if present, must equal the target;
 //! 9. the blob must re-hash to its digest.
+//!
+//! With [`VerifyOptions::sboms`] set (the CLI's default), the SBOM referrers are checked too (see
+//! [`SbomExpectation`]): the index and every platform manifest carry exactly one SBOM referrer of each expected kind
+//! (none: error; several: warning, Trivy reads only the first parsable one); every SBOM referrer attached has the
+//! referrer shape, its layer re-hashes to its digest and parses ([`crate::sbom::read`]) as the kind its
+//! `artifactType` says; and the ZIP SHA-256 it records (see [`super::sbom_hashes`]) equals the ZIP layer actually
+//! stored: per platform the platform's layer, for the index every platform's layer and nothing else.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 
+use super::attach::SbomKind;
 use super::digest::Digest;
 use super::manifest::{
     ARTIFACT_TYPE_MODULE_PKG, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG,
@@ -31,6 +39,9 @@ use super::manifest::{
 };
 use super::provider::tag_for_version;
 use super::reference::Target;
+use super::referrers::{ListOptions, ReferrersMode, list_referrers};
+use super::sbom_hashes::zip_claims;
+use super::sbom_pull::fetch_referrer_sbom;
 use super::store::{Resolved, Store};
 use super::{OciError, Result};
 
@@ -213,6 +224,71 @@ pub enum FindingKind {
         /// Actual size.
         actual: u64,
     },
+    /// SBOM check: the subject (`index` or `os_arch`) has no SBOM referrer of an expected kind.
+    SbomMissing {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The artifactType expected.
+        artifact_type: String,
+    },
+    /// SBOM check: several SBOM referrers of one kind (Trivy reads the first parsable one in list order).
+    SbomDuplicate {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The artifactType.
+        artifact_type: String,
+        /// The referrer digests, in list order.
+        referrers: Vec<Digest>,
+    },
+    /// SBOM check: the subject's referrers could not be listed (e.g. a refused fallback tag).
+    ReferrersUnreadable {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The error.
+        message: String,
+    },
+    /// SBOM check: a referrer is not a readable SBOM (shape, blob digest, parse error, kind mismatch).
+    SbomUnreadable {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The referrer digest.
+        referrer: Digest,
+        /// The error.
+        message: String,
+    },
+    /// SBOM check: the SBOM records no SHA-256 for a ZIP it should describe.
+    SbomHashMissing {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The referrer digest.
+        referrer: Digest,
+        /// Which ZIP (platform and layer digest).
+        what: String,
+    },
+    /// SBOM check: a ZIP SHA-256 recorded in the SBOM differs from the ZIP layer stored.
+    SbomHashMismatch {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The referrer digest.
+        referrer: Digest,
+        /// Where in the SBOM (root hash, `zh:` lock hash, distribution NAME).
+        what: String,
+        /// The stored layer digest.
+        expected: Digest,
+        /// What the SBOM says.
+        found: String,
+    },
+    /// SBOM check: a release-wide SBOM lists a ZIP that no platform of the index stores.
+    SbomExtraZip {
+        /// Always `index`.
+        subject: String,
+        /// The referrer digest.
+        referrer: Digest,
+        /// The ZIP file name recorded.
+        file: String,
+        /// Its recorded SHA-256.
+        sha256: String,
+    },
 }
 
 impl fmt::Display for FindingKind {
@@ -284,6 +360,26 @@ impl fmt::Display for FindingKind {
             Self::LayerPlatformMismatch { found } => write!(f, "selected OCI artifact layer is for platform {found}"),
             Self::BlobInvalid { digest, message } => write!(f, "blob {digest}: {message}"),
             Self::BlobSizeMismatch { expected, actual } => write!(f, "blob is {actual} bytes, the layer descriptor says {expected}"),
+            Self::SbomMissing { subject, artifact_type } => write!(f, "{subject}: no {artifact_type} SBOM referrer is attached"),
+            Self::SbomDuplicate { subject, artifact_type, referrers } => write!(
+                f,
+                "{subject}: {} {artifact_type} SBOM referrers are attached ({}); Trivy reads only the first parsable one",
+                referrers.len(),
+                referrers.iter().map(Digest::as_str).collect::<Vec<_>>().join(", ")
+            ),
+            Self::ReferrersUnreadable { subject, message } => write!(f, "{subject}: cannot list referrers: {message}"),
+            Self::SbomUnreadable { subject, referrer, message } => write!(f, "{subject}: SBOM referrer {referrer}: {message}"),
+            Self::SbomHashMissing { subject, referrer, what } => {
+                write!(f, "{subject}: SBOM referrer {referrer} records no SHA-256 for {what}")
+            }
+            Self::SbomHashMismatch { subject, referrer, what, expected, found } => write!(
+                f,
+                "{subject}: SBOM referrer {referrer}: {what} is {found}, but the stored ZIP layer is {expected}"
+            ),
+            Self::SbomExtraZip { subject, referrer, file, sha256 } => write!(
+                f,
+                "{subject}: SBOM referrer {referrer} lists ZIP {file} (sha256:{sha256}), which no platform of the index stores"
+            ),
         }
     }
 }
@@ -330,7 +426,26 @@ pub struct PlatformReport {
     pub layer_digest: Option<Digest>,
     /// The blob size, when it was re-hashed successfully.
     pub zip_size: Option<u64>,
-    /// True when every step passed for this platform.
+    /// True when every step passed for this platform (SBOM checks included, when enabled).
+    pub ok: bool,
+    /// The SBOM referrers checked (empty when SBOM checks are off).
+    pub sboms: Vec<SbomReport>,
+}
+
+/// One SBOM referrer checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SbomReport {
+    /// Its artifactType.
+    pub artifact_type: String,
+    /// The referrer manifest digest.
+    pub referrer: Digest,
+    /// Its title annotation.
+    pub title: Option<String>,
+    /// Its created annotation.
+    pub created: Option<String>,
+    /// The SBOM layer digest, when it could be read.
+    pub sbom_digest: Option<Digest>,
+    /// True when it is readable and its ZIP hashes match the stored layers.
     pub ok: bool,
 }
 
@@ -343,6 +458,8 @@ pub struct TagReport {
     pub index_digest: Option<Digest>,
     /// Per platform, keyed `os_arch`.
     pub platforms: BTreeMap<String, PlatformReport>,
+    /// The index's SBOM referrers checked (empty when SBOM checks are off).
+    pub index_sboms: Vec<SbomReport>,
 }
 
 /// The verification result.
@@ -370,6 +487,61 @@ impl VerifyReport {
     }
 }
 
+/// Which SBOM kinds a subject must carry (exactly one referrer each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SbomKinds {
+    /// A CycloneDX JSON referrer.
+    pub cyclonedx: bool,
+    /// An SPDX JSON referrer.
+    pub spdx: bool,
+}
+
+impl SbomKinds {
+    /// Both kinds.
+    pub const BOTH: Self = Self {
+        cyclonedx: true,
+        spdx: true,
+    };
+    /// None (the subject is not checked for SBOMs, but SBOMs attached to it still are).
+    pub const NONE: Self = Self {
+        cyclonedx: false,
+        spdx: false,
+    };
+
+    fn kinds(self) -> Vec<SbomKind> {
+        let mut v = Vec::new();
+        if self.cyclonedx {
+            v.push(SbomKind::CycloneDx);
+        }
+        if self.spdx {
+            v.push(SbomKind::Spdx);
+        }
+        v
+    }
+}
+
+/// What the SBOM check expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SbomExpectation {
+    /// Kinds the index must carry (the release-wide SBOMs).
+    pub index: SbomKinds,
+    /// Kinds every platform manifest must carry.
+    pub platforms: SbomKinds,
+    /// Referrers discovery.
+    pub mode: ReferrersMode,
+}
+
+impl Default for SbomExpectation {
+    /// One CycloneDX and one SPDX referrer on the index and on every platform manifest.
+    fn default() -> Self {
+        Self {
+            index: SbomKinds::BOTH,
+            platforms: SbomKinds::BOTH,
+            mode: ReferrersMode::Auto,
+        }
+    }
+}
+
 /// Options of [`verify`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerifyOptions {
@@ -377,13 +549,27 @@ pub struct VerifyOptions {
     pub check_blobs: bool,
     /// Largest blob re-hashed.
     pub max_blob_size: u64,
+    /// Check the SBOM referrers (module docs); `None`: the OpenTofu checks only.
+    pub sboms: Option<SbomExpectation>,
 }
 
 impl Default for VerifyOptions {
+    /// OpenTofu checks with blob re-hashing; SBOM checks off (see [`VerifyOptions::with_sboms`]).
     fn default() -> Self {
         Self {
             check_blobs: true,
             max_blob_size: 4 << 30,
+            sboms: None,
+        }
+    }
+}
+
+impl VerifyOptions {
+    /// The default checks plus the default SBOM expectation (what `tofu-sbom verify` runs).
+    pub fn with_sboms() -> Self {
+        Self {
+            sboms: Some(SbomExpectation::default()),
+            ..Self::default()
         }
     }
 }
@@ -406,6 +592,12 @@ impl Ctx<'_> {
     }
     fn error(&mut self, platform: Option<&str>, kind: FindingKind) {
         self.add(Severity::Error, platform, kind);
+    }
+    fn error_count(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
     }
 }
 
@@ -514,6 +706,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
                     tag: Some(tag),
                     index_digest: None,
                     platforms: BTreeMap::new(),
+                    index_sboms: Vec::new(),
                 });
                 continue;
             }
@@ -532,6 +725,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
                 tag: Some(tag),
                 index_digest: Some(resolved.digest),
                 platforms: BTreeMap::new(),
+                index_sboms: Vec::new(),
             });
             continue;
         }
@@ -547,6 +741,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
                 tag: Some(tag),
                 index_digest: Some(resolved.digest),
                 platforms: BTreeMap::new(),
+                index_sboms: Vec::new(),
             });
             continue;
         }
@@ -618,6 +813,7 @@ async fn verify_resolved(
         tag: None,
         index_digest: Some(resolved.digest.clone()),
         platforms: BTreeMap::new(),
+        index_sboms: Vec::new(),
     };
     // Step 3.
     let Some(bytes) =
@@ -785,7 +981,233 @@ async fn verify_resolved(
             ),
         }
     }
+    if let Some(exp) = &opts.sboms {
+        let layers: BTreeMap<String, Option<Digest>> = report
+            .platforms
+            .iter()
+            .map(|(k, p)| (k.clone(), p.layer_digest.clone()))
+            .collect();
+        let complete = report.platforms.len() == targets.len();
+        report.index_sboms = check_sboms(
+            store,
+            &resolved.digest,
+            "index",
+            &exp.index.kinds(),
+            &Zips::Release { layers, complete },
+            exp.mode,
+            ctx,
+        )
+        .await;
+    }
     report
+}
+
+/// The ZIP layers an SBOM must describe.
+enum Zips {
+    /// A per-platform SBOM: exactly this layer.
+    Platform(Digest),
+    /// The release-wide SBOM: every platform's layer (`None`: unknown because the platform failed), and nothing
+    /// else when `complete` (every index entry was verified).
+    Release {
+        layers: BTreeMap<String, Option<Digest>>,
+        complete: bool,
+    },
+}
+
+/// Lists and checks the SBOM referrers of `subject` (module docs), adding findings; returns one report per SBOM
+/// referrer found.
+async fn check_sboms(
+    store: &Store,
+    subject: &Digest,
+    what: &str,
+    expected: &[SbomKind],
+    zips: &Zips,
+    mode: ReferrersMode,
+    ctx: &mut Ctx<'_>,
+) -> Vec<SbomReport> {
+    let platform = (what != "index").then_some(what);
+    let listing = match list_referrers(
+        store,
+        subject,
+        &ListOptions {
+            mode,
+            artifact_type: None,
+        },
+    )
+    .await
+    {
+        Ok(l) => l,
+        Err(e) => {
+            ctx.error(
+                platform,
+                FindingKind::ReferrersUnreadable {
+                    subject: what.to_owned(),
+                    message: e.to_string(),
+                },
+            );
+            return Vec::new();
+        }
+    };
+    for kind in expected {
+        let of_kind: Vec<Digest> = listing
+            .entries
+            .iter()
+            .filter(|e| e.artifact_type == kind.artifact_type())
+            .map(|e| e.digest.clone())
+            .collect();
+        match of_kind.len() {
+            0 => ctx.error(
+                platform,
+                FindingKind::SbomMissing {
+                    subject: what.to_owned(),
+                    artifact_type: kind.artifact_type().to_owned(),
+                },
+            ),
+            1 => {}
+            _ => ctx.add(
+                Severity::Warning,
+                platform,
+                FindingKind::SbomDuplicate {
+                    subject: what.to_owned(),
+                    artifact_type: kind.artifact_type().to_owned(),
+                    referrers: of_kind,
+                },
+            ),
+        }
+    }
+    let mut reports = Vec::new();
+    for e in &listing.entries {
+        let Some(kind) = SbomKind::from_artifact_type(&e.artifact_type) else {
+            continue;
+        };
+        let errors_before = ctx.error_count();
+        let mut rep = SbomReport {
+            artifact_type: e.artifact_type.clone(),
+            referrer: e.digest.clone(),
+            title: e.title.clone(),
+            created: e.created.clone(),
+            sbom_digest: None,
+            ok: false,
+        };
+        match fetch_referrer_sbom(store, &e.digest).await {
+            Err(err) => ctx.error(
+                platform,
+                FindingKind::SbomUnreadable {
+                    subject: what.to_owned(),
+                    referrer: e.digest.clone(),
+                    message: err.to_string(),
+                },
+            ),
+            Ok(f) => {
+                rep.sbom_digest = f.manifest.layers.first().map(|l| l.digest.clone());
+                check_zip_hashes(&f.bytes, kind, &e.digest, what, zips, ctx);
+            }
+        }
+        rep.ok = ctx.error_count() == errors_before;
+        reports.push(rep);
+    }
+    reports
+}
+
+/// Compares the ZIP hashes an SBOM records with the stored layers.
+fn check_zip_hashes(
+    bytes: &[u8],
+    kind: SbomKind,
+    referrer: &Digest,
+    what: &str,
+    zips: &Zips,
+    ctx: &mut Ctx<'_>,
+) {
+    let platform = (what != "index").then_some(what);
+    let claims = match zip_claims(bytes, kind) {
+        Ok(c) => c,
+        Err(message) => {
+            ctx.error(
+                platform,
+                FindingKind::SbomUnreadable {
+                    subject: what.to_owned(),
+                    referrer: referrer.clone(),
+                    message,
+                },
+            );
+            return;
+        }
+    };
+    match zips {
+        Zips::Platform(layer) => {
+            let hex = layer.encoded();
+            if claims.root_sha256.is_empty() {
+                ctx.error(
+                    platform,
+                    FindingKind::SbomHashMissing {
+                        subject: what.to_owned(),
+                        referrer: referrer.clone(),
+                        what: format!("the {what} ZIP ({layer}) on its root component"),
+                    },
+                );
+            }
+            let mut mismatch = |place: String, found: String| {
+                ctx.error(
+                    platform,
+                    FindingKind::SbomHashMismatch {
+                        subject: what.to_owned(),
+                        referrer: referrer.clone(),
+                        what: place,
+                        expected: layer.clone(),
+                        found,
+                    },
+                );
+            };
+            for h in claims.root_sha256.iter().filter(|h| *h != hex) {
+                mismatch("the root component's SHA-256".into(), format!("sha256:{h}"));
+            }
+            if let Some(zh) = &claims.lock_zh
+                && zh.strip_prefix("zh:") != Some(hex)
+            {
+                mismatch("the zh: lock hash".into(), zh.clone());
+            }
+            for d in claims.distributions.iter().filter(|d| d.sha256 != hex) {
+                mismatch(
+                    format!("the SHA-256 of distribution {}", d.file_name),
+                    format!("sha256:{}", d.sha256),
+                );
+            }
+        }
+        Zips::Release { layers, complete } => {
+            for (os_arch, layer) in layers {
+                let Some(layer) = layer else { continue };
+                if !claims
+                    .distributions
+                    .iter()
+                    .any(|d| d.sha256 == layer.encoded())
+                {
+                    ctx.error(
+                        platform,
+                        FindingKind::SbomHashMissing {
+                            subject: what.to_owned(),
+                            referrer: referrer.clone(),
+                            what: format!("the {os_arch} ZIP ({layer})"),
+                        },
+                    );
+                }
+            }
+            if *complete && layers.values().all(Option::is_some) {
+                for d in &claims.distributions {
+                    if !layers.values().flatten().any(|l| l.encoded() == d.sha256) {
+                        ctx.error(
+                            platform,
+                            FindingKind::SbomExtraZip {
+                                subject: what.to_owned(),
+                                referrer: referrer.clone(),
+                                file: d.file_name.clone(),
+                                sha256: d.sha256.clone(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
 
 async fn verify_platform(
@@ -807,6 +1229,7 @@ async fn verify_platform(
         layer_digest: None,
         zip_size: None,
         ok: false,
+        sboms: Vec::new(),
     };
     let p = Some(os_arch);
     // Step 5.
@@ -927,6 +1350,18 @@ async fn verify_platform(
                 },
             ),
         }
+    }
+    if let (Some(exp), Some(layer)) = (&opts.sboms, r.layer_digest.clone()) {
+        r.sboms = check_sboms(
+            store,
+            &entry.digest,
+            os_arch,
+            &exp.platforms.kinds(),
+            &Zips::Platform(layer),
+            exp.mode,
+            ctx,
+        )
+        .await;
     }
     r.ok = ctx
         .findings

@@ -6,6 +6,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod fault_proxy;
+pub mod native_registry;
+pub mod sboms;
 pub mod token_realm;
 
 use std::io::{Read, Write};

@@ -1,0 +1,643 @@
+//! OCI referrers: listing them, and maintaining the referrers **fallback tag** for registries without the referrers
+//! API (distribution-spec v1.1 "Referrers Tag Schema", SPEC.md §3).
+//!
+//! # Detection ([`ReferrersMode::Auto`])
+//! 1. `GET /v2/<repo>/referrers/<subject>` — only a `200` whose `Content-Type` is exactly
+//!    `application/vnd.oci.image.index.v1+json` counts as the API (ggcr's rule; distribution 2.8 answers `404
+//!    text/plain`). This probe is also the listing, so attach knows the answer before it pushes anything.
+//! 2. After pushing a referrer manifest, an `OCI-Subject` header on the PUT response also means "the registry keeps
+//!    the referrers list": no fallback tag is written.
+//! 3. Otherwise the `sha256-<hex>` tag is maintained by read-modify-write (below).
+//!
+//! [`ReferrersMode::Api`] insists on the API (an error before anything is written if the probe fails);
+//! [`ReferrersMode::Tag`] always uses the fallback tag (ORAS `--distribution-spec v1.1-referrers-tag`).
+//!
+//! # The fallback index
+//! * absent (404) ⇒ start from an empty OCI index;
+//! * **refused, nothing changed** when the tag resolves to something that is not an OCI image index, or to the
+//!   subject itself (GitLab's registry aliases `sha256-<hex>` to the manifest of that digest: treating the subject
+//!   index as a referrers list would list — and a cleanup would delete — the provider's own platform manifests);
+//! * each entry is the referrer manifest's descriptor with its `artifactType` and **all** its annotations copied;
+//! * no duplicates (by digest); entries are ordered CycloneDX first, then SPDX, then everything else, keeping the
+//!   existing order within each group (Trivy takes the first parsable SBOM in index order);
+//! * entries we did not create are never removed ([`merge_fallback`] removes only digests the caller names, and
+//!   callers name only referrers marked with [`ANNOTATION_TOOL`]);
+//! * the referrer manifest is always pushed *before* the index that names it.
+//!
+//! # Concurrency and the residual risk
+//! There is no compare-and-swap on a tag (distribution 2.8 ignores `If-Match`), so concurrent read-modify-write
+//! cycles lose entries. Writers of one subject are serialised per process and per host by [`super::lock`]. Writers on
+//! other hosts are not: after each write we wait a jittered settle delay, re-read the tag and re-add what is missing,
+//! for at most [`FallbackOptions::max_rounds`] writes, then fail with [`OciError::FallbackIndexLost`]. A writer on
+//! another host can still remove our entry *after* our last re-read without either side noticing (and we can do the
+//! same to it). **Attach to one subject from one job at a time** (e.g. a publish step after the build matrix, not
+//! inside it); `verify` reports a missing SBOM referrer if it happened anyway.
+//!
+//! # OCI layouts
+//! Referrers in an OCI image layout are recorded the way oras-go's OCI store records them: the referrer manifest is a
+//! blob listed in `index.json` *without* an `org.opencontainers.image.ref.name` annotation (its descriptor carries
+//! `artifactType` and the manifest's annotations), and it is found by reading the `subject` of the manifests listed
+//! there. No fallback tag is written into a layout.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::client::{ReferrersResponse, RegistryClient};
+use super::digest::Digest;
+use super::layout::LayoutStore;
+use super::manifest::{
+    ANNOTATION_CREATED, ANNOTATION_TITLE, Descriptor, ImageIndex, MEDIA_TYPE_INDEX,
+    MEDIA_TYPE_MANIFEST, decode, to_canonical_bytes,
+};
+use super::store::Store;
+use super::{OciError, Result};
+use crate::limits::Limits;
+
+/// `artifactType` (and layer media type) of a CycloneDX JSON SBOM referrer.
+pub const ARTIFACT_TYPE_CYCLONEDX: &str = "application/vnd.cyclonedx+json";
+/// `artifactType` (and layer media type) of an SPDX JSON SBOM referrer.
+pub const ARTIFACT_TYPE_SPDX: &str = "application/spdx+json";
+/// Manifest annotation marking a referrer this tool created, value `NAME/VERSION` (e.g. `tofu-sbom/0.1.0`). Only
+/// referrers carrying it are ever pruned. Reverse-domain key as the image spec asks for (`tofu-sbom.dev`).
+pub const ANNOTATION_TOOL: &str = "dev.tofu-sbom.tool";
+/// How many `Link: rel="next"` pages of a referrers API answer are followed at most.
+const MAX_REFERRERS_PAGES: usize = 100;
+
+/// How referrers are discovered and recorded in a registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReferrersMode {
+    /// The referrers API when the registry serves it, else the fallback tag.
+    #[default]
+    Auto,
+    /// The referrers API only; an error when the registry does not serve it.
+    Api,
+    /// The `sha256-<hex>` fallback tag only, even when the API exists.
+    Tag,
+}
+
+impl std::str::FromStr for ReferrersMode {
+    type Err = OciError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "api" => Ok(Self::Api),
+            "tag" => Ok(Self::Tag),
+            other => Err(OciError::InvalidOption {
+                option: "referrers mode",
+                value: other.to_owned(),
+                expected: "auto, api or tag".into(),
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for ReferrersMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Auto => "auto",
+            Self::Api => "api",
+            Self::Tag => "tag",
+        })
+    }
+}
+
+/// Where a referrers list came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferrersSource {
+    /// The registry's referrers API.
+    Api,
+    /// The `sha256-<hex>` fallback tag.
+    FallbackTag,
+    /// An OCI layout's `index.json` (oras-go style).
+    Layout,
+}
+
+/// One referrer of a subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReferrerEntry {
+    /// The referrer's `artifactType` (or, for an old-style artifact, its config media type).
+    pub artifact_type: String,
+    /// The referrer manifest digest.
+    pub digest: Digest,
+    /// The referrer manifest size.
+    pub size: u64,
+    /// The referrer manifest media type.
+    pub media_type: String,
+    /// `org.opencontainers.image.title`, when annotated.
+    pub title: Option<String>,
+    /// `org.opencontainers.image.created`, when annotated.
+    pub created: Option<String>,
+    /// Every annotation of the referrer manifest (as listed).
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl ReferrerEntry {
+    /// An entry from a referrers-list descriptor.
+    pub fn from_descriptor(d: &Descriptor) -> Self {
+        Self {
+            artifact_type: d.artifact_type.clone(),
+            digest: d.digest.clone(),
+            size: d.size,
+            media_type: d.media_type.clone(),
+            title: d.annotations.get(ANNOTATION_TITLE).cloned(),
+            created: d.annotations.get(ANNOTATION_CREATED).cloned(),
+            annotations: d.annotations.clone(),
+        }
+    }
+
+    /// The value of [`ANNOTATION_TOOL`]: set when this tool created the referrer.
+    pub fn tool(&self) -> Option<&str> {
+        self.annotations.get(ANNOTATION_TOOL).map(String::as_str)
+    }
+}
+
+/// A subject's referrers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReferrersListing {
+    /// The subject digest.
+    pub subject: Digest,
+    /// Where the list came from.
+    pub source: ReferrersSource,
+    /// The digest of the fallback index read, when the list came from an existing fallback tag.
+    pub fallback_index: Option<Digest>,
+    /// The referrers, in the order listed (filtered by artifactType when asked).
+    pub entries: Vec<ReferrerEntry>,
+}
+
+/// Options of [`list_referrers`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    /// Discovery mode (registries only).
+    pub mode: ReferrersMode,
+    /// Only referrers of this `artifactType` (filtered client-side whatever the registry applied).
+    pub artifact_type: Option<String>,
+}
+
+/// How the fallback index is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FallbackOptions {
+    /// Wait after each write before re-reading the tag (plus up to half of it as random jitter).
+    pub settle_delay: Duration,
+    /// Writes at most (the first one included) before a loss that persists is reported.
+    pub max_rounds: u32,
+}
+
+impl Default for FallbackOptions {
+    fn default() -> Self {
+        Self {
+            settle_delay: Duration::from_millis(1000),
+            max_rounds: 3,
+        }
+    }
+}
+
+/// What a fallback index update did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FallbackReport {
+    /// The `sha256-<hex>` tag.
+    pub tag: String,
+    /// The digest of the index the tag holds afterwards (`None`: the tag does not exist).
+    pub index_digest: Option<Digest>,
+    /// How many times the index was written (0: it already had everything).
+    pub writes: u32,
+    /// How many of those writes repaired an entry lost to a concurrent writer.
+    pub repairs: u32,
+}
+
+/// A small pseudo-random delay in `[0, max_ms)` milliseconds (no RNG dependency: the clock's nanoseconds mixed
+/// with the process id and a caller salt are plenty for de-synchronising retries).
+pub(crate) fn jitter(max_ms: u64, salt: u32) -> Duration {
+    if max_ms == 0 {
+        return Duration::ZERO;
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut x = u64::from(nanos) ^ (u64::from(std::process::id()) << 32) ^ u64::from(salt);
+    // splitmix64 finaliser
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^= x >> 31;
+    Duration::from_millis(x % max_ms)
+}
+
+/// The sort group of an artifactType in a fallback index: CycloneDX, then SPDX, then the rest.
+fn group(artifact_type: &str) -> u8 {
+    match artifact_type {
+        ARTIFACT_TYPE_CYCLONEDX => 0,
+        ARTIFACT_TYPE_SPDX => 1,
+        _ => 2,
+    }
+}
+
+/// The fallback index after removing `remove` and adding `add` (see the module docs for the rules), or `None`
+/// when nothing would change. Pure.
+pub fn merge_fallback(
+    index: &ImageIndex,
+    add: &[Descriptor],
+    remove: &[Digest],
+) -> Option<ImageIndex> {
+    let mut manifests: Vec<Descriptor> = index
+        .manifests
+        .iter()
+        .filter(|d| !remove.contains(&d.digest))
+        .cloned()
+        .collect();
+    for d in add {
+        if !manifests.iter().any(|m| m.digest == d.digest) {
+            manifests.push(d.clone());
+        }
+    }
+    if manifests == index.manifests {
+        return None;
+    }
+    manifests.sort_by_key(|d| group(&d.artifact_type)); // stable: keeps the order within a group
+    let mut out = index.clone();
+    out.schema_version = 2;
+    out.media_type = MEDIA_TYPE_INDEX.to_owned();
+    out.manifests = manifests;
+    Some(out)
+}
+
+/// A referrers API answer is one only when it is a 200 with exactly the OCI index content type.
+fn is_api_answer(r: &ReferrersResponse) -> bool {
+    r.status == 200 && r.content_type.as_deref() == Some(MEDIA_TYPE_INDEX)
+}
+
+fn location(client: &RegistryClient, repo: &str) -> String {
+    format!("{}/{repo}", client.registry())
+}
+
+/// Probes the referrers API: `Ok(Some(index))` when the registry serves it, `Ok(None)` otherwise.
+pub(crate) async fn probe_api(
+    client: &RegistryClient,
+    repo: &str,
+    subject: &Digest,
+    artifact_type: Option<&str>,
+) -> Result<std::result::Result<ImageIndex, String>> {
+    let first = client.get_referrers(repo, subject, artifact_type).await?;
+    if !is_api_answer(&first) {
+        return Ok(Err(format!(
+            "GET /v2/{repo}/referrers/{subject} answered HTTP {} with Content-Type {}",
+            first.status,
+            first.content_type.as_deref().unwrap_or("(none)")
+        )));
+    }
+    let what = format!("referrers of {subject} in {}", location(client, repo));
+    let mut index: ImageIndex = decode(&first.body, &what)?;
+    let mut next = first.next;
+    let mut pages = 1;
+    while let Some(url) = next {
+        if pages >= MAX_REFERRERS_PAGES {
+            return Err(OciError::TooLarge {
+                what: format!("{what} (pages)"),
+                limit: MAX_REFERRERS_PAGES as u64,
+            });
+        }
+        let page = client.get_referrers_page(repo, &url).await?;
+        if !is_api_answer(&page) {
+            return Err(OciError::Registry {
+                registry: client.registry().to_owned(),
+                operation: format!("GET /v2/{repo}/referrers/{subject} (page {})", pages + 1),
+                status: page.status,
+                code: None,
+                message: "a referrers page is not an OCI index".into(),
+            });
+        }
+        let more: ImageIndex = decode(&page.body, &what)?;
+        index.manifests.extend(more.manifests);
+        next = page.next;
+        pages += 1;
+    }
+    Ok(Ok(index))
+}
+
+/// The current fallback index of `subject`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FallbackState {
+    /// The index (empty when the tag does not exist).
+    pub(crate) index: ImageIndex,
+    /// Its digest (`None` when the tag does not exist).
+    pub(crate) digest: Option<Digest>,
+}
+
+/// Reads the fallback tag of `subject`, refusing what must not be touched (module docs).
+pub(crate) async fn read_fallback(
+    client: &RegistryClient,
+    repo: &str,
+    subject: &Digest,
+) -> Result<FallbackState> {
+    let tag = subject.referrers_tag();
+    let refuse = |reason: String| OciError::FallbackIndexRefused {
+        tag: tag.clone(),
+        location: location(client, repo),
+        reason,
+    };
+    let fetched = match client.get_manifest(repo, &tag).await {
+        Ok(m) => m,
+        Err(OciError::NotFound { .. }) => {
+            return Ok(FallbackState {
+                index: ImageIndex::empty(),
+                digest: None,
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    if &fetched.digest == subject {
+        return Err(refuse(format!(
+            "it resolves to the subject {subject} itself (this registry aliases sha256-<hex> tags to manifests, as \
+             GitLab's does); using it would list the subject's own children as referrers"
+        )));
+    }
+    if fetched.media_type != MEDIA_TYPE_INDEX {
+        return Err(refuse(format!(
+            "it holds a {:?} document, not an OCI image index",
+            fetched.media_type
+        )));
+    }
+    let index: ImageIndex = decode(&fetched.bytes, &format!("fallback index {tag}"))
+        .map_err(|e| refuse(format!("it is not a valid OCI image index: {e}")))?;
+    if !index.media_type.is_empty() && index.media_type != MEDIA_TYPE_INDEX {
+        return Err(refuse(format!(
+            "its body says mediaType {:?}",
+            index.media_type
+        )));
+    }
+    if index.schema_version != 2 {
+        return Err(refuse(format!(
+            "its schemaVersion is {}, not 2",
+            index.schema_version
+        )));
+    }
+    Ok(FallbackState {
+        index,
+        digest: Some(fetched.digest),
+    })
+}
+
+/// Adds `add` to and removes `remove` from the fallback index of `subject`, re-reading after each write and
+/// re-applying what a concurrent writer undid (module docs). The caller holds the subject lock and has pushed every
+/// manifest in `add` already.
+pub(crate) async fn update_fallback(
+    client: &RegistryClient,
+    repo: &str,
+    subject: &Digest,
+    add: &[Descriptor],
+    remove: &[Digest],
+    opts: &FallbackOptions,
+) -> Result<FallbackReport> {
+    let tag = subject.referrers_tag();
+    let mut writes = 0u32;
+    loop {
+        let current = read_fallback(client, repo, subject).await?;
+        let Some(next) = merge_fallback(&current.index, add, remove) else {
+            return Ok(FallbackReport {
+                tag,
+                index_digest: current.digest,
+                writes,
+                repairs: writes.saturating_sub(1),
+            });
+        };
+        if writes >= opts.max_rounds.max(1) {
+            let mut missing: Vec<String> = add
+                .iter()
+                .filter(|d| !current.index.manifests.iter().any(|m| m.digest == d.digest))
+                .map(|d| d.digest.to_string())
+                .collect();
+            missing.extend(
+                remove
+                    .iter()
+                    .filter(|r| current.index.manifests.iter().any(|m| &m.digest == *r))
+                    .map(|r| format!("{r} (still listed after removal)")),
+            );
+            return Err(OciError::FallbackIndexLost {
+                tag,
+                location: location(client, repo),
+                missing,
+                rounds: writes,
+            });
+        }
+        let (bytes, _) = to_canonical_bytes(&next);
+        client
+            .put_manifest(repo, &tag, MEDIA_TYPE_INDEX, &bytes)
+            .await?;
+        writes += 1;
+        let settle = opts.settle_delay;
+        let max_jitter = u64::try_from(settle.as_millis() / 2).unwrap_or(u64::MAX);
+        tokio::time::sleep(settle + jitter(max_jitter, writes)).await;
+    }
+}
+
+/// Minimal view of a manifest (image manifest or index) for finding referrers in a layout.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReferrerProbe {
+    #[serde(default)]
+    artifact_type: String,
+    #[serde(default)]
+    config: Option<ConfigProbe>,
+    #[serde(default)]
+    subject: Option<Descriptor>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfigProbe {
+    #[serde(default)]
+    media_type: String,
+}
+
+/// The referrers of `subject` recorded in a layout's `index.json` (module docs). Entries whose blob is missing or
+/// is not a JSON manifest are an error naming them.
+pub(crate) fn layout_referrers(
+    layout: &LayoutStore,
+    limits: &Limits,
+    subject: &Digest,
+) -> Result<Vec<ReferrerEntry>> {
+    let index = layout.read_index(limits.max_registry_response)?;
+    let mut out: Vec<ReferrerEntry> = Vec::new();
+    for d in &index.manifests {
+        if d.media_type != MEDIA_TYPE_MANIFEST && d.media_type != MEDIA_TYPE_INDEX {
+            continue;
+        }
+        if out.iter().any(|e| e.digest == d.digest) {
+            continue;
+        }
+        let bytes = layout.read_blob(&d.digest, limits.max_manifest_size)?;
+        let probe: ReferrerProbe = decode(&bytes, &format!("manifest {}", d.digest))?;
+        if probe.subject.as_ref().map(|s| &s.digest) != Some(subject) {
+            continue;
+        }
+        let artifact_type = if probe.artifact_type.is_empty() {
+            probe.config.map(|c| c.media_type).unwrap_or_default()
+        } else {
+            probe.artifact_type
+        };
+        let mut desc = Descriptor::new(&d.media_type, d.digest.clone(), bytes.len() as u64);
+        desc.artifact_type = artifact_type;
+        desc.annotations = probe.annotations;
+        out.push(ReferrerEntry::from_descriptor(&desc));
+    }
+    Ok(out)
+}
+
+/// Lists the referrers of `subject` in `store` (module docs for the detection rules).
+pub async fn list_referrers(
+    store: &Store,
+    subject: &Digest,
+    opts: &ListOptions,
+) -> Result<ReferrersListing> {
+    let (source, fallback_index, mut entries) = match store {
+        Store::Layout { layout, limits } => (
+            ReferrersSource::Layout,
+            None,
+            layout_referrers(layout, limits, subject)?,
+        ),
+        Store::Registry { client, repository } => {
+            let api = if opts.mode == ReferrersMode::Tag {
+                None
+            } else {
+                match probe_api(client, repository, subject, opts.artifact_type.as_deref()).await? {
+                    Ok(index) => Some(index),
+                    Err(detail) if opts.mode == ReferrersMode::Api => {
+                        return Err(OciError::ReferrersApiUnsupported {
+                            location: location(client, repository),
+                            detail,
+                        });
+                    }
+                    Err(_) => None,
+                }
+            };
+            match api {
+                Some(index) => (
+                    ReferrersSource::Api,
+                    None,
+                    index
+                        .manifests
+                        .iter()
+                        .map(ReferrerEntry::from_descriptor)
+                        .collect(),
+                ),
+                None => {
+                    let state = read_fallback(client, repository, subject).await?;
+                    (
+                        ReferrersSource::FallbackTag,
+                        state.digest,
+                        state
+                            .index
+                            .manifests
+                            .iter()
+                            .map(ReferrerEntry::from_descriptor)
+                            .collect(),
+                    )
+                }
+            }
+        }
+    };
+    if let Some(t) = &opts.artifact_type {
+        entries.retain(|e| &e.artifact_type == t);
+    }
+    Ok(ReferrersListing {
+        subject: subject.clone(),
+        source,
+        fallback_index,
+        entries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desc(n: u8, artifact_type: &str) -> Descriptor {
+        let mut d = Descriptor::new(
+            MEDIA_TYPE_MANIFEST,
+            Digest::sha256_of(&[n]),
+            100 + u64::from(n),
+        );
+        d.artifact_type = artifact_type.to_owned();
+        d
+    }
+
+    fn digests(i: &ImageIndex) -> Vec<Digest> {
+        i.manifests.iter().map(|d| d.digest.clone()).collect()
+    }
+
+    #[test]
+    fn merge_orders_cyclonedx_first_and_keeps_foreign_entries() {
+        let sig = desc(1, "application/vnd.dev.cosign.artifact.sig.v1+json");
+        let spdx_old = desc(2, ARTIFACT_TYPE_SPDX);
+        let mut base = ImageIndex::empty();
+        base.manifests = vec![sig.clone(), spdx_old.clone()];
+        let cdx = desc(3, ARTIFACT_TYPE_CYCLONEDX);
+        let spdx = desc(4, ARTIFACT_TYPE_SPDX);
+        let merged = merge_fallback(&base, &[spdx.clone(), cdx.clone()], &[]).unwrap();
+        assert_eq!(
+            digests(&merged),
+            vec![
+                cdx.digest.clone(),
+                spdx_old.digest.clone(),
+                spdx.digest.clone(),
+                sig.digest.clone()
+            ]
+        );
+        // Idempotent: adding what is there changes nothing (no write).
+        assert_eq!(
+            merge_fallback(&merged, &[cdx.clone(), spdx.clone()], &[]),
+            None
+        );
+        // Removal removes only what is named.
+        let pruned = merge_fallback(&merged, &[], std::slice::from_ref(&spdx_old.digest)).unwrap();
+        assert_eq!(
+            digests(&pruned),
+            vec![cdx.digest.clone(), spdx.digest.clone(), sig.digest.clone()]
+        );
+        let (bytes, _) =
+            to_canonical_bytes(&merge_fallback(&ImageIndex::empty(), &[cdx], &[]).unwrap());
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            format!(
+                r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{}","size":103,"artifactType":"application/vnd.cyclonedx+json"}}]}}"#,
+                Digest::sha256_of(&[3])
+            )
+        );
+    }
+
+    #[test]
+    fn an_unsorted_foreign_index_is_not_rewritten_when_nothing_is_added() {
+        let mut base = ImageIndex::empty();
+        base.manifests = vec![
+            desc(1, ARTIFACT_TYPE_SPDX),
+            desc(2, ARTIFACT_TYPE_CYCLONEDX),
+        ];
+        assert_eq!(
+            merge_fallback(&base, &[desc(2, ARTIFACT_TYPE_CYCLONEDX)], &[]),
+            None
+        );
+    }
+
+    #[test]
+    fn modes_parse_and_jitter_is_bounded() {
+        assert_eq!(
+            "auto".parse::<ReferrersMode>().unwrap(),
+            ReferrersMode::Auto
+        );
+        assert_eq!("api".parse::<ReferrersMode>().unwrap(), ReferrersMode::Api);
+        assert_eq!("tag".parse::<ReferrersMode>().unwrap(), ReferrersMode::Tag);
+        assert_eq!(
+            "both".parse::<ReferrersMode>().unwrap_err().to_string(),
+            "invalid referrers mode \"both\": expected auto, api or tag"
+        );
+        for salt in 0..100 {
+            assert!(jitter(7, salt) < Duration::from_millis(7));
+        }
+        assert_eq!(jitter(0, 1), Duration::ZERO);
+    }
+}

@@ -1,0 +1,423 @@
+//! Fetching the SBOMs attached to a provider: the scan path that works with every Trivy version
+//! (`tofu-sbom sbom pull … -o x.cdx.json && trivy sbom x.cdx.json`), and the stored bytes `verify --release` compares.
+//!
+//! The subject is the provider index a reference resolves to (its release-wide SBOM), or — with a platform — the
+//! per-platform manifest the index lists for that `os_arch`. Among the subject's referrers of the requested kind,
+//! the one to pull is: the one named by digest, else the only one, else the only one this tool created, else the one
+//! with the latest `created` annotation; a remaining tie is an error listing the candidates.
+//!
+//! The referrer must have the SBOM referrer shape (exactly one layer, layer media type = `artifactType`); the layer is
+//! read under [`crate::limits::Limits::max_sbom_bytes`], its digest verified, and it must parse as the kind its
+//! `artifactType` announces.
+
+use serde::Serialize;
+
+use super::attach::{SbomKind, resolve_subject};
+use super::digest::Digest;
+use super::manifest::{
+    ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_MANIFEST,
+    decode,
+};
+use super::reference::Target;
+use super::referrers::{ListOptions, ReferrerEntry, ReferrersMode, list_referrers};
+use super::store::Store;
+use super::{OciError, Result};
+use crate::sbom::{self, SbomSummary};
+
+/// Options of [`pull_sbom`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullOptions {
+    /// Which SBOM.
+    pub kind: SbomKind,
+    /// `os_arch`: the platform manifest's SBOM instead of the index's.
+    pub platform: Option<String>,
+    /// Referrers discovery.
+    pub mode: ReferrersMode,
+    /// Pull exactly this referrer (it must be attached to the subject).
+    pub referrer: Option<Digest>,
+}
+
+impl Default for PullOptions {
+    fn default() -> Self {
+        Self {
+            kind: SbomKind::CycloneDx,
+            platform: None,
+            mode: ReferrersMode::Auto,
+            referrer: None,
+        }
+    }
+}
+
+/// An SBOM read back from a referrer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedSbom {
+    /// The referrer manifest.
+    pub manifest: ImageManifest,
+    /// The SBOM bytes (digest-verified).
+    pub bytes: Vec<u8>,
+    /// What [`crate::sbom::read`] found in them.
+    pub summary: SbomSummary,
+}
+
+/// The result of [`pull_sbom`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PulledSbom {
+    /// The subject the SBOM is attached to.
+    pub subject: Descriptor,
+    /// The referrer pulled.
+    pub referrer: ReferrerEntry,
+    /// The SBOM layer digest.
+    pub sbom_digest: Digest,
+    /// The SBOM bytes.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+fn invalid(store: &Store, digest: &Digest, reason: String) -> OciError {
+    OciError::InvalidReferrer {
+        digest: digest.to_string(),
+        location: store.describe(),
+        reason,
+    }
+}
+
+/// Fetches referrer `digest`, checks its SBOM referrer shape, and reads and parses its layer (module docs).
+pub async fn fetch_referrer_sbom(store: &Store, digest: &Digest) -> Result<FetchedSbom> {
+    let m = store.fetch_manifest(digest).await?;
+    let manifest: ImageManifest = decode(&m.bytes, &format!("referrer {digest}"))
+        .map_err(|e| invalid(store, digest, e.to_string()))?;
+    if manifest.media_type != MEDIA_TYPE_MANIFEST {
+        return Err(invalid(
+            store,
+            digest,
+            format!(
+                "its mediaType is {:?}, not an image manifest",
+                manifest.media_type
+            ),
+        ));
+    }
+    let layer = match manifest.layers.as_slice() {
+        [l] => l.clone(),
+        other => {
+            return Err(invalid(
+                store,
+                digest,
+                format!(
+                    "it has {} layers, an SBOM referrer has exactly one",
+                    other.len()
+                ),
+            ));
+        }
+    };
+    if layer.media_type != manifest.artifact_type {
+        return Err(invalid(
+            store,
+            digest,
+            format!(
+                "its layer media type {:?} differs from its artifactType {:?}",
+                layer.media_type, manifest.artifact_type
+            ),
+        ));
+    }
+    let max = match store {
+        Store::Registry { client, .. } => client.limits().max_sbom_bytes,
+        Store::Layout { limits, .. } => limits.max_sbom_bytes,
+    };
+    if layer.size > max {
+        return Err(OciError::TooLarge {
+            what: format!("SBOM layer {} of referrer {digest}", layer.digest),
+            limit: max,
+        });
+    }
+    let bytes = store.read_blob(&layer.digest, max).await?;
+    if bytes.len() as u64 != layer.size {
+        return Err(invalid(
+            store,
+            digest,
+            format!(
+                "its layer descriptor says {} bytes, the blob has {}",
+                layer.size,
+                bytes.len()
+            ),
+        ));
+    }
+    let limits = match store {
+        Store::Registry { client, .. } => *client.limits(),
+        Store::Layout { limits, .. } => *limits,
+    };
+    let summary = sbom::read(&bytes, &limits)
+        .map_err(|e| invalid(store, digest, format!("its SBOM does not parse: {e}")))?;
+    if let Some(k) = SbomKind::from_artifact_type(&manifest.artifact_type)
+        && k != SbomKind::of_document(&summary.kind)
+    {
+        return Err(invalid(
+            store,
+            digest,
+            format!(
+                "its artifactType says {k} but the document is {}",
+                SbomKind::of_document(&summary.kind)
+            ),
+        ));
+    }
+    Ok(FetchedSbom {
+        manifest,
+        bytes,
+        summary,
+    })
+}
+
+/// The per-platform manifest descriptor the provider index `index_digest` lists for `os_arch`.
+pub async fn platform_subject(
+    store: &Store,
+    index_digest: &Digest,
+    os_arch: &str,
+) -> Result<Descriptor> {
+    let m = store.fetch_manifest(index_digest).await?;
+    let index: ImageIndex = decode(&m.bytes, &format!("index {index_digest}"))?;
+    let targets: Vec<&Descriptor> = index
+        .manifests
+        .iter()
+        .filter(|d| d.artifact_type == ARTIFACT_TYPE_PROVIDER_TARGET || d.artifact_type.is_empty())
+        .filter(|d| d.platform.is_some())
+        .collect();
+    let matches: Vec<&&Descriptor> = targets
+        .iter()
+        .filter(|d| {
+            d.platform
+                .as_ref()
+                .is_some_and(|p| p.os_arch() == os_arch && p.os_version.is_empty())
+        })
+        .collect();
+    match matches.as_slice() {
+        [d] => Ok(Descriptor::new(&d.media_type, d.digest.clone(), d.size)),
+        [] => {
+            let mut listed: Vec<String> = targets
+                .iter()
+                .filter_map(|d| d.platform.as_ref().map(super::manifest::Platform::os_arch))
+                .collect();
+            listed.sort();
+            listed.dedup();
+            Err(OciError::SubjectNotFound {
+                reference: format!("{}@{index_digest} platform {os_arch}", store.describe()),
+                reason: format!(
+                    "the index lists no manifest for {os_arch} (it lists: {})",
+                    if listed.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        listed.join(", ")
+                    }
+                ),
+            })
+        }
+        many => Err(OciError::SubjectNotFound {
+            reference: format!("{}@{index_digest} platform {os_arch}", store.describe()),
+            reason: format!("the index lists {} manifests for {os_arch}", many.len()),
+        }),
+    }
+}
+
+/// Chooses the referrer to pull among `candidates` (module docs).
+fn choose(
+    store: &Store,
+    subject: &Digest,
+    artifact_type: &str,
+    candidates: Vec<ReferrerEntry>,
+    wanted: Option<&Digest>,
+) -> Result<ReferrerEntry> {
+    let none = || OciError::NoSbomReferrer {
+        subject: subject.to_string(),
+        artifact_type: artifact_type.to_owned(),
+        location: store.describe(),
+    };
+    if let Some(w) = wanted {
+        return candidates
+            .into_iter()
+            .find(|c| &c.digest == w)
+            .ok_or_else(none);
+    }
+    let mut pool = candidates;
+    if pool.is_empty() {
+        return Err(none());
+    }
+    if pool.iter().any(|c| c.tool().is_some()) {
+        pool.retain(|c| c.tool().is_some());
+    }
+    if pool.len() > 1 {
+        let latest = pool.iter().filter_map(|c| c.created.clone()).max();
+        if latest.is_some() {
+            pool.retain(|c| c.created == latest);
+        }
+    }
+    pool.dedup_by(|a, b| a.digest == b.digest);
+    match pool.len() {
+        1 => Ok(pool.remove(0)),
+        _ => Err(OciError::AmbiguousSbomReferrer {
+            subject: subject.to_string(),
+            artifact_type: artifact_type.to_owned(),
+            location: store.describe(),
+            candidates: pool.iter().map(|c| c.digest.to_string()).collect(),
+        }),
+    }
+}
+
+/// Pulls the SBOM of `opts.kind` attached to the provider `target` resolves to (module docs).
+pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Result<PulledSbom> {
+    let mut subject = resolve_subject(store, target).await?;
+    if let Some(p) = &opts.platform {
+        subject = platform_subject(store, &subject.digest, p).await?;
+    }
+    let artifact_type = opts.kind.artifact_type();
+    let listing = list_referrers(
+        store,
+        &subject.digest,
+        &ListOptions {
+            mode: opts.mode,
+            artifact_type: Some(artifact_type.to_owned()),
+        },
+    )
+    .await?;
+    let referrer = choose(
+        store,
+        &subject.digest,
+        artifact_type,
+        listing.entries,
+        opts.referrer.as_ref(),
+    )?;
+    let fetched = fetch_referrer_sbom(store, &referrer.digest).await?;
+    let sbom_digest = fetched
+        .manifest
+        .layers
+        .first()
+        .map(|l| l.digest.clone())
+        .unwrap_or_else(|| Digest::sha256_of(&fetched.bytes));
+    Ok(PulledSbom {
+        subject,
+        referrer,
+        sbom_digest,
+        bytes: fetched.bytes,
+    })
+}
+
+/// Every SBOM referrer (CycloneDX or SPDX artifactType) of `subject`, with its bytes: what `verify --release`
+/// compares with freshly generated documents. The first unreadable one is an error.
+pub async fn stored_sboms(
+    store: &Store,
+    subject: &Digest,
+    mode: ReferrersMode,
+) -> Result<Vec<(ReferrerEntry, FetchedSbom)>> {
+    let listing = list_referrers(
+        store,
+        subject,
+        &ListOptions {
+            mode,
+            artifact_type: None,
+        },
+    )
+    .await?;
+    let mut out = Vec::new();
+    for e in listing.entries {
+        if SbomKind::from_artifact_type(&e.artifact_type).is_none() {
+            continue;
+        }
+        let f = fetch_referrer_sbom(store, &e.digest).await?;
+        out.push((e, f));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oci::layout::LayoutStore;
+    use std::collections::BTreeMap;
+
+    fn entry(n: u8, tool: bool, created: Option<&str>) -> ReferrerEntry {
+        let mut annotations = BTreeMap::new();
+        if tool {
+            annotations.insert(
+                crate::oci::referrers::ANNOTATION_TOOL.to_owned(),
+                "tofu-sbom/1".to_owned(),
+            );
+        }
+        ReferrerEntry {
+            artifact_type: "application/vnd.cyclonedx+json".into(),
+            digest: Digest::sha256_of(&[n]),
+            size: 1,
+            media_type: MEDIA_TYPE_MANIFEST.into(),
+            title: None,
+            created: created.map(str::to_owned),
+            annotations,
+        }
+    }
+
+    #[test]
+    fn choosing_among_candidates() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::Layout {
+            layout: LayoutStore::open_or_create(dir.path()).unwrap(),
+            limits: crate::limits::Limits::default(),
+        };
+        let s = Digest::sha256_of(b"s");
+        let t = "application/vnd.cyclonedx+json";
+        // Ours wins over others'.
+        let got = choose(
+            &store,
+            &s,
+            t,
+            vec![entry(1, false, None), entry(2, true, None)],
+            None,
+        )
+        .unwrap();
+        assert_eq!(got.digest, Digest::sha256_of(&[2]));
+        // The latest created wins among ours.
+        let got = choose(
+            &store,
+            &s,
+            t,
+            vec![
+                entry(1, true, Some("2024-01-01T00:00:00Z")),
+                entry(2, true, Some("2025-01-01T00:00:00Z")),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(got.digest, Digest::sha256_of(&[2]));
+        // A tie is an error listing the candidates.
+        let err = choose(
+            &store,
+            &s,
+            t,
+            vec![entry(1, true, None), entry(2, true, None)],
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "2 application/vnd.cyclonedx+json referrers are attached to {s} in {} ({}, {}); pick one by \
+                 digest or prune the older ones",
+                store.describe(),
+                Digest::sha256_of(&[1]),
+                Digest::sha256_of(&[2])
+            )
+        );
+        // None / a digest that is not attached.
+        assert_eq!(
+            choose(&store, &s, t, vec![], None).unwrap_err().to_string(),
+            format!(
+                "no application/vnd.cyclonedx+json referrer is attached to {s} in {}",
+                store.describe()
+            )
+        );
+        assert!(matches!(
+            choose(
+                &store,
+                &s,
+                t,
+                vec![entry(1, true, None)],
+                Some(&Digest::sha256_of(&[9]))
+            ),
+            Err(OciError::NoSbomReferrer { .. })
+        ));
+    }
+}

@@ -1,0 +1,422 @@
+//! A small in-memory registry on loopback that implements the distribution-spec v1.1 **referrers API**:
+//! `GET /v2/<name>/referrers/<digest>` (200, `application/vnd.oci.image.index.v1+json`, `?artifactType=` filtering
+//! with `OCI-Filters-Applied`) and the `OCI-Subject` header on the PUT of a manifest that has a `subject`.
+//!
+//! It exists because no installable registry here implements the referrers API (Debian's distribution 2.8 has none;
+//! nothing on apt, crates.io, npm or PyPI does). It follows the spec for exactly the endpoints tofu-sbom uses:
+//! ping, blob HEAD/GET and monolithic upload (POST + PUT `?digest=`), manifest PUT/GET/HEAD/DELETE by tag or digest,
+//! tag list, referrers. Anonymous, plain HTTP, one request per connection, at most `MAX_CONNECTIONS` connections;
+//! stops when dropped.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Deserialize;
+use sha2::Digest as _;
+
+const MAX_CONNECTIONS: usize = 5000;
+const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+#[derive(Default)]
+struct Repo {
+    blobs: BTreeMap<String, Vec<u8>>,
+    /// digest → (media type, bytes)
+    manifests: BTreeMap<String, (String, Vec<u8>)>,
+    tags: BTreeMap<String, String>,
+}
+
+#[derive(Default)]
+struct State {
+    repos: BTreeMap<String, Repo>,
+    uploads: BTreeMap<String, Vec<u8>>,
+    next_upload: u64,
+    log: Vec<String>,
+}
+
+pub struct NativeRegistry {
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+    state: Arc<Mutex<State>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Probe {
+    media_type: String,
+    artifact_type: String,
+    config: Option<ProbeConfig>,
+    subject: Option<ProbeSubject>,
+    annotations: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ProbeConfig {
+    media_type: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ProbeSubject {
+    digest: String,
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
+}
+
+impl NativeRegistry {
+    pub fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let state = Arc::new(Mutex::new(State::default()));
+        let (stop2, state2) = (stop.clone(), state.clone());
+        std::thread::spawn(move || {
+            let mut served = 0;
+            while !stop2.load(Ordering::Relaxed) && served < MAX_CONNECTIONS {
+                match listener.accept() {
+                    Ok((sock, _)) => {
+                        served += 1;
+                        let state = state2.clone();
+                        std::thread::spawn(move || {
+                            let _ = handle(sock, &state);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Self { port, stop, state }
+    }
+
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// `METHOD PATH` of every request so far.
+    pub fn log(&self) -> Vec<String> {
+        self.state.lock().unwrap().log.clone()
+    }
+
+    /// Every tag of `repo`.
+    pub fn tags(&self, repo: &str) -> Vec<String> {
+        let st = self.state.lock().unwrap();
+        st.repos
+            .get(repo)
+            .map(|r| r.tags.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for NativeRegistry {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn new(status: u16) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+    fn header(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.headers.push((k.to_owned(), v.into()));
+        self
+    }
+    fn body(mut self, b: Vec<u8>) -> Self {
+        self.body = b;
+        self
+    }
+    fn error(status: u16, code: &str) -> Self {
+        Self::new(status)
+            .header("Content-Type", "application/json")
+            .body(format!(r#"{{"errors":[{{"code":"{code}","message":"{code}"}}]}}"#).into_bytes())
+    }
+}
+
+/// `(name, kind, rest)` of `/v2/<name>/<kind>/<rest>`, where kind is the last of blobs/manifests/referrers/tags.
+fn split_path(path: &str) -> Option<(String, String, String)> {
+    let p = path.strip_prefix("/v2/")?;
+    for kind in [
+        "/blobs/uploads/",
+        "/blobs/",
+        "/manifests/",
+        "/referrers/",
+        "/tags/",
+    ] {
+        if let Some(i) = p.rfind(kind) {
+            return Some((
+                p[..i].to_owned(),
+                kind.trim_matches('/').to_owned(),
+                p[i + kind.len()..].to_owned(),
+            ));
+        }
+    }
+    None
+}
+
+fn route(
+    st: &mut State,
+    method: &str,
+    target: &str,
+    headers: &BTreeMap<String, String>,
+    body: Vec<u8>,
+) -> Response {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let q: BTreeMap<String, String> = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.replace("%2B", "+").replace("%2b", "+")))
+        .collect();
+    if path == "/v2/" || path == "/v2" {
+        return Response::new(200)
+            .header("Content-Type", "application/json")
+            .body(b"{}".to_vec());
+    }
+    let Some((name, kind, rest)) = split_path(path) else {
+        return Response::error(404, "NAME_UNKNOWN");
+    };
+    match (method, kind.as_str()) {
+        ("POST", "blobs/uploads") => {
+            st.next_upload += 1;
+            let id = format!("u{}", st.next_upload);
+            st.uploads.insert(id.clone(), Vec::new());
+            Response::new(202).header("Location", format!("/v2/{name}/blobs/uploads/{id}"))
+        }
+        ("PATCH", "blobs/uploads") => {
+            st.uploads
+                .entry(rest.clone())
+                .or_default()
+                .extend_from_slice(&body);
+            Response::new(202).header("Location", format!("/v2/{name}/blobs/uploads/{rest}"))
+        }
+        ("PUT", "blobs/uploads") => {
+            let Some(mut data) = st.uploads.remove(&rest) else {
+                return Response::error(404, "BLOB_UPLOAD_UNKNOWN");
+            };
+            data.extend_from_slice(&body);
+            let digest = q.get("digest").cloned().unwrap_or_default();
+            if sha256(&data) != digest {
+                return Response::error(400, "DIGEST_INVALID");
+            }
+            st.repos
+                .entry(name.clone())
+                .or_default()
+                .blobs
+                .insert(digest.clone(), data);
+            Response::new(201)
+                .header("Location", format!("/v2/{name}/blobs/{digest}"))
+                .header("Docker-Content-Digest", digest)
+        }
+        ("HEAD" | "GET", "blobs") => match st.repos.get(&name).and_then(|r| r.blobs.get(&rest)) {
+            Some(b) => {
+                let r = Response::new(200)
+                    .header("Content-Type", "application/octet-stream")
+                    .header("Docker-Content-Digest", rest.clone());
+                if method == "GET" {
+                    r.body(b.clone())
+                } else {
+                    r.header("Content-Length", b.len().to_string())
+                }
+            }
+            None => Response::error(404, "BLOB_UNKNOWN"),
+        },
+        ("PUT", "manifests") => {
+            let media_type = headers.get("content-type").cloned().unwrap_or_default();
+            let digest = sha256(&body);
+            let probe: Probe = match serde_json::from_slice(&body) {
+                Ok(p) => p,
+                Err(_) => return Response::error(400, "MANIFEST_INVALID"),
+            };
+            if !probe.media_type.is_empty() && probe.media_type != media_type {
+                return Response::error(400, "MANIFEST_INVALID");
+            }
+            if rest.starts_with("sha256:") && rest != digest {
+                return Response::error(400, "DIGEST_INVALID");
+            }
+            let repo = st.repos.entry(name.clone()).or_default();
+            repo.manifests.insert(digest.clone(), (media_type, body));
+            if !rest.starts_with("sha256:") {
+                repo.tags.insert(rest.clone(), digest.clone());
+            }
+            let mut r = Response::new(201)
+                .header("Location", format!("/v2/{name}/manifests/{digest}"))
+                .header("Docker-Content-Digest", digest);
+            if let Some(s) = probe.subject {
+                r = r.header("OCI-Subject", s.digest);
+            }
+            r
+        }
+        ("GET" | "HEAD", "manifests") => {
+            let repo = st.repos.get(&name);
+            let digest = if rest.starts_with("sha256:") {
+                Some(rest.clone())
+            } else {
+                repo.and_then(|r| r.tags.get(&rest).cloned())
+            };
+            match digest.and_then(|d| {
+                repo.and_then(|r| r.manifests.get(&d))
+                    .map(|m| (d, m.clone()))
+            }) {
+                Some((d, (mt, bytes))) => {
+                    let r = Response::new(200)
+                        .header("Content-Type", mt)
+                        .header("Docker-Content-Digest", d);
+                    if method == "GET" {
+                        r.body(bytes)
+                    } else {
+                        r.header("Content-Length", bytes.len().to_string())
+                    }
+                }
+                None => Response::error(404, "MANIFEST_UNKNOWN"),
+            }
+        }
+        ("DELETE", "manifests") => {
+            let Some(repo) = st.repos.get_mut(&name) else {
+                return Response::error(404, "NAME_UNKNOWN");
+            };
+            if repo.manifests.remove(&rest).is_none() {
+                return Response::error(404, "MANIFEST_UNKNOWN");
+            }
+            repo.tags.retain(|_, d| *d != rest);
+            Response::new(202)
+        }
+        ("GET", "referrers") => {
+            let filter = q.get("artifactType").cloned();
+            let mut manifests = Vec::new();
+            if let Some(repo) = st.repos.get(&name) {
+                for (digest, (mt, bytes)) in &repo.manifests {
+                    let Ok(p) = serde_json::from_slice::<Probe>(bytes) else {
+                        continue;
+                    };
+                    if p.subject.as_ref().map(|s| s.digest.as_str()) != Some(rest.as_str()) {
+                        continue;
+                    }
+                    let artifact_type = if p.artifact_type.is_empty() {
+                        p.config.map(|c| c.media_type).unwrap_or_default()
+                    } else {
+                        p.artifact_type
+                    };
+                    if filter.as_ref().is_some_and(|f| *f != artifact_type) {
+                        continue;
+                    }
+                    let mut d = serde_json::Map::new();
+                    d.insert("mediaType".into(), mt.clone().into());
+                    d.insert("digest".into(), digest.clone().into());
+                    d.insert("size".into(), bytes.len().into());
+                    if !artifact_type.is_empty() {
+                        d.insert("artifactType".into(), artifact_type.into());
+                    }
+                    if !p.annotations.is_empty() {
+                        d.insert(
+                            "annotations".into(),
+                            serde_json::to_value(&p.annotations).unwrap(),
+                        );
+                    }
+                    manifests.push(serde_json::Value::Object(d));
+                }
+            }
+            let mut index = serde_json::Map::new();
+            index.insert("schemaVersion".into(), 2.into());
+            index.insert("mediaType".into(), INDEX.into());
+            index.insert("manifests".into(), manifests.into());
+            let mut r = Response::new(200)
+                .header("Content-Type", INDEX)
+                .body(serde_json::to_vec(&index).unwrap());
+            if filter.is_some() {
+                r = r.header("OCI-Filters-Applied", "artifactType");
+            }
+            r
+        }
+        ("GET", "tags") => {
+            let tags: Vec<String> = st
+                .repos
+                .get(&name)
+                .map(|r| r.tags.keys().cloned().collect())
+                .unwrap_or_default();
+            let mut m = serde_json::Map::new();
+            m.insert("name".into(), name.into());
+            m.insert("tags".into(), tags.into());
+            Response::new(200)
+                .header("Content-Type", "application/json")
+                .body(serde_json::to_vec(&m).unwrap())
+        }
+        _ => Response::error(405, "UNSUPPORTED"),
+    }
+}
+
+fn handle(sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
+    sock.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut reader = BufReader::new(sock.try_clone()?);
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        if line == "\r\n" {
+            break;
+        }
+        lines.push(line.trim_end().to_owned());
+    }
+    let request_line = lines.first().cloned().unwrap_or_default();
+    let mut parts = request_line.split(' ');
+    let method = parts.next().unwrap_or("").to_owned();
+    let target = parts.next().unwrap_or("").to_owned();
+    let headers: BTreeMap<String, String> = lines[1..]
+        .iter()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| {
+            (
+                k.trim().to_ascii_lowercase(),
+                v.trim().split(';').next().unwrap_or("").trim().to_owned(),
+            )
+        })
+        .collect();
+    let len: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body)?;
+    let resp = {
+        let mut st = state.lock().unwrap();
+        st.log.push(format!(
+            "{method} {}",
+            target.split('?').next().unwrap_or("")
+        ));
+        route(&mut st, &method, &target, &headers, body)
+    };
+    let mut head = format!("HTTP/1.1 {} X\r\n", resp.status);
+    let mut has_len = false;
+    for (k, v) in &resp.headers {
+        has_len |= k.eq_ignore_ascii_case("content-length");
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !has_len {
+        head.push_str(&format!("Content-Length: {}\r\n", resp.body.len()));
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    let mut s = sock;
+    s.write_all(head.as_bytes())?;
+    if method != "HEAD" {
+        s.write_all(&resp.body)?;
+    }
+    let _ = s.shutdown(Shutdown::Write);
+    Ok(())
+}

