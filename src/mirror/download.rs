@@ -586,6 +586,20 @@ pub async fn download_version(
 
     // 5. Stage, download, verify.
     let staging = parent.join(format!(".{dir_name}.tofu-sbom-partial"));
+    // The directories this run creates, removed again (when empty) if verification fails.
+    let mut created: Vec<PathBuf> = Vec::new();
+    for a in staging.ancestors() {
+        if tokio::fs::symlink_metadata(a).await.is_ok() {
+            break;
+        }
+        created.push(a.to_path_buf());
+    }
+    let discard = |staging: PathBuf, created: Vec<PathBuf>| async move {
+        let _ = tokio::fs::remove_dir_all(&staging).await;
+        for d in created.iter().skip(1) {
+            let _ = tokio::fs::remove_dir(d).await;
+        }
+    };
     tokio::fs::create_dir_all(&staging)
         .await
         .map_err(|e| MirrorError::io("creating", &staging, e))?;
@@ -631,13 +645,13 @@ pub async fn download_version(
                 Err(e) => {
                     let _ = tokio::fs::remove_file(&part).await;
                     if matches!(e, MirrorError::TooLarge { .. }) {
-                        let _ = tokio::fs::remove_dir_all(&staging).await;
+                        discard(staging.clone(), created.clone()).await;
                     }
                     return Err(e);
                 }
             };
             if digest != m.shasum {
-                let _ = tokio::fs::remove_dir_all(&staging).await;
+                discard(staging.clone(), created.clone()).await;
                 return Err(MirrorError::ChecksumMismatch {
                     file: m.filename.clone(),
                     url: display_url(&m.download_url),

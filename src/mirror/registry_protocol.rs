@@ -63,17 +63,27 @@ pub fn token_from_env(host: &str) -> Option<String> {
         .filter(|t| !t.trim().is_empty())
 }
 
+/// Decodes `null` as the default value, as Go's `encoding/json` does for the registry's documents (real registries
+/// send `"source_url": null`).
+pub(crate) fn null_as_default<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
 /// One entry of `GET …/versions`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct AvailableVersion {
     /// The version string (normally full semver, no `v`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub version: String,
     /// Plugin protocol versions (`"5.0"`, `"6.0"`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub protocols: Vec<String>,
     /// Platforms a package exists for.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub platforms: Vec<PlatformEntry>,
 }
 
@@ -81,10 +91,10 @@ pub struct AvailableVersion {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct PlatformEntry {
     /// Go `GOOS`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub os: String,
     /// Go `GOARCH`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub arch: String,
 }
 
@@ -99,10 +109,10 @@ impl PlatformEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct VersionsResponse {
     /// Every version.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub versions: Vec<AvailableVersion>,
     /// Warnings the registry wants shown (e.g. a deprecated provider).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub warnings: Option<Vec<String>>,
 }
 
@@ -110,7 +120,7 @@ pub struct VersionsResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct SigningKeys {
     /// The published GPG keys.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub gpg_public_keys: Option<Vec<PublishedKey>>,
 }
 
@@ -118,31 +128,31 @@ pub struct SigningKeys {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct DownloadResponse {
     /// Plugin protocol versions.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub protocols: Vec<String>,
     /// Go `GOOS` of the package.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub os: String,
     /// Go `GOARCH` of the package.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub arch: String,
     /// The ZIP file name.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub filename: String,
     /// Where to download the ZIP.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub download_url: String,
     /// Where to download the `SHA256SUMS`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub shasums_url: String,
     /// Where to download its detached signature.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub shasums_signature_url: String,
     /// The ZIP's sha256 (hex).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub shasum: String,
     /// The keys that may have signed the `SHA256SUMS`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub signing_keys: Option<SigningKeys>,
 }
 

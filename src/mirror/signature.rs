@@ -26,24 +26,37 @@ use pgp::types::KeyDetails as _;
 use serde::{Deserialize, Serialize};
 
 use super::error::{MirrorError, Result};
+use super::registry_protocol::null_as_default;
 
 /// A signing key as the registry publishes it (`signing_keys.gpg_public_keys[]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishedKey {
     /// The key id the registry reports (uppercase hex, informational).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub key_id: String,
     /// The ASCII-armored public key.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub ascii_armor: String,
     /// Trust signature (HashiCorp partner providers; not used).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub trust_signature: String,
     /// Where the key comes from (informational).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub source: String,
     /// URL of the key's source (informational).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
     pub source_url: String,
 }
 

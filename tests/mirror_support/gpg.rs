@@ -42,8 +42,14 @@ impl Gpg {
 
     fn cmd(&self) -> Command {
         let mut c = Command::new("gpg");
-        c.env("GNUPGHOME", self.home.path())
-            .args(["--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", ""]);
+        c.env("GNUPGHOME", self.home.path()).args([
+            "--batch",
+            "--yes",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+        ]);
         c
     }
 
@@ -84,9 +90,16 @@ impl Gpg {
 
     /// Adds an ed25519 signing subkey to `key` (and re-exports it).
     pub fn add_signing_subkey(&self, key: &Key) -> Key {
-        self.run(&["--quick-add-key", &key.fingerprint, "ed25519", "sign", "never"]);
+        self.run(&[
+            "--quick-add-key",
+            &key.fingerprint,
+            "ed25519",
+            "sign",
+            "never",
+        ]);
         let colons =
-            String::from_utf8(self.run(&["--with-colons", "--list-keys", &key.fingerprint])).unwrap();
+            String::from_utf8(self.run(&["--with-colons", "--list-keys", &key.fingerprint]))
+                .unwrap();
         let mut sub: Option<(String, String)> = None;
         let mut in_sub = false;
         for line in colons.lines() {
@@ -101,7 +114,8 @@ impl Gpg {
                 in_sub = false;
             }
         }
-        let armor = String::from_utf8(self.run(&["--armor", "--export", &key.fingerprint])).unwrap();
+        let armor =
+            String::from_utf8(self.run(&["--armor", "--export", &key.fingerprint])).unwrap();
         Key {
             armor,
             signing_subkey: sub,
@@ -148,7 +162,11 @@ impl Gpg {
         std::fs::write(&sig_path, sig).unwrap();
         let ok = self
             .cmd()
-            .args(["--verify", sig_path.to_str().unwrap(), file.to_str().unwrap()])
+            .args([
+                "--verify",
+                sig_path.to_str().unwrap(),
+                file.to_str().unwrap(),
+            ])
             .output()
             .unwrap()
             .status

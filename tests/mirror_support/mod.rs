@@ -129,7 +129,13 @@ impl ProviderFixture {
             for (pi, (os, arch)) in platforms.iter().enumerate() {
                 let file_name = format!("terraform-provider-demo_{v}_{os}_{arch}.zip");
                 let path = vdir.join(&file_name);
-                crate::oci_support::make_zip(&path, "demo", v, (vi * 100 + pi + 1) as u64, 3000 + pi * 17);
+                crate::oci_support::make_zip(
+                    &path,
+                    "demo",
+                    v,
+                    (vi * 100 + pi + 1) as u64,
+                    3000 + pi * 17,
+                );
                 let bytes = std::fs::read(&path).unwrap();
                 packages.push(Package {
                     os: (*os).into(),
@@ -144,9 +150,12 @@ impl ProviderFixture {
                 .map(|p| format!("{}  {}\n", p.sha256, p.file_name))
                 .collect();
             // GoReleaser also lists a manifest file.
-            let manifest = format!("{{\"version\":1,\"metadata\":{{\"protocol_versions\":[\"5.0\"]}}}}\n");
+            let manifest = "{\"version\":1,\"metadata\":{\"protocol_versions\":[\"5.0\"]}}\n";
             let manifest_name = format!("terraform-provider-demo_{v}_manifest.json");
-            lines.push(format!("{}  {manifest_name}\n", sha256_hex(manifest.as_bytes())));
+            lines.push(format!(
+                "{}  {manifest_name}\n",
+                sha256_hex(manifest.as_bytes())
+            ));
             lines.sort();
             let sums = lines.concat().into_bytes();
             let sums_path = vdir.join(format!("terraform-provider-demo_{v}_SHA256SUMS"));
@@ -168,7 +177,12 @@ impl ProviderFixture {
     }
 
     pub fn address(&self) -> String {
-        format!("{}/{}/{}", self.server.host(), self.namespace, self.provider_type)
+        format!(
+            "{}/{}/{}",
+            self.server.host(),
+            self.namespace,
+            self.provider_type
+        )
     }
 
     pub fn version_mut(&mut self, v: &str) -> &mut FixtureVersion {
@@ -180,7 +194,10 @@ impl ProviderFixture {
     }
 
     pub fn files_path(&self, v: &str, name: &str) -> String {
-        format!("/files/{}/{}/{v}/{name}", self.namespace, self.provider_type)
+        format!(
+            "/files/{}/{}/{v}/{name}",
+            self.namespace, self.provider_type
+        )
     }
 
     pub fn zip_path(&self, v: &str, os_arch: &str) -> String {
@@ -192,7 +209,12 @@ impl ProviderFixture {
         let s = &self.server;
         s.route(
             "/.well-known/terraform.json",
-            Response::json(serde_json::to_vec(&Discovery { providers_v1: "/v1/providers/" }).unwrap()),
+            Response::json(
+                serde_json::to_vec(&Discovery {
+                    providers_v1: "/v1/providers/",
+                })
+                .unwrap(),
+            ),
         );
         let versions = VersionsJson {
             versions: self
@@ -204,26 +226,41 @@ impl ProviderFixture {
                     platforms: v
                         .packages
                         .iter()
-                        .map(|p| PlatformJson { os: &p.os, arch: &p.arch })
+                        .map(|p| PlatformJson {
+                            os: &p.os,
+                            arch: &p.arch,
+                        })
                         .collect(),
                 })
                 .collect(),
         };
         s.route(
-            &format!("/v1/providers/{}/{}/versions", self.namespace, self.provider_type),
+            &format!(
+                "/v1/providers/{}/{}/versions",
+                self.namespace, self.provider_type
+            ),
             Response::json(serde_json::to_vec(&versions).unwrap()),
         );
         for v in &self.versions {
             let sums_name = format!("terraform-provider-demo_{}_SHA256SUMS", v.version);
             let sig_name = format!("{sums_name}.sig");
-            s.route(&self.files_path(&v.version, &sums_name), Response::bytes(v.sums.clone()));
+            s.route(
+                &self.files_path(&v.version, &sums_name),
+                Response::bytes(v.sums.clone()),
+            );
             match &v.sig {
-                Some(sig) => s.route(&self.files_path(&v.version, &sig_name), Response::bytes(sig.clone())),
+                Some(sig) => s.route(
+                    &self.files_path(&v.version, &sig_name),
+                    Response::bytes(sig.clone()),
+                ),
                 None => s.remove_route(&self.files_path(&v.version, &sig_name)),
             }
             for p in &v.packages {
                 let os_arch = format!("{}_{}", p.os, p.arch);
-                s.route(&self.files_path(&v.version, &p.file_name), Response::bytes(p.bytes.clone()));
+                s.route(
+                    &self.files_path(&v.version, &p.file_name),
+                    Response::bytes(p.bytes.clone()),
+                );
                 let meta_path = format!(
                     "/v1/providers/{}/{}/{}/download/{}/{}",
                     self.namespace, self.provider_type, v.version, p.os, p.arch
@@ -261,7 +298,10 @@ impl ProviderFixture {
                             .collect(),
                     },
                 };
-                s.route(&meta_path, Response::json(serde_json::to_vec(&doc).unwrap()));
+                s.route(
+                    &meta_path,
+                    Response::json(serde_json::to_vec(&doc).unwrap()),
+                );
             }
         }
     }

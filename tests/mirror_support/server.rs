@@ -154,7 +154,9 @@ fn read_line(sock: &mut TcpStream) -> Option<String> {
         match sock.read(&mut b) {
             Ok(1) => {
                 if b[0] == b'\n' {
-                    return String::from_utf8(line).ok().map(|l| l.trim_end().to_owned());
+                    return String::from_utf8(line)
+                        .ok()
+                        .map(|l| l.trim_end().to_owned());
                 }
                 line.push(b[0]);
             }
@@ -185,14 +187,21 @@ fn handle(mut sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     sock.set_nonblocking(false)?;
     sock.set_read_timeout(Some(Duration::from_secs(10)))?;
     let Some(line) = read_line(&mut sock) else {
-        return sock.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return sock.write_all(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
     };
     let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
-        return sock.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return sock.write_all(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
     };
     if !version.starts_with("HTTP/1.") {
-        return sock.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return sock.write_all(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
     }
     let path = target.split('?').next().unwrap_or(target).to_owned();
     let (response, fault) = {
