@@ -698,3 +698,57 @@ async fn the_mirrored_release_publishes_into_a_layout_and_a_registry_and_verifie
         );
     }
 }
+
+#[tokio::test]
+async fn responses_and_downloads_are_read_under_limits_and_junk_versions_are_reported() {
+    let mut fx = ProviderFixture::new(&["1.0.0"], PLATFORMS);
+    fx.junk_versions = vec!["latest".into(), "v2.0.0".into()];
+    fx.publish();
+    let zip_size = fx.version("1.0.0").packages[0].bytes.len() as u64;
+
+    let mut opts = mirror_options();
+    opts.client.limits.max_provider_zip = zip_size - 1;
+    let e = fails_writing_nothing(&fx, "@1.0.0", &opts).await;
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "download {}{} exceeds the limit of {} bytes",
+            fx.server.base(),
+            fx.zip_path("1.0.0", "darwin_arm64"),
+            zip_size - 1
+        )
+    );
+
+    let mut opts = mirror_options();
+    opts.client.limits.max_provider_registry_response = 64;
+    let e = fails_writing_nothing(&fx, "@1.0.0", &opts).await;
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "version list {}/v1/providers/acme/demo/versions exceeds the limit of 64 bytes",
+            fx.server.base()
+        )
+    );
+
+    let mut opts = mirror_options();
+    opts.client.limits.max_signature_file = 16;
+    let e = fails_writing_nothing(&fx, "@1.0.0", &opts).await;
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "published signing key {:?} exceeds the limit of 16 bytes",
+            fx.key.key_id
+        )
+    );
+
+    let root = tempfile::tempdir().unwrap();
+    let out = run(&fx, "", root.path(), &mirror_options()).await.unwrap();
+    assert_eq!(out[0].version, "1.0.0");
+    assert_eq!(
+        out[0].warnings,
+        [
+            "the registry lists \"latest\", which is not a semantic version; ignored",
+            "the registry lists \"v2.0.0\", which is not a semantic version; ignored",
+        ]
+    );
+}

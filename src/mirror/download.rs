@@ -334,13 +334,20 @@ pub async fn mirror(
     let listed = client.versions(provider).await?;
     let mut available = Vec::new();
     let mut by_version: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut warnings: Vec<String> = listed.warnings.clone().unwrap_or_default();
     for v in &listed.versions {
-        if let Some(parsed) = Version::parse(&v.version) {
-            by_version.insert(
-                parsed.to_string(),
-                v.platforms.iter().map(|p| p.os_arch()).collect(),
-            );
-            available.push(parsed);
+        match Version::parse(&v.version) {
+            Some(parsed) => {
+                by_version.insert(
+                    parsed.to_string(),
+                    v.platforms.iter().map(|p| p.os_arch()).collect(),
+                );
+                available.push(parsed);
+            }
+            None => warnings.push(format!(
+                "the registry lists {:?}, which is not a semantic version; ignored",
+                crate::oci::digest::truncate_for_display(&v.version)
+            )),
         }
     }
     let selected = select_versions(&provider.to_string(), &available, constraints)?;
@@ -357,9 +364,7 @@ pub async fn mirror(
         let dir = release_dir(root, provider, &version);
         let mut result =
             download_version(&client, provider, &version, &listed_platforms, &dir, opts).await?;
-        result
-            .warnings
-            .extend(listed.warnings.clone().unwrap_or_default());
+        result.warnings.extend(warnings.iter().cloned());
         out.push(result);
     }
     Ok(out)

@@ -99,6 +99,8 @@ pub struct ProviderFixture {
     pub namespace: String,
     pub provider_type: String,
     pub versions: Vec<FixtureVersion>,
+    /// Extra, unusable entries of the version list (e.g. `"latest"`).
+    pub junk_versions: Vec<String>,
     pub dir: tempfile::TempDir,
 }
 
@@ -120,6 +122,7 @@ impl ProviderFixture {
             namespace: "acme".into(),
             provider_type: "demo".into(),
             versions: Vec::new(),
+            junk_versions: Vec::new(),
             dir,
         };
         for (vi, v) in versions.iter().enumerate() {
@@ -232,6 +235,11 @@ impl ProviderFixture {
                         })
                         .collect(),
                 })
+                .chain(self.junk_versions.iter().map(|j| VersionJson {
+                    version: j,
+                    protocols: Vec::new(),
+                    platforms: Vec::new(),
+                }))
                 .collect(),
         };
         s.route(
