@@ -357,11 +357,17 @@ async fn a_corrupt_source_blob_is_refused_and_nothing_is_tagged() {
     assert_eq!(copy_layout.tags(1 << 20).unwrap(), Vec::<String>::new());
     assert_eq!(copy_layout.blob_size(&layer).unwrap(), None);
 
-    // A missing tag is a clear error.
-    let e = copy_ref(&format!("{src}:9.9.9"), &dst, &CopyOptions::default())
-        .await
-        .unwrap_err();
+    // A missing tag is a clear error, and the target is not even created.
+    let fresh = dst_dir.path().join("fresh");
+    let e = copy_ref(
+        &format!("{src}:9.9.9"),
+        &format!("oci-layout:{}", fresh.display()),
+        &CopyOptions::default(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.to_string(), format!("tag 9.9.9 not found in {src}"));
+    assert!(!fresh.exists());
 }
 
 /// Records the subjects it is asked about and checks that the tag is not written yet.
@@ -429,4 +435,57 @@ async fn the_referrers_extension_point_runs_for_every_manifest_before_the_tag() 
         manifests
     );
     assert!(out.tagged);
+}
+
+#[tokio::test]
+async fn faults_during_a_copy_are_retried_and_the_copy_converges() {
+    use oci_support::fault_proxy::{Action, FaultProxy, Rule};
+    use tofu_sbom::oci::client::{ClientOptions, Protocol};
+
+    let b = Registry::start();
+    let proxy = FaultProxy::start(
+        b.port,
+        vec![
+            Rule {
+                method: "PUT",
+                path_contains: "/blobs/uploads/",
+                action: Action::ResetAfterBodyBytes(4096),
+                times: 1,
+            },
+            Rule {
+                method: "PUT",
+                path_contains: "/manifests/",
+                action: Action::Status(502, None, ""),
+                times: 1,
+            },
+        ],
+    );
+    let rel = tempfile::tempdir().unwrap();
+    let pkg = make_release(rel.path(), "demo", "1.0.0", PLATFORMS, 50_000);
+    let src_dir = tempfile::tempdir().unwrap();
+    let src = format!("oci-layout:{}", src_dir.path().display());
+    let pushed = push_to(&src, &pkg).await;
+    let opts = ClientOptions {
+        protocol: Protocol::PlainHttp,
+        ..test_options()
+    };
+    let out = copy(
+        &Target::parse(&format!("{src}:1.0.0")).unwrap(),
+        &Target::parse(&format!("{}/mirror/demo", proxy.host())).unwrap(),
+        opts,
+        &CopyOptions {
+            concurrency: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (proxy.fired(0), proxy.fired(1)),
+        (1, 1),
+        "{:#?}",
+        proxy.log()
+    );
+    check_outcome(&out, &pushed, ItemStatus::Copied);
+    assert_verifies(&format!("{}/mirror/demo:1.0.0", b.host())).await;
 }

@@ -241,14 +241,18 @@ pub async fn copy(
         });
     }
     let src = Store::open(source, client.clone(), false)?;
+    // The source graph is read (and verified) before the target is opened: a missing or corrupt source creates
+    // nothing, not even an empty layout.
+    let graph = read_source(&src, source).await?;
     let dst = Store::open(target, client, true)?;
     let tag = target.tag().or(source.tag());
-    let mut outcome = copy_graph(&src, source, &dst, tag, opts).await?;
+    let mut outcome = write_graph(&src, source, graph, &dst, tag, opts).await?;
     outcome.pinned_reference = target.pinned(&outcome.root.digest);
     Ok(outcome)
 }
 
 /// Like [`copy`], on opened stores. `source_ref` names the root (its digest, else its tag, is used).
+/// [`CopyOutcome::pinned_reference`] is left empty (the stores do not know the reference syntax of the target).
 pub async fn copy_graph(
     src: &Store,
     source_ref: &Target,
@@ -256,12 +260,22 @@ pub async fn copy_graph(
     tag: Option<&str>,
     opts: &CopyOptions,
 ) -> Result<CopyOutcome> {
-    let emit = |e: CopyProgress| {
-        if let Some(p) = &opts.progress {
-            p(&e);
-        }
-    };
-    // 0. The root descriptor.
+    let graph = read_source(src, source_ref).await?;
+    write_graph(src, source_ref, graph, dst, tag, opts).await
+}
+
+/// The source graph, read and verified.
+struct Graph {
+    /// Every manifest below the root, children before parents.
+    nodes: Vec<Node>,
+    /// The root.
+    root: Node,
+    /// Every distinct blob.
+    blobs: Vec<Descriptor>,
+}
+
+async fn read_source(src: &Store, source_ref: &Target) -> Result<Graph> {
+    // The root descriptor.
     let root_desc = match (source_ref.digest(), source_ref.tag()) {
         (Some(d), _) => {
             let m = src.fetch_manifest(d).await?;
@@ -281,8 +295,7 @@ pub async fn copy_graph(
             });
         }
     };
-
-    // 1. Read and verify the whole graph (post-order: children first, root last).
+    // Read and verify the whole graph (post-order: children first, root last).
     let mut nodes: Vec<Node> = Vec::new();
     read_graph(src, source_ref, root_desc, 0, &mut nodes).await?;
     let root = nodes.pop().ok_or_else(|| MirrorError::Copy {
@@ -297,8 +310,25 @@ pub async fn copy_graph(
             }
         }
     }
+    Ok(Graph { nodes, root, blobs })
+}
 
-    // 2. Blobs.
+async fn write_graph(
+    src: &Store,
+    source_ref: &Target,
+    graph: Graph,
+    dst: &Store,
+    tag: Option<&str>,
+    opts: &CopyOptions,
+) -> Result<CopyOutcome> {
+    let Graph { nodes, root, blobs } = graph;
+    let emit = |e: CopyProgress| {
+        if let Some(p) = &opts.progress {
+            p(&e);
+        }
+    };
+
+    // 1. Blobs.
     let mount_from = match (src, dst) {
         (
             Store::Registry {
@@ -376,7 +406,7 @@ pub async fn copy_graph(
         })
         .collect();
 
-    // 3. Manifests, children first, then the root, by digest.
+    // 2. Manifests, children first, then the root, by digest.
     let mut manifests = Vec::with_capacity(nodes.len());
     let mut copied_manifests = 0;
     let mut skipped_manifests = 0;
@@ -407,7 +437,7 @@ pub async fn copy_graph(
         reason: "empty graph".into(),
     })?;
 
-    // 4. Referrers (extension point).
+    // 3. Referrers (extension point).
     let referrers = match &opts.referrers {
         Some(r) => {
             let mut count = 0;
@@ -419,7 +449,7 @@ pub async fn copy_graph(
         _ => ReferrersOutcome::NotCopied,
     };
 
-    // 5. The tag, last.
+    // 4. The tag, last.
     let mut tagged = false;
     if let Some(t) = tag {
         let current = match dst.resolve_tag(t).await {
