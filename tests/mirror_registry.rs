@@ -665,6 +665,7 @@ async fn the_mirrored_release_publishes_into_a_layout_and_a_registry_and_verifie
 
     let registry = oci_support::Registry::start();
     let layout_dir = tempfile::tempdir().unwrap();
+    let mut index_digests = Vec::new();
     for target in [
         format!("oci-layout:{}", layout_dir.path().join("oci").display()),
         format!("{}/mirror/acme/demo", registry.host()),
@@ -675,6 +676,7 @@ async fn the_mirrored_release_publishes_into_a_layout_and_a_registry_and_verifie
             .await
             .unwrap();
         assert_eq!(pushed.tags, ["1.3.1"]);
+        index_digests.push(pushed.index_digest.clone());
         // Every layer is the byte-identical signed ZIP: its digest is the signed sha256 (the zh: lock hash).
         for z in &out[0].zips {
             assert_eq!(
@@ -697,6 +699,31 @@ async fn the_mirrored_release_publishes_into_a_layout_and_a_registry_and_verifie
             report.errors().collect::<Vec<_>>()
         );
     }
+    // Same release, same bytes: the layout and the registry hold the same index.
+    assert_eq!(index_digests[0], index_digests[1]);
+
+    // The air-gapped leg: the layout (the "USB stick") copied into an internal registry, byte for byte.
+    let internal = format!("{}/internal/acme/demo", registry.host());
+    let copied = tofu_sbom::mirror::oci_copy::copy(
+        &Target::parse(&format!(
+            "oci-layout:{}:1.3.1",
+            layout_dir.path().join("oci").display()
+        ))
+        .unwrap(),
+        &Target::parse(&internal).unwrap(),
+        oci_support::test_options(),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(copied.root.digest, index_digests[0]);
+    assert_eq!(copied.tag.as_deref(), Some("1.3.1"));
+    let tagged = Target::parse(&format!("{internal}:1.3.1")).unwrap();
+    let store = Store::open(&tagged, oci_support::test_options(), false).unwrap();
+    let report = verify(&store, &tagged, &VerifyOptions::default())
+        .await
+        .unwrap();
+    assert!(report.ok(), "{:?}", report.errors().collect::<Vec<_>>());
 }
 
 #[tokio::test]

@@ -7,8 +7,8 @@
 //!   fingerprint) must verify it; a failure is terminal ([`MirrorError::BadSignature`]), it does not fall through to
 //!   other keys;
 //! - a signature issued by none of the published keys is refused ([`MirrorError::UnknownSigningKey`]);
-//! - a signing subkey counts only if its binding to the primary key verifies (including the back-signature), so a
-//!   foreign subkey packet appended to a published key cannot sign.
+//! - a subkey counts only if its binding to the primary key verifies (including the back-signature) and certifies
+//!   it for signing, so a foreign subkey packet appended to a published key, or an encryption subkey, cannot sign.
 //!
 //! Signatures are accepted binary (what GoReleaser writes and registries serve) or ASCII-armored.
 //! Not checked, like OpenTofu since 1.7 (which only warns): key and signature expiry.
@@ -191,6 +191,20 @@ pub fn verify_detached(
                     key_id: keys[index].key_id.clone(),
                     reason: format!(
                         "subkey {} is not validly bound to the primary key: {e}",
+                        upper_hex(sub_id.as_ref())
+                    ),
+                });
+            }
+            if !sub.signatures.iter().any(|b| b.key_flags().sign()) {
+                if no_issuer {
+                    continue;
+                }
+                return Err(MirrorError::InvalidSigningKey {
+                    provider: cx.provider.to_owned(),
+                    version: cx.version.to_owned(),
+                    key_id: keys[index].key_id.clone(),
+                    reason: format!(
+                        "subkey {} is not certified for signing",
                         upper_hex(sub_id.as_ref())
                     ),
                 });
