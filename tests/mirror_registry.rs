@@ -779,3 +779,100 @@ async fn responses_and_downloads_are_read_under_limits_and_junk_versions_are_rep
         ]
     );
 }
+
+#[tokio::test]
+async fn protocol_errors_name_the_problem() {
+    use mirror_support::server::Response;
+    let fx = ProviderFixture::new(&["1.0.0"], PLATFORMS);
+    let host = fx.server.host();
+    let base = fx.server.base();
+    let root = tempfile::tempdir().unwrap();
+    let run_source = |s: String| {
+        let root = root.path().to_path_buf();
+        async move {
+            let source = ProviderSource::parse(&s).unwrap();
+            mirror(
+                &source.address,
+                &[source.constraint],
+                &root,
+                &mirror_options(),
+            )
+            .await
+        }
+    };
+
+    // Unknown provider: the versions endpoint answers 404.
+    let e = run_source(format!("{host}/acme/nothere"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "provider {host}/acme/nothere is not known to its registry (404 from {base}/v1/providers/acme/nothere/versions)"
+        )
+    );
+
+    // A download response for the wrong platform.
+    fx.server.route(
+        "/v1/providers/acme/demo/1.0.0/download/linux/amd64",
+        Response::json(
+            br#"{"os":"linux","arch":"arm64","filename":"terraform-provider-demo_1.0.0_linux_arm64.zip","download_url":"/x","shasums_url":"/y","shasum":"00"}"#.to_vec(),
+        ),
+    );
+    let e = run_source(format!("{host}/acme/demo@1.0.0"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "package metadata {base}/v1/providers/acme/demo/1.0.0/download/linux/amd64: the response to a request for the linux_amd64 package names platform \"linux_arm64\""
+        )
+    );
+    // A download URL to a non-loopback host over plain HTTP.
+    let good = fx.version("1.0.0").packages[1].clone();
+    fx.server.route(
+        "/v1/providers/acme/demo/1.0.0/download/linux/amd64",
+        Response::json(
+            format!(
+                r#"{{"os":"linux","arch":"amd64","filename":"{}","download_url":"http://example.com/x.zip","shasums_url":"/y","shasum":"{}"}}"#,
+                good.file_name, good.sha256
+            )
+            .into_bytes(),
+        ),
+    );
+    let e = run_source(format!("{host}/acme/demo@1.0.0"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "refusing plain HTTP for http://example.com/x.zip: only loopback hosts may be reached without TLS (or use the plain-HTTP protocol option)"
+    );
+
+    // A host without the provider registry protocol.
+    fx.server.route(
+        "/.well-known/terraform.json",
+        Response::json(br#"{"modules.v1":"/v1/modules/"}"#.to_vec()),
+    );
+    let e = run_source(format!("{host}/acme/demo")).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{host} does not offer the provider registry protocol: {base}/.well-known/terraform.json has no \"providers.v1\" entry"
+        )
+    );
+    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+
+    // HTTPS required: a plain-HTTP registry is not silently used.
+    let mut opts = mirror_options();
+    opts.client.protocol = tofu_sbom::oci::client::Protocol::Https;
+    let source = ProviderSource::parse(&format!("{host}/acme/demo")).unwrap();
+    let e = mirror(&source.address, &[None], root.path(), &opts)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("GET /.well-known/terraform.json on {host}: ")),
+        "{e}"
+    );
+    assert!(!e.is_transient());
+}
