@@ -23,7 +23,8 @@
 //! ```
 //! Resumable: a ZIP already in the target or in a staging directory left by an interrupted run, with the signed
 //! hash, is not downloaded again; a target that already holds exactly this result is left untouched. Transport
-//! faults keep the staging directory for the next run; verification failures remove it.
+//! faults keep the staging directory for the next run; verification failures remove it (and any directory the run
+//! created). One writer per release directory at a time: concurrent runs on the same target are not coordinated.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -609,7 +610,7 @@ pub async fn download_version(
         .await
         .map_err(|e| MirrorError::io("creating", &staging, e))?;
     // Files other than the ones we will write are removed from a reused staging directory.
-    clean_staging(&staging, &metas, &expected_files).await?;
+    clean_staging(&staging, &metas).await?;
     let mut downloaded_bytes = 0u64;
     for m in &metas {
         let staged = staging.join(&m.filename);
@@ -877,11 +878,7 @@ async fn target_is_complete(
 }
 
 /// Removes everything from a reused staging directory except the ZIPs of this run (they are re-verified).
-async fn clean_staging(
-    staging: &Path,
-    metas: &[PackageMeta],
-    _files: &[(String, Vec<u8>)],
-) -> Result<()> {
+async fn clean_staging(staging: &Path, metas: &[PackageMeta]) -> Result<()> {
     let mut rd = tokio::fs::read_dir(staging)
         .await
         .map_err(|e| MirrorError::io("reading", staging, e))?;
