@@ -9,6 +9,7 @@
 //! | 2 | [`buildinfo`] | read Go build info (`\xff Go buildinf:`) from ELF, PE, Mach-O and XCOFF binaries, exactly as `go version -m` does |
 //! | 3 | [`inventory`], [`sbom`] | render CycloneDX 1.6/1.5 and SPDX 2.3 JSON, reproducibly |
 //! | 4 | `oci` | push the provider in OpenTofu's OCI layout and attach the SBOMs as OCI referrers |
+//! | – | [`mirror`] | mirror providers from a provider registry (verified, signed) or copy OCI artifacts byte for byte |
 //!
 //! Untrusted input (ZIPs, binaries, registry responses) is always read under the explicit budget in [`limits::Limits`].
 //! All byte access to binaries goes through [`source::ReadAt`]: positioned reads for plain files, a forward stream
@@ -19,6 +20,7 @@ pub mod buildinfo;
 pub mod generate;
 pub mod inventory;
 pub mod limits;
+pub mod mirror;
 pub mod oci;
 pub mod purl;
 pub mod sbom;

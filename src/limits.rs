@@ -42,6 +42,15 @@ pub struct Limits {
     pub max_registry_response: u64,
     /// Maximum size of a release's `SHA256SUMS` file, in bytes (read whole into memory to be parsed).
     pub max_checksums_file: u64,
+    /// Maximum size of one provider-registry protocol JSON response (service discovery, the version list, a package's
+    /// download metadata), in bytes.
+    pub max_provider_registry_response: u64,
+    /// Maximum size of one provider ZIP downloaded by `mirror`, in bytes (streamed to disk while hashing; the largest
+    /// public providers ship ~150 MiB ZIPs).
+    pub max_provider_zip: u64,
+    /// Maximum size of a detached OpenPGP signature (`…_SHA256SUMS.sig`) and of one published ASCII-armored signing
+    /// key, in bytes.
+    pub max_signature_file: u64,
 }
 
 impl Default for Limits {
@@ -58,6 +67,9 @@ impl Default for Limits {
             max_manifest_size: (5 << 20) - 1, // OpenTofu: size/1MiB > 4 is refused
             max_registry_response: 4 << 20,
             max_checksums_file: 1 << 20, // 1 MiB: ~10,000 lines; real releases list a few dozen files
+            max_provider_registry_response: 8 << 20, // 8 MiB: the largest version lists are ~1 MiB
+            max_provider_zip: 1 << 30,   // 1 GiB
+            max_signature_file: 1 << 20, // 1 MiB: real keys are a few KiB of armor
         }
     }
 }

@@ -320,8 +320,24 @@ pub(crate) fn error_chain(err: &reqwest::Error) -> String {
     parts.join(": ")
 }
 
+/// Builds the HTTP client of a [`RegistryClient`] from its options: rustls (system roots plus `ca_files`), the
+/// timeouts, the `User-Agent`, HTTP/1.1, system proxy. Shared with the provider-registry protocol client
+/// (`crate::mirror::registry_protocol`) so both speak TLS the same way.
+pub(crate) fn build_http_client(opts: &ClientOptions) -> Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(opts.user_agent.clone())
+        .connect_timeout(opts.connect_timeout)
+        .read_timeout(opts.read_timeout)
+        .http1_only()
+        .tls_backend_preconfigured(rustls_config(&opts.ca_files)?)
+        .build()
+        .map_err(|e| OciError::ClientSetup {
+            reason: error_chain(&e),
+        })
+}
+
 /// True when a reqwest error is a TLS-level failure.
-fn is_tls_error(err: &reqwest::Error) -> bool {
+pub(crate) fn is_tls_error(err: &reqwest::Error) -> bool {
     if rustls_in_chain(err) {
         return true;
     }
@@ -437,15 +453,7 @@ impl RegistryClient {
     /// A client for `registry` (`HOST[:PORT]`). `repository` selects repository-scoped credentials (containers
     /// `auth.json`); other repositories of the same registry can still be used.
     pub fn new(registry: &str, repository: &str, opts: ClientOptions) -> Result<Self> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(opts.user_agent.clone())
-            .connect_timeout(opts.connect_timeout)
-            .read_timeout(opts.read_timeout)
-            .http1_only();
-        builder = builder.tls_backend_preconfigured(rustls_config(&opts.ca_files)?);
-        let http = builder.build().map_err(|e| OciError::ClientSetup {
-            reason: error_chain(&e),
-        })?;
+        let http = build_http_client(&opts)?;
         Ok(Self {
             http,
             registry: registry.to_owned(),

@@ -1,0 +1,669 @@
+//! Copying a provider artifact (or any OCI image/index graph) byte for byte between registries and OCI layouts:
+//! `HOST/REPO:TAG` or `oci-layout:DIR:TAG` (or `@DIGEST`) to a registry repository or `oci-layout:DIR`.
+//!
+//! The graph — the tagged index, its platform manifests (nested indexes too, up to [`MAX_DEPTH`] levels), their
+//! config and layer blobs — is read first, every manifest verified against its digest and its descriptor's size.
+//! Then, in this order, so a tag never points at incomplete content:
+//!
+//! 1. blobs: skipped when the target has them (same size); mounted (`POST …?mount=&from=`) when source and target
+//!    are repositories of the same registry; otherwise streamed from the source, verified against their digest,
+//!    and uploaded / written;
+//! 2. manifests, children before parents, by digest, skipped when present — the exact source bytes, never
+//!    re-serialised (skopeo's rewrite is what breaks provider artifacts);
+//! 3. referrers — the extension point [`ReferrersCopier`] (the referrers module plugs in here);
+//! 4. the tag, last, skipped when it already points at the root.
+//!
+//! Re-running an identical copy therefore writes nothing: no blob upload, no manifest `PUT`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use futures_util::TryStreamExt as _;
+use serde::Serialize;
+
+use super::error::{MirrorError, Result};
+use crate::oci::OciError;
+use crate::oci::client::{BlobSink, BlobSource, ClientOptions};
+use crate::oci::digest::Digest;
+use crate::oci::manifest::{
+    Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_DOCKER_LIST, MEDIA_TYPE_DOCKER_MANIFEST,
+    MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, Platform, decode, sniff_media_type,
+};
+use crate::oci::reference::Target;
+use crate::oci::store::Store;
+
+/// How deep indexes may nest (root index → platform manifests is depth 1).
+pub const MAX_DEPTH: usize = 4;
+/// The most manifests one graph may have.
+pub const MAX_MANIFESTS: usize = 10_000;
+
+/// Extension point: copying the referrers (SBOMs, signatures, checksums attached with `subject`) of each copied
+/// manifest. [`copy_graph`] calls it for the root and for every child manifest, after all manifests are in place and
+/// before the tag is written. Without one, [`CopyOutcome::referrers`] says that none were copied.
+pub trait ReferrersCopier: Send + Sync {
+    /// Copies every referrer of `subject` (API or fallback tag) from `source` to `target`, returning how many
+    /// referrer manifests were written (0 when all were present).
+    fn copy_referrers<'a>(
+        &'a self,
+        source: &'a Store,
+        target: &'a Store,
+        subject: &'a Descriptor,
+    ) -> Pin<Box<dyn Future<Output = crate::oci::Result<usize>> + Send + 'a>>;
+}
+
+/// A progress event of a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CopyProgress {
+    /// A blob is present in the target.
+    BlobSkipped {
+        /// Its digest.
+        digest: Digest,
+    },
+    /// A blob was mounted from the source repository.
+    BlobMounted {
+        /// Its digest.
+        digest: Digest,
+    },
+    /// A blob was copied.
+    BlobCopied {
+        /// Its digest.
+        digest: Digest,
+        /// Its size.
+        size: u64,
+    },
+    /// A manifest was written.
+    ManifestCopied {
+        /// Its digest.
+        digest: Digest,
+    },
+    /// The tag was written.
+    Tagged {
+        /// The tag.
+        tag: String,
+        /// The root digest.
+        digest: Digest,
+    },
+}
+
+/// Receives progress events.
+pub type CopyProgressFn = Arc<dyn Fn(&CopyProgress) + Send + Sync>;
+
+/// Options of a copy.
+#[derive(Clone)]
+pub struct CopyOptions {
+    /// Concurrent blob copies (at least 1).
+    pub concurrency: usize,
+    /// Progress events.
+    pub progress: Option<CopyProgressFn>,
+    /// Copies referrers (see [`ReferrersCopier`]); `None`: referrers are not copied.
+    pub referrers: Option<Arc<dyn ReferrersCopier>>,
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 3,
+            progress: None,
+            referrers: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for CopyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CopyOptions")
+            .field("concurrency", &self.concurrency)
+            .field("referrers", &self.referrers.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What happened to one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    /// Written in this run.
+    Copied,
+    /// Mounted from the source repository of the same registry.
+    Mounted,
+    /// Already present in the target.
+    Skipped,
+}
+
+/// One manifest of the graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CopiedManifest {
+    /// Digest (verified).
+    pub digest: Digest,
+    /// Media type.
+    pub media_type: String,
+    /// `artifactType` of the document, if any.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub artifact_type: String,
+    /// Size of the exact bytes.
+    pub size: u64,
+    /// `os_arch` when the parent index names a platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Copied or skipped.
+    pub status: ItemStatus,
+}
+
+/// One blob of the graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CopiedBlob {
+    /// Digest (verified when copied).
+    pub digest: Digest,
+    /// Size.
+    pub size: u64,
+    /// Copied, mounted or skipped.
+    pub status: ItemStatus,
+}
+
+/// Whether referrers were copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ReferrersOutcome {
+    /// No [`ReferrersCopier`] was configured: referrers were not copied.
+    NotCopied,
+    /// Referrers were copied by the configured [`ReferrersCopier`].
+    Copied {
+        /// Referrer manifests written.
+        count: usize,
+    },
+}
+
+/// The result of a copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CopyOutcome {
+    /// The source as given.
+    pub source: String,
+    /// The target repository or layout.
+    pub target: String,
+    /// The root manifest.
+    pub root: CopiedManifest,
+    /// The tag written (or already present), if any.
+    pub tag: Option<String>,
+    /// True when the tag had to be written (false: it already pointed at the root, or no tag).
+    pub tagged: bool,
+    /// `HOST/REPO@sha256:…` or `oci-layout:DIR@sha256:…` of the copy.
+    pub pinned_reference: String,
+    /// Every child manifest (children before parents), root excluded.
+    pub manifests: Vec<CopiedManifest>,
+    /// Every distinct blob.
+    pub blobs: Vec<CopiedBlob>,
+    /// Manifests written (root included).
+    pub copied_manifests: usize,
+    /// Manifests already present (root included).
+    pub skipped_manifests: usize,
+    /// Blobs uploaded or written.
+    pub copied_blobs: usize,
+    /// Blobs mounted.
+    pub mounted_blobs: usize,
+    /// Blobs already present.
+    pub skipped_blobs: usize,
+    /// Blob bytes copied.
+    pub copied_bytes: u64,
+    /// Referrers.
+    pub referrers: ReferrersOutcome,
+}
+
+/// A manifest read from the source.
+#[derive(Debug, Clone)]
+struct Node {
+    desc: Descriptor,
+    bytes: Vec<u8>,
+    artifact_type: String,
+    blobs: Vec<Descriptor>,
+}
+
+/// Copies `source` (`HOST/REPO:TAG|@DIGEST` or `oci-layout:DIR:TAG|@DIGEST`) to `target` (a repository, optionally
+/// with a tag, or `oci-layout:DIR[:TAG]`). The target tag defaults to the source tag.
+pub async fn copy(
+    source: &Target,
+    target: &Target,
+    client: ClientOptions,
+    opts: &CopyOptions,
+) -> Result<CopyOutcome> {
+    if target.digest().is_some() {
+        return Err(MirrorError::Copy {
+            reference: target.to_string(),
+            reason: "a copy target cannot name a digest (the digest is the source's)".into(),
+        });
+    }
+    if source.tag().is_none() && source.digest().is_none() {
+        return Err(MirrorError::Copy {
+            reference: source.to_string(),
+            reason: "the source must name a tag or a digest".into(),
+        });
+    }
+    let src = Store::open(source, client.clone(), false)?;
+    // The source graph is read (and verified) before the target is opened: a missing or corrupt source creates
+    // nothing, not even an empty layout.
+    let graph = read_source(&src, source).await?;
+    let dst = Store::open(target, client, true)?;
+    let tag = target.tag().or(source.tag());
+    let mut outcome = write_graph(&src, source, graph, &dst, tag, opts).await?;
+    outcome.pinned_reference = target.pinned(&outcome.root.digest);
+    Ok(outcome)
+}
+
+/// Like [`copy`], on opened stores. `source_ref` names the root (its digest, else its tag, is used).
+/// [`CopyOutcome::pinned_reference`] is left empty (the stores do not know the reference syntax of the target).
+pub async fn copy_graph(
+    src: &Store,
+    source_ref: &Target,
+    dst: &Store,
+    tag: Option<&str>,
+    opts: &CopyOptions,
+) -> Result<CopyOutcome> {
+    let graph = read_source(src, source_ref).await?;
+    write_graph(src, source_ref, graph, dst, tag, opts).await
+}
+
+/// The source graph, read and verified.
+struct Graph {
+    /// Every manifest below the root, children before parents.
+    nodes: Vec<Node>,
+    /// The root.
+    root: Node,
+    /// Every distinct blob.
+    blobs: Vec<Descriptor>,
+}
+
+async fn read_source(src: &Store, source_ref: &Target) -> Result<Graph> {
+    // The root descriptor.
+    let root_desc = match (source_ref.digest(), source_ref.tag()) {
+        (Some(d), _) => {
+            let m = src.fetch_manifest(d).await?;
+            let media_type = sniff_media_type(&m.bytes).unwrap_or(m.media_type);
+            Descriptor::new(&media_type, d.clone(), m.bytes.len() as u64)
+        }
+        (None, Some(t)) => {
+            let r = src.resolve_tag(t).await?;
+            let mut d = Descriptor::new(&r.media_type, r.digest, r.size);
+            d.artifact_type = r.artifact_type.unwrap_or_default();
+            d
+        }
+        (None, None) => {
+            return Err(MirrorError::Copy {
+                reference: source_ref.to_string(),
+                reason: "the source must name a tag or a digest".into(),
+            });
+        }
+    };
+    // Read and verify the whole graph (post-order: children first, root last).
+    let mut nodes: Vec<Node> = Vec::new();
+    read_graph(src, source_ref, root_desc, 0, &mut nodes).await?;
+    let root = nodes.pop().ok_or_else(|| MirrorError::Copy {
+        reference: source_ref.to_string(),
+        reason: "empty graph".into(),
+    })?;
+    let mut blobs: Vec<Descriptor> = Vec::new();
+    for n in nodes.iter().chain(std::iter::once(&root)) {
+        for b in &n.blobs {
+            if !blobs.iter().any(|x| x.digest == b.digest) {
+                blobs.push(b.clone());
+            }
+        }
+    }
+    Ok(Graph { nodes, root, blobs })
+}
+
+async fn write_graph(
+    src: &Store,
+    source_ref: &Target,
+    graph: Graph,
+    dst: &Store,
+    tag: Option<&str>,
+    opts: &CopyOptions,
+) -> Result<CopyOutcome> {
+    let Graph { nodes, root, blobs } = graph;
+    let emit = |e: CopyProgress| {
+        if let Some(p) = &opts.progress {
+            p(&e);
+        }
+    };
+
+    // 1. Blobs.
+    let mount_from = match (src, dst) {
+        (
+            Store::Registry {
+                client: sc,
+                repository: sr,
+            },
+            Store::Registry {
+                client: dc,
+                repository: dr,
+            },
+        ) if sc.registry().eq_ignore_ascii_case(dc.registry()) && sr != dr => Some(sr.clone()),
+        _ => None,
+    };
+    let mut blob_status: Vec<Option<ItemStatus>> = vec![None; blobs.len()];
+    for (i, b) in blobs.iter().enumerate() {
+        if dst.blob_exists(&b.digest).await? == Some(b.size) {
+            blob_status[i] = Some(ItemStatus::Skipped);
+            emit(CopyProgress::BlobSkipped {
+                digest: b.digest.clone(),
+            });
+        }
+    }
+    let copied = AtomicUsize::new(0);
+    let mounted = AtomicUsize::new(0);
+    let bytes = AtomicU64::new(0);
+    let statuses: Vec<std::sync::Mutex<Option<ItemStatus>>> = blob_status
+        .iter()
+        .map(|s| std::sync::Mutex::new(*s))
+        .collect();
+    {
+        let todo: Vec<usize> = (0..blobs.len())
+            .filter(|i| blob_status[*i].is_none())
+            .collect();
+        futures_util::stream::iter(todo.into_iter().map(Ok::<_, MirrorError>))
+            .try_for_each_concurrent(opts.concurrency.max(1), |i| {
+                let b = &blobs[i];
+                let mount_from = mount_from.as_deref();
+                let (copied, mounted, bytes, statuses) = (&copied, &mounted, &bytes, &statuses);
+                async move {
+                    let status = copy_blob(src, dst, b, mount_from).await?;
+                    match status {
+                        ItemStatus::Mounted => {
+                            mounted.fetch_add(1, Ordering::Relaxed);
+                            emit(CopyProgress::BlobMounted {
+                                digest: b.digest.clone(),
+                            });
+                        }
+                        _ => {
+                            copied.fetch_add(1, Ordering::Relaxed);
+                            bytes.fetch_add(b.size, Ordering::Relaxed);
+                            emit(CopyProgress::BlobCopied {
+                                digest: b.digest.clone(),
+                                size: b.size,
+                            });
+                        }
+                    }
+                    *statuses[i]
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(status);
+                    Ok(())
+                }
+            })
+            .await?;
+    }
+    let blob_list: Vec<CopiedBlob> = blobs
+        .iter()
+        .zip(&statuses)
+        .map(|(b, s)| CopiedBlob {
+            digest: b.digest.clone(),
+            size: b.size,
+            status: s
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .unwrap_or(ItemStatus::Copied),
+        })
+        .collect();
+
+    // 2. Manifests, children first, then the root, by digest.
+    let mut manifests = Vec::with_capacity(nodes.len());
+    let mut copied_manifests = 0;
+    let mut skipped_manifests = 0;
+    for n in nodes.iter().chain(std::iter::once(&root)) {
+        let present = dst_manifest_present(dst, &n.desc).await?;
+        let status = if present {
+            skipped_manifests += 1;
+            ItemStatus::Skipped
+        } else {
+            dst.put_manifest(&n.bytes, &n.desc, None).await?;
+            emit(CopyProgress::ManifestCopied {
+                digest: n.desc.digest.clone(),
+            });
+            copied_manifests += 1;
+            ItemStatus::Copied
+        };
+        manifests.push(CopiedManifest {
+            digest: n.desc.digest.clone(),
+            media_type: n.desc.media_type.clone(),
+            artifact_type: n.artifact_type.clone(),
+            size: n.bytes.len() as u64,
+            platform: n.desc.platform.as_ref().map(Platform::os_arch),
+            status,
+        });
+    }
+    let root_out = manifests.pop().ok_or_else(|| MirrorError::Copy {
+        reference: source_ref.to_string(),
+        reason: "empty graph".into(),
+    })?;
+
+    // 3. Referrers (extension point).
+    let referrers = match &opts.referrers {
+        Some(r) => {
+            let mut count = 0;
+            for n in nodes.iter().chain(std::iter::once(&root)) {
+                count += r.copy_referrers(src, dst, &n.desc).await?;
+            }
+            ReferrersOutcome::Copied { count }
+        }
+        _ => ReferrersOutcome::NotCopied,
+    };
+
+    // 4. The tag, last.
+    let mut tagged = false;
+    if let Some(t) = tag {
+        let current = match dst.resolve_tag(t).await {
+            Ok(r) => Some(r.digest),
+            Err(OciError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if current.as_ref() != Some(&root.desc.digest) {
+            let mut tag_desc = root.desc.clone();
+            tag_desc.artifact_type = root.artifact_type.clone();
+            tag_desc.platform = None;
+            dst.put_manifest(&root.bytes, &tag_desc, Some(t)).await?;
+            emit(CopyProgress::Tagged {
+                tag: t.to_owned(),
+                digest: root.desc.digest.clone(),
+            });
+            tagged = true;
+        }
+    }
+
+    let skipped_blobs = blob_list
+        .iter()
+        .filter(|b| b.status == ItemStatus::Skipped)
+        .count();
+    let (copied_blobs, copied_bytes) = (
+        copied.load(Ordering::Relaxed),
+        bytes.load(Ordering::Relaxed),
+    );
+    Ok(CopyOutcome {
+        source: source_ref.to_string(),
+        target: dst.describe(),
+        pinned_reference: String::new(),
+        root: root_out,
+        tag: tag.map(str::to_owned),
+        tagged,
+        manifests,
+        blobs: blob_list,
+        copied_manifests,
+        skipped_manifests,
+        copied_blobs,
+        mounted_blobs: mounted.load(Ordering::Relaxed),
+        skipped_blobs,
+        copied_bytes,
+        referrers,
+    })
+}
+
+/// Reads `desc` and everything below it into `out` (children before their parent).
+fn read_graph<'a>(
+    src: &'a Store,
+    source_ref: &'a Target,
+    desc: Descriptor,
+    depth: usize,
+    out: &'a mut Vec<Node>,
+) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>> {
+    Box::pin(async move {
+        let err = |reason: String| MirrorError::Copy {
+            reference: source_ref.to_string(),
+            reason,
+        };
+        if depth > MAX_DEPTH {
+            return Err(err(format!("indexes nest deeper than {MAX_DEPTH} levels")));
+        }
+        if out.len() >= MAX_MANIFESTS {
+            return Err(err(format!(
+                "the graph has more than {MAX_MANIFESTS} manifests"
+            )));
+        }
+        let fetched = src.fetch_manifest(&desc.digest).await?;
+        if desc.size != 0 && desc.size != fetched.bytes.len() as u64 {
+            return Err(err(format!(
+                "manifest {} is {} bytes, but its descriptor says {}",
+                desc.digest,
+                fetched.bytes.len(),
+                desc.size
+            )));
+        }
+        let media_type = sniff_media_type(&fetched.bytes)
+            .or_else(|| Some(desc.media_type.clone()).filter(|m| !m.is_empty()))
+            .unwrap_or(fetched.media_type);
+        let what = format!("manifest {}", desc.digest);
+        let mut node_desc = desc.clone();
+        node_desc.media_type = media_type.clone();
+        node_desc.size = fetched.bytes.len() as u64;
+        match media_type.as_str() {
+            MEDIA_TYPE_INDEX | MEDIA_TYPE_DOCKER_LIST => {
+                let index: ImageIndex = decode(&fetched.bytes, &what)?;
+                for child in &index.manifests {
+                    read_graph(src, source_ref, child.clone(), depth + 1, out).await?;
+                }
+                out.push(Node {
+                    desc: node_desc,
+                    artifact_type: index.artifact_type,
+                    bytes: fetched.bytes,
+                    blobs: Vec::new(),
+                });
+            }
+            MEDIA_TYPE_MANIFEST | MEDIA_TYPE_DOCKER_MANIFEST => {
+                let manifest: ImageManifest = decode(&fetched.bytes, &what)?;
+                let mut blobs = vec![manifest.config.clone()];
+                blobs.extend(manifest.layers.iter().cloned());
+                out.push(Node {
+                    desc: node_desc,
+                    artifact_type: manifest.artifact_type,
+                    bytes: fetched.bytes,
+                    blobs,
+                });
+            }
+            other => {
+                return Err(err(format!(
+                    "manifest {} has unsupported media type {other:?}",
+                    desc.digest
+                )));
+            }
+        }
+        Ok(())
+    })
+}
+
+async fn dst_manifest_present(dst: &Store, desc: &Descriptor) -> Result<bool> {
+    match dst {
+        Store::Registry { client, repository } => Ok(client
+            .head_manifest(repository, desc.digest.as_str())
+            .await?
+            .is_some()),
+        Store::Layout { layout, .. } => Ok(layout.blob_size(&desc.digest)? == Some(desc.size)),
+    }
+}
+
+/// Receives a blob into a temporary file.
+struct FileSink {
+    file: std::fs::File,
+    path: std::path::PathBuf,
+}
+
+impl BlobSink for FileSink {
+    fn restart(&mut self) -> crate::oci::Result<()> {
+        use std::io::Seek as _;
+        self.file
+            .set_len(0)
+            .and_then(|()| self.file.seek(std::io::SeekFrom::Start(0)).map(drop))
+            .map_err(|e| OciError::io("truncating", &self.path, e))
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> crate::oci::Result<()> {
+        use std::io::Write as _;
+        self.file
+            .write_all(chunk)
+            .map_err(|e| OciError::io("writing", &self.path, e))
+    }
+}
+
+/// Copies one blob (mount, or verified stream). Blobs are bounded by [`crate::limits::Limits::max_provider_zip`].
+async fn copy_blob(
+    src: &Store,
+    dst: &Store,
+    b: &Descriptor,
+    mount_from: Option<&str>,
+) -> Result<ItemStatus> {
+    if let (Some(from), Store::Registry { client, repository }) = (mount_from, dst)
+        && client.mount_blob(repository, &b.digest, from).await?
+    {
+        return Ok(ItemStatus::Mounted);
+    }
+    let max = match src {
+        Store::Registry { client, .. } => client.limits().max_provider_zip,
+        Store::Layout { limits, .. } => limits.max_provider_zip,
+    };
+    match src {
+        Store::Layout { layout, .. } => {
+            // Layout → layout: `put_blob_from_file` verifies while copying. Layout → registry: verify first.
+            if matches!(dst, Store::Registry { .. }) {
+                let size = src.hash_blob(&b.digest, max).await?;
+                check_size(b, size)?;
+            }
+            let path = layout.blob_path(&b.digest);
+            dst.put_blob(&b.digest, b.size, &BlobSource::File(path), None)
+                .await?;
+        }
+        Store::Registry { client, repository } => {
+            let dir = match dst {
+                Store::Layout { layout, .. } => tempfile::Builder::new()
+                    .prefix(".tofu-sbom-copy")
+                    .tempdir_in(layout.dir()),
+                Store::Registry { .. } => {
+                    tempfile::Builder::new().prefix("tofu-sbom-copy").tempdir()
+                }
+            }
+            .map_err(|e| MirrorError::io("creating a temporary directory for", "blob copy", e))?;
+            let path = dir.path().join(b.digest.encoded());
+            let file =
+                std::fs::File::create(&path).map_err(|e| MirrorError::io("creating", &path, e))?;
+            let mut sink = FileSink {
+                file,
+                path: path.clone(),
+            };
+            let size = client
+                .fetch_blob(repository, &b.digest, max, &mut sink)
+                .await?;
+            check_size(b, size)?;
+            drop(sink);
+            dst.put_blob(&b.digest, size, &BlobSource::File(path), None)
+                .await?;
+        }
+    }
+    Ok(ItemStatus::Copied)
+}
+
+fn check_size(b: &Descriptor, size: u64) -> Result<()> {
+    if b.size != size {
+        return Err(MirrorError::Copy {
+            reference: format!("blob {}", b.digest),
+            reason: format!("it is {size} bytes, but its descriptor says {}", b.size),
+        });
+    }
+    Ok(())
+}

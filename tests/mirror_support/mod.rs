@@ -1,0 +1,351 @@
+//! Test support for the mirror tests: a provider-registry server (see `server.rs` for why it is in-test), GnuPG keys
+//! and signatures made by the real `gpg`, and provider releases of real ZIPs served through the protocol.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod gpg;
+pub mod server;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use gpg::{Gpg, Key};
+use server::{RegistryServer, Response};
+
+/// One platform's served package.
+#[derive(Clone, Debug)]
+pub struct Package {
+    pub os: String,
+    pub arch: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+}
+
+/// One version as served.
+#[derive(Clone, Debug)]
+pub struct FixtureVersion {
+    pub version: String,
+    pub packages: Vec<Package>,
+    /// The served `SHA256SUMS` bytes.
+    pub sums: Vec<u8>,
+    /// The served signature (`None`: no signature URL).
+    pub sig: Option<Vec<u8>>,
+    /// Published keys: (key_id, ascii_armor).
+    pub keys: Vec<(String, String)>,
+    /// `os_arch` of packages whose download endpoint answers 404 although the version list names them.
+    pub no_download: Vec<String>,
+    /// `os_arch` → the sha256 the download endpoint reports instead of the real one.
+    pub reported_shasum: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct Discovery<'a> {
+    #[serde(rename = "providers.v1")]
+    providers_v1: &'a str,
+}
+
+#[derive(Serialize)]
+struct PlatformJson<'a> {
+    os: &'a str,
+    arch: &'a str,
+}
+
+#[derive(Serialize)]
+struct VersionJson<'a> {
+    version: &'a str,
+    protocols: Vec<&'a str>,
+    platforms: Vec<PlatformJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct VersionsJson<'a> {
+    versions: Vec<VersionJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct KeyJson<'a> {
+    key_id: &'a str,
+    ascii_armor: &'a str,
+    trust_signature: &'a str,
+    source: &'a str,
+    source_url: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct SigningKeysJson<'a> {
+    gpg_public_keys: Vec<KeyJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct DownloadJson<'a> {
+    protocols: Vec<&'a str>,
+    os: &'a str,
+    arch: &'a str,
+    filename: &'a str,
+    download_url: String,
+    shasums_url: String,
+    shasums_signature_url: String,
+    shasum: &'a str,
+    signing_keys: SigningKeysJson<'a>,
+}
+
+/// A provider served by an in-test registry, signed by a key made with gpg.
+pub struct ProviderFixture {
+    pub server: RegistryServer,
+    pub gpg: Gpg,
+    pub key: Key,
+    pub namespace: String,
+    pub provider_type: String,
+    pub versions: Vec<FixtureVersion>,
+    /// Extra, unusable entries of the version list (e.g. `"latest"`).
+    pub junk_versions: Vec<String>,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+impl ProviderFixture {
+    /// `acme/demo` with the given versions, each for the given platforms, signed by a fresh ed25519 key.
+    pub fn new(versions: &[&str], platforms: &[(&str, &str)]) -> Self {
+        let gpg = Gpg::new();
+        let key = gpg.gen_key("Demo Provider Signer <signer@example.com>", "ed25519");
+        let dir = tempfile::tempdir().unwrap();
+        let mut fx = Self {
+            server: RegistryServer::start(),
+            gpg,
+            key,
+            namespace: "acme".into(),
+            provider_type: "demo".into(),
+            versions: Vec::new(),
+            junk_versions: Vec::new(),
+            dir,
+        };
+        for (vi, v) in versions.iter().enumerate() {
+            let vdir = fx.dir.path().join(v);
+            std::fs::create_dir_all(&vdir).unwrap();
+            let mut packages = Vec::new();
+            for (pi, (os, arch)) in platforms.iter().enumerate() {
+                let file_name = format!("terraform-provider-demo_{v}_{os}_{arch}.zip");
+                let path = vdir.join(&file_name);
+                crate::oci_support::make_zip(
+                    &path,
+                    "demo",
+                    v,
+                    (vi * 100 + pi + 1) as u64,
+                    3000 + pi * 17,
+                );
+                let bytes = std::fs::read(&path).unwrap();
+                packages.push(Package {
+                    os: (*os).into(),
+                    arch: (*arch).into(),
+                    sha256: sha256_hex(&bytes),
+                    file_name,
+                    bytes,
+                });
+            }
+            let mut lines: Vec<String> = packages
+                .iter()
+                .map(|p| format!("{}  {}\n", p.sha256, p.file_name))
+                .collect();
+            // GoReleaser also lists a manifest file.
+            let manifest = "{\"version\":1,\"metadata\":{\"protocol_versions\":[\"5.0\"]}}\n";
+            let manifest_name = format!("terraform-provider-demo_{v}_manifest.json");
+            lines.push(format!(
+                "{}  {manifest_name}\n",
+                sha256_hex(manifest.as_bytes())
+            ));
+            lines.sort();
+            let sums = lines.concat().into_bytes();
+            let sums_path = vdir.join(format!("terraform-provider-demo_{v}_SHA256SUMS"));
+            std::fs::write(&sums_path, &sums).unwrap();
+            let sig = fx.gpg.sign(&fx.key.fingerprint, &sums_path);
+            assert!(fx.gpg.verifies(&sig, &sums_path));
+            fx.versions.push(FixtureVersion {
+                version: (*v).into(),
+                packages,
+                sums,
+                sig: Some(sig),
+                keys: vec![(fx.key.key_id.clone(), fx.key.armor.clone())],
+                no_download: Vec::new(),
+                reported_shasum: BTreeMap::new(),
+            });
+        }
+        fx.publish();
+        fx
+    }
+
+    pub fn address(&self) -> String {
+        format!(
+            "{}/{}/{}",
+            self.server.host(),
+            self.namespace,
+            self.provider_type
+        )
+    }
+
+    pub fn version_mut(&mut self, v: &str) -> &mut FixtureVersion {
+        self.versions.iter_mut().find(|x| x.version == v).unwrap()
+    }
+
+    pub fn version(&self, v: &str) -> &FixtureVersion {
+        self.versions.iter().find(|x| x.version == v).unwrap()
+    }
+
+    pub fn files_path(&self, v: &str, name: &str) -> String {
+        format!(
+            "/files/{}/{}/{v}/{name}",
+            self.namespace, self.provider_type
+        )
+    }
+
+    pub fn zip_path(&self, v: &str, os_arch: &str) -> String {
+        self.files_path(v, &format!("terraform-provider-demo_{v}_{os_arch}.zip"))
+    }
+
+    /// (Re)serves every document and file from `self.versions`.
+    pub fn publish(&self) {
+        let s = &self.server;
+        s.route(
+            "/.well-known/terraform.json",
+            Response::json(
+                serde_json::to_vec(&Discovery {
+                    providers_v1: "/v1/providers/",
+                })
+                .unwrap(),
+            ),
+        );
+        let versions = VersionsJson {
+            versions: self
+                .versions
+                .iter()
+                .map(|v| VersionJson {
+                    version: &v.version,
+                    protocols: vec!["5.0"],
+                    platforms: v
+                        .packages
+                        .iter()
+                        .map(|p| PlatformJson {
+                            os: &p.os,
+                            arch: &p.arch,
+                        })
+                        .collect(),
+                })
+                .chain(self.junk_versions.iter().map(|j| VersionJson {
+                    version: j,
+                    protocols: Vec::new(),
+                    platforms: Vec::new(),
+                }))
+                .collect(),
+        };
+        s.route(
+            &format!(
+                "/v1/providers/{}/{}/versions",
+                self.namespace, self.provider_type
+            ),
+            Response::json(serde_json::to_vec(&versions).unwrap()),
+        );
+        for v in &self.versions {
+            let sums_name = format!("terraform-provider-demo_{}_SHA256SUMS", v.version);
+            let sig_name = format!("{sums_name}.sig");
+            s.route(
+                &self.files_path(&v.version, &sums_name),
+                Response::bytes(v.sums.clone()),
+            );
+            match &v.sig {
+                Some(sig) => s.route(
+                    &self.files_path(&v.version, &sig_name),
+                    Response::bytes(sig.clone()),
+                ),
+                None => s.remove_route(&self.files_path(&v.version, &sig_name)),
+            }
+            for p in &v.packages {
+                let os_arch = format!("{}_{}", p.os, p.arch);
+                s.route(
+                    &self.files_path(&v.version, &p.file_name),
+                    Response::bytes(p.bytes.clone()),
+                );
+                let meta_path = format!(
+                    "/v1/providers/{}/{}/{}/download/{}/{}",
+                    self.namespace, self.provider_type, v.version, p.os, p.arch
+                );
+                if v.no_download.contains(&os_arch) {
+                    s.remove_route(&meta_path);
+                    continue;
+                }
+                let shasum = v.reported_shasum.get(&os_arch).unwrap_or(&p.sha256);
+                let doc = DownloadJson {
+                    protocols: vec!["5.0"],
+                    os: &p.os,
+                    arch: &p.arch,
+                    filename: &p.file_name,
+                    // path-absolute (resolved against the response URL), absolute, path-absolute
+                    download_url: self.files_path(&v.version, &p.file_name),
+                    shasums_url: format!("{}{}", s.base(), self.files_path(&v.version, &sums_name)),
+                    shasums_signature_url: if v.sig.is_some() {
+                        self.files_path(&v.version, &sig_name)
+                    } else {
+                        String::new()
+                    },
+                    shasum,
+                    signing_keys: SigningKeysJson {
+                        gpg_public_keys: v
+                            .keys
+                            .iter()
+                            .map(|(id, armor)| KeyJson {
+                                key_id: id,
+                                ascii_armor: armor,
+                                trust_signature: "",
+                                source: "",
+                                source_url: None,
+                            })
+                            .collect(),
+                    },
+                };
+                s.route(
+                    &meta_path,
+                    Response::json(serde_json::to_vec(&doc).unwrap()),
+                );
+            }
+        }
+    }
+
+    /// Signs `bytes` with `signer` (a fingerprint, `FPR!` for a subkey), returning a binary signature.
+    pub fn sign_bytes(&self, signer: &str, bytes: &[u8]) -> Vec<u8> {
+        let p = self.dir.path().join("to-sign");
+        std::fs::write(&p, bytes).unwrap();
+        self.gpg.sign(signer, &p)
+    }
+}
+
+/// Mirror options for tests: isolated credentials, fast retries, loopback server.
+pub fn mirror_options() -> tofu_sbom::mirror::download::MirrorOptions {
+    tofu_sbom::mirror::download::MirrorOptions {
+        client: crate::oci_support::test_options(),
+        ..Default::default()
+    }
+}
+
+/// Every file below `dir` (relative paths), sorted.
+pub fn list_tree(dir: &Path) -> Vec<String> {
+    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(d) else { return };
+        for e in rd {
+            let e = e.unwrap();
+            let p: PathBuf = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                out.push(p.strip_prefix(base).unwrap().display().to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
