@@ -4,7 +4,9 @@
 mod generate;
 mod inspect;
 mod output;
+mod publish;
 mod push;
+mod referrers;
 mod release;
 
 use std::process::ExitCode;
@@ -65,7 +67,16 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Push a provider release to an OCI registry or a local OCI layout, in OpenTofu's layout.
     Push(push::PushArgs),
-    /// Check a pushed provider against OpenTofu's own selection and validation rules.
+    /// Attach SBOM files to a pushed provider (index or platform manifest) as OCI referrers.
+    Attach(referrers::AttachArgs),
+    /// Generate the SBOMs, push the provider and attach the SBOMs, in one run.
+    Publish(publish::PublishCmdArgs),
+    /// List the referrers of a manifest or index.
+    Referrers(referrers::ReferrersListArgs),
+    /// SBOMs attached to pushed providers.
+    #[command(subcommand)]
+    Sbom(referrers::SbomCommand),
+    /// Check a pushed provider against OpenTofu's own selection and validation rules, and its SBOMs.
     Verify(push::VerifyArgs),
 }
 
@@ -81,6 +92,10 @@ pub(crate) fn run() -> anyhow::Result<Status> {
         Command::Inspect(a) => inspect::run(&cli.global, &a),
         Command::Generate(a) => generate::run(&cli.global, &a),
         Command::Push(a) => push::run(&cli.global, &a),
+        Command::Attach(a) => referrers::run_attach(&cli.global, &a),
+        Command::Publish(a) => publish::run(&cli.global, &a),
+        Command::Referrers(a) => referrers::run_list(&cli.global, &a),
+        Command::Sbom(c) => referrers::run_sbom(&cli.global, &c),
         Command::Verify(a) => push::run_verify(&cli.global, &a),
     }
 }

@@ -15,7 +15,7 @@ use tofu_sbom::oci::provider::{PlatformZip, ProviderPackage};
 use tofu_sbom::oci::push::{ProgressEvent, ProgressFn, PushOptions, PushOutcome};
 use tofu_sbom::oci::reference::Target;
 use tofu_sbom::oci::store::Store;
-use tofu_sbom::oci::verify::{VerifyOptions, VerifyReport};
+use tofu_sbom::oci::verify::{SbomExpectation, VerifyOptions, VerifyReport};
 
 use super::{GlobalArgs, ReleaseArgs, Status, output, release};
 
@@ -247,6 +247,12 @@ pub(crate) struct VerifyArgs {
     /// `HOST[:PORT]/REPO[:TAG|@DIGEST]` or `oci-layout:DIR[:TAG|@DIGEST]`; without a tag every version tag is checked.
     #[arg(value_name = "TARGET")]
     target: String,
+    /// Check only OpenTofu's layout rules, not that the index and every platform carry a CycloneDX and an SPDX SBOM
+    /// whose hashes match the stored ZIPs.
+    #[arg(long)]
+    no_sboms: bool,
+    #[command(flatten)]
+    referrers: super::referrers::ReferrersArgs,
     #[command(flatten)]
     registry: RegistryArgs,
     /// Print a JSON report.
@@ -267,7 +273,13 @@ pub(crate) fn run_verify(_global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Res
     let rt = runtime()?;
     let report = rt.block_on(async {
         let store = Store::open(&target, client, false)?;
-        tofu_sbom::oci::verify::verify(&store, &target, &VerifyOptions::default()).await
+        let mut opts = VerifyOptions::default();
+        if !args.no_sboms {
+            let mut expect = SbomExpectation::default();
+            expect.mode = args.referrers.referrers_mode;
+            opts.sboms = Some(expect);
+        }
+        tofu_sbom::oci::verify::verify(&store, &target, &opts).await
     })?;
     if args.json {
         output::print_json(&VerifyJson {
