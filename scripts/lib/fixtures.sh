@@ -92,11 +92,18 @@ fixtures_gobin() {
 		tsb_info "gobin: ${os}_$arch"
 		fixtures_build_one "${os}_$arch" "$name" "$src" GOOS="$os" GOARCH="$arch" -- "${TSB_FIXTURE_BASE_FLAGS[@]}"
 	done
-	tsb_info "gobin: variants (stripped, pie, no modules, GOEXPERIMENT, VCS-stamped)"
-	fixtures_build_one aix_ppc64_stripped gofixture "$src" GOOS=aix GOARCH=ppc64 -- \
-		"${TSB_FIXTURE_BASE_FLAGS[@]}" "-ldflags=-s -w"
-	fixtures_build_one linux_amd64_stripped gofixture "$src" GOOS=linux GOARCH=amd64 -- \
-		"${TSB_FIXTURE_BASE_FLAGS[@]}" "-ldflags=-s -w"
+	# The same targets stripped as GoReleaser does (no symbol table, no DWARF): what most
+	# release binaries look like, and XCOFF that `go version -m` can no longer read.
+	for t in "${TSB_FIXTURE_TARGETS[@]}"; do
+		os=${t%/*}
+		arch=${t#*/}
+		name=gofixture
+		[[ $os == windows ]] && name=gofixture.exe
+		tsb_info "gobin: ${os}_${arch}_stripped"
+		fixtures_build_one "${os}_${arch}_stripped" "$name" "$src" GOOS="$os" GOARCH="$arch" -- \
+			"${TSB_FIXTURE_BASE_FLAGS[@]}" "-ldflags=-s -w"
+	done
+	tsb_info "gobin: linux/amd64 variants (pie, no modules, GOEXPERIMENT, VCS-stamped)"
 	fixtures_build_one linux_amd64_pie gofixture "$src" GOOS=linux GOARCH=amd64 -- \
 		"${TSB_FIXTURE_BASE_FLAGS[@]}" -buildmode=pie
 	fixtures_build_one linux_amd64_goexperiment gofixture "$src" GOOS=linux GOARCH=amd64 GOEXPERIMENT=nogreenteagc,heapminimum512kib -- \

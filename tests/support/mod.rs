@@ -109,11 +109,11 @@ pub fn go_version_m(path: &Path) -> Output {
         .expect("run go version -m")
 }
 
-/// Current Trivy (0.76.0; `$TOFU_SBOM_TRIVY`).
+/// Current Trivy (0.76.0, in the Python tools venv; `$TOFU_SBOM_TRIVY`).
 pub fn trivy() -> PathBuf {
     tool_path(
         "TOFU_SBOM_TRIVY",
-        cache_dir().join("trivy/venv/bin/trivy"),
+        cache_dir().join("tools/venv/bin/trivy"),
         "./scripts/deps",
     )
 }
