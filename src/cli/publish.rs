@@ -69,12 +69,19 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
     let target = Target::parse(&args.target)?;
     let formats = args.sbom.formats()?;
     let sbom_opts = args.sbom.options(&args.release_args)?;
-    let scanned = release::scan(global, std::slice::from_ref(&args.release), &args.release_args, &limits)?;
+    let scanned = release::scan(
+        global,
+        std::slice::from_ref(&args.release),
+        &args.release_args,
+        &limits,
+    )?;
     release::check_address_type(sbom_opts.address.as_ref(), &scanned)?;
     let address = scanned.address(sbom_opts.address.as_ref());
     let input = generate::release_input(&scanned, &sbom_opts);
     let docs = generate::documents(&input, &formats)?;
-    let created = input.timestamp.format(&time::format_description::well_known::Rfc3339)?;
+    let created = input
+        .timestamp
+        .format(&time::format_description::well_known::Rfc3339)?;
     let pkg = package(&scanned, &args.publish, Some(&created))?;
     let push_opts = PushOptions {
         extra_tags: args.publish.extra_tags.clone(),
@@ -113,13 +120,19 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
                 .map(|d| SbomFile::from_bytes(d.file_name.clone(), d.bytes.clone()))
                 .collect();
             let subject = attach::subject_descriptor(&store, &digest).await?;
-            attached.push((key, attach::attach(&store, &subject, &files, &attach_opts).await?));
+            attached.push((
+                key,
+                attach::attach(&store, &subject, &files, &attach_opts).await?,
+            ));
         }
         Ok((pushed, attached))
     })?;
     if let Some(dir) = &args.sbom_dir {
         std::fs::create_dir_all(dir)?;
-        let files: Vec<(PathBuf, &[u8])> = docs.iter().map(|d| (dir.join(&d.file_name), d.bytes.as_slice())).collect();
+        let files: Vec<(PathBuf, &[u8])> = docs
+            .iter()
+            .map(|d| (dir.join(&d.file_name), d.bytes.as_slice()))
+            .collect();
         output::write_all_atomic(&files)?;
     }
     let lock = address

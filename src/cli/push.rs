@@ -275,9 +275,10 @@ pub(crate) fn run_verify(_global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Res
         let store = Store::open(&target, client, false)?;
         let mut opts = VerifyOptions::default();
         if !args.no_sboms {
-            let mut expect = SbomExpectation::default();
-            expect.mode = args.referrers.referrers_mode;
-            opts.sboms = Some(expect);
+            opts.sboms = Some(SbomExpectation {
+                mode: args.referrers.referrers_mode,
+                ..SbomExpectation::default()
+            });
         }
         tofu_sbom::oci::verify::verify(&store, &target, &opts).await
     })?;

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::oci::attach::{self, AttachOptions, AttachOutcome, AttachStatus, SbomFile, SbomKind};
+use tofu_sbom::oci::attach::{
+    self, AttachOptions, AttachOutcome, AttachStatus, SbomFile, SbomKind,
+};
 use tofu_sbom::oci::reference::Target;
 use tofu_sbom::oci::referrers::{self, ListOptions, ReferrersMode};
 use tofu_sbom::oci::sbom_pull::{self, PullOptions};
@@ -79,11 +81,17 @@ pub(crate) fn print_attach(global: &GlobalArgs, o: &AttachOutcome) {
             AttachStatus::Added => "attached",
             AttachStatus::AlreadyPresent => "present ",
         };
-        println!("{what} {} {} {} → {}", r.digest, r.artifact_type, r.title, o.subject.digest);
+        println!(
+            "{what} {} {} {} → {}",
+            r.digest, r.artifact_type, r.title, o.subject.digest
+        );
     }
     if !global.quiet {
         for p in &o.pruned {
-            eprintln!("tofu-sbom: info: pruned {} ({})", p.referrer.digest, p.referrer.artifact_type);
+            eprintln!(
+                "tofu-sbom: info: pruned {} ({})",
+                p.referrer.digest, p.referrer.artifact_type
+            );
         }
     }
 }
@@ -124,7 +132,9 @@ pub(crate) fn run_list(_global: &GlobalArgs, args: &ReferrersListArgs) -> anyhow
     if args.json {
         output::print_json(&listing)?;
     } else {
-        println!("ARTIFACT TYPE                    DIGEST                                                                   SIZE  TITLE  CREATED");
+        println!(
+            "ARTIFACT TYPE                    DIGEST                                                                   SIZE  TITLE  CREATED"
+        );
         for e in &listing.entries {
             println!(
                 "{:<32} {} {:>5}  {}  {}",
@@ -177,7 +187,11 @@ pub(crate) fn run_sbom(global: &GlobalArgs, cmd: &SbomCommand) -> anyhow::Result
         .map(|p| tofu_sbom::archive::release::Platform::parse(p).map(|p| p.to_string()))
         .transpose()?;
     let opts = PullOptions {
-        kind: if args.format == "spdx" { SbomKind::Spdx } else { SbomKind::CycloneDx },
+        kind: if args.format == "spdx" {
+            SbomKind::Spdx
+        } else {
+            SbomKind::CycloneDx
+        },
         platform,
         mode: args.referrers.referrers_mode,
         referrer: None,

@@ -885,3 +885,59 @@ pub fn assert_trivy_interop(binary: &Path, os: &str, arch: &str, release_version
     }
     rootfs
 }
+
+/// Trivy 0.44.1 `image --image-src remote --sbom-sources oci` on `reference` (optionally with basic auth): the
+/// `(name, version)` of every library in its CycloneDX report. Asserts it took a CycloneDX referrer.
+pub fn trivy_old_image(
+    reference: &str,
+    creds: Option<(&str, &str)>,
+    work: &Path,
+) -> BTreeSet<(String, String)> {
+    let cache = tempfile::tempdir_in(work).unwrap();
+    let mut cmd = Command::new(trivy_old());
+    cmd.arg("--cache-dir")
+        .arg(cache.path())
+        .args([
+            "image",
+            "--image-src",
+            "remote",
+            "--sbom-sources",
+            "oci",
+            "--scanners",
+            "license",
+            "--format",
+            "cyclonedx",
+            "--timeout",
+            "2m",
+        ])
+        .arg(reference)
+        .env_remove("TRIVY_USERNAME")
+        .env_remove("TRIVY_PASSWORD")
+        .env("DOCKER_CONFIG", work.join("no-docker-config"));
+    if let Some((u, p)) = creds {
+        cmd.env("TRIVY_USERNAME", u).env("TRIVY_PASSWORD", p);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "trivy image {reference}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // It took the CycloneDX referrer (the fallback index lists it first), not layer analysis nor the SPDX one.
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("Found SBOM (cyclonedx) in the OCI referrers"),
+        "{log}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut set = BTreeSet::new();
+    for c in v["components"].as_array().into_iter().flatten() {
+        if c["type"] == "library" {
+            set.insert((
+                c["name"].as_str().unwrap_or_default().to_owned(),
+                c["version"].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+    }
+    set
+}
