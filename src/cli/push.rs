@@ -161,21 +161,45 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// Progress lines on a terminal (quiet in CI, with `-q`, and when stderr is not a terminal).
+/// A progress bar of blob bytes on a terminal; nothing in CI (`CI` set), with `-q`, or when stderr is not a terminal.
 pub(crate) fn progress(global: &GlobalArgs) -> Option<ProgressFn> {
     if global.quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
         return None;
     }
-    Some(Arc::new(|e: &ProgressEvent| match e {
-        ProgressEvent::BlobSkipped { title, size, .. } => {
-            eprintln!("  = {title} ({size} bytes) already present");
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {msg:40!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    // Bytes of the blobs finished so far, and of the blob in flight (an attempt may restart from 0).
+    let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    Some(Arc::new(move |e: &ProgressEvent| {
+        use std::sync::atomic::Ordering::Relaxed;
+        match e {
+            ProgressEvent::BlobStarted { size, title, .. } => {
+                bar.inc_length(*size);
+                bar.set_message(format!("uploading {title}"));
+            }
+            ProgressEvent::BlobProgress { sent, .. } => bar.set_position(done.load(Relaxed) + sent),
+            ProgressEvent::BlobDone { size, .. } => {
+                let d = done.fetch_add(*size, Relaxed) + size;
+                bar.set_position(d);
+            }
+            ProgressEvent::BlobSkipped { title, .. } => {
+                bar.println(format!("  = {title} already present"))
+            }
+            ProgressEvent::ManifestPushed { what, digest } => {
+                bar.println(format!("  ✓ manifest {what} {digest}"))
+            }
+            ProgressEvent::Tagged { tag, .. } => {
+                bar.println(format!("  ✓ tagged {tag}"));
+                bar.finish_and_clear();
+            }
+            _ => {}
         }
-        ProgressEvent::BlobDone { digest, size } => {
-            eprintln!("  ↑ {digest} ({size} bytes) uploaded");
-        }
-        ProgressEvent::ManifestPushed { what, digest } => eprintln!("  ✓ manifest {what} {digest}"),
-        ProgressEvent::Tagged { tag, .. } => eprintln!("  ✓ tagged {tag}"),
-        _ => {}
     }))
 }
 
