@@ -168,10 +168,10 @@ pub(crate) fn progress(global: &GlobalArgs) -> Option<ProgressFn> {
     }
     Some(Arc::new(|e: &ProgressEvent| match e {
         ProgressEvent::BlobSkipped { title, size, .. } => {
-            eprintln!("  = {title} ({size} bytes) already present")
+            eprintln!("  = {title} ({size} bytes) already present");
         }
         ProgressEvent::BlobDone { digest, size } => {
-            eprintln!("  ↑ {digest} ({size} bytes) uploaded")
+            eprintln!("  ↑ {digest} ({size} bytes) uploaded");
         }
         ProgressEvent::ManifestPushed { what, digest } => eprintln!("  ✓ manifest {what} {digest}"),
         ProgressEvent::Tagged { tag, .. } => eprintln!("  ✓ tagged {tag}"),
