@@ -113,6 +113,7 @@ pub fn zip_entries(zip: &Path) -> Vec<String> {
 
 /// Extracts a ZIP into `dir` with Info-ZIP's `unzip` (what users do by hand).
 pub fn unzip(zip: &Path, dir: &Path) {
+    fs::create_dir_all(dir).expect("create the extraction directory");
     let out = Command::new("unzip")
         .args(["-q", "-o"])
         .arg(zip)
