@@ -15,7 +15,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("tofu-sbom: error: {err:#}");
+            eprintln!("tofu-sbom: error: {}", cli::error_chain(&err));
             cli::Status::Error.into()
         }
     }

@@ -26,6 +26,14 @@ pub(crate) struct GenerateArgs {
     /// Directory to write the SBOMs to (default: next to the ZIPs).
     #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
     output_dir: Option<PathBuf>,
+    /// Write the FORMAT document of the release's one platform to exactly PATH, and nothing else (repeatable; for
+    /// GoReleaser's `sboms` step: `--output-file spdx-json=$document0`). Needs a release of one platform.
+    #[arg(
+        long = "output-file",
+        value_name = "FORMAT=PATH",
+        conflicts_with_all = ["output_dir", "formats"]
+    )]
+    output_files: Vec<String>,
     /// Also write the `.terraform.lock.hcl` provider block (h1: and zh: for every platform) to FILE.
     #[arg(long, value_name = "FILE")]
     lockfile: Option<PathBuf>,
@@ -178,9 +186,33 @@ pub(crate) fn document_json(docs: &[Document], dir: Option<&std::path::Path>) ->
         .collect()
 }
 
+/// The `--output-file FORMAT=PATH` pairs, one per format.
+fn output_files(specs: &[String]) -> anyhow::Result<Vec<(Format, PathBuf)>> {
+    let mut out: Vec<(Format, PathBuf)> = Vec::with_capacity(specs.len());
+    for spec in specs {
+        let (format, path) = spec
+            .split_once('=')
+            .filter(|(f, p)| !f.is_empty() && !p.is_empty())
+            .with_context(|| format!("--output-file {spec:?}: expected FORMAT=PATH"))?;
+        let format = Format::parse(format).with_context(|| format!("--output-file {spec:?}"))?;
+        anyhow::ensure!(
+            !out.iter().any(|(f, _)| *f == format),
+            "--output-file {spec:?}: {} is given twice",
+            format.name()
+        );
+        out.push((format, PathBuf::from(path)));
+    }
+    Ok(out)
+}
+
 pub(crate) fn run(global: &GlobalArgs, args: &GenerateArgs) -> anyhow::Result<Status> {
     let limits = Limits::default();
-    let formats = args.sbom.formats()?;
+    let output_files = output_files(&args.output_files)?;
+    let formats = if output_files.is_empty() {
+        args.sbom.formats()?
+    } else {
+        output_files.iter().map(|(f, _)| *f).collect()
+    };
     let opts = args.sbom.options(&args.release_args)?;
     let scanned = release::scan(global, &args.release, &args.release_args, &limits)?;
     release::check_address_type(opts.address.as_ref(), &scanned)?;
@@ -191,13 +223,35 @@ pub(crate) fn run(global: &GlobalArgs, args: &GenerateArgs) -> anyhow::Result<St
         }
         None => None,
     };
+    if !output_files.is_empty() && scanned.platforms.len() != 1 {
+        anyhow::bail!(
+            "--output-file needs a release of exactly one platform, this one has {} ({}); use -o DIR or --platform",
+            scanned.platforms.len(),
+            scanned
+                .platforms
+                .iter()
+                .map(|p| p.platform.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let input = generate::release_input(&scanned, &opts);
-    let docs = generate::documents(&input, &formats)?;
+    let mut docs = generate::documents(&input, &formats)?;
+    if !output_files.is_empty() {
+        // Only the platform's documents, each at the exact path given.
+        docs.retain(|d| d.subject != Subject::Release);
+        for d in &mut docs {
+            if let Some((_, path)) = output_files.iter().find(|(f, _)| *f == d.format) {
+                d.file_name = path.display().to_string();
+            }
+        }
+    }
     let out_dir = match &args.output_dir {
         Some(d) => {
             std::fs::create_dir_all(d).with_context(|| format!("creating {}", d.display()))?;
             d.clone()
         }
+        None if !output_files.is_empty() => PathBuf::new(),
         None => scanned.platforms[0]
             .zip_path
             .parent()

@@ -80,6 +80,23 @@ enum Command {
     Verify(push::VerifyArgs),
 }
 
+/// The error and its causes, `: `-separated, as anyhow's `{:#}` prints them — except that a cause whose text the
+/// message before it already ends with is not repeated (many library errors name their source in their own message
+/// *and* return it from `source()`, which `{:#}` would print twice).
+pub(crate) fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.is_empty() {
+            text = part;
+        } else if !text.ends_with(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+    }
+    text
+}
+
 /// Parses the command line and runs the command.
 pub(crate) fn run() -> anyhow::Result<Status> {
     let cli = Cli::try_parse().map_err(|e| {

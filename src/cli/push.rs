@@ -189,10 +189,10 @@ pub(crate) fn progress(global: &GlobalArgs) -> Option<ProgressFn> {
                 bar.set_position(d);
             }
             ProgressEvent::BlobSkipped { title, .. } => {
-                bar.println(format!("  = {title} already present"))
+                bar.println(format!("  = {title} already present"));
             }
             ProgressEvent::ManifestPushed { what, digest } => {
-                bar.println(format!("  ✓ manifest {what} {digest}"))
+                bar.println(format!("  ✓ manifest {what} {digest}"));
             }
             ProgressEvent::Tagged { tag, .. } => {
                 bar.println(format!("  ✓ tagged {tag}"));
@@ -224,8 +224,15 @@ pub(crate) fn run(global: &GlobalArgs, args: &PushArgs) -> anyhow::Result<Status
     };
     let client = args.registry.client_options()?;
     let rt = runtime()?;
+    // An `oci-layout:` directory this command creates is removed again when the push fails (e.g. a refused tag) or is
+    // a dry run, so a refused or simulated push leaves nothing behind; an existing one is never created into.
+    let created_layout = match &target {
+        Target::Layout(l) => new_directory_root(&l.dir),
+        Target::Registry(_) => None,
+    };
+    let create = !args.publish.dry_run || created_layout.is_some();
     let outcome = rt.block_on(async {
-        let store = Store::open(&target, client, !args.publish.dry_run)?;
+        let store = Store::open(&target, client, create)?;
         if let Store::Registry { client, .. } = &store
             && !global.quiet
             && let Ok(source) = client.credential_source().await
@@ -236,13 +243,35 @@ pub(crate) fn run(global: &GlobalArgs, args: &PushArgs) -> anyhow::Result<Status
             );
         }
         tofu_sbom::oci::push::push(&pkg, &store, &target, &opts).await
-    })?;
+    });
+    if let Some(dir) = &created_layout
+        && (outcome.is_err() || args.publish.dry_run)
+    {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    let outcome = outcome?;
     if args.json {
         output::print_json(&outcome)?;
     } else {
         print_push(&outcome);
     }
     Ok(Status::Success)
+}
+
+/// The outermost directory of `dir` (itself or an ancestor) that does not exist yet: what creating `dir` would create.
+/// `None` when `dir` exists.
+fn new_directory_root(dir: &std::path::Path) -> Option<PathBuf> {
+    if dir.exists() {
+        return None;
+    }
+    let mut root = dir;
+    while let Some(parent) = root.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.exists()
+    {
+        root = parent;
+    }
+    Some(root.to_path_buf())
 }
 
 /// The text result of a push.
@@ -257,10 +286,21 @@ pub(crate) fn print_push(o: &PushOutcome) {
         );
     }
     println!("tags      {}", o.tags.join(", "));
-    println!(
-        "blobs     {} uploaded ({} bytes), {} already present",
-        o.uploaded_blobs, o.uploaded_bytes, o.skipped_blobs
-    );
+    if o.dry_run {
+        // Nothing was uploaded: say what would be, from the plan.
+        let new: Vec<_> = o.plan.blobs.iter().filter(|b| !b.exists).collect();
+        println!(
+            "blobs     {} to upload ({} bytes), {} already present",
+            new.len(),
+            new.iter().map(|b| b.size).sum::<u64>(),
+            o.plan.blobs.len() - new.len()
+        );
+    } else {
+        println!(
+            "blobs     {} uploaded ({} bytes), {} already present",
+            o.uploaded_blobs, o.uploaded_bytes, o.skipped_blobs
+        );
+    }
     if let Some(t) = &o.tofurc {
         println!("\n# .tofurc\n{t}");
     }
