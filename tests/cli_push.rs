@@ -22,6 +22,9 @@ const INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 
 /// `tofu-sbom ARGS...` with no credentials but those given, `stdin` fed to it.
+/// Platforms in `testdata/sample-release`.
+const PLATFORMS_IN_SAMPLE: usize = 3;
+
 fn tofu(home: &Path, args: &[&str], stdin: Option<&str>) -> Run {
     let mut cmd = tofu_sbom();
     isolate_credentials(&mut cmd, home).args(args);
@@ -149,7 +152,7 @@ fn push_to_registry_and_layout_verify_and_repush() {
         "application/vnd.opentofu.provider"
     );
 
-    let verified = tofu(home.path(), &["verify", &target], None).expect_code(0);
+    let verified = tofu(home.path(), &["verify", "--no-sboms", &target], None).expect_code(0);
     assert!(
         verified
             .out()
@@ -157,7 +160,12 @@ fn push_to_registry_and_layout_verify_and_repush() {
         "{}",
         verified.out()
     );
-    let verified = tofu(home.path(), &["verify", &target, "--json"], None).expect_code(0);
+    let verified = tofu(
+        home.path(),
+        &["verify", "--no-sboms", &target, "--json"],
+        None,
+    )
+    .expect_code(0);
     assert_eq!(verified.json()["ok"], true);
     assert_eq!(verified.json()["findings"], json!([]));
 
@@ -186,12 +194,31 @@ fn push_to_registry_and_layout_verify_and_repush() {
             "{platform}: the layer is the release ZIP, byte for byte"
         );
     }
-    let verified = tofu(home.path(), &["verify", &layout_target], None).expect_code(0);
+    let verified =
+        tofu(home.path(), &["verify", "--no-sboms", &layout_target], None).expect_code(0);
     assert!(
         verified
             .out()
             .ends_with("verified: OpenTofu would install every platform\n")
     );
+    // `push` attaches no SBOMs: the default verify (which also checks the SBOM referrers `publish` attaches) fails
+    // with one finding per missing SBOM, exit 1.
+    let without = tofu(home.path(), &["verify", &layout_target], None).expect_code(1);
+    let text = without.out();
+    let findings: Vec<&str> = text.lines().filter(|l| l.starts_with("error ")).collect();
+    assert_eq!(
+        findings.len(),
+        2 * (1 + PLATFORMS_IN_SAMPLE),
+        "{}",
+        without.out()
+    );
+    assert!(findings.contains(
+        &"error [0.1.0]: index: no application/vnd.cyclonedx+json SBOM referrer is attached"
+    ));
+    assert!(findings.contains(
+        &"error [0.1.0] [linux_amd64]: linux_amd64: no application/spdx+json SBOM referrer is attached"
+    ));
+    assert!(without.out().ends_with("verification failed\n"));
 
     // Re-push: every blob found by HEAD, none uploaded, nothing changes.
     let before = reg.upload_requests();
@@ -359,12 +386,19 @@ fn password_stdin_against_an_htpasswd_registry() {
     assert_eq!(registry_tags(&reg, REPO), Some(vec!["0.1.0".to_owned()]));
     let verified = tofu(
         home.path(),
-        &["verify", &target, "--username", "alice", "--password-stdin"],
+        &[
+            "verify",
+            "--no-sboms",
+            &target,
+            "--username",
+            "alice",
+            "--password-stdin",
+        ],
         Some(password),
     )
     .expect_code(0);
     // Anonymous verify is refused by this registry.
-    let anonymous = tofu(home.path(), &["verify", &target], None).expect_code(2);
+    let anonymous = tofu(home.path(), &["verify", "--no-sboms", &target], None).expect_code(2);
     let h = home.path().display();
     assert_eq!(
         anonymous.stderr,

@@ -15,5 +15,5 @@ cargo_checks() {
 	fi
 
 	tsb_section "cargo test"
-	cargo test || tsb_die "cargo test failed (above)"
+	cargo test --no-fail-fast || tsb_die "cargo test failed (above)"
 }
