@@ -32,54 +32,31 @@ use super::names::BinarySelector;
 use super::zip::{ProviderZip, hash_source, open_file};
 use crate::limits::Limits;
 
-/// Go's known `GOOS` values (`go/build` / `internal/syslist`).
+/// Go `GOOS` values a Go toolchain can build for (`go tool dist list`); anything else (`macos`, `win`) is refused.
+/// The one list every stage checks platforms against (release names, OCI platforms).
 pub const KNOWN_OS: &[&str] = &[
     "aix",
     "android",
     "darwin",
     "dragonfly",
     "freebsd",
-    "hurd",
     "illumos",
     "ios",
     "js",
     "linux",
-    "nacl",
     "netbsd",
     "openbsd",
     "plan9",
     "solaris",
     "wasip1",
     "windows",
-    "zos",
 ];
 
-/// Go's known `GOARCH` values (`go/build` / `internal/syslist`).
+/// Go `GOARCH` values a Go toolchain can build for (`go tool dist list`); anything else (`x86_64`, `aarch64`,
+/// `i386`) is refused.
 pub const KNOWN_ARCH: &[&str] = &[
-    "386",
-    "amd64",
-    "amd64p32",
-    "arm",
-    "armbe",
-    "arm64",
-    "arm64be",
-    "loong64",
-    "mips",
-    "mipsle",
-    "mips64",
-    "mips64le",
-    "mips64p32",
-    "mips64p32le",
-    "ppc",
-    "ppc64",
-    "ppc64le",
-    "riscv",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sparc",
-    "sparc64",
-    "wasm",
+    "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64",
+    "ppc64le", "riscv64", "s390x", "wasm",
 ];
 
 const PREFIX: &str = "terraform-provider-";

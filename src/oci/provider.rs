@@ -21,29 +21,8 @@ use super::manifest::{
 use super::reference::{Reference, Target, validate_tag};
 use super::{OciError, Result};
 
-/// Go `GOOS` values (`go tool dist list`). Anything else (`macos`, `win`) is refused.
-pub const GO_OS: &[&str] = &[
-    "aix",
-    "android",
-    "darwin",
-    "dragonfly",
-    "freebsd",
-    "illumos",
-    "ios",
-    "js",
-    "linux",
-    "netbsd",
-    "openbsd",
-    "plan9",
-    "solaris",
-    "wasip1",
-    "windows",
-];
-/// Go `GOARCH` values (`go tool dist list`). Anything else (`x86_64`, `aarch64`, `i386`) is refused.
-pub const GO_ARCH: &[&str] = &[
-    "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64",
-    "ppc64le", "riscv64", "s390x", "wasm",
-];
+/// Go `GOOS`/`GOARCH` values: the archive stage's lists, so a release it reads is one we can push.
+pub use crate::archive::release::{KNOWN_ARCH as GO_ARCH, KNOWN_OS as GO_OS};
 
 /// One platform's release ZIP.
 #[derive(Debug, Clone, PartialEq, Eq)]
