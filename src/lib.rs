@@ -9,6 +9,7 @@
 //! | 2 | [`buildinfo`] | read Go build info (`\xff Go buildinf:`) from ELF, PE, Mach-O and XCOFF binaries, exactly as `go version -m` does |
 //! | 3 | [`inventory`], [`sbom`] | render CycloneDX 1.6/1.5 and SPDX 2.3 JSON, reproducibly |
 //! | 4 | `oci` | push the provider in OpenTofu's OCI layout and attach the SBOMs as OCI referrers |
+//! | 3+4 | [`publish`] | push a scanned release and attach its SBOMs (platforms' to their manifests, the release-wide ones to the index) |
 //! | – | [`mirror`] | mirror providers from a provider registry (verified, signed) or copy OCI artifacts byte for byte |
 //!
 //! Untrusted input (ZIPs, binaries, registry responses) is always read under the explicit budget in [`limits::Limits`].
@@ -22,6 +23,7 @@ pub mod inventory;
 pub mod limits;
 pub mod mirror;
 pub mod oci;
+pub mod publish;
 pub mod purl;
 pub mod sbom;
 pub mod source;

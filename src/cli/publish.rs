@@ -1,8 +1,7 @@
-//! `tofu-sbom publish`: generate + push + attach in one run.
+//! `tofu-sbom publish`: generate + push + attach in one run ([`tofu_sbom::publish`] does the push and attach).
 //!
-//! Each platform's SBOMs are attached to its platform manifest and the release-wide SBOMs to the index (Trivy ≤ 0.70
-//! looks referrers up on the digest a tag resolves to: the index). Re-running on the same release with the same tool
-//! version and flags changes no digest, uploads no blob and adds no referrer.
+//! Re-running on the same release with the same tool version and flags changes no digest, uploads no blob and adds
+//! no referrer.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -10,13 +9,14 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 use tofu_sbom::archive::lockfile;
-use tofu_sbom::generate::{self, Subject};
+use tofu_sbom::generate;
 use tofu_sbom::limits::Limits;
-use tofu_sbom::oci::attach::{self, AttachOptions, AttachOutcome, SbomFile};
+use tofu_sbom::oci::attach::AttachOptions;
 use tofu_sbom::oci::digest::Digest;
 use tofu_sbom::oci::push::{PushOptions, PushOutcome};
 use tofu_sbom::oci::reference::Target;
 use tofu_sbom::oci::store::Store;
+use tofu_sbom::publish::PublishOptions;
 
 use super::generate::{DocumentJson, SbomArgs, document_json};
 use super::push::{PublishArgs, RegistryArgs, package, print_push, progress, runtime};
@@ -83,50 +83,26 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
         .timestamp
         .format(&time::format_description::well_known::Rfc3339)?;
     let pkg = package(&scanned, &args.publish, Some(&created))?;
-    let push_opts = PushOptions {
-        extra_tags: args.publish.extra_tags.clone(),
-        dry_run: args.publish.dry_run,
-        progress: progress(global),
-        provider: address.clone(),
-        ..PushOptions::default()
-    };
-    let attach_opts = AttachOptions {
-        mode: args.referrers.referrers_mode,
-        prune_own: args.prune_own_referrers,
-        ..AttachOptions::default()
+    let opts = PublishOptions {
+        push: PushOptions {
+            extra_tags: args.publish.extra_tags.clone(),
+            dry_run: args.publish.dry_run,
+            progress: progress(global),
+            provider: address.clone(),
+            ..PushOptions::default()
+        },
+        attach: AttachOptions {
+            mode: args.referrers.referrers_mode,
+            prune_own: args.prune_own_referrers,
+            ..AttachOptions::default()
+        },
     };
     let client = args.registry.client_options()?;
-    let (pushed, attached) = runtime()?.block_on(async {
+    let outcome = runtime()?.block_on(async {
         let store = Store::open(&target, client, !args.publish.dry_run)?;
-        let pushed = tofu_sbom::oci::push::push(&pkg, &store, &target, &push_opts).await?;
-        let mut attached: Vec<(String, AttachOutcome)> = Vec::new();
-        if pushed.dry_run {
-            return Ok::<_, anyhow::Error>((pushed, attached));
-        }
-        // Platforms first, the index last: a scanner that finds the index's SBOMs finds the platforms' too.
-        let mut subjects: Vec<(String, Digest)> = pushed
-            .platforms
-            .iter()
-            .map(|(k, p)| (k.clone(), p.manifest_digest.clone()))
-            .collect();
-        subjects.push(("index".to_owned(), pushed.index_digest.clone()));
-        for (key, digest) in subjects {
-            let files: Vec<SbomFile> = docs
-                .iter()
-                .filter(|d| match &d.subject {
-                    Subject::Platform(p) => p.to_string() == key,
-                    Subject::Release => key == "index",
-                })
-                .map(|d| SbomFile::from_bytes(d.file_name.clone(), d.bytes.clone()))
-                .collect();
-            let subject = attach::subject_descriptor(&store, &digest).await?;
-            attached.push((
-                key,
-                attach::attach(&store, &subject, &files, &attach_opts).await?,
-            ));
-        }
-        Ok((pushed, attached))
+        tofu_sbom::publish::publish(&pkg, &docs, &store, &target, &opts).await
     })?;
+    let pushed = &outcome.push;
     if let Some(dir) = &args.sbom_dir {
         std::fs::create_dir_all(dir)?;
         let files: Vec<(PathBuf, &[u8])> = docs
@@ -139,29 +115,22 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
         .as_ref()
         .map(|a| lockfile::render_provider_block(&scanned.lock(a)));
     if args.json {
-        let mut referrers: BTreeMap<String, BTreeMap<String, Digest>> = BTreeMap::new();
-        for (key, o) in &attached {
-            let m = referrers.entry(key.clone()).or_default();
-            for r in &o.referrers {
-                m.insert(r.title.clone(), r.digest.clone());
-            }
-        }
         output::print_json(&PublishJson {
-            push: &pushed,
-            referrers,
+            push: pushed,
+            referrers: outcome.referrer_digests(),
             documents: document_json(&docs, args.sbom_dir.as_deref()),
             lockfile: lock,
             tofurc: pushed.tofurc.as_deref(),
         })?;
     } else {
-        print_push(&pushed);
+        print_push(pushed);
         if pushed.dry_run {
             for d in &docs {
                 println!("would attach {}", d.file_name);
             }
         }
-        for (_, o) in &attached {
-            print_attach(global, o);
+        for s in &outcome.attached {
+            print_attach(global, &s.outcome);
         }
         if let Some(lock) = &lock {
             println!("\n# .terraform.lock.hcl\n{lock}");

@@ -11,7 +11,7 @@ use tofu_sbom::generate::{ScannedRelease, TimestampPolicy};
 use tofu_sbom::limits::Limits;
 use tofu_sbom::oci::client::{ClientOptions, Protocol};
 use tofu_sbom::oci::credentials::CredentialEnv;
-use tofu_sbom::oci::provider::{PlatformZip, ProviderPackage};
+use tofu_sbom::oci::provider::ProviderPackage;
 use tofu_sbom::oci::push::{ProgressEvent, ProgressFn, PushOptions, PushOutcome};
 use tofu_sbom::oci::reference::Target;
 use tofu_sbom::oci::store::Store;
@@ -114,43 +114,11 @@ pub(crate) fn package(
         .instant(release)
         .format(&time::format_description::well_known::Rfc3339)
         .context("formatting the creation time")?;
-    let source_url = args
-        .source
-        .clone()
-        .or_else(|| release.main_module().and_then(github_url));
-    let revision = release
-        .platforms
-        .iter()
-        .find_map(|p| p.buildinfo.setting("vcs.revision").map(str::to_owned));
-    Ok(ProviderPackage {
-        version: release.version.clone(),
-        platforms: release
-            .platforms
-            .iter()
-            .map(|p| PlatformZip {
-                os: p.platform.os.clone(),
-                arch: p.platform.arch.clone(),
-                path: p.zip_path.clone(),
-                file_name: p.zip_name.clone(),
-                sha256: p.zip_digests.sha256_hex(),
-                size: p.zip_size,
-            })
-            .collect(),
-        source_url,
-        revision,
-        created: Some(created),
-    })
-}
-
-/// `https://github.com/ORG/REPO` for a `github.com/ORG/REPO[/…]` module path.
-fn github_url(module: &str) -> Option<String> {
-    let mut parts = module.split('/');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some("github.com"), Some(org), Some(repo)) if !org.is_empty() && !repo.is_empty() => {
-            Some(format!("https://github.com/{org}/{repo}"))
-        }
-        _ => None,
-    }
+    Ok(tofu_sbom::publish::provider_package(
+        release,
+        created,
+        args.source.clone(),
+    ))
 }
 
 /// A tokio runtime for the registry client.

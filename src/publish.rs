@@ -1,0 +1,178 @@
+//! Stage 3 + 4 together: push a scanned provider release and attach its SBOM documents as referrers — what the
+//! `publish` command (and `mirror`, for what it downloads) runs after [`crate::generate`].
+//!
+//! Each platform's documents are attached to its platform manifest, the release-wide documents to the index (Trivy ≤
+//! 0.70 looks referrers up on the digest a tag resolves to: the index). Platforms go first and the index last, so a
+//! scanner that finds the index's SBOMs finds every platform's too. Re-running with the same release, documents and
+//! tool version changes no digest, uploads no blob and adds no referrer (push and attach are both idempotent).
+
+use std::collections::BTreeMap;
+
+use crate::generate::{Document, ScannedRelease, Subject};
+use crate::oci::Result;
+use crate::oci::attach::{self, AttachOptions, AttachOutcome, SbomFile};
+use crate::oci::digest::Digest;
+use crate::oci::provider::{PlatformZip, ProviderPackage};
+use crate::oci::push::{self, PushOptions, PushOutcome};
+use crate::oci::reference::Target;
+use crate::oci::store::Store;
+
+/// The subject key of the index in [`PublishOutcome::attached`] (platforms use `os_arch`).
+pub const INDEX_SUBJECT: &str = "index";
+
+/// The provider package of a scanned release: one ZIP per platform, with `created` (RFC 3339, the SBOMs' own
+/// timestamp) and the source URL for `org.opencontainers.image.source` (defaults to the GitHub repository of a
+/// `github.com/ORG/REPO` main module). The revision is the binaries' `vcs.revision` build setting, if any.
+pub fn provider_package(
+    release: &ScannedRelease,
+    created: String,
+    source_url: Option<String>,
+) -> ProviderPackage {
+    let source_url = source_url.or_else(|| release.main_module().and_then(github_url));
+    let revision = release
+        .platforms
+        .iter()
+        .find_map(|p| p.buildinfo.setting("vcs.revision").map(str::to_owned));
+    ProviderPackage {
+        version: release.version.clone(),
+        platforms: release
+            .platforms
+            .iter()
+            .map(|p| PlatformZip {
+                os: p.platform.os.clone(),
+                arch: p.platform.arch.clone(),
+                path: p.zip_path.clone(),
+                file_name: p.zip_name.clone(),
+                sha256: p.zip_digests.sha256_hex(),
+                size: p.zip_size,
+            })
+            .collect(),
+        source_url,
+        revision,
+        created: Some(created),
+    }
+}
+
+/// `https://github.com/ORG/REPO` for a `github.com/ORG/REPO[/…]` module path.
+pub fn github_url(module: &str) -> Option<String> {
+    let mut parts = module.split('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("github.com"), Some(org), Some(repo)) if !org.is_empty() && !repo.is_empty() => {
+            Some(format!("https://github.com/{org}/{repo}"))
+        }
+        _ => None,
+    }
+}
+
+/// How to publish.
+#[derive(Debug, Default)]
+pub struct PublishOptions {
+    /// Pushing the provider (tags, dry run, progress, provider address for the `.tofurc` block).
+    pub push: PushOptions,
+    /// Attaching the documents (referrers mode, pruning).
+    pub attach: AttachOptions,
+}
+
+/// The referrers attached to one subject.
+#[derive(Debug)]
+pub struct SubjectReferrers {
+    /// [`INDEX_SUBJECT`] or the platform, `os_arch`.
+    pub subject: String,
+    /// The subject's manifest digest.
+    pub digest: Digest,
+    /// What attaching did.
+    pub outcome: AttachOutcome,
+}
+
+/// What [`publish`] did.
+#[derive(Debug)]
+pub struct PublishOutcome {
+    /// The push.
+    pub push: PushOutcome,
+    /// One entry per subject, platforms first (sorted), the index last; empty on a dry run.
+    pub attached: Vec<SubjectReferrers>,
+}
+
+impl PublishOutcome {
+    /// Referrer manifest digests keyed by subject ([`INDEX_SUBJECT`] or `os_arch`), then document file name.
+    pub fn referrer_digests(&self) -> BTreeMap<String, BTreeMap<String, Digest>> {
+        let mut out: BTreeMap<String, BTreeMap<String, Digest>> = BTreeMap::new();
+        for s in &self.attached {
+            let m = out.entry(s.subject.clone()).or_default();
+            for r in &s.outcome.referrers {
+                m.insert(r.title.clone(), r.digest.clone());
+            }
+        }
+        out
+    }
+}
+
+/// Pushes `package` to `store` and attaches `documents` (as rendered by [`crate::generate::documents`] for the
+/// same release): [`Subject::Platform`] documents to that platform's manifest, [`Subject::Release`] ones to the
+/// index. A dry run pushes nothing and attaches nothing.
+pub async fn publish(
+    package: &ProviderPackage,
+    documents: &[Document],
+    store: &Store,
+    target: &Target,
+    opts: &PublishOptions,
+) -> Result<PublishOutcome> {
+    let pushed = push::push(package, store, target, &opts.push).await?;
+    let mut attached = Vec::new();
+    if pushed.dry_run {
+        return Ok(PublishOutcome {
+            push: pushed,
+            attached,
+        });
+    }
+    let mut subjects: Vec<(String, Digest)> = pushed
+        .platforms
+        .iter()
+        .map(|(k, p)| (k.clone(), p.manifest_digest.clone()))
+        .collect();
+    subjects.push((INDEX_SUBJECT.to_owned(), pushed.index_digest.clone()));
+    for (key, digest) in subjects {
+        let files: Vec<SbomFile> = documents
+            .iter()
+            .filter(|d| match &d.subject {
+                Subject::Platform(p) => p.to_string() == key,
+                Subject::Release => key == INDEX_SUBJECT,
+            })
+            .map(|d| SbomFile::from_bytes(d.file_name.clone(), d.bytes.clone()))
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let subject = attach::subject_descriptor(store, &digest).await?;
+        let outcome = attach::attach(store, &subject, &files, &opts.attach).await?;
+        attached.push(SubjectReferrers {
+            subject: key,
+            digest,
+            outcome,
+        });
+    }
+    Ok(PublishOutcome {
+        push: pushed,
+        attached,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_url_of_module_paths() {
+        assert_eq!(
+            github_url("github.com/hashicorp/terraform-provider-aws/v5").as_deref(),
+            Some("https://github.com/hashicorp/terraform-provider-aws")
+        );
+        assert_eq!(
+            github_url("github.com/org/repo").as_deref(),
+            Some("https://github.com/org/repo")
+        );
+        assert_eq!(github_url("github.com/org"), None);
+        assert_eq!(github_url("github.com//repo"), None);
+        assert_eq!(github_url("gitlab.com/org/repo"), None);
+    }
+}
