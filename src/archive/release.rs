@@ -533,8 +533,10 @@ fn parse_name(path: &Path, zip: bool) -> Result<ParsedName, ReleaseError> {
     })
 }
 
-/// Why `v` is not a semantic version 2.0.0 `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]`, or `None`.
-fn semver_problem(v: &str) -> Option<&'static str> {
+/// Why `v` is not a semantic version 2.0.0 `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]`, or `None`: numbers without
+/// leading zeros, identifiers `[0-9A-Za-z-]+`, numeric pre-release identifiers without leading zeros. The one rule set
+/// every stage uses (release file names, OCI version tags).
+pub fn semver_problem(v: &str) -> Option<&'static str> {
     let (rest, build) = match v.split_once('+') {
         Some((r, b)) => (r, Some(b)),
         None => (v, None),

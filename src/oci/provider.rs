@@ -128,70 +128,17 @@ pub fn tag_for_version(version: &str) -> Result<String> {
             "OpenTofu's version parser rejects a \"v\" prefix; publish {rest:?} instead"
         ));
     }
-    if let Err(reason) = check_semver(version) {
-        return refuse(reason);
+    // One semver rule set for every stage: the archive stage's, which names the release files.
+    if let Some(reason) = crate::archive::release::semver_problem(version) {
+        return refuse(format!(
+            "{reason}; OpenTofu only lists strict semantic versions as tags"
+        ));
     }
     let tag = version.replace('+', "_");
     if let Err(e) = validate_tag(&tag) {
         return refuse(e.to_string());
     }
     Ok(tag)
-}
-
-/// Strict semver 2.0.0: `MAJOR.MINOR.PATCH[-PRE][+BUILD]`, numeric parts without leading zeros, identifiers
-/// `[0-9A-Za-z-]+`, numeric pre-release identifiers without leading zeros.
-fn check_semver(v: &str) -> std::result::Result<(), String> {
-    let (rest, build) = match v.split_once('+') {
-        Some((r, b)) => (r, Some(b)),
-        None => (v, None),
-    };
-    let (core, pre) = match rest.split_once('-') {
-        Some((c, p)) => (c, Some(p)),
-        None => (rest, None),
-    };
-    let parts: Vec<&str> = core.split('.').collect();
-    if parts.len() != 3 {
-        return Err(format!(
-            "expected a full MAJOR.MINOR.PATCH version, got {} numeric part(s); OpenTofu would look it up under a different tag",
-            parts.len()
-        ));
-    }
-    for p in &parts {
-        if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("{p:?} is not a number"));
-        }
-        if p.len() > 1 && p.starts_with('0') {
-            return Err(format!(
-                "{p:?} has a leading zero; OpenTofu normalises it away and would look for another tag"
-            ));
-        }
-    }
-    let ident_ok =
-        |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if let Some(pre) = pre {
-        for id in pre.split('.') {
-            if !ident_ok(id) {
-                return Err(format!(
-                    "pre-release identifier {id:?} must be non-empty [0-9A-Za-z-]"
-                ));
-            }
-            if id.len() > 1 && id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!(
-                    "numeric pre-release identifier {id:?} has a leading zero"
-                ));
-            }
-        }
-    }
-    if let Some(build) = build {
-        for id in build.split('.') {
-            if !ident_ok(id) {
-                return Err(format!(
-                    "build metadata identifier {id:?} must be non-empty [0-9A-Za-z-]"
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Checks an informational extra tag (`latest`, …): a valid OCI tag that OpenTofu will ignore, i.e. one that does
@@ -364,26 +311,23 @@ mod tests {
         );
         assert_eq!(
             tag_for_version("1.2").unwrap_err().to_string(),
-            "version \"1.2\" cannot be published for OpenTofu: expected a full MAJOR.MINOR.PATCH version, got 2 numeric part(s); OpenTofu would look it up under a different tag"
+            "version \"1.2\" cannot be published for OpenTofu: the core must be three numbers MAJOR.MINOR.PATCH; OpenTofu only lists strict semantic versions as tags"
         );
-        assert!(
-            tag_for_version("01.2.3")
-                .unwrap_err()
-                .to_string()
-                .contains("leading zero")
-        );
-        assert!(
-            tag_for_version("1.2.3-01")
-                .unwrap_err()
-                .to_string()
-                .contains("leading zero")
-        );
-        assert!(
-            tag_for_version("1.2.3+")
-                .unwrap_err()
-                .to_string()
-                .contains("build metadata identifier \"\"")
-        );
+        for (v, reason) in [
+            ("01.2.3", "numbers must not have leading zeros"),
+            (
+                "1.2.3-01",
+                "numeric pre-release identifiers must not have leading zeros",
+            ),
+            ("1.2.3+", "build identifiers must be non-empty [0-9A-Za-z-]"),
+        ] {
+            assert_eq!(
+                tag_for_version(v).unwrap_err().to_string(),
+                format!(
+                    "version {v:?} cannot be published for OpenTofu: {reason}; OpenTofu only lists strict semantic versions as tags"
+                )
+            );
+        }
         assert!(validate_extra_tag("latest", "1.2.3").is_ok());
         assert!(validate_extra_tag("1.2.3", "1.2.3").is_ok());
         assert!(
