@@ -389,3 +389,147 @@ fn trivy_reads_what_publish_attached_old_through_the_registry_current_through_sb
     let got = trivy_sbom(&pulled, work.path());
     assert_eq!(got, expected, "{}", diff(&expected, &got));
 }
+
+/// `sbom pull --format` speaks the generate/publish vocabulary: with a CycloneDX 1.6 *and* a 1.5 document attached
+/// to the same subjects (same tool, same `created`), `cyclonedx-json` pulls the 1.6 one, `cyclonedx-json@1.5` the
+/// 1.5 one, the default `cyclonedx` the newest specVersion, and `--referrer` one exactly by digest. Asking for a
+/// specVersion that is not attached names the ones that are.
+#[test]
+fn sbom_pull_tells_cyclonedx_spec_versions_apart() {
+    let work = tempfile::tempdir().unwrap();
+    let layout = work.path().join("layout");
+    let sboms = work.path().join("sboms");
+    let target = format!("oci-layout:{}", layout.display());
+    let release = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sample-release");
+    let published = ok_json(&[
+        "publish",
+        release.to_str().unwrap(),
+        &target,
+        "--provider",
+        "example/sample",
+        "--format",
+        "cyclonedx-json,cyclonedx-json@1.5,spdx-json",
+        "--sbom-dir",
+        sboms.to_str().unwrap(),
+        "--json",
+    ]);
+    let index_refs = &published["referrers"]["index"];
+    let cdx16 = "terraform-provider-sample_0.1.0.cdx.json";
+    let cdx15 = "terraform-provider-sample_0.1.0.cdx15.json";
+    let linux15 = "terraform-provider-sample_0.1.0_linux_amd64.cdx15.json";
+    let linux16 = "terraform-provider-sample_0.1.0_linux_amd64.cdx.json";
+    let spdx = "terraform-provider-sample_0.1.0.spdx.json";
+    assert!(
+        index_refs[cdx16].is_string() && index_refs[cdx15].is_string(),
+        "{published:#}"
+    );
+    let reference = format!("{target}:0.1.0");
+    let pull = |extra: &[&str]| -> (Vec<u8>, serde_json::Value) {
+        let out = work.path().join("pulled.json");
+        let mut args = vec![
+            "sbom",
+            "pull",
+            reference.as_str(),
+            "-o",
+            out.to_str().unwrap(),
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let result = ok_json(&args);
+        (std::fs::read(&out).unwrap(), result)
+    };
+    let expect = |name: &str| std::fs::read(sboms.join(name)).unwrap();
+    for (extra, file, referrer) in [
+        (&[][..], cdx16, &index_refs[cdx16]),
+        (&["--format", "cyclonedx"][..], cdx16, &index_refs[cdx16]),
+        (
+            &["--format", "cyclonedx-json"][..],
+            cdx16,
+            &index_refs[cdx16],
+        ),
+        (
+            &["--format", "cyclonedx-json@1.5"][..],
+            cdx15,
+            &index_refs[cdx15],
+        ),
+        (&["--format", "spdx-json"][..], spdx, &index_refs[spdx]),
+        (&["--format", "spdx"][..], spdx, &index_refs[spdx]),
+    ] {
+        let (bytes, result) = pull(extra);
+        assert!(
+            bytes == expect(file),
+            "{extra:?} pulled something other than {file}"
+        );
+        assert_eq!(&result["referrer"]["digest"], referrer, "{extra:?}");
+    }
+    let linux_refs = &published["referrers"]["linux_amd64"];
+    let (bytes, _) = pull(&[
+        "--platform",
+        "linux/amd64",
+        "--format",
+        "cyclonedx-json@1.5",
+    ]);
+    assert!(bytes == expect(linux15));
+    let (bytes, _) = pull(&["--platform", "linux_amd64"]);
+    assert!(bytes == expect(linux16));
+    let by_digest = linux_refs[linux15].as_str().unwrap();
+    let (bytes, result) = pull(&["--platform", "linux_amd64", "--referrer", by_digest]);
+    assert!(bytes == expect(linux15));
+    assert_eq!(result["referrer"]["digest"], by_digest);
+
+    // Only 1.5 attached: asking for 1.6 fails and says what is there; the default still finds the 1.5 one.
+    let only15 = work.path().join("only15");
+    let target15 = format!("oci-layout:{}", only15.display());
+    ok_json(&[
+        "publish",
+        release.to_str().unwrap(),
+        &target15,
+        "--provider",
+        "example/sample",
+        "--format",
+        "cyclonedx-json@1.5",
+        "--json",
+    ]);
+    let ref15 = format!("{target15}:0.1.0");
+    let out = work.path().join("x.json");
+    let failed = tofu_sbom(&[
+        "sbom",
+        "pull",
+        &ref15,
+        "--format",
+        "cyclonedx-json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(failed.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(
+        stderr.contains("application/vnd.cyclonedx+json (specVersion 1.6; attached: 1.5)"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "nothing written on failure");
+    let ok = tofu_sbom(&["sbom", "pull", &ref15, "-o", out.to_str().unwrap()]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(std::fs::read(&out).unwrap() == expect(cdx15));
+    let bad = tofu_sbom(&[
+        "sbom",
+        "pull",
+        &ref15,
+        "--referrer",
+        "sha256:xyz",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("--referrer sha256:xyz: expected sha256:<64 hex digits>"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

@@ -2,11 +2,13 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use tofu_sbom::limits::Limits;
 use tofu_sbom::oci::attach::{
     self, AttachOptions, AttachOutcome, AttachStatus, SbomFile, SbomKind,
 };
+use tofu_sbom::oci::digest::Digest;
 use tofu_sbom::oci::reference::Target;
 use tofu_sbom::oci::referrers::{self, ListOptions, ReferrersMode};
 use tofu_sbom::oci::sbom_pull::{self, PullOptions};
@@ -163,9 +165,15 @@ pub(crate) struct PullArgs {
     /// The SBOM of this platform's manifest (os_arch) instead of the release-wide one on the index.
     #[arg(long, value_name = "OS_ARCH")]
     platform: Option<String>,
-    /// `cyclonedx` or `spdx`.
-    #[arg(long, value_name = "KIND", default_value = "cyclonedx", value_parser = ["cyclonedx", "spdx"])]
+    /// Which SBOM: `cyclonedx-json` (CycloneDX 1.6), `cyclonedx-json@1.5`, `spdx-json` — the formats `generate` and
+    /// `publish` write — or `cyclonedx` (the newest CycloneDX specVersion attached) / `spdx`.
+    #[arg(long, value_name = "FORMAT", default_value = "cyclonedx", value_parser = [
+        "cyclonedx", "cyclonedx-json", "cyclonedx-json@1.5", "cyclonedx-json@1.6", "spdx", "spdx-json",
+    ])]
     format: String,
+    /// Pull exactly this referrer manifest (`sha256:…`, as `referrers` lists it) when several are attached.
+    #[arg(long, value_name = "DIGEST")]
+    referrer: Option<String>,
     /// Where to write the SBOM (`-` for standard output).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: PathBuf,
@@ -186,15 +194,26 @@ pub(crate) fn run_sbom(global: &GlobalArgs, cmd: &SbomCommand) -> anyhow::Result
         .as_deref()
         .map(|p| tofu_sbom::archive::release::Platform::parse(p).map(|p| p.to_string()))
         .transpose()?;
+    let (kind, spec_version) = match args.format.as_str() {
+        "spdx" | "spdx-json" => (SbomKind::Spdx, None),
+        "cyclonedx-json" | "cyclonedx-json@1.6" => (SbomKind::CycloneDx, Some("1.6")),
+        "cyclonedx-json@1.5" => (SbomKind::CycloneDx, Some("1.5")),
+        _ => (SbomKind::CycloneDx, None),
+    };
+    let referrer = args
+        .referrer
+        .as_deref()
+        .map(|d| {
+            d.parse::<Digest>()
+                .with_context(|| format!("--referrer {d}: expected sha256:<64 hex digits>"))
+        })
+        .transpose()?;
     let opts = PullOptions {
-        kind: if args.format == "spdx" {
-            SbomKind::Spdx
-        } else {
-            SbomKind::CycloneDx
-        },
+        kind,
         platform,
         mode: args.referrers.referrers_mode,
-        referrer: None,
+        referrer,
+        spec_version: spec_version.map(str::to_owned),
     };
     let client = args.registry.client_options()?;
     let pulled = runtime()?.block_on(async {

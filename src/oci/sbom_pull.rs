@@ -4,7 +4,9 @@
 //! The subject is the provider index a reference resolves to (its release-wide SBOM), or — with a platform — the
 //! per-platform manifest the index lists for that `os_arch`. Among the subject's referrers of the requested kind,
 //! the one to pull is: the one named by digest, else the only one, else the only one this tool created, else the one
-//! with the latest `created` annotation; a remaining tie is an error listing the candidates.
+//! with the latest `created` annotation; a remaining tie is an error listing the candidates. CycloneDX documents of
+//! different `specVersion`s (`publish --format cyclonedx-json,cyclonedx-json@1.5` attaches a 1.6 and a 1.5 one) are
+//! told apart by reading them: [`PullOptions::spec_version`] picks one, else the newest specVersion wins.
 //!
 //! The referrer must have the SBOM referrer shape (exactly one layer, layer media type = `artifactType`); the layer is
 //! read under [`crate::limits::Limits::max_sbom_bytes`], its digest verified, and it must parse as the kind its
@@ -35,6 +37,8 @@ pub struct PullOptions {
     pub mode: ReferrersMode,
     /// Pull exactly this referrer (it must be attached to the subject).
     pub referrer: Option<Digest>,
+    /// CycloneDX only: exactly this `specVersion` (`1.6`, `1.5`); `None`: the newest one attached.
+    pub spec_version: Option<String>,
 }
 
 impl Default for PullOptions {
@@ -44,6 +48,7 @@ impl Default for PullOptions {
             platform: None,
             mode: ReferrersMode::Auto,
             referrer: None,
+            spec_version: None,
         }
     }
 }
@@ -276,14 +281,62 @@ pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Re
         },
     )
     .await?;
+    let mut candidates = listing.entries;
+    // Documents already read while telling spec versions apart, so the chosen one is not fetched twice.
+    let mut fetched: Vec<(Digest, FetchedSbom)> = Vec::new();
+    if opts.kind == SbomKind::CycloneDx
+        && opts.referrer.is_none()
+        && (opts.spec_version.is_some() || candidates.len() > 1)
+    {
+        let mut versions = Vec::with_capacity(candidates.len());
+        for c in &candidates {
+            let f = fetch_referrer_sbom(store, &c.digest).await?;
+            versions.push(spec_version_of(&f).to_owned());
+            fetched.push((c.digest.clone(), f));
+        }
+        let keep = match &opts.spec_version {
+            Some(v) => v.clone(),
+            None => versions
+                .iter()
+                .max_by_key(|v| version_key(v))
+                .cloned()
+                .unwrap_or_default(),
+        };
+        if opts.spec_version.is_some() && !versions.contains(&keep) {
+            let mut attached: Vec<&str> = versions.iter().map(String::as_str).collect();
+            attached.sort_unstable();
+            attached.dedup();
+            return Err(OciError::NoSbomReferrer {
+                subject: subject.digest.to_string(),
+                artifact_type: format!(
+                    "{artifact_type} (specVersion {keep}; attached: {})",
+                    if attached.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        attached.join(", ")
+                    }
+                ),
+                location: store.describe(),
+            });
+        }
+        let mut i = 0;
+        candidates.retain(|_| {
+            let k = versions[i] == keep;
+            i += 1;
+            k
+        });
+    }
     let referrer = choose(
         store,
         &subject.digest,
         artifact_type,
-        listing.entries,
+        candidates,
         opts.referrer.as_ref(),
     )?;
-    let fetched = fetch_referrer_sbom(store, &referrer.digest).await?;
+    let fetched = match fetched.into_iter().find(|(d, _)| *d == referrer.digest) {
+        Some((_, f)) => f,
+        None => fetch_referrer_sbom(store, &referrer.digest).await?,
+    };
     let sbom_digest = fetched
         .manifest
         .layers
@@ -296,6 +349,19 @@ pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Re
         sbom_digest,
         bytes: fetched.bytes,
     })
+}
+
+/// The CycloneDX `specVersion` of a fetched document (empty for SPDX).
+fn spec_version_of(f: &FetchedSbom) -> &str {
+    match &f.summary.kind {
+        sbom::DocumentKind::CycloneDx { spec_version } => spec_version,
+        sbom::DocumentKind::Spdx { .. } => "",
+    }
+}
+
+/// `1.6` → `[1, 6]`, for ordering spec versions numerically (`1.10` after `1.9`).
+fn version_key(v: &str) -> Vec<u64> {
+    v.split('.').map(|p| p.parse().unwrap_or(0)).collect()
 }
 
 /// Every SBOM referrer (CycloneDX or SPDX artifactType) of `subject`, with its bytes: what `verify --release`
@@ -348,6 +414,13 @@ mod tests {
             created: created.map(str::to_owned),
             annotations,
         }
+    }
+
+    #[test]
+    fn spec_versions_order_numerically() {
+        let mut v = vec!["1.10", "1.5", "1.6", "1.4"];
+        v.sort_by_key(|x| version_key(x));
+        assert_eq!(v, ["1.4", "1.5", "1.6", "1.10"]);
     }
 
     #[test]
