@@ -881,3 +881,61 @@ fn lockfile_without_a_derivable_address_is_refused() {
     );
     assert!(text.contains(&format!("\"{}\"", h1_py(&zip))), "{text}");
 }
+
+/// A `go mod vendor` build records no `h1:` sums for its dependencies (real binary, built with `-mod=vendor` by
+/// scripts/fixtures): generate still writes the SBOMs, and warns once per ZIP with the count (3 of 4: the local-path
+/// replacement never has a sum and is not counted) and the first such module — scanners trust these versions.
+#[test]
+fn vendored_build_without_sums_is_warned_about() {
+    let work = tempfile::tempdir().unwrap();
+    let rel = work.path().join("rel");
+    std::fs::create_dir_all(&rel).unwrap();
+    let zip = rel.join("terraform-provider-vend_1.0.0_linux_amd64.zip");
+    let binary = std::fs::read(support::go_fixture("linux_amd64_vendor/gofixture")).unwrap();
+    std::fs::write(
+        &zip,
+        sbom_support::zip_one("terraform-provider-vend_v1.0.0", &binary),
+    )
+    .unwrap();
+    let out_dir = work.path().join("out");
+    let r = tofu_sbom_run([
+        "generate".as_ref(),
+        zip.as_os_str(),
+        "-o".as_ref(),
+        out_dir.as_os_str(),
+    ])
+    .expect_code(0);
+    let stderr = r.stderr;
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("tofu-sbom: warning:"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "tofu-sbom: warning: terraform-provider-vend_1.0.0_linux_amd64.zip: 3 of 4 dependencies carry no go.sum \
+             hash (h1:), e.g. example.com/colors@v0.3.0; typical of a `go mod vendor` build, whose module versions \
+             can be wrong — build with the module proxy for reliable versions"
+        ],
+        "{stderr}"
+    );
+    assert_eq!(
+        dir_names(&out_dir),
+        [
+            "terraform-provider-vend_1.0.0.cdx.json",
+            "terraform-provider-vend_1.0.0.spdx.json",
+            "terraform-provider-vend_1.0.0_linux_amd64.cdx.json",
+            "terraform-provider-vend_1.0.0_linux_amd64.spdx.json",
+        ]
+    );
+    // -q silences warnings too.
+    let quiet = tofu_sbom_run([
+        "generate".as_ref(),
+        zip.as_os_str(),
+        "-o".as_ref(),
+        work.path().join("out2").as_os_str(),
+        "-q".as_ref(),
+    ])
+    .expect_code(0);
+    assert_eq!(quiet.stderr, "");
+}

@@ -103,11 +103,21 @@ fixtures_gobin() {
 		fixtures_build_one "${os}_${arch}_stripped" "$name" "$src" GOOS="$os" GOARCH="$arch" -- \
 			"${TSB_FIXTURE_BASE_FLAGS[@]}" "-ldflags=-s -w"
 	done
-	tsb_info "gobin: linux/amd64 variants (pie, no modules, GOEXPERIMENT, VCS-stamped)"
+	tsb_info "gobin: linux/amd64 variants (pie, GOEXPERIMENT, vendored, no modules, VCS-stamped)"
 	fixtures_build_one linux_amd64_pie gofixture "$src" GOOS=linux GOARCH=amd64 -- \
 		"${TSB_FIXTURE_BASE_FLAGS[@]}" -buildmode=pie
 	fixtures_build_one linux_amd64_goexperiment gofixture "$src" GOOS=linux GOARCH=amd64 GOEXPERIMENT=nogreenteagc,heapminimum512kib -- \
 		"${TSB_FIXTURE_BASE_FLAGS[@]}"
+	# Vendored (`go mod vendor`, -mod=vendor): Go records no h1: sums for the dependencies,
+	# which generate/publish warn about, and prints its replacement lines differently.
+	fixtures_copy_source "$work/vendor"
+	(cd "$work/vendor" && tsb_go mod vendor >"$stage/build.log" 2>&1) ||
+		{
+			cat "$stage/build.log" >&2
+			tsb_die "fixtures: go mod vendor failed"
+		}
+	fixtures_build_one linux_amd64_vendor gofixture "$work/vendor" GOOS=linux GOARCH=amd64 TSB_GOFLAGS= -- \
+		"${TSB_FIXTURE_BASE_FLAGS[@]}" -mod=vendor
 	# No module: one file outside any go.mod (GOFLAGS=-mod=mod is refused there).
 	mkdir -p "$work/nomod"
 	cp "$TSB_GOFIXTURE/_nomod/hello.go" "$work/nomod/"

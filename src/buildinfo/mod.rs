@@ -99,6 +99,24 @@ impl BuildInfo {
             .map(|s| s.value.as_str())
     }
 
+    /// Dependencies (`path@version`) that carry no go.sum hash (`h1:`), leaving out local-path replacements (which
+    /// never have one). Typical of `go mod vendor` builds, whose versions come from `vendor/modules.txt` and can be
+    /// wrong (goreleaser#2597): worth a warning, since scanners trust these versions.
+    pub fn deps_without_sum(&self) -> Vec<String> {
+        self.deps
+            .iter()
+            .filter(|d| {
+                let (path, version, sum) = match &d.replace {
+                    Some(r) => (&r.path, &r.version, &r.sum),
+                    None => (&d.path, &d.version, &d.sum),
+                };
+                let local = path.starts_with('.') || path.starts_with('/') || version.is_empty();
+                sum.is_empty() && !local
+            })
+            .map(|d| format!("{}@{}", d.path, d.version))
+            .collect()
+    }
+
     /// This build info in the stable `--json` schema.
     pub fn to_json(&self) -> BuildInfoJson {
         BuildInfoJson::from(self)
@@ -127,4 +145,30 @@ pub fn read_path(path: &Path, limits: &Limits) -> Result<BuildInfo> {
         source,
     })?;
     read(&mut file, limits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::modinfo::parse_modinfo;
+
+    #[test]
+    fn deps_without_sum_skip_local_replacements() {
+        let bi = parse_modinfo(
+            b"path\texample.com/p\n\
+              mod\texample.com/p\t(devel)\t\n\
+              dep\tgithub.com/a/b\tv1.2.3\th1:abc=\n\
+              dep\tgithub.com/vendored/c\tv0.4.0\t\n\
+              dep\tgithub.com/d/e\tv1.0.0\t\n\
+              =>\tgithub.com/fork/e\tv1.0.1\th1:def=\n\
+              dep\tgithub.com/f/g\tv2.0.0\th1:ghi=\n\
+              =>\tgithub.com/fork/g\tv2.0.1\t\n\
+              dep\tgithub.com/local/h\tv0.0.0\t\n\
+              =>\t../h\t\t\n",
+        )
+        .unwrap();
+        assert_eq!(
+            bi.deps_without_sum(),
+            ["github.com/vendored/c@v0.4.0", "github.com/f/g@v2.0.0"]
+        );
+    }
 }

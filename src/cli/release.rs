@@ -37,6 +37,18 @@ pub(crate) fn scan(
                 );
             }
             let bi = &p.buildinfo;
+            let unsummed = bi.deps_without_sum();
+            if !unsummed.is_empty() {
+                eprintln!(
+                    "tofu-sbom: warning: {}: {} of {} dependencies carry no go.sum hash (h1:), e.g. {}; typical of a \
+                     `go mod vendor` build, whose module versions can be wrong — build with the module proxy for \
+                     reliable versions",
+                    p.zip_name,
+                    unsummed.len(),
+                    bi.deps.len(),
+                    unsummed[0]
+                );
+            }
             if let Some(main) = &bi.main {
                 let v = main.version.trim_start_matches('v');
                 if main.version != "(devel)"
