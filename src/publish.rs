@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::stream::{self, StreamExt as _};
+
 use crate::generate::{Document, ScannedRelease, Subject};
 use crate::oci::Result;
 use crate::oci::attach::{self, AttachOptions, AttachOutcome, SbomFile};
@@ -16,6 +18,9 @@ use crate::oci::provider::{PlatformZip, ProviderPackage};
 use crate::oci::push::{self, PushOptions, PushOutcome};
 use crate::oci::reference::Target;
 use crate::oci::store::Store;
+
+/// How many platform subjects are attached to at once.
+const ATTACH_CONCURRENCY: usize = 8;
 
 /// The subject key of the index in [`PublishOutcome::attached`] (platforms use `os_arch`).
 pub const INDEX_SUBJECT: &str = "index";
@@ -125,32 +130,48 @@ pub async fn publish(
             attached,
         });
     }
-    let mut subjects: Vec<(String, Digest)> = pushed
-        .platforms
-        .iter()
-        .map(|(k, p)| (k.clone(), p.manifest_digest.clone()))
-        .collect();
-    subjects.push((INDEX_SUBJECT.to_owned(), pushed.index_digest.clone()));
-    for (key, digest) in subjects {
-        let files: Vec<SbomFile> = documents
+    let files_for = |key: &str| -> Vec<SbomFile> {
+        documents
             .iter()
             .filter(|d| match &d.subject {
                 Subject::Platform(p) => p.to_string() == key,
                 Subject::Release => key == INDEX_SUBJECT,
             })
             .map(|d| SbomFile::from_bytes(d.file_name.clone(), d.bytes.clone()))
-            .collect();
-        if files.is_empty() {
-            continue;
+            .collect()
+    };
+    let attach_one = |key: String, digest: Digest| {
+        let files = files_for(&key);
+        async move {
+            if files.is_empty() {
+                return Ok(None);
+            }
+            let subject = attach::subject_descriptor(store, &digest).await?;
+            let outcome = attach::attach(store, &subject, &files, &opts.attach).await?;
+            Ok::<_, crate::oci::OciError>(Some(SubjectReferrers {
+                subject: key,
+                digest,
+                outcome,
+            }))
         }
-        let subject = attach::subject_descriptor(store, &digest).await?;
-        let outcome = attach::attach(store, &subject, &files, &opts.attach).await?;
-        attached.push(SubjectReferrers {
-            subject: key,
-            digest,
-            outcome,
-        });
+    };
+    // The platforms concurrently: each subject has its own lock and fallback tag, and on a registry without the
+    // referrers API most of an attach is the settle delay after a fallback-index write (referrers module docs),
+    // which overlaps across subjects instead of adding up. Results keep the platforms' order.
+    let platform_results: Vec<_> = stream::iter(
+        pushed
+            .platforms
+            .iter()
+            .map(|(k, p)| attach_one(k.clone(), p.manifest_digest.clone())),
+    )
+    .buffered(ATTACH_CONCURRENCY)
+    .collect()
+    .await;
+    for r in platform_results {
+        attached.extend(r?);
     }
+    // The index last, once every platform carries its SBOMs.
+    attached.extend(attach_one(INDEX_SUBJECT.to_owned(), pushed.index_digest.clone()).await?);
     Ok(PublishOutcome {
         push: pushed,
         attached,
