@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Step `install` of action.yml: makes tofu-sbom TOFU_SBOM_VERSION available and writes its absolute path to the step
-# output `bin` (never to $GITHUB_PATH). INPUT_INSTALL:
+# output `bin` (the PATH of later steps is never changed). INPUT_INSTALL:
 #   prebuilt  the release binary for RUNNER_OS/RUNNER_ARCH from TOFU_SBOM_DOWNLOAD_BASE/vVERSION/ASSET, verified
 #             against checksums/VERSION.sha256 of this action (retried with backoff; a mismatch is never retried)
 #   source    cargo install --locked --path "$GITHUB_ACTION_PATH" into a directory under RUNNER_TEMP

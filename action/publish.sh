@@ -19,8 +19,10 @@ done
 [[ -z ${INPUT_SUPPLIER:-} ]] || args+=(--supplier "$INPUT_SUPPLIER")
 [[ -z ${INPUT_AUTHOR:-} ]] || args+=(--author "$INPUT_AUTHOR")
 [[ -z ${INPUT_SOURCE_URL:-} ]] || args+=(--source "$INPUT_SOURCE_URL")
-[[ $(tsa_bool plain-http "${INPUT_PLAIN_HTTP:-}") == false ]] || args+=(--plain-http)
-[[ $(tsa_bool upload-sboms "${INPUT_UPLOAD_SBOMS:-}") == false ]] || args+=(--sbom-dir "$INPUT_RELEASE_DIR")
+plain_http=$(tsa_bool plain-http "${INPUT_PLAIN_HTTP:-}")
+[[ $plain_http == false ]] || args+=(--plain-http)
+upload_sboms=$(tsa_bool upload-sboms "${INPUT_UPLOAD_SBOMS:-}")
+[[ $upload_sboms == false ]] || args+=(--sbom-dir "$INPUT_RELEASE_DIR")
 # `--`: the release directory and the repository are never read as options.
 args+=(-- "$INPUT_RELEASE_DIR" "$INPUT_REPOSITORY")
 "$TOFU_SBOM" "${args[@]}"

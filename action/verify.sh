@@ -5,7 +5,8 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-if [[ $(tsa_bool verify "${INPUT_VERIFY:-true}") == false ]]; then
+verify=$(tsa_bool verify "${INPUT_VERIFY:-true}")
+if [[ $verify == false ]]; then
 	echo "tofu-sbom action: verify: skipped (verify: false)"
 	exit 0
 fi
@@ -17,6 +18,7 @@ if [[ $formats != *cyclonedx* || $formats != *spdx* ]]; then
 	echo "tofu-sbom action: verify: not checking SBOMs (formats is not both CycloneDX and SPDX)"
 	args+=(--no-sboms)
 fi
-[[ $(tsa_bool plain-http "${INPUT_PLAIN_HTTP:-}") == false ]] || args+=(--plain-http)
+plain_http=$(tsa_bool plain-http "${INPUT_PLAIN_HTTP:-}")
+[[ $plain_http == false ]] || args+=(--plain-http)
 args+=(-- "$IMAGE_REF")
 "$TOFU_SBOM" "${args[@]}"
