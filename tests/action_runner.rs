@@ -635,7 +635,8 @@ fn github_token_is_used_for_ghcr_io_only() {
     )
     .unwrap();
     Command::new("chmod").arg("+x").arg(&fake).status().unwrap();
-    let cases: [(&str, &[(&str, &str)], &str); 5] = [
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case<'_>; 5] = [
         (
             "ghcr.io/acme/x",
             &[],
@@ -836,11 +837,13 @@ fn action_yml_static_rules() {
         Some(env!("CARGO_PKG_VERSION"))
     );
     // Every string: only allowed expression forms (the evaluator refuses any other).
-    let mut ctx = action_support::Contexts::default();
-    ctx.declared_inputs = mapping(&action["inputs"])
-        .into_iter()
-        .map(|(k, _)| k)
-        .collect();
+    let mut ctx = action_support::Contexts {
+        declared_inputs: mapping(&action["inputs"])
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect(),
+        ..action_support::Contexts::default()
+    };
     for key in ["server_url", "repository", "token", "actor"] {
         ctx.github.insert(key.into(), String::new());
     }
@@ -856,7 +859,7 @@ fn action_yml_static_rules() {
         let run = scalar(&step["run"]).unwrap();
         assert!(!run.contains("${{"), "{run}");
         assert!(
-            !step["env"]["GITHUB_TOKEN"].as_str().is_some(),
+            step["env"]["GITHUB_TOKEN"].is_badvalue(),
             "GITHUB_TOKEN by name reaches every child"
         );
     }

@@ -486,8 +486,10 @@ mod tests {
 
     #[test]
     fn evaluator_allows_exactly_three_forms() {
-        let mut ctx = Contexts::default();
-        ctx.declared_inputs = vec!["release-dir".into()];
+        let mut ctx = Contexts {
+            declared_inputs: vec!["release-dir".into()],
+            ..Contexts::default()
+        };
         ctx.inputs.insert("release-dir".into(), "dist".into());
         ctx.github.insert("token".into(), "T".into());
         ctx.steps
@@ -503,18 +505,45 @@ mod tests {
             "dist:T:/x/tofu-sbom"
         );
         assert_eq!(evaluate("${{ steps.nope.outputs.x }}", &ctx).unwrap(), "");
-        for bad in [
-            "${{ secrets.X }}",
-            "${{ inputs.undeclared }}",
-            "${{ inputs.release-dir == 'x' }}",
-            "${{ format('{0}', inputs.release-dir) }}",
-            "${{ env.HOME }}",
-            "${{ github.event.issue.title }}",
-            "${{ github.head_ref }}",
-            "${{ inputs.release-dir",
-            "${{ toJSON(github) }}",
+        for (bad, why) in [
+            (
+                "${{ secrets.X }}",
+                "expression form not allowed: ${{ secrets.X }}",
+            ),
+            (
+                "${{ inputs.undeclared }}",
+                "undeclared input in ${{ inputs.undeclared }}",
+            ),
+            (
+                "${{ inputs.release-dir == 'x' }}",
+                "expression form not allowed: ${{ inputs.release-dir == 'x' }}",
+            ),
+            (
+                "${{ format('{0}', inputs.release-dir) }}",
+                "expression form not allowed: ${{ format('{0}', inputs.release-dir) }}",
+            ),
+            (
+                "${{ env.HOME }}",
+                "expression form not allowed: ${{ env.HOME }}",
+            ),
+            (
+                "${{ github.event.issue.title }}",
+                "expression form not allowed: ${{ github.event.issue.title }}",
+            ),
+            (
+                "${{ github.head_ref }}",
+                "github.head_ref is not provided by this harness",
+            ),
+            (
+                "${{ inputs.release-dir",
+                "unterminated expression in \"${{ inputs.release-dir\"",
+            ),
+            (
+                "${{ toJSON(github) }}",
+                "expression form not allowed: ${{ toJSON(github) }}",
+            ),
         ] {
-            assert!(evaluate(bad, &ctx).is_err(), "{bad} must be refused");
+            assert_eq!(evaluate(bad, &ctx).unwrap_err(), why, "{bad}");
         }
     }
 
