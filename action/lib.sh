@@ -36,8 +36,8 @@ tsa_bool() {
 tsa_registry_host() {
 	local repo=$1
 	[[ $repo == oci-layout:* ]] && return 0
-	local host=${repo%%/*}
-	printf '%s' "${host,,}"
+	# tr, not ${host,,}: macOS's /bin/bash is 3.2 (self-hosted runners may use it).
+	printf '%s' "${repo%%/*}" | tr '[:upper:]' '[:lower:]'
 }
 
 # Exports the registry credentials for tofu-sbom (TOFU_SBOM_REGISTRY_USERNAME/_PASSWORD, the second link of its
