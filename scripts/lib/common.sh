@@ -27,8 +27,9 @@ TSB_TRIVY_OLD_PKG_VERSION=1.8.0     # ships Trivy 0.44.1 (UPX-packed)
 TSB_BUF_VERSION=1.74.0
 # docker-registry: the real OCI registry; apache2-utils: htpasswd; skopeo: raw manifest reads;
 # gnupg: signatures; binutils: objdump/readelf; hyperfine: benchmarks; procps: kill (the test
-# harness stops servers by PID); openssl/curl: TLS certificates, tokens and the test HTTP client.
-TSB_APT_PACKAGES=(docker-registry apache2-utils skopeo gnupg binutils hyperfine procps openssl curl git ca-certificates unzip)
+# harness stops servers by PID); openssl/curl: TLS certificates, tokens and the test HTTP client;
+# shellcheck: lints the action's scripts (tests/action_lint.rs).
+TSB_APT_PACKAGES=(docker-registry apache2-utils skopeo gnupg binutils hyperfine procps openssl curl git ca-certificates unzip shellcheck)
 
 TSB_T0=${TSB_T0:-$(date +%s)}
 export TSB_T0

@@ -2,6 +2,7 @@
 //! calls and library results onto text, JSON and exit codes.
 
 mod generate;
+mod gha;
 mod inspect;
 mod output;
 mod publish;

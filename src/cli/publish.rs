@@ -21,7 +21,7 @@ use tofu_sbom::publish::PublishOptions;
 use super::generate::{DocumentJson, SbomArgs, document_json};
 use super::push::{PublishArgs, RegistryArgs, package, print_push, progress, runtime};
 use super::referrers::{ReferrersArgs, print_attach};
-use super::{GlobalArgs, ReleaseArgs, Status, output, release};
+use super::{GlobalArgs, ReleaseArgs, Status, gha, output, release};
 
 #[derive(Debug, Args)]
 pub(crate) struct PublishCmdArgs {
@@ -50,6 +50,8 @@ pub(crate) struct PublishCmdArgs {
     /// Print a JSON result.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    gha: gha::GhaArgs,
 }
 
 /// The `--json` result of `publish`.
@@ -114,10 +116,26 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
     let lock = address
         .as_ref()
         .map(|a| lockfile::render_provider_block(&scanned.lock(a)));
+    let referrers = outcome.referrer_digests();
+    gha::write_publish(
+        &args.gha,
+        &gha::PublishFacts {
+            pushed,
+            referrers: &referrers,
+            platforms: scanned
+                .platforms
+                .iter()
+                .map(gha::PlatformFacts::of)
+                .collect(),
+            provider: address.as_ref().map(ToString::to_string),
+            version: &scanned.version,
+            lockfile: lock.as_deref(),
+        },
+    )?;
     if args.json {
         output::print_json(&PublishJson {
             push: pushed,
-            referrers: outcome.referrer_digests(),
+            referrers,
             documents: document_json(&docs, args.sbom_dir.as_deref()),
             lockfile: lock,
             tofurc: pushed.tofurc.as_deref(),
