@@ -25,3 +25,4 @@ pub mod oci;
 pub mod purl;
 pub mod sbom;
 pub mod source;
+pub mod verify_release;
