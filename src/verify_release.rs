@@ -105,6 +105,7 @@ impl Default for ReleaseVerifyOptions {
 
 /// The settings the SBOMs were re-derived with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReleaseSettings {
     /// RFC 3339, when known.
     pub timestamp: Option<String>,
@@ -134,6 +135,7 @@ pub enum Comparison {
 
 /// One derived document and the stored one it was compared with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct DocumentCheck {
     /// The derived document's file name.
     pub file: String,
@@ -151,6 +153,7 @@ pub struct DocumentCheck {
 
 /// The `--release` part of a [`VerifyReport`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReleaseReport {
     /// `terraform-provider-TYPE_VERSION`.
     pub release: String,

@@ -167,7 +167,7 @@ fn verify_release_reports_other_settings_and_a_missing_platform_with_exit_1() {
         f["message"],
         json!(format!(
             "windows_amd64: the index stores a ZIP ({}) for a platform the release does not have",
-            f["stored_digest"].as_str().unwrap()
+            f["storedDigest"].as_str().unwrap()
         ))
     );
 

@@ -171,7 +171,7 @@ async fn paged_answers_list_every_referrer_once_in_order() {
         .iter()
         .map(|e| {
             (
-                e["artifact_type"].as_str().unwrap().to_owned(),
+                e["artifactType"].as_str().unwrap().to_owned(),
                 Digest::from_sha256_hex(
                     e["digest"]
                         .as_str()

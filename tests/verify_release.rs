@@ -191,7 +191,7 @@ fn all_matched(p: &Published, comparison: &str, tool: &str) -> serde_json::Value
                     "file": d.file_name,
                     "format": d.format.name(),
                     "referrer": files[&d.file_name].to_string(),
-                    "stored_tool": tool,
+                    "storedTool": tool,
                     "comparison": comparison,
                     "ok": true,
                 })
@@ -236,7 +236,7 @@ async fn the_published_buf_release_verifies_against_itself_on_a_real_registry() 
     assert_eq!(v["findings"], json!([]));
     assert!(report.ok());
     assert_eq!(
-        v["tags"][0]["index_digest"],
+        v["tags"][0]["indexDigest"],
         json!(p.pushed.index_digest.to_string())
     );
     assert_eq!(
@@ -440,7 +440,7 @@ async fn a_doctored_component_version_is_reported_at_its_json_path() {
             "file": LINUX_CDX,
             "format": "cyclonedx-json@1.6",
             "referrer": referrer.to_string(),
-            "stored_tool": this_tool(),
+            "storedTool": this_tool(),
             "comparison": "identical",
             "ok": false,
         })

@@ -338,6 +338,7 @@ pub(crate) struct VerifyArgs {
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct VerifyJson<'a> {
     ok: bool,
     #[serde(flatten)]

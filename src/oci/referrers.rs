@@ -120,6 +120,7 @@ pub enum ReferrersSource {
 
 /// One referrer of a subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReferrerEntry {
     /// The referrer's `artifactType` (or, for an old-style artifact, its config media type).
     pub artifact_type: String,
@@ -159,6 +160,7 @@ impl ReferrerEntry {
 
 /// A subject's referrers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReferrersListing {
     /// The subject digest.
     pub subject: Digest,
@@ -199,6 +201,7 @@ impl Default for FallbackOptions {
 
 /// What a fallback index update did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FallbackReport {
     /// The `sha256-<hex>` tag.
     pub tag: String,

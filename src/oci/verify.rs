@@ -57,7 +57,11 @@ pub enum Severity {
 
 /// What is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 #[non_exhaustive]
 pub enum FindingKind {
     /// The tag is not in the repository's tag list, so `tofu` never sees the version.
@@ -534,6 +538,7 @@ fn set_diff(added: &[String], removed: &[String]) -> String {
 
 /// One problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// How bad.
     pub severity: Severity,
@@ -567,6 +572,7 @@ impl fmt::Display for Finding {
 
 /// What was found for one platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PlatformReport {
     /// The platform manifest digest.
     pub manifest_digest: Digest,
@@ -582,6 +588,7 @@ pub struct PlatformReport {
 
 /// One SBOM referrer checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SbomReport {
     /// Its artifactType.
     pub artifact_type: String,
@@ -599,6 +606,7 @@ pub struct SbomReport {
 
 /// The verification result of one tag (or digest).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TagReport {
     /// The tag verified (`None` when verifying a digest).
     pub tag: Option<String>,
@@ -612,6 +620,7 @@ pub struct TagReport {
 
 /// The verification result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VerifyReport {
     /// What was verified (`HOST/REPO` or `oci-layout:DIR`).
     pub target: String,
@@ -653,6 +662,7 @@ impl VerifyReport {
 
 /// Which SBOM kinds a subject must carry (exactly one referrer each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SbomKinds {
     /// A CycloneDX JSON referrer.
     pub cyclonedx: bool,
@@ -686,6 +696,7 @@ impl SbomKinds {
 
 /// What the SBOM check expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SbomExpectation {
     /// Kinds the index must carry (the release-wide SBOMs).
     pub index: SbomKinds,
