@@ -27,3 +27,4 @@ pub mod publish;
 pub mod purl;
 pub mod sbom;
 pub mod source;
+pub mod verify_release;

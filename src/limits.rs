@@ -40,6 +40,9 @@ pub struct Limits {
     /// Maximum size of any other registry response read into memory (token responses, tag lists, referrers indexes,
     /// error bodies — those are additionally truncated for display), in bytes.
     pub max_registry_response: u64,
+    /// Maximum number of pages of one referrers API answer (`Link: <…>; rel="next"`) followed; each page is bounded
+    /// by `max_registry_response`. A next-page URL already read is an error at once (a loop).
+    pub max_referrers_pages: u32,
     /// Maximum size of a release's `SHA256SUMS` file, in bytes (read whole into memory to be parsed).
     pub max_checksums_file: u64,
     /// Maximum size of one provider-registry protocol JSON response (service discovery, the version list, a package's
@@ -66,6 +69,7 @@ impl Default for Limits {
             max_sbom_bytes: 64 << 20, // 64 MiB: a 5,000-component SPDX document is ~10 MiB
             max_manifest_size: (5 << 20) - 1, // OpenTofu: size/1MiB > 4 is refused
             max_registry_response: 4 << 20,
+            max_referrers_pages: 100, // 100 pages of a registry's page size (distribution: up to 1,000 each)
             max_checksums_file: 1 << 20, // 1 MiB: ~10,000 lines; real releases list a few dozen files
             max_provider_registry_response: 8 << 20, // 8 MiB: the largest version lists are ~1 MiB
             max_provider_zip: 1 << 30,   // 1 GiB

@@ -81,7 +81,7 @@ fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
     let target = format!("{}/acme/buf", reg.host);
     let first = publish(&target, &[]);
     let push = &first["push"];
-    let index = push["index_digest"].as_str().unwrap().to_owned();
+    let index = push["indexDigest"].as_str().unwrap().to_owned();
     let platforms = push["platforms"].as_object().unwrap();
     assert_eq!(
         platforms.keys().map(String::as_str).collect::<Vec<_>>(),
@@ -90,7 +90,7 @@ fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
     let sums = sums();
     for (key, p) in platforms {
         let zip = format!("terraform-provider-buf_{VERSION}_{key}.zip");
-        assert_eq!(p["layer_digest"], format!("sha256:{}", sums[&zip]), "{key}");
+        assert_eq!(p["layerDigest"], format!("sha256:{}", sums[&zip]), "{key}");
     }
     assert_eq!(push["tags"], serde_json::json!([VERSION]));
     let uploads_after_first = reg.blob_uploads();
@@ -104,10 +104,7 @@ fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
         .map(|p| {
             (
                 (*p).to_owned(),
-                platforms[*p]["manifest_digest"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned(),
+                platforms[*p]["manifestDigest"].as_str().unwrap().to_owned(),
                 format!("terraform-provider-buf_{VERSION}_{p}"),
             )
         })
@@ -125,7 +122,7 @@ fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
             .iter()
             .map(|e| {
                 (
-                    e["artifact_type"].as_str().unwrap().to_owned(),
+                    e["artifactType"].as_str().unwrap().to_owned(),
                     e["title"].as_str().unwrap().to_owned(),
                     e["digest"].as_str().unwrap().to_owned(),
                 )
@@ -229,13 +226,10 @@ fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
     };
     let before: Vec<Vec<u8>> = subjects.iter().map(|(_, d, _)| fallback(d)).collect();
     let second = publish(&target, &[]);
-    assert_eq!(
-        second["push"]["index_digest"],
-        first["push"]["index_digest"]
-    );
+    assert_eq!(second["push"]["indexDigest"], first["push"]["indexDigest"]);
     assert_eq!(second["push"]["platforms"], first["push"]["platforms"]);
     assert_eq!(second["referrers"], first["referrers"]);
-    assert_eq!(second["push"]["uploaded_blobs"], 0);
+    assert_eq!(second["push"]["uploadedBlobs"], 0);
     assert_eq!(reg.blob_uploads(), uploads_after_first);
     let after: Vec<Vec<u8>> = subjects.iter().map(|(_, d, _)| fallback(d)).collect();
     assert_eq!(before, after);
@@ -308,7 +302,7 @@ fn trivy_reads_what_publish_attached_old_through_the_registry_current_through_sb
     assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret-pass"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("s3cret-pass"));
     let published: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let linux = published["push"]["platforms"]["linux_amd64"]["manifest_digest"]
+    let linux = published["push"]["platforms"]["linux_amd64"]["manifestDigest"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -120,17 +120,17 @@ fn push_to_registry_and_layout_verify_and_repush() {
 
     let res = tofu(home.path(), &["push", &sample(), &target, "--json"], None).expect_code(0);
     let pushed = res.json();
-    let index = pushed["index_digest"].as_str().unwrap().to_owned();
-    assert_eq!(pushed["dry_run"], false);
+    let index = pushed["indexDigest"].as_str().unwrap().to_owned();
+    assert_eq!(pushed["dryRun"], false);
     assert_eq!(pushed["tags"], json!(["0.1.0"]));
-    assert_eq!(pushed["pinned_reference"], format!("{target}@{index}"));
-    assert_eq!(pushed["uploaded_blobs"], 4, "3 ZIPs and the empty config");
-    assert_eq!(pushed["skipped_blobs"], 0);
+    assert_eq!(pushed["pinnedReference"], format!("{target}@{index}"));
+    assert_eq!(pushed["uploadedBlobs"], 4, "3 ZIPs and the empty config");
+    assert_eq!(pushed["skippedBlobs"], 0);
     let layers: Vec<(String, String)> = pushed["platforms"]
         .as_object()
         .unwrap()
         .iter()
-        .map(|(k, v)| (k.clone(), v["layer_digest"].as_str().unwrap().to_owned()))
+        .map(|(k, v)| (k.clone(), v["layerDigest"].as_str().unwrap().to_owned()))
         .collect();
     assert_eq!(layers, expected_layers());
     assert_eq!(
@@ -179,17 +179,17 @@ fn push_to_registry_and_layout_verify_and_repush() {
     )
     .expect_code(0);
     let in_layout = res.json();
-    assert_eq!(in_layout["index_digest"], index.as_str());
+    assert_eq!(in_layout["indexDigest"], index.as_str());
     assert_eq!(in_layout["platforms"], pushed["platforms"]);
     assert_eq!(layout_blob(&layout, &index), index_bytes);
     for (platform, p) in pushed["platforms"].as_object().unwrap() {
-        let digest = p["manifest_digest"].as_str().unwrap();
+        let digest = p["manifestDigest"].as_str().unwrap();
         let (bytes, got) = registry_manifest(&reg, digest);
         assert_eq!(got, digest);
         assert_eq!(layout_blob(&layout, digest), bytes, "{platform}");
         let zip = sample_release_dir().join(format!("{SAMPLE}_{platform}.zip"));
         assert_eq!(
-            layout_blob(&layout, p["layer_digest"].as_str().unwrap()),
+            layout_blob(&layout, p["layerDigest"].as_str().unwrap()),
             std::fs::read(zip).unwrap(),
             "{platform}: the layer is the release ZIP, byte for byte"
         );
@@ -225,11 +225,11 @@ fn push_to_registry_and_layout_verify_and_repush() {
     let res = tofu(home.path(), &["push", &sample(), &target, "--json"], None).expect_code(0);
     let again = res.json();
     assert_eq!(reg.upload_requests(), before, "a re-push sent blob bytes");
-    assert_eq!(again["index_digest"], index.as_str());
+    assert_eq!(again["indexDigest"], index.as_str());
     assert_eq!(again["platforms"], pushed["platforms"]);
-    assert_eq!(again["uploaded_blobs"], 0);
-    assert_eq!(again["uploaded_bytes"], 0);
-    assert_eq!(again["skipped_blobs"], 4);
+    assert_eq!(again["uploadedBlobs"], 0);
+    assert_eq!(again["uploadedBytes"], 0);
+    assert_eq!(again["skippedBlobs"], 4);
     let text = tofu(home.path(), &["push", &sample(), &target], None).expect_code(0);
     assert!(
         text.out()
@@ -254,8 +254,8 @@ fn dry_run_writes_nothing() {
     )
     .expect_code(0);
     let plan = res.json();
-    assert_eq!(plan["dry_run"], true);
-    assert_eq!(plan["uploaded_blobs"], 0);
+    assert_eq!(plan["dryRun"], true);
+    assert_eq!(plan["uploadedBlobs"], 0);
     assert_eq!(plan["tags"], json!(["0.1.0"]));
     let blobs = plan["plan"]["blobs"].as_array().unwrap();
     assert_eq!(blobs.len(), 4);

@@ -93,7 +93,7 @@ impl SbomArgs {
     }
 }
 
-fn parse_author(s: &str) -> anyhow::Result<Author> {
+pub(crate) fn parse_author(s: &str) -> anyhow::Result<Author> {
     let (kind, rest) = match s.strip_prefix("org:") {
         Some(rest) => (AuthorKind::Organization, rest.trim()),
         None => (AuthorKind::Person, s.trim()),

@@ -16,6 +16,9 @@ use tofu_sbom::oci::push::{ProgressEvent, ProgressFn, PushOptions, PushOutcome};
 use tofu_sbom::oci::reference::Target;
 use tofu_sbom::oci::store::Store;
 use tofu_sbom::oci::verify::{SbomExpectation, VerifyOptions, VerifyReport};
+use tofu_sbom::verify_release::{
+    Comparison, ReleaseVerifyOptions, SettingOverrides, verify_release,
+};
 
 use super::{GlobalArgs, ReleaseArgs, Status, output, release};
 
@@ -287,24 +290,106 @@ pub(crate) struct VerifyArgs {
     referrers: super::referrers::ReferrersArgs,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// Also check the pushed provider against this release (a directory or ZIPs): every ZIP stored with its
+    /// digest, no other platform, and the stored SBOMs re-derived with the settings read back from them (byte-identical
+    /// for this tool version; same components and hashes for another). `--provider`, `--supplier`, `--author`,
+    /// `--timestamp` and `--format` override what is read back.
+    #[arg(long, value_name = "RELEASE")]
+    release: Option<PathBuf>,
+    #[command(flatten)]
+    release_args: ReleaseArgs,
+    #[command(flatten)]
+    sbom: super::generate::SbomArgs,
     /// Print a JSON report.
     #[arg(long)]
     json: bool,
 }
 
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 struct VerifyJson<'a> {
     ok: bool,
     #[serde(flatten)]
     report: &'a VerifyReport,
 }
 
-pub(crate) fn run_verify(_global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<Status> {
+/// The `--release` settings given on the command line (they override what is read back from the stored SBOMs).
+fn release_overrides(
+    args: &VerifyArgs,
+    scanned: &ScannedRelease,
+) -> anyhow::Result<SettingOverrides> {
+    let address = release::explicit_address(&args.release_args)?;
+    release::check_address_type(address.as_ref(), scanned)?;
+    let timestamp = args
+        .sbom
+        .timestamp
+        .as_deref()
+        .map(|t| TimestampPolicy::resolve(Some(t), None).map(|p| p.instant(scanned)))
+        .transpose()
+        .context("--timestamp")?;
+    Ok(SettingOverrides {
+        address,
+        supplier: args.sbom.supplier.clone(),
+        authors: (!args.sbom.authors.is_empty())
+            .then(|| {
+                args.sbom
+                    .authors
+                    .iter()
+                    .map(|a| super::generate::parse_author(a))
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+            .transpose()?,
+        timestamp,
+        formats: (!args.sbom.formats.is_empty())
+            .then(|| args.sbom.formats())
+            .transpose()?,
+    })
+}
+
+pub(crate) fn run_verify(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<Status> {
     let target = Target::parse(&args.target)?;
+    let release_flags = !args.release_args.platforms.is_empty()
+        || args.release_args.provider.is_some()
+        || args.sbom.supplier.is_some()
+        || !args.sbom.authors.is_empty()
+        || args.sbom.timestamp.is_some()
+        || !args.sbom.formats.is_empty();
+    anyhow::ensure!(
+        args.release.is_some() || !release_flags,
+        "--platform, --provider, --supplier, --author, --timestamp and --format apply only with --release"
+    );
+    anyhow::ensure!(
+        args.release.is_none() || !args.no_sboms,
+        "--release compares the stored SBOMs; it cannot be combined with --no-sboms"
+    );
+    let limits = Limits::default();
+    let scanned = match &args.release {
+        Some(path) => Some(release::scan(
+            global,
+            std::slice::from_ref(path),
+            &args.release_args,
+            &limits,
+        )?),
+        None => None,
+    };
     let client = args.registry.client_options()?;
     let rt = runtime()?;
     let report = rt.block_on(async {
         let store = Store::open(&target, client, false)?;
+        if let Some(scanned) = &scanned {
+            let opts = ReleaseVerifyOptions {
+                mode: args.referrers.referrers_mode,
+                overrides: release_overrides(args, scanned)?,
+                platforms: scanned
+                    .platforms
+                    .iter()
+                    .map(|p| p.platform.to_string())
+                    .filter(|_| !args.release_args.platforms.is_empty())
+                    .collect(),
+                ..ReleaseVerifyOptions::default()
+            };
+            return Ok::<_, anyhow::Error>(verify_release(&store, &target, scanned, &opts).await?);
+        }
         let mut opts = VerifyOptions::default();
         if !args.no_sboms {
             opts.sboms = Some(SbomExpectation {
@@ -312,7 +397,7 @@ pub(crate) fn run_verify(_global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Res
                 ..SbomExpectation::default()
             });
         }
-        tofu_sbom::oci::verify::verify(&store, &target, &opts).await
+        Ok(tofu_sbom::oci::verify::verify(&store, &target, &opts).await?)
     })?;
     if args.json {
         output::print_json(&VerifyJson {
@@ -329,6 +414,20 @@ pub(crate) fn run_verify(_global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Res
             for (platform, p) in &t.platforms {
                 let mark = if p.ok { "ok" } else { "FAILED" };
                 println!("  {platform:<14}{mark:<7}{}", p.manifest_digest);
+            }
+        }
+        if let Some(r) = &report.release {
+            println!("release {}", r.release);
+            for (subject, checks) in &r.subjects {
+                for c in checks {
+                    let mark = if c.ok { "ok" } else { "FAILED" };
+                    let how = match c.comparison {
+                        Comparison::Identical => "identical bytes",
+                        Comparison::Sets => "same components and hashes",
+                        Comparison::Missing => "not stored",
+                    };
+                    println!("  {subject:<14}{mark:<7}{} ({how})", c.file);
+                }
             }
         }
         for f in &report.findings {

@@ -435,6 +435,7 @@ pub enum AttachStatus {
 
 /// One attached SBOM.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AttachedReferrer {
     /// The title (file name).
     pub title: String,
@@ -470,6 +471,7 @@ pub enum PruneStatus {
 
 /// One referrer removed by pruning.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PrunedReferrer {
     /// The referrer as it was listed.
     pub referrer: ReferrerEntry,
@@ -480,6 +482,7 @@ pub struct PrunedReferrer {
 
 /// The result of [`attach`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AttachOutcome {
     /// The subject.
     pub subject: Descriptor,

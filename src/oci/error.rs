@@ -284,6 +284,34 @@ pub enum OciError {
         /// What the probe answered.
         detail: String,
     },
+    /// A referrers API answer's `Link: rel="next"` chain leads back to a page already read (a hostile or broken
+    /// registry).
+    #[error(
+        "referrers of {subject} in {location}: page {page} links back to {url}, which was already read"
+    )]
+    ReferrersPageLoop {
+        /// The subject digest.
+        subject: String,
+        /// The repository.
+        location: String,
+        /// The page (1-based) whose `Link` repeats.
+        page: usize,
+        /// The repeated next-page URL.
+        url: String,
+    },
+    /// A referrers API answer has more `Link: rel="next"` pages than [`crate::limits::Limits::max_referrers_pages`].
+    #[error(
+        "referrers of {subject} in {location}: more than {limit} pages (max_referrers_pages); the registry keeps \
+         linking to further pages"
+    )]
+    ReferrersTooManyPages {
+        /// The subject digest.
+        subject: String,
+        /// The repository.
+        location: String,
+        /// The limit.
+        limit: u32,
+    },
     /// Entries written to the referrers fallback index kept disappearing (a concurrent writer on another host).
     #[error(
         "referrers fallback tag {tag} in {location} lost {} after {rounds} rounds of re-adding them (another writer \

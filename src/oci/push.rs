@@ -130,6 +130,7 @@ impl Default for PushOptions {
 
 /// One blob in the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PlannedBlob {
     /// Digest.
     pub digest: Digest,
@@ -143,6 +144,7 @@ pub struct PlannedBlob {
 
 /// One manifest in the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PlannedManifest {
     /// Digest.
     pub digest: Digest,
@@ -156,6 +158,7 @@ pub struct PlannedManifest {
 
 /// What a push does (or, in a dry run, would do).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PushPlan {
     /// The version tag.
     pub tag: String,
@@ -169,6 +172,7 @@ pub struct PushPlan {
 
 /// One platform's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PlatformOutcome {
     /// Per-platform manifest digest.
     pub manifest_digest: Digest,
@@ -180,6 +184,7 @@ pub struct PlatformOutcome {
 
 /// The result of [`push`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PushOutcome {
     /// True for a dry run (nothing was written).
     pub dry_run: bool,

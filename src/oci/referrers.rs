@@ -4,7 +4,10 @@
 //! # Detection ([`ReferrersMode::Auto`])
 //! 1. `GET /v2/<repo>/referrers/<subject>` — only a `200` whose `Content-Type` is exactly
 //!    `application/vnd.oci.image.index.v1+json` counts as the API (ggcr's rule; distribution 2.8 answers `404
-//!    text/plain`). This probe is also the listing, so attach knows the answer before it pushes anything.
+//!    text/plain`). This probe is also the listing, so attach knows the answer before it pushes anything. A paged
+//!    answer (`Link: <URL>; rel="next"`, relative or absolute, on the same registry) is followed to its end, at most
+//!    [`Limits::max_referrers_pages`] pages ([`OciError::ReferrersTooManyPages`]); a next link to a page already read
+//!    stops at once ([`OciError::ReferrersPageLoop`]).
 //! 2. After pushing a referrer manifest, an `OCI-Subject` header on the PUT response also means "the registry keeps
 //!    the referrers list": no fallback tag is written.
 //! 3. Otherwise the `sha256-<hex>` tag is maintained by read-modify-write (below).
@@ -62,8 +65,6 @@ pub const ARTIFACT_TYPE_SPDX: &str = "application/spdx+json";
 /// Manifest annotation marking a referrer this tool created, value `NAME/VERSION` (e.g. `tofu-sbom/0.1.0`). Only
 /// referrers carrying it are ever pruned. Reverse-domain key as the image spec asks for (`tofu-sbom.dev`).
 pub const ANNOTATION_TOOL: &str = "dev.tofu-sbom.tool";
-/// How many `Link: rel="next"` pages of a referrers API answer are followed at most.
-const MAX_REFERRERS_PAGES: usize = 100;
 
 /// How referrers are discovered and recorded in a registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -119,6 +120,7 @@ pub enum ReferrersSource {
 
 /// One referrer of a subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReferrerEntry {
     /// The referrer's `artifactType` (or, for an old-style artifact, its config media type).
     pub artifact_type: String,
@@ -158,6 +160,7 @@ impl ReferrerEntry {
 
 /// A subject's referrers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReferrersListing {
     /// The subject digest.
     pub subject: Digest,
@@ -198,6 +201,7 @@ impl Default for FallbackOptions {
 
 /// What a fallback index update did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FallbackReport {
     /// The `sha256-<hex>` tag.
     pub tag: String,
@@ -291,12 +295,24 @@ pub(crate) async fn probe_api(
     let what = format!("referrers of {subject} in {}", location(client, repo));
     let mut index: ImageIndex = decode(&first.body, &what)?;
     let mut next = first.next;
-    let mut pages = 1;
+    let mut pages: usize = 1;
+    let limit = client.limits().max_referrers_pages;
+    // The URLs read so far (at most `limit` of them): a next link to one of them is a loop.
+    let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     while let Some(url) = next {
-        if pages >= MAX_REFERRERS_PAGES {
-            return Err(OciError::TooLarge {
-                what: format!("{what} (pages)"),
-                limit: MAX_REFERRERS_PAGES as u64,
+        if !seen.insert(url.clone()) {
+            return Err(OciError::ReferrersPageLoop {
+                subject: subject.to_string(),
+                location: location(client, repo),
+                page: pages,
+                url,
+            });
+        }
+        if pages >= usize::try_from(limit).unwrap_or(usize::MAX) {
+            return Err(OciError::ReferrersTooManyPages {
+                subject: subject.to_string(),
+                location: location(client, repo),
+                limit,
             });
         }
         let page = client.get_referrers_page(repo, &url).await?;

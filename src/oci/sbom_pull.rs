@@ -66,6 +66,7 @@ pub struct FetchedSbom {
 
 /// The result of [`pull_sbom`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PulledSbom {
     /// The subject the SBOM is attached to.
     pub subject: Descriptor,

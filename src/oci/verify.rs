@@ -57,7 +57,11 @@ pub enum Severity {
 
 /// What is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(
+    tag = "kind",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 #[non_exhaustive]
 pub enum FindingKind {
     /// The tag is not in the repository's tag list, so `tofu` never sees the version.
@@ -289,6 +293,105 @@ pub enum FindingKind {
         /// Its recorded SHA-256.
         sha256: String,
     },
+    /// `--release`: a platform ZIP of the release is not in the stored index.
+    ReleasePlatformNotStored {
+        /// `os_arch`.
+        platform: String,
+        /// The ZIP file name.
+        zip: String,
+        /// The ZIP's SHA-256.
+        release_digest: Digest,
+    },
+    /// `--release`: the stored ZIP layer of a platform is not the release's ZIP.
+    ReleaseZipMismatch {
+        /// `os_arch`.
+        platform: String,
+        /// The ZIP file name.
+        zip: String,
+        /// The ZIP's SHA-256.
+        release_digest: Digest,
+        /// The stored layer digest.
+        stored_digest: Digest,
+    },
+    /// `--release`: the index lists a platform the release (or the `--platform` selection) lacks.
+    StoredPlatformNotInRelease {
+        /// `os_arch`.
+        platform: String,
+        /// Its stored layer digest, when one was read.
+        stored_digest: Option<Digest>,
+    },
+    /// `--release`: a generation setting could not be read back from the stored SBOMs (and no flag gave it).
+    ReleaseSettingUnreadable {
+        /// `timestamp`, `formats`, `provider`, `tool`, ….
+        setting: String,
+        /// Why.
+        reason: String,
+    },
+    /// `--release`: a subject lacks the SBOM of a format the stored SBOMs were generated in.
+    ReleaseSbomMissing {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The format (`cyclonedx-json@1.6`, …).
+        format: String,
+        /// The document's file name.
+        file: String,
+    },
+    /// `--release`, same tool version: a stored SBOM is not byte-identical to the one derived from the release.
+    ReleaseSbomDiffers {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The document's file name.
+        file: String,
+        /// The format.
+        format: String,
+        /// The referrer digest.
+        referrer: Digest,
+        /// The first differing JSON pointer (`""`: same JSON, different bytes).
+        path: String,
+        /// The stored value there (compact JSON, `(absent)` when missing).
+        stored: String,
+        /// The derived value there.
+        derived: String,
+    },
+    /// `--release`, other tool version: the component sets (purl, or name@version) differ.
+    ReleaseComponentsDiffer {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The document's file name.
+        file: String,
+        /// The format.
+        format: String,
+        /// The referrer digest.
+        referrer: Digest,
+        /// The tool that wrote the stored SBOM.
+        stored_tool: String,
+        /// In the stored SBOM but not derived from the release.
+        added: Vec<String>,
+        /// Derived from the release but not in the stored SBOM.
+        removed: Vec<String>,
+    },
+    /// `--release`, other tool version: the recorded SHA-256 sets (ZIPs, binaries) differ.
+    ReleaseHashesDiffer {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The document's file name.
+        file: String,
+        /// The format.
+        format: String,
+        /// The referrer digest.
+        referrer: Digest,
+        /// The tool that wrote the stored SBOM.
+        stored_tool: String,
+        /// In the stored SBOM but not derived from the release (lowercase hex).
+        added: Vec<String>,
+        /// Derived from the release but not in the stored SBOM.
+        removed: Vec<String>,
+    },
+    /// `--release` with `--platform`: the release-wide SBOMs cannot be re-derived from a subset (warning).
+    ReleaseIndexNotCompared {
+        /// The platforms selected.
+        platforms: Vec<String>,
+    },
 }
 
 impl fmt::Display for FindingKind {
@@ -380,12 +483,62 @@ impl fmt::Display for FindingKind {
                 f,
                 "{subject}: SBOM referrer {referrer} lists ZIP {file} (sha256:{sha256}), which no platform of the index stores"
             ),
+            Self::ReleasePlatformNotStored { platform, zip, release_digest } => {
+                write!(f, "{platform}: the release's {zip} ({release_digest}) is not in the index")
+            }
+            Self::ReleaseZipMismatch { platform, zip, release_digest, stored_digest } => write!(
+                f,
+                "{platform}: the stored ZIP layer is {stored_digest}, but the release's {zip} is {release_digest}"
+            ),
+            Self::StoredPlatformNotInRelease { platform, stored_digest } => match stored_digest {
+                Some(d) => write!(f, "{platform}: the index stores a ZIP ({d}) for a platform the release does not have"),
+                None => write!(f, "{platform}: the index lists a platform the release does not have"),
+            },
+            Self::ReleaseSettingUnreadable { setting, reason } => {
+                write!(f, "cannot read the {setting} setting back from the stored SBOMs: {reason}")
+            }
+            Self::ReleaseSbomMissing { subject, format, file } => {
+                write!(f, "{subject}: no stored {format} SBOM to compare with {file}")
+            }
+            Self::ReleaseSbomDiffers { subject, file, referrer, path, stored, derived, .. } => write!(
+                f,
+                "{subject}: {file} (referrer {referrer}) differs from the SBOM derived from the release at {}: stored {stored}, derived {derived}",
+                if path.is_empty() { "the byte level" } else { path }
+            ),
+            Self::ReleaseComponentsDiffer { subject, file, referrer, stored_tool, added, removed, .. } => write!(
+                f,
+                "{subject}: {file} (referrer {referrer}, written by {stored_tool}) lists other components than the release: {}",
+                set_diff(added, removed)
+            ),
+            Self::ReleaseHashesDiffer { subject, file, referrer, stored_tool, added, removed, .. } => write!(
+                f,
+                "{subject}: {file} (referrer {referrer}, written by {stored_tool}) records other SHA-256 hashes than the release: {}",
+                set_diff(added, removed)
+            ),
+            Self::ReleaseIndexNotCompared { platforms } => write!(
+                f,
+                "index: the release-wide SBOMs are not compared: only {} of the release were selected",
+                platforms.join(", ")
+            ),
         }
     }
 }
 
+/// `added a, b; removed c` (the parts that are non-empty).
+fn set_diff(added: &[String], removed: &[String]) -> String {
+    let mut parts = Vec::new();
+    if !added.is_empty() {
+        parts.push(format!("added {}", added.join(", ")));
+    }
+    if !removed.is_empty() {
+        parts.push(format!("removed {}", removed.join(", ")));
+    }
+    parts.join("; ")
+}
+
 /// One problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Finding {
     /// How bad.
     pub severity: Severity,
@@ -419,6 +572,7 @@ impl fmt::Display for Finding {
 
 /// What was found for one platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PlatformReport {
     /// The platform manifest digest.
     pub manifest_digest: Digest,
@@ -434,6 +588,7 @@ pub struct PlatformReport {
 
 /// One SBOM referrer checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SbomReport {
     /// Its artifactType.
     pub artifact_type: String,
@@ -451,6 +606,7 @@ pub struct SbomReport {
 
 /// The verification result of one tag (or digest).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TagReport {
     /// The tag verified (`None` when verifying a digest).
     pub tag: Option<String>,
@@ -464,6 +620,7 @@ pub struct TagReport {
 
 /// The verification result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VerifyReport {
     /// What was verified (`HOST/REPO` or `oci-layout:DIR`).
     pub target: String,
@@ -471,12 +628,28 @@ pub struct VerifyReport {
     pub tags: Vec<TagReport>,
     /// Every problem, in the order found.
     pub findings: Vec<Finding>,
+    /// The `--release` comparison, when one was asked for (see [`crate::verify_release`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<crate::verify_release::ReleaseReport>,
 }
 
 impl VerifyReport {
     /// True when no finding is an error.
     pub fn ok(&self) -> bool {
         !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// Appends a finding (its message is the kind's text); `platform` is the `os_arch` concerned, if any.
+    pub fn push_finding(&mut self, severity: Severity, platform: Option<&str>, kind: FindingKind) {
+        let tag = self.tags.first().and_then(|t| t.tag.clone());
+        let message = kind.to_string();
+        self.findings.push(Finding {
+            severity,
+            tag,
+            platform: platform.map(str::to_owned),
+            kind,
+            message,
+        });
     }
 
     /// The error findings.
@@ -489,6 +662,7 @@ impl VerifyReport {
 
 /// Which SBOM kinds a subject must carry (exactly one referrer each).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SbomKinds {
     /// A CycloneDX JSON referrer.
     pub cyclonedx: bool,
@@ -522,6 +696,7 @@ impl SbomKinds {
 
 /// What the SBOM check expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SbomExpectation {
     /// Kinds the index must carry (the release-wide SBOMs).
     pub index: SbomKinds,
@@ -635,6 +810,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
                     target: store.describe(),
                     tags: tags_out,
                     findings,
+                    release: None,
                 });
             }
         };
@@ -643,6 +819,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
             target: store.describe(),
             tags: tags_out,
             findings,
+            release: None,
         });
     }
     let listed = store.list_tags().await?;
@@ -753,6 +930,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
         target: store.describe(),
         tags: tags_out,
         findings,
+        release: None,
     })
 }
 

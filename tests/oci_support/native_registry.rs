@@ -7,6 +7,10 @@
 //! ping, blob HEAD/GET and monolithic upload (POST + PUT `?digest=`), manifest PUT/GET/HEAD/DELETE by tag or digest,
 //! tag list, referrers. Anonymous, plain HTTP, one request per connection, at most `MAX_CONNECTIONS` connections;
 //! stops when dropped.
+//!
+//! The referrers answer can be paged ([`Paging`]): the spec lets a registry split it, linking the next page with a
+//! `Link: <URL>; rel="next"` header (RFC 5988) as distribution does for the tag list — relative or absolute. For the
+//! hostile-server tests the chain can also loop back ([`Hostile::Cycle`]) or never end ([`Hostile::Endless`]).
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -29,8 +33,30 @@ struct Repo {
     tags: BTreeMap<String, String>,
 }
 
+/// How a hostile registry pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hostile {
+    /// Every page links to `?page=0`, a page already served.
+    Cycle,
+    /// Every page links to the next one, forever (empty pages past the end).
+    Endless,
+}
+
+/// How the referrers answer is paged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Paging {
+    /// Entries per page; 0: one unpaged answer.
+    pub page_size: usize,
+    /// `Link` with an absolute `http://127.0.0.1:PORT/v2/…` URL instead of a path.
+    pub absolute: bool,
+    /// Misbehave.
+    pub hostile: Option<Hostile>,
+}
+
 #[derive(Default)]
 struct State {
+    paging: Paging,
+    host: String,
     repos: BTreeMap<String, Repo>,
     uploads: BTreeMap<String, Vec<u8>>,
     next_upload: u64,
@@ -75,7 +101,10 @@ impl NativeRegistry {
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let state = Arc::new(Mutex::new(State::default()));
+        let state = Arc::new(Mutex::new(State {
+            host: format!("127.0.0.1:{port}"),
+            ..State::default()
+        }));
         let (stop2, state2) = (stop.clone(), state.clone());
         std::thread::spawn(move || {
             let mut served = 0;
@@ -102,6 +131,11 @@ impl NativeRegistry {
     /// `METHOD PATH` of every request so far.
     pub fn log(&self) -> Vec<String> {
         self.state.lock().unwrap().log.clone()
+    }
+
+    /// Pages the referrers answers from now on.
+    pub fn set_paging(&self, paging: Paging) {
+        self.state.lock().unwrap().paging = paging;
     }
 
     /// Every tag of `repo`.
@@ -331,6 +365,33 @@ fn route(
                     manifests.push(serde_json::Value::Object(d));
                 }
             }
+            let paging = st.paging;
+            let mut link = None;
+            if paging.page_size > 0 {
+                let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+                let start = page.saturating_mul(paging.page_size).min(manifests.len());
+                let end = start.saturating_add(paging.page_size).min(manifests.len());
+                let more = end < manifests.len();
+                manifests = manifests[start..end].to_vec();
+                let next = match paging.hostile {
+                    Some(Hostile::Cycle) => Some(0),
+                    Some(Hostile::Endless) => Some(page + 1),
+                    None => more.then_some(page + 1),
+                };
+                if let Some(n) = next {
+                    let mut query = format!("page={n}");
+                    if let Some(f) = &filter {
+                        query.push_str(&format!("&artifactType={}", f.replace('+', "%2B")));
+                    }
+                    let path = format!("/v2/{name}/referrers/{rest}?{query}");
+                    let url = if paging.absolute {
+                        format!("http://{}{path}", st.host)
+                    } else {
+                        path
+                    };
+                    link = Some(format!("<{url}>; rel=\"next\""));
+                }
+            }
             let mut index = serde_json::Map::new();
             index.insert("schemaVersion".into(), 2.into());
             index.insert("mediaType".into(), INDEX.into());
@@ -338,6 +399,9 @@ fn route(
             let mut r = Response::new(200)
                 .header("Content-Type", INDEX)
                 .body(serde_json::to_vec(&index).unwrap());
+            if let Some(l) = link {
+                r = r.header("Link", l);
+            }
             if filter.is_some() {
                 r = r.header("OCI-Filters-Applied", "artifactType");
             }
@@ -396,10 +460,12 @@ fn handle(sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     reader.read_exact(&mut body)?;
     let resp = {
         let mut st = state.lock().unwrap();
-        st.log.push(format!(
-            "{method} {}",
+        let logged = if target.contains("/referrers/") {
+            target.as_str()
+        } else {
             target.split('?').next().unwrap_or("")
-        ));
+        };
+        st.log.push(format!("{method} {logged}"));
         route(&mut st, &method, &target, &headers, body)
     };
     let mut head = format!("HTTP/1.1 {} X\r\n", resp.status);
