@@ -6,6 +6,7 @@
 //! |---|---|
 //! | [`registry_protocol`] | the provider registry protocol: service discovery, versions, package metadata, downloads |
 //! | [`constraints`] | OpenTofu's version constraints (`~> 5.0`, `>= 1.2, < 2.0`, `= 1.2.3`, `!=`), newest match |
+//! | [`source`] | what a `mirror` SOURCE names: provider address, OCI reference or release directory |
 //! | [`signature`] | `SHA256SUMS` against its detached OpenPGP signature with the published keys (`pgp`, pure Rust) |
 //! | [`download`] | selected versions → verified release directories in GoReleaser's `dist/` shape (what `publish` reads) |
 //! | [`oci_copy`] | an OCI provider artifact copied byte for byte between registries and OCI layouts |
@@ -31,5 +32,6 @@ pub mod publish;
 pub mod referrers_copy;
 pub mod registry_protocol;
 pub mod signature;
+pub mod source;
 
 pub use error::{MirrorError, Result};
