@@ -30,6 +30,9 @@ use crate::oci::manifest::{
 use crate::oci::referrers::{self, FallbackOptions, ListOptions, ReferrersMode, ReferrersSource};
 use crate::oci::store::Store;
 
+/// A boxed future (recursion).
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// How deep referrers of referrers are followed (1: only the subject's own referrers).
 pub const MAX_REFERRER_DEPTH: usize = 3;
 /// The most referrers copied for one subject.
@@ -188,7 +191,7 @@ fn copy_manifest<'a>(
     subject: &'a Digest,
     mount_from: Option<&'a str>,
     depth: usize,
-) -> Pin<Box<dyn Future<Output = Result<(Descriptor, usize, bool)>> + Send + 'a>> {
+) -> BoxFuture<'a, Result<(Descriptor, usize, bool)>> {
     Box::pin(async move {
         let fetched = src.fetch_manifest(digest).await?;
         if &Digest::sha256_of(&fetched.bytes) != digest {
