@@ -1,0 +1,555 @@
+//! `tofu-sbom mirror`, run as a user runs it: a provider served by the in-test provider registry
+//! (`mirror_support/server.rs`; the public registry is unreachable here) whose ZIPs hold the real Go binaries of the
+//! sample release and whose `SHA256SUMS` is signed by a key made with Debian's gnupg → the real registry (Debian's
+//! `docker-registry`, `tests/support`) and OCI layouts; verification failures; a registry → layout → registry round
+//! trip; transport faults; and the README's "Air-gapped mirror" quick start, run from the README itself.
+
+mod cli_support;
+mod mirror_support;
+mod oci_support;
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use cli_support::{Run, isolate_credentials, run, tofu_sbom};
+use mirror_support::server::Fault;
+use mirror_support::{ProviderFixture, sha256_hex};
+use serde_json::Value;
+use support::{Registry, RegistryOpts};
+
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// `tofu-sbom ARGS` with isolated credentials (`home`), run in `cwd`.
+fn tofu(home: &Path, cwd: &Path, args: &[&str]) -> Run {
+    let mut cmd = tofu_sbom();
+    isolate_credentials(&mut cmd, home);
+    cmd.current_dir(cwd).args(args);
+    run(&mut cmd)
+}
+
+/// The fixture: `acme/sample` 0.1.0 for darwin_arm64, linux_amd64, windows_amd64.
+fn fixture() -> ProviderFixture {
+    ProviderFixture::with_sample_binaries("acme", "sample", "0.1.0")
+}
+
+fn accept() -> String {
+    format!("Accept: {OCI_MANIFEST}, {OCI_INDEX}")
+}
+
+/// A manifest's exact bytes from the registry.
+fn manifest(reg: &Registry, repo: &str, reference: &str) -> Vec<u8> {
+    let r = reg.request(
+        "GET",
+        &format!("/v2/{repo}/manifests/{reference}"),
+        &["-H", &accept()],
+    );
+    assert_eq!(
+        r.status,
+        200,
+        "GET manifest {repo}:{reference}: {}",
+        r.text()
+    );
+    r.body
+}
+
+fn blob(reg: &Registry, repo: &str, digest: &str) -> Vec<u8> {
+    let r = reg.request("GET", &format!("/v2/{repo}/blobs/{digest}"), &["-L"]);
+    assert_eq!(r.status, 200, "GET blob {digest}");
+    r.body
+}
+
+/// The tags of `repo` (empty when the repository does not exist).
+fn tags(reg: &Registry, repo: &str) -> Vec<String> {
+    let r = reg.request("GET", &format!("/v2/{repo}/tags/list"), &[]);
+    if r.status == 404 {
+        return Vec::new();
+    }
+    let v: Value = serde_json::from_slice(&r.body).unwrap();
+    let mut t: Vec<String> = v["tags"]
+        .as_array()
+        .map(|a| a.iter().map(|x| x.as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default();
+    t.sort();
+    t
+}
+
+/// Subject → title → referrer digest, from the `--json` result of one version.
+fn referrers_of(v: &Value) -> BTreeMap<String, BTreeMap<String, String>> {
+    serde_json::from_value(v["referrers"].clone()).unwrap()
+}
+
+/// The expected referrer titles: per platform its two SBOMs; on the index the two release SBOMs and the provenance.
+fn expected_titles(fx: &ProviderFixture) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for p in &fx.version("0.1.0").packages {
+        let stem = p.file_name.strip_suffix(".zip").unwrap();
+        out.insert(
+            format!("{}_{}", p.os, p.arch),
+            vec![format!("{stem}.cdx.json"), format!("{stem}.spdx.json")],
+        );
+    }
+    out.insert(
+        "index".into(),
+        vec![
+            "terraform-provider-sample_0.1.0.cdx.json".into(),
+            "terraform-provider-sample_0.1.0.spdx.json".into(),
+            "terraform-provider-sample_0.1.0_SHA256SUMS".into(),
+            "terraform-provider-sample_0.1.0_SHA256SUMS.sig".into(),
+        ],
+    );
+    out
+}
+
+fn titles(m: &BTreeMap<String, BTreeMap<String, String>>) -> BTreeMap<String, Vec<String>> {
+    m.iter()
+        .map(|(k, v)| (k.clone(), v.keys().cloned().collect()))
+        .collect()
+}
+
+/// Checks one mirrored version of the fixture in a registry repository: tag, index and platform digests, ZIP layers
+/// byte-identical, referrers (types, layer bytes of the provenance files) and the recorded signature.
+fn check_in_registry(fx: &ProviderFixture, reg: &Registry, repo: &str, v: &Value) {
+    let fv = fx.version("0.1.0");
+    assert_eq!(tags(reg, repo).contains(&"0.1.0".to_owned()), true);
+    let index_bytes = manifest(reg, repo, "0.1.0");
+    let index_digest = format!("sha256:{}", sha256_hex(&index_bytes));
+    assert_eq!(v["indexDigest"], Value::String(index_digest.clone()));
+    assert_eq!(
+        v["target"],
+        Value::String(format!("{}/{repo}@{index_digest}", reg.host))
+    );
+    let index: Value = serde_json::from_slice(&index_bytes).unwrap();
+    assert_eq!(index["artifactType"], "application/vnd.opentofu.provider");
+    for p in &fv.packages {
+        let key = format!("{}_{}", p.os, p.arch);
+        let entry = &v["platforms"][&key];
+        assert_eq!(
+            entry["zipDigest"],
+            Value::String(format!("sha256:{}", p.sha256))
+        );
+        let m = manifest(reg, repo, entry["manifestDigest"].as_str().unwrap());
+        let m: Value = serde_json::from_slice(&m).unwrap();
+        assert_eq!(m["layers"][0]["mediaType"], "archive/zip");
+        assert_eq!(m["layers"][0]["digest"], entry["zipDigest"]);
+        assert_eq!(blob(reg, repo, &format!("sha256:{}", p.sha256)), p.bytes);
+    }
+    let refs = referrers_of(v);
+    assert_eq!(titles(&refs), expected_titles(fx));
+    // The provenance referrers: their types and their layers, byte for byte the served files.
+    for (title, media, bytes) in [
+        (
+            "terraform-provider-sample_0.1.0_SHA256SUMS",
+            "text/plain",
+            fv.sums.clone(),
+        ),
+        (
+            "terraform-provider-sample_0.1.0_SHA256SUMS.sig",
+            "application/pgp-signature",
+            fv.sig.clone().unwrap(),
+        ),
+    ] {
+        let d = &refs["index"][title];
+        let m: Value = serde_json::from_slice(&manifest(reg, repo, d)).unwrap();
+        assert_eq!(m["artifactType"], media);
+        assert_eq!(m["subject"]["digest"], Value::String(index_digest.clone()));
+        assert_eq!(m["layers"][0]["mediaType"], media);
+        assert_eq!(
+            blob(reg, repo, m["layers"][0]["digest"].as_str().unwrap()),
+            bytes
+        );
+    }
+    // The fallback tag of the index lists every index referrer (distribution 2.8 has no referrers API).
+    let fallback = manifest(reg, repo, &index_digest.replace(':', "-"));
+    let fallback: Value = serde_json::from_slice(&fallback).unwrap();
+    let mut listed: Vec<String> = fallback["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["artifactType"].as_str().unwrap().to_owned())
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            "application/pgp-signature",
+            "application/spdx+json",
+            "application/vnd.cyclonedx+json",
+            "text/plain"
+        ]
+    );
+    assert_eq!(v["signature"]["status"], "verified");
+    assert_eq!(
+        v["signature"]["fingerprint"],
+        Value::String(fx.key.fingerprint.clone())
+    );
+}
+
+#[test]
+fn a_provider_mirrors_into_a_registry_and_a_layout_with_sboms_and_provenance_and_verifies() {
+    let fx = fixture();
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let home = tempfile::tempdir().unwrap();
+    let work = home.path().join("work");
+    let source = format!("{}@0.1.0", fx.address());
+    let repo = "mirror/acme/sample";
+    let target = format!("{}/{repo}", reg.host);
+    let args = [
+        "mirror",
+        source.as_str(),
+        target.as_str(),
+        "--json",
+        "--work-dir",
+        work.to_str().unwrap(),
+    ];
+    let out = tofu(home.path(), home.path(), &args).expect_code(0).json();
+    assert_eq!(out["sourceKind"], "provider");
+    let v = &out["versions"][0];
+    assert_eq!(out["versions"].as_array().unwrap().len(), 1);
+    assert_eq!(v["version"], "0.1.0");
+    assert_eq!(v["tag"], "0.1.0");
+    assert_eq!(v["download"]["downloaded"], 3);
+    assert_eq!(v["download"]["skipped"], 0);
+    // 3 ZIPs + empty config + 3 platform manifests' config are shared: ZIPs and the empty config, then 6 + 2 SBOMs
+    // and the 2 provenance files.
+    assert_eq!(v["copied"]["referrers"], 10);
+    check_in_registry(&fx, &reg, repo, v);
+    let lock = v["lockfile"].as_str().unwrap();
+    assert!(lock.starts_with(&format!(
+        "provider \"{}\" {{\n  version = \"0.1.0\"\n",
+        fx.address()
+    )));
+    for p in &fx.version("0.1.0").packages {
+        assert!(lock.contains(&format!("\"zh:{}\"", p.sha256)), "{lock}");
+    }
+    assert_eq!(
+        v["tofurc"],
+        Value::String(format!(
+            "provider_installation {{\n  oci_mirror {{\n    repository_template = \"{}/mirror/${{namespace}}/${{type}}\"\n    include             = [\"{a}\"]\n  }}\n  direct {{\n    exclude = [\"{a}\"]\n  }}\n}}\n",
+            reg.host,
+            a = fx.address()
+        ))
+    );
+
+    // `verify` (OpenTofu's rules and the SBOMs) passes on the mirrored tag.
+    let verified = tofu(
+        home.path(),
+        home.path(),
+        &["verify", &format!("{target}:0.1.0")],
+    );
+    assert_eq!(verified.code, 0, "{}\n{}", verified.out(), verified.stderr);
+    assert!(
+        verified
+            .out()
+            .ends_with("verified: OpenTofu would install every platform\n")
+    );
+
+    // A re-run downloads nothing, uploads no blob and adds no referrer.
+    let uploads = reg.blob_uploads();
+    let again = tofu(home.path(), home.path(), &args).expect_code(0).json();
+    let v2 = &again["versions"][0];
+    assert_eq!(v2["download"]["downloaded"], 0);
+    assert_eq!(v2["download"]["skipped"], 3);
+    assert_eq!(v2["copied"]["blobs"], 0);
+    assert_eq!(v2["copied"]["referrers"], 0);
+    assert_eq!(v2["skipped"]["referrers"], 10);
+    assert_eq!(v2["indexDigest"], v["indexDigest"]);
+    assert_eq!(v2["referrers"], v["referrers"]);
+    assert_eq!(reg.blob_uploads(), uploads);
+
+    // The same provider into a layout: same digests, same referrers.
+    let layout = home.path().join("usb");
+    let lt = format!("oci-layout:{}", layout.display());
+    let out = tofu(
+        home.path(),
+        home.path(),
+        &[
+            "mirror",
+            &source,
+            &lt,
+            "--json",
+            "--work-dir",
+            work.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0)
+    .json();
+    let lv = &out["versions"][0];
+    assert_eq!(lv["indexDigest"], v["indexDigest"]);
+    assert_eq!(lv["platforms"], v["platforms"]);
+    assert_eq!(lv["referrers"], v["referrers"]);
+    assert_eq!(lv["tofurc"], Value::Null);
+    let verified = tofu(
+        home.path(),
+        home.path(),
+        &["verify", &format!("{lt}:0.1.0")],
+    );
+    assert_eq!(verified.code, 0, "{}\n{}", verified.out(), verified.stderr);
+}
+
+/// Runs a mirror of the fixture that must fail, and checks the exit code, the exact error and that nothing was tagged.
+fn refused(fx: &ProviderFixture, reg: &Registry, extra: &[&str], expected: &str) {
+    let home = tempfile::tempdir().unwrap();
+    let source = format!("{}@0.1.0", fx.address());
+    let target = format!("{}/refused/sample", reg.host);
+    let work = home.path().join("work");
+    let mut args = vec![
+        "mirror",
+        source.as_str(),
+        target.as_str(),
+        "--work-dir",
+        work.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let r = tofu(home.path(), home.path(), &args);
+    assert_eq!(r.code, 2, "stdout:\n{}\nstderr:\n{}", r.out(), r.stderr);
+    assert_eq!(r.stderr, format!("tofu-sbom: error: {expected}\n"));
+    assert_eq!(r.out(), "");
+    assert_eq!(tags(reg, "refused/sample"), Vec::<String>::new());
+}
+
+#[test]
+fn verification_failures_tag_nothing() {
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let sums = "terraform-provider-sample_0.1.0_SHA256SUMS";
+
+    // A tampered ZIP: the served bytes differ from the signed checksum.
+    let fx = fixture();
+    let p = fx.version("0.1.0").packages[1].clone();
+    let mut bad = p.bytes.clone();
+    let n = bad.len();
+    bad[n / 2] ^= 0xff;
+    fx.server.route(
+        &fx.zip_path("0.1.0", "linux_amd64"),
+        mirror_support::server::Response::bytes(bad.clone()),
+    );
+    refused(
+        &fx,
+        &reg,
+        &[],
+        &format!(
+            "{} downloaded from {}{} has sha256 {}, but the signed {sums} lists {}: the package was tampered with or \
+             corrupted; nothing was written",
+            p.file_name,
+            fx.server.base(),
+            fx.zip_path("0.1.0", "linux_amd64"),
+            sha256_hex(&bad),
+            p.sha256
+        ),
+    );
+
+    // A bad signature: the key's signature over other bytes.
+    let mut fx = fixture();
+    let other = fx.sign_bytes(&fx.key.fingerprint.clone(), b"something else\n");
+    fx.version_mut("0.1.0").sig = Some(other);
+    fx.publish();
+    let key_id = fx.key.key_id.clone();
+    let r = {
+        let home = tempfile::tempdir().unwrap();
+        let target = format!("{}/refused/sample", reg.host);
+        tofu(
+            home.path(),
+            home.path(),
+            &[
+                "mirror",
+                &format!("{}@0.1.0", fx.address()),
+                &target,
+                "--work-dir",
+                home.path().join("w").to_str().unwrap(),
+            ],
+        )
+    };
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!(
+            "tofu-sbom: error: {}/acme/sample 0.1.0: the signature of {sums} by key {key_id} does not verify (",
+            fx.server.host()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .ends_with("): the checksums or the signature were altered; nothing was written\n")
+    );
+    assert_eq!(tags(&reg, "refused/sample"), Vec::<String>::new());
+
+    // A signature by a key the registry does not publish.
+    let mut fx = fixture();
+    let stranger = fx.gpg.gen_key("Stranger <x@example.com>", "ed25519");
+    let sig = fx.sign_bytes(&stranger.fingerprint, &fx.version("0.1.0").sums.clone());
+    fx.version_mut("0.1.0").sig = Some(sig);
+    fx.publish();
+    let r = {
+        let home = tempfile::tempdir().unwrap();
+        let target = format!("{}/refused/sample", reg.host);
+        tofu(
+            home.path(),
+            home.path(),
+            &[
+                "mirror",
+                &format!("{}@0.1.0", fx.address()),
+                &target,
+                "--work-dir",
+                home.path().join("w").to_str().unwrap(),
+            ],
+        )
+    };
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!(
+            "tofu-sbom: error: {}/acme/sample 0.1.0: {sums} is signed by key ",
+            fx.server.host()
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains(&stranger.key_id), "{}", r.stderr);
+    assert!(r.stderr.ends_with(&format!(
+        ", which is not among the keys the registry publishes ({}); nothing was written\n",
+        fx.key.key_id
+    )));
+    assert_eq!(tags(&reg, "refused/sample"), Vec::<String>::new());
+
+    // No published key: refused by default…
+    let mut fx = fixture();
+    fx.version_mut("0.1.0").keys.clear();
+    fx.version_mut("0.1.0").sig = None;
+    fx.publish();
+    refused(
+        &fx,
+        &reg,
+        &[],
+        &format!(
+            "{}/acme/sample 0.1.0: the registry publishes no signing key, so {sums} cannot be authenticated; refusing \
+             to mirror an unsigned provider (allow it explicitly with --allow-unsigned); nothing was written",
+            fx.server.host()
+        ),
+    );
+    // …and mirrored with --allow-unsigned, which the output and the SBOMs record.
+    let home = tempfile::tempdir().unwrap();
+    let layout = home.path().join("unsigned");
+    let lt = format!("oci-layout:{}", layout.display());
+    let r = tofu(
+        home.path(),
+        home.path(),
+        &[
+            "mirror",
+            &format!("{}@0.1.0", fx.address()),
+            &lt,
+            "--allow-unsigned",
+            "--json",
+            "--work-dir",
+            home.path().join("w").to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
+    assert!(r.stderr.contains(&format!(
+        "tofu-sbom: warning: {}/acme/sample 0.1.0: the registry publishes no signing key; mirrored UNVERIFIED \
+         because of --allow-unsigned (recorded in the SBOMs as tofu-sbom:release:signature = unverified)\n",
+        fx.server.host()
+    )));
+    let v = &r.json()["versions"][0];
+    assert_eq!(v["signature"], serde_json::json!({"status": "unverified"}));
+    // Only SHA256SUMS travels (there is no signature).
+    let refs = referrers_of(v);
+    assert_eq!(
+        refs["index"].keys().cloned().collect::<Vec<_>>(),
+        [
+            "terraform-provider-sample_0.1.0.cdx.json",
+            "terraform-provider-sample_0.1.0.spdx.json",
+            "terraform-provider-sample_0.1.0_SHA256SUMS"
+        ]
+    );
+    let cdx = tofu(
+        home.path(),
+        home.path(),
+        &[
+            "sbom",
+            "pull",
+            &format!("{lt}:0.1.0"),
+            "--platform",
+            "linux_amd64",
+            "-o",
+            "-",
+        ],
+    )
+    .expect_code(0);
+    let doc: Value = serde_json::from_slice(&cdx.stdout).unwrap();
+    let props = doc["metadata"]["component"]["properties"]
+        .as_array()
+        .unwrap();
+    assert!(props.contains(
+        &serde_json::json!({"name": "tofu-sbom:release:signature", "value": "unverified"})
+    ));
+    let spdx = tofu(
+        home.path(),
+        home.path(),
+        &[
+            "sbom",
+            "pull",
+            &format!("{lt}:0.1.0"),
+            "--format",
+            "spdx",
+            "-o",
+            "-",
+        ],
+    )
+    .expect_code(0);
+    let spdx_text = String::from_utf8(spdx.stdout).unwrap();
+    assert!(
+        spdx_text.contains("tofu-sbom:release:signature: unverified"),
+        "{spdx_text}"
+    );
+    // Both still validate (the validators tests/sbom_validate.rs uses).
+    let dir = home.path().join("sboms");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("x.cdx.json"), &cdx.stdout).unwrap();
+    std::fs::write(dir.join("x.spdx.json"), &spdx_text).unwrap();
+    validate(&dir.join("x.cdx.json"), &dir.join("x.spdx.json"));
+
+    // A platform the version does not offer.
+    let fx = fixture();
+    refused(
+        &fx,
+        &reg,
+        &["--platform", "linux_amd64,freebsd_arm64"],
+        &format!(
+            "{}/acme/sample 0.1.0 is not available for freebsd_arm64; available platforms: darwin_arm64, \
+             linux_amd64, windows_amd64; nothing was written",
+            fx.server.host()
+        ),
+    );
+}
+
+/// Validates a CycloneDX and an SPDX document with the official validators (as `tests/sbom_validate.rs` does).
+fn validate(cdx: &Path, spdx: &Path) {
+    let python = support::python_tools_bin("python");
+    let out = std::process::Command::new(&python)
+        .arg("-c")
+        .arg(
+            "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\n\
+             e = JsonStrictValidator(SchemaVersion.V1_6).validate_str(open(sys.argv[1]).read())\n\
+             sys.exit(1 if e else 0)",
+        )
+        .arg(cdx)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "CycloneDX: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = std::process::Command::new(support::python_tools_bin("pyspdxtools"))
+        .arg("-i")
+        .arg(spdx)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "SPDX: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
