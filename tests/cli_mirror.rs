@@ -553,3 +553,208 @@ fn validate(cdx: &Path, spdx: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `mirror SOURCE TARGET --json` in a fresh home; the one version's result.
+fn mirror_json(home: &Path, source: &str, target: &str, extra: &[&str]) -> Value {
+    let work = home.join("work");
+    let mut args = vec![
+        "mirror",
+        source,
+        target,
+        "--json",
+        "--work-dir",
+        work.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = tofu(home, home, &args).expect_code(0).json();
+    assert_eq!(out["versions"].as_array().unwrap().len(), 1, "{out:#}");
+    out["versions"][0].clone()
+}
+
+#[test]
+fn registry_to_layout_to_a_second_registry_preserves_every_digest_and_referrer() {
+    let fx = fixture();
+    let a = Registry::start(RegistryOpts::anonymous());
+    let b = Registry::start(RegistryOpts::anonymous());
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let first = mirror_json(
+        h,
+        &format!("{}@0.1.0", fx.address()),
+        &format!("{}/a/sample", a.host),
+        &[],
+    );
+    let layout = format!("oci-layout:{}", h.join("usb").display());
+    let in_layout = mirror_json(h, &format!("{}/a/sample:0.1.0", a.host), &layout, &[]);
+    let in_b = mirror_json(
+        h,
+        &format!("{layout}:0.1.0"),
+        &format!("{}/b/sample", b.host),
+        &[],
+    );
+    for v in [&in_layout, &in_b] {
+        assert_eq!(v["indexDigest"], first["indexDigest"]);
+        assert_eq!(v["platforms"], first["platforms"]);
+        assert_eq!(v["referrers"], first["referrers"]);
+        // Every referrer was copied, none regenerated.
+        assert_eq!(v["copied"]["referrers"], 10);
+        assert_eq!(v.get("addedSboms"), None);
+        assert_eq!(v["copied"]["manifests"], 4);
+    }
+    assert_eq!(titles(&referrers_of(&in_b)), expected_titles(&fx));
+    // Byte-identical documents in B: the referrer manifests and their layers.
+    for refs in referrers_of(&first).values() {
+        for d in refs.values() {
+            assert_eq!(manifest(&b, "b/sample", d), manifest(&a, "a/sample", d));
+        }
+    }
+    check_in_registry(&fx, &b, "b/sample", &{
+        let mut v = in_b.clone();
+        v["signature"] = first["signature"].clone();
+        v
+    });
+    let verified = tofu(h, h, &["verify", &format!("{}/b/sample:0.1.0", b.host)]);
+    assert_eq!(verified.code, 0, "{}\n{}", verified.out(), verified.stderr);
+
+    // A re-run is a no-op: no blob upload, no manifest, no referrer.
+    let uploads = b.blob_uploads();
+    let again = mirror_json(
+        h,
+        &format!("{layout}:0.1.0"),
+        &format!("{}/b/sample", b.host),
+        &[],
+    );
+    assert_eq!(
+        again["copied"],
+        serde_json::json!({"blobs": 0, "bytes": 0, "manifests": 0, "referrers": 0})
+    );
+    assert_eq!(again["skipped"]["manifests"], 4);
+    assert_eq!(b.blob_uploads(), uploads);
+    let puts = b.access_log().iter().filter(|e| e.method == "PUT").count();
+    mirror_json(
+        h,
+        &format!("{layout}:0.1.0"),
+        &format!("{}/b/sample", b.host),
+        &[],
+    );
+    assert_eq!(
+        b.access_log().iter().filter(|e| e.method == "PUT").count(),
+        puts
+    );
+
+    // Within one registry, blobs are mounted, not uploaded.
+    let uploads = a.blob_uploads();
+    let mounted = mirror_json(
+        h,
+        &format!("{}/a/sample:0.1.0", a.host),
+        &format!("{}/c/sample", a.host),
+        &[],
+    );
+    assert_eq!(mounted["referrers"], first["referrers"]);
+    assert_eq!(a.blob_uploads(), uploads);
+}
+
+#[test]
+fn sboms_are_added_to_a_copied_provider_that_has_none() {
+    let a = Registry::start(RegistryOpts::anonymous());
+    let b = Registry::start(RegistryOpts::anonymous());
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let sample = support::sample_release_dir();
+    tofu(
+        h,
+        h,
+        &[
+            "push",
+            sample.to_str().unwrap(),
+            &format!("{}/x/sample", a.host),
+        ],
+    )
+    .expect_code(0);
+    let v = mirror_json(
+        h,
+        &format!("{}/x/sample:0.1.0", a.host),
+        &format!("{}/y/sample", b.host),
+        &["--provider", "example.com/acme/sample"],
+    );
+    assert_eq!(
+        v["addedSboms"],
+        serde_json::json!(["darwin_arm64", "linux_amd64", "windows_amd64", "index"])
+    );
+    assert_eq!(v["copied"]["referrers"], 0);
+    let refs = referrers_of(&v);
+    assert_eq!(
+        refs["index"].keys().cloned().collect::<Vec<_>>(),
+        [
+            "terraform-provider-sample_0.1.0.cdx.json",
+            "terraform-provider-sample_0.1.0.spdx.json"
+        ]
+    );
+    assert_eq!(
+        refs["linux_amd64"].keys().cloned().collect::<Vec<_>>(),
+        [
+            "terraform-provider-sample_0.1.0_linux_amd64.cdx.json",
+            "terraform-provider-sample_0.1.0_linux_amd64.spdx.json"
+        ]
+    );
+    let lock = v["lockfile"].as_str().unwrap();
+    assert!(
+        lock.starts_with("provider \"example.com/acme/sample\" {\n  version = \"0.1.0\"\n"),
+        "{lock}"
+    );
+    let verified = tofu(h, h, &["verify", &format!("{}/y/sample:0.1.0", b.host)]);
+    assert_eq!(verified.code, 0, "{}\n{}", verified.out(), verified.stderr);
+    // The source is untouched, and --no-add-sboms copies as is.
+    let none = mirror_json(
+        h,
+        &format!("{}/x/sample:0.1.0", a.host),
+        &format!("{}/z/sample", b.host),
+        &["--no-add-sboms"],
+    );
+    assert_eq!(none.get("addedSboms"), None);
+    assert_eq!(referrers_of(&none)["index"].len(), 0);
+    let unverified = tofu(h, h, &["verify", &format!("{}/z/sample:0.1.0", b.host)]);
+    assert_eq!(unverified.code, 1);
+}
+
+#[test]
+fn connection_resets_during_a_download_and_an_upload_are_retried_and_converge() {
+    use oci_support::fault_proxy::{Action, FaultProxy, Rule};
+    let fx = fixture();
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let zip = fx.zip_path("0.1.0", "linux_amd64");
+    fx.server.fault(&zip, Fault::ResetAfterBodyBytes(700), 1);
+    let proxy = FaultProxy::start(
+        reg.addr.port(),
+        vec![Rule {
+            method: "PUT",
+            path_contains: "/blobs/uploads/",
+            action: Action::ResetAfterBodyBytes(4096),
+            times: 1,
+        }],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let v = mirror_json(
+        home.path(),
+        &format!("{}@0.1.0", fx.address()),
+        &format!("{}/faults/sample", proxy.host()),
+        &[],
+    );
+    assert_eq!(fx.server.count(&zip), 2);
+    assert_eq!(proxy.fired(0), 1);
+    assert_eq!(v["download"]["downloaded"], 3);
+    let mut direct = v.clone();
+    direct["target"] = Value::String(
+        v["target"]
+            .as_str()
+            .unwrap()
+            .replace(&proxy.host(), &reg.host),
+    );
+    check_in_registry(&fx, &reg, "faults/sample", &direct);
+    let verified = tofu(
+        home.path(),
+        home.path(),
+        &["verify", &format!("{}/faults/sample:0.1.0", reg.host)],
+    );
+    assert_eq!(verified.code, 0, "{}\n{}", verified.out(), verified.stderr);
+}
