@@ -112,9 +112,15 @@ fn titles(m: &BTreeMap<String, BTreeMap<String, String>>) -> BTreeMap<String, Ve
 /// byte-identical, referrers (types, layer bytes of the provenance files) and the recorded signature.
 fn check_in_registry(fx: &ProviderFixture, reg: &Registry, repo: &str, v: &Value) {
     let fv = fx.version("0.1.0");
-    assert_eq!(tags(reg, repo).contains(&"0.1.0".to_owned()), true);
     let index_bytes = manifest(reg, repo, "0.1.0");
     let index_digest = format!("sha256:{}", sha256_hex(&index_bytes));
+    // The version tag and the referrers fallback tags of the index and the three platform manifests, nothing else.
+    let mut expected_tags = vec!["0.1.0".to_owned(), index_digest.replace(':', "-")];
+    for p in v["platforms"].as_object().unwrap().values() {
+        expected_tags.push(p["manifestDigest"].as_str().unwrap().replace(':', "-"));
+    }
+    expected_tags.sort();
+    assert_eq!(tags(reg, repo), expected_tags);
     assert_eq!(v["indexDigest"], Value::String(index_digest.clone()));
     assert_eq!(
         v["target"],
@@ -757,4 +763,208 @@ fn connection_resets_during_a_download_and_an_upload_are_retried_and_converge() 
         &["verify", &format!("{}/faults/sample:0.1.0", reg.host)],
     );
     assert_eq!(verified.code, 0, "{}\n{}", verified.out(), verified.stderr);
+}
+
+/// The command lines of the README's "Air-gapped mirror" section (every line of its `sh` blocks) and its `hcl` block.
+fn readme_quick_start() -> (Vec<String>, String) {
+    let readme = std::fs::read_to_string(support::repo_root().join("README.md")).unwrap();
+    let start = readme
+        .find("\n## Air-gapped mirror\n")
+        .expect("README has an \"Air-gapped mirror\" section");
+    let section = &readme[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let mut commands = Vec::new();
+    let mut hcl = String::new();
+    let mut block: Option<&str> = None;
+    for line in section.lines() {
+        match (block, line) {
+            (None, l) if l.starts_with("```") => block = Some(&l[3..]),
+            (Some(_), "```") => block = None,
+            (Some("sh"), l) => commands.push(l.to_owned()),
+            (Some("hcl"), l) => {
+                hcl.push_str(l);
+                hcl.push('\n');
+            }
+            _ => {}
+        }
+    }
+    (commands, hcl)
+}
+
+/// The README's air-gapped quick start, followed literally: its command lines are read from README.md and run as they
+/// are, except that the two registry hosts are replaced — `registry.opentofu.org` by the in-test provider registry
+/// (serving `hashicorp/aws` 5.86.0 with the sample release's real Go binaries, signed with a gnupg key) and
+/// `registry.internal` by a local `docker-registry` — and that the `trivy` line gets the flags that keep Trivy
+/// offline (`--cache-dir`, `--scanners license --list-all-pkgs --format json -q`: no vulnerability DB download).
+#[test]
+fn the_readme_air_gapped_quick_start_works_as_written() {
+    let fx = ProviderFixture::with_sample_binaries("hashicorp", "aws", "5.86.0");
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let home = tempfile::tempdir().unwrap();
+    let cwd = home.path().join("cwd");
+    std::fs::create_dir_all(&cwd).unwrap();
+    let (commands, hcl) = readme_quick_start();
+    let subst = |s: &str| {
+        s.replace("registry.opentofu.org", &fx.server.host())
+            .replace("registry.internal", &reg.host)
+    };
+    assert_eq!(
+        commands
+            .iter()
+            .map(|c| c.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>(),
+        [
+            "tofu-sbom mirror",
+            "tofu-sbom mirror",
+            "tofu-sbom verify",
+            "tofu-sbom sbom",
+            "trivy sbom"
+        ]
+    );
+    let mut outputs = Vec::new();
+    for c in &commands {
+        let line = subst(c);
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words[0] == "trivy" {
+            let out = std::process::Command::new(support::trivy())
+                .current_dir(&cwd)
+                .arg("--cache-dir")
+                .arg(home.path().join("trivy-cache"))
+                .args(&words[1..2])
+                .args([
+                    "--scanners",
+                    "license",
+                    "--list-all-pkgs",
+                    "--format",
+                    "json",
+                    "-q",
+                ])
+                .args(&words[2..])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{line}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            outputs.push(String::from_utf8(out.stdout).unwrap());
+            continue;
+        }
+        let r = tofu(home.path(), &cwd, &words[1..]);
+        assert_eq!(
+            r.code,
+            0,
+            "{line}\nstdout:\n{}\nstderr:\n{}",
+            r.out(),
+            r.stderr
+        );
+        outputs.push(r.out());
+    }
+    // Outside: the layout holds the verified provider.
+    assert!(
+        outputs[0].starts_with(&format!(
+            "mirrored {}/hashicorp/aws@5.86.0 → oci-layout:./usb@sha256:",
+            fx.server.host()
+        )),
+        "{}",
+        outputs[0]
+    );
+    assert!(outputs[0].contains(&format!(
+        "signature verified (key {})\n",
+        fx.key.fingerprint
+    )));
+    // Inside: the copy prints the README's .tofurc block (with the test's hosts) and the lock block.
+    assert!(
+        outputs[1].contains(&format!("\n# .tofurc\n{}", subst(&hcl))),
+        "{}",
+        outputs[1]
+    );
+    for p in &fx.version("5.86.0").packages {
+        assert!(
+            outputs[1].contains(&format!("\"zh:{}\"", p.sha256)),
+            "{}",
+            outputs[1]
+        );
+    }
+    let repo = "opentofu-providers/hashicorp/aws";
+    let all_tags = tags(&reg, repo);
+    assert_eq!(
+        all_tags
+            .iter()
+            .filter(|t| !t.starts_with("sha256-"))
+            .collect::<Vec<_>>(),
+        ["5.86.0"]
+    );
+    assert_eq!(all_tags.len(), 5, "{all_tags:?}");
+    assert!(outputs[2].ends_with("verified: OpenTofu would install every platform\n"));
+    // SHA256SUMS and its signature travelled: byte for byte the files the registry served.
+    let listed = tofu(
+        home.path(),
+        &cwd,
+        &[
+            "referrers",
+            &format!("{}/{repo}:5.86.0", reg.host),
+            "--json",
+        ],
+    )
+    .expect_code(0)
+    .out();
+    assert!(
+        listed.contains("terraform-provider-aws_5.86.0_SHA256SUMS\""),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("terraform-provider-aws_5.86.0_SHA256SUMS.sig\""),
+        "{listed}"
+    );
+    // Trivy reads the pulled SBOM: the Go modules of the provider binary.
+    let cdx: Value =
+        serde_json::from_slice(&std::fs::read(cwd.join("aws.cdx.json")).unwrap()).unwrap();
+    let trivy: Value = serde_json::from_str(&outputs[4]).unwrap();
+    let mut got: Vec<String> = trivy["Results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["Packages"].as_array().cloned().unwrap_or_default())
+        .map(|p| {
+            format!(
+                "{}@{}",
+                p["Name"].as_str().unwrap(),
+                p["Version"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want: Vec<String> = cdx["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["purl"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("pkg:golang/"))
+        })
+        .map(|c| {
+            format!(
+                "{}@{}",
+                c["name"].as_str().unwrap(),
+                c["version"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    // The sample binary's main module (at the mirrored version), its three dependencies, a local replacement and the
+    // Go standard library.
+    assert_eq!(
+        got,
+        [
+            "example.com/colors-fork@v0.3.1",
+            "example.com/greeting@v1.2.3",
+            "example.com/localmod@",
+            "example.com/units@v1.0.0",
+            "github.com/example/terraform-provider-sample@v5.86.0",
+            "stdlib@v1.27.3"
+        ]
+    );
 }
