@@ -968,3 +968,253 @@ fn the_readme_air_gapped_quick_start_works_as_written() {
         ]
     );
 }
+
+#[test]
+fn constraints_pick_the_newest_match_or_every_match_and_a_dry_run_writes_nothing() {
+    let fx = ProviderFixture::with_sample_binaries_versions(
+        "acme",
+        "sample",
+        &["0.1.0", "0.1.1", "0.2.0"],
+    );
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let layout = h.join("usb");
+    let lt = format!("oci-layout:{}", layout.display());
+    let source = format!("{}@~> 0.1.0", fx.address());
+    let versions = |v: &Value| -> Vec<String> {
+        v["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["version"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // A dry run resolves, downloads nothing and creates nothing.
+    let dry = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &source,
+            &lt,
+            "--dry-run",
+            "--json",
+            "--work-dir",
+            h.join("w").to_str().unwrap(),
+        ],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(versions(&dry), ["0.1.1"]);
+    assert_eq!(dry["dryRun"], true);
+    let dry_all = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &source,
+            &lt,
+            "--all-matching",
+            "--dry-run",
+            "--json",
+            "--work-dir",
+            h.join("w").to_str().unwrap(),
+        ],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(versions(&dry_all), ["0.1.0", "0.1.1"]);
+    let text = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &source,
+            &lt,
+            "--dry-run",
+            "--work-dir",
+            h.join("w").to_str().unwrap(),
+        ],
+    )
+    .expect_code(0)
+    .out();
+    assert_eq!(
+        text,
+        format!(
+            "would mirror {}@0.1.1 → 0.1.1\nnothing was written\n",
+            fx.address()
+        )
+    );
+    assert!(!layout.exists());
+    assert!(!h.join("w").exists());
+    for v in ["0.1.0", "0.1.1", "0.2.0"] {
+        let zip = fx.zip_path(v, "linux_amd64");
+        assert_eq!(fx.server.count(&zip), 0);
+    }
+    // Every match, for real: both versions tagged, each with its own SBOMs and provenance.
+    let all = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &source,
+            &lt,
+            "--all-matching",
+            "--json",
+            "--work-dir",
+            h.join("w").to_str().unwrap(),
+        ],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(versions(&all), ["0.1.0", "0.1.1"]);
+    for (i, v) in ["0.1.0", "0.1.1"].iter().enumerate() {
+        let refs = referrers_of(&all["versions"][i]);
+        assert_eq!(
+            refs["index"].keys().cloned().collect::<Vec<_>>(),
+            [
+                format!("terraform-provider-sample_{v}.cdx.json"),
+                format!("terraform-provider-sample_{v}.spdx.json"),
+                format!("terraform-provider-sample_{v}_SHA256SUMS"),
+                format!("terraform-provider-sample_{v}_SHA256SUMS.sig"),
+            ]
+        );
+    }
+    // An OCI layout without a tag copies every version tag.
+    let second = h.join("second");
+    let copied = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &lt,
+            &format!("oci-layout:{}", second.display()),
+            "--json",
+        ],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(versions(&copied), ["0.1.0", "0.1.1"]);
+    assert_eq!(
+        copied["versions"][1]["indexDigest"],
+        all["versions"][1]["indexDigest"]
+    );
+    // A target naming a tag is a usage error.
+    let r = tofu(h, h, &["mirror", &source, &format!("{lt}:0.1.1")]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "tofu-sbom: error: TARGET {lt}:0.1.1 names a tag or digest; name the repository (HOST/REPO) or the layout \
+             (oci-layout:DIR): each version is tagged with itself\n"
+        )
+    );
+}
+
+#[test]
+fn a_release_directory_mirrors_as_publish_pushes_it_plus_its_checksums() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let sample = support::sample_release_dir();
+    let published = h.join("published");
+    tofu(
+        h,
+        h,
+        &[
+            "publish",
+            sample.to_str().unwrap(),
+            &format!("oci-layout:{}", published.display()),
+            "--provider",
+            "example.com/acme/sample",
+        ],
+    )
+    .expect_code(0);
+    let mirrored = h.join("mirrored");
+    let v = mirror_json(
+        h,
+        sample.to_str().unwrap(),
+        &format!("oci-layout:{}", mirrored.display()),
+        &["--provider", "example.com/acme/sample"],
+    );
+    let out = tofu(
+        h,
+        h,
+        &[
+            "referrers",
+            &format!("oci-layout:{}:0.1.0", published.display()),
+            "--json",
+        ],
+    )
+    .expect_code(0)
+    .json();
+    // Same index digest as `publish`, same SBOM referrers, plus SHA256SUMS (the sample release has no signature).
+    let refs = referrers_of(&v);
+    assert_eq!(out["subject"], v["indexDigest"]);
+    let listed: BTreeMap<String, String> = out["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["title"].as_str().unwrap().to_owned(),
+                e["digest"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut expected = listed.clone();
+    expected.insert(
+        "terraform-provider-sample_0.1.0_SHA256SUMS".into(),
+        refs["index"]["terraform-provider-sample_0.1.0_SHA256SUMS"].clone(),
+    );
+    assert_eq!(refs["index"], expected);
+    assert_eq!(listed.len(), 2);
+}
+
+#[test]
+fn referrers_move_between_the_referrers_api_and_the_fallback_tag() {
+    use oci_support::native_registry::NativeRegistry;
+    let fx = fixture();
+    let dist = Registry::start(RegistryOpts::anonymous());
+    let native = NativeRegistry::start();
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let first = mirror_json(
+        h,
+        &format!("{}@0.1.0", fx.address()),
+        &format!("{}/d/sample", dist.host),
+        &[],
+    );
+    // distribution (fallback tag) → a registry with the referrers API: no fallback tag is written there.
+    let api = mirror_json(
+        h,
+        &format!("{}/d/sample:0.1.0", dist.host),
+        &format!("{}/n/sample", native.host()),
+        &[],
+    );
+    assert_eq!(api["referrers"], first["referrers"]);
+    assert_eq!(api["copied"]["referrers"], 10);
+    assert_eq!(native.tags("n/sample"), ["0.1.0"]);
+    // … and back into distribution from the API: every referrer again.
+    let back = mirror_json(
+        h,
+        &format!("{}/n/sample:0.1.0", native.host()),
+        &format!("{}/e/sample", dist.host),
+        &[],
+    );
+    assert_eq!(back["referrers"], first["referrers"]);
+    assert_eq!(back["copied"]["referrers"], 10);
+    // --referrers-mode tag records them in the fallback tag even where the API exists.
+    let tagged = mirror_json(
+        h,
+        &format!("{}/d/sample:0.1.0", dist.host),
+        &format!("{}/t/sample", native.host()),
+        &["--referrers-mode", "tag"],
+    );
+    assert_eq!(tagged["referrers"], first["referrers"]);
+    assert_eq!(
+        native.tags("t/sample").len(),
+        5,
+        "{:?}",
+        native.tags("t/sample")
+    );
+}

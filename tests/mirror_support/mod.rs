@@ -192,6 +192,15 @@ impl ProviderFixture {
     /// release (`testdata/sample-release`: darwin_arm64, linux_amd64, windows_amd64), re-packed under this
     /// provider's names (`terraform-provider-TYPE_vVERSION[.exe]` beside the README), signed by a fresh key.
     pub fn with_sample_binaries(namespace: &str, provider_type: &str, version: &str) -> Self {
+        Self::with_sample_binaries_versions(namespace, provider_type, &[version])
+    }
+
+    /// [`ProviderFixture::with_sample_binaries`] with several versions (each re-packed under its own names).
+    pub fn with_sample_binaries_versions(
+        namespace: &str,
+        provider_type: &str,
+        versions: &[&str],
+    ) -> Self {
         use std::io::{Read as _, Write as _};
         let gpg = Gpg::new();
         let key = gpg.gen_key("Demo Provider Signer <signer@example.com>", "ed25519");
@@ -206,50 +215,53 @@ impl ProviderFixture {
             dir: tempfile::tempdir().unwrap(),
         };
         let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sample-release");
-        let mut packages = Vec::new();
-        for (os, arch) in [
-            ("darwin", "arm64"),
-            ("linux", "amd64"),
-            ("windows", "amd64"),
-        ] {
-            let src = sample.join(format!("terraform-provider-sample_0.1.0_{os}_{arch}.zip"));
-            let mut zin = zip::ZipArchive::new(std::fs::File::open(&src).unwrap()).unwrap();
-            let file_name = format!("terraform-provider-{provider_type}_{version}_{os}_{arch}.zip");
-            let mut out = std::io::Cursor::new(Vec::new());
-            {
-                let mut w = zip::ZipWriter::new(&mut out);
-                let opts = zip::write::SimpleFileOptions::default()
-                    .compression_method(zip::CompressionMethod::Deflated)
-                    .last_modified_time(
-                        zip::DateTime::from_date_and_time(2025, 1, 2, 3, 4, 6).unwrap(),
-                    )
-                    .unix_permissions(0o755);
-                for i in 0..zin.len() {
-                    let mut entry = zin.by_index(i).unwrap();
-                    let name = entry.name().unwrap().to_string();
-                    let mut bytes = Vec::new();
-                    entry.read_to_end(&mut bytes).unwrap();
-                    let name = match name.strip_prefix("terraform-provider-sample_v0.1.0") {
-                        Some(rest) => {
-                            format!("terraform-provider-{provider_type}_v{version}{rest}")
-                        }
-                        None => name,
-                    };
-                    w.start_file(name, opts).unwrap();
-                    w.write_all(&bytes).unwrap();
+        for version in versions {
+            let mut packages = Vec::new();
+            for (os, arch) in [
+                ("darwin", "arm64"),
+                ("linux", "amd64"),
+                ("windows", "amd64"),
+            ] {
+                let src = sample.join(format!("terraform-provider-sample_0.1.0_{os}_{arch}.zip"));
+                let mut zin = zip::ZipArchive::new(std::fs::File::open(&src).unwrap()).unwrap();
+                let file_name =
+                    format!("terraform-provider-{provider_type}_{version}_{os}_{arch}.zip");
+                let mut out = std::io::Cursor::new(Vec::new());
+                {
+                    let mut w = zip::ZipWriter::new(&mut out);
+                    let opts = zip::write::SimpleFileOptions::default()
+                        .compression_method(zip::CompressionMethod::Deflated)
+                        .last_modified_time(
+                            zip::DateTime::from_date_and_time(2025, 1, 2, 3, 4, 6).unwrap(),
+                        )
+                        .unix_permissions(0o755);
+                    for i in 0..zin.len() {
+                        let mut entry = zin.by_index(i).unwrap();
+                        let name = entry.name().unwrap().to_string();
+                        let mut bytes = Vec::new();
+                        entry.read_to_end(&mut bytes).unwrap();
+                        let name = match name.strip_prefix("terraform-provider-sample_v0.1.0") {
+                            Some(rest) => {
+                                format!("terraform-provider-{provider_type}_v{version}{rest}")
+                            }
+                            None => name,
+                        };
+                        w.start_file(name, opts).unwrap();
+                        w.write_all(&bytes).unwrap();
+                    }
+                    w.finish().unwrap();
                 }
-                w.finish().unwrap();
+                let bytes = out.into_inner();
+                packages.push(Package {
+                    os: os.into(),
+                    arch: arch.into(),
+                    sha256: sha256_hex(&bytes),
+                    file_name,
+                    bytes,
+                });
             }
-            let bytes = out.into_inner();
-            packages.push(Package {
-                os: os.into(),
-                arch: arch.into(),
-                sha256: sha256_hex(&bytes),
-                file_name,
-                bytes,
-            });
+            fx.add_signed_version(version, packages);
         }
-        fx.add_signed_version(version, packages);
         fx.publish();
         fx
     }
