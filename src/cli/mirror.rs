@@ -18,7 +18,7 @@ use tofu_sbom::mirror::constraints::{Constraints, Version};
 use tofu_sbom::mirror::download::{
     self, Authentication, MirrorOptions, MirrorProgress, MirroredVersion, ProviderSource,
 };
-use tofu_sbom::mirror::oci_copy::{self, CopyOptions, CopyOutcome, ReferrersOutcome};
+use tofu_sbom::mirror::oci_copy::{self, CopyOptions, CopyOutcome, CopyProgress, ReferrersOutcome};
 use tofu_sbom::mirror::oci_sboms::{self, ProviderArtifact};
 use tofu_sbom::mirror::publish::{self as mirror_publish, PreparedRelease, PublishedRelease};
 use tofu_sbom::mirror::referrers_copy::StoreReferrersCopier;
@@ -83,7 +83,7 @@ pub(crate) struct MirrorArgs {
     #[arg(long, overrides_with = "no_add_sboms")]
     add_sboms: bool,
     /// Copy OCI artifacts as they are, without adding SBOMs.
-    #[arg(long)]
+    #[arg(long, overrides_with = "add_sboms")]
     no_add_sboms: bool,
     /// The provider address `HOST/NAMESPACE/TYPE` of an OCI or release source (for the `.tofurc` and lock blocks).
     #[arg(long, value_name = "HOST/NAMESPACE/TYPE")]
@@ -111,7 +111,9 @@ pub(crate) struct MirrorArgs {
 struct Counts {
     blobs: usize,
     bytes: u64,
-    manifests: usize,
+    /// Manifests of the provider graph (OCI copies; a push reports blobs only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manifests: Option<usize>,
     referrers: usize,
 }
 
@@ -305,6 +307,32 @@ fn download_progress(global: &GlobalArgs) -> Option<download::MirrorProgressFn> 
         MirrorProgress::DownloadProgress { bytes, .. } => bar.set_position(*bytes),
         MirrorProgress::Downloaded { file, .. } => bar.println(format!("  ✓ {file}")),
         MirrorProgress::Skipped { file } => bar.println(format!("  = {file} already present")),
+        _ => {}
+    }))
+}
+
+/// Progress lines of an OCI copy on a terminal (nothing with `-q`, in CI or when stderr is not a terminal).
+fn copy_progress(global: &GlobalArgs) -> Option<oci_copy::CopyProgressFn> {
+    if global.quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg:60!} {bytes}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    Some(Arc::new(move |e: &CopyProgress| match e {
+        CopyProgress::BlobCopied { digest, size } => {
+            bar.inc(*size);
+            bar.set_message(format!("copied {digest}"));
+        }
+        CopyProgress::BlobMounted { digest } => bar.println(format!("  ↗ mounted {digest}")),
+        CopyProgress::BlobSkipped { digest } => bar.set_message(format!("present {digest}")),
+        CopyProgress::ManifestCopied { digest } => bar.println(format!("  ✓ manifest {digest}")),
+        CopyProgress::Tagged { tag, .. } => {
+            bar.println(format!("  ✓ tagged {tag}"));
+            bar.finish_and_clear();
+        }
         _ => {}
     }))
 }
@@ -520,13 +548,13 @@ fn version_result(
         copied: Counts {
             blobs: push.uploaded_blobs,
             bytes: push.uploaded_bytes,
-            manifests: 0,
+            manifests: None,
             referrers: copied_refs,
         },
         skipped: Counts {
             blobs: push.skipped_blobs,
             bytes: 0,
-            manifests: 0,
+            manifests: None,
             referrers: skipped_refs,
         },
         referrers,
@@ -595,6 +623,7 @@ async fn run_oci(ctx: &Ctx<'_>, source: &Target) -> anyhow::Result<Vec<VersionJs
         };
         let opts = CopyOptions {
             referrers: Some(Arc::new(copier)),
+            progress: copy_progress(ctx.global),
             ..CopyOptions::default()
         };
         let target = match &tag {
@@ -724,13 +753,13 @@ async fn oci_result(
         copied: Counts {
             blobs: c.copied_blobs + c.mounted_blobs,
             bytes: c.copied_bytes,
-            manifests: c.copied_manifests,
+            manifests: Some(c.copied_manifests),
             referrers: copied_refs,
         },
         skipped: Counts {
             blobs: c.skipped_blobs,
             bytes: 0,
-            manifests: c.skipped_manifests,
+            manifests: Some(c.skipped_manifests),
             referrers: 0,
         },
         referrers,
@@ -779,13 +808,20 @@ fn print_version(v: &VersionJson) {
             println!("{k:<14}{} (zip {})", p.manifest_digest, p.zip_digest);
         }
         println!("tag       {}", v.tag);
+        let manifests =
+            |m: Option<usize>| m.map(|m| format!(", {m} manifests")).unwrap_or_default();
         println!(
-            "copied    {} blobs ({} bytes), {} manifests, {} referrers",
-            v.copied.blobs, v.copied.bytes, v.copied.manifests, v.copied.referrers
+            "copied    {} blobs ({} bytes){}, {} referrers",
+            v.copied.blobs,
+            v.copied.bytes,
+            manifests(v.copied.manifests),
+            v.copied.referrers
         );
         println!(
-            "skipped   {} blobs, {} manifests, {} referrers (already present)",
-            v.skipped.blobs, v.skipped.manifests, v.skipped.referrers
+            "skipped   {} blobs{}, {} referrers (already present)",
+            v.skipped.blobs,
+            manifests(v.skipped.manifests),
+            v.skipped.referrers
         );
         for (subject, refs) in &v.referrers {
             for (title, d) in refs {
