@@ -217,8 +217,7 @@ fn a_provider_mirrors_into_a_registry_and_a_layout_with_sboms_and_provenance_and
     assert_eq!(v["tag"], "0.1.0");
     assert_eq!(v["download"]["downloaded"], 3);
     assert_eq!(v["download"]["skipped"], 0);
-    // 3 ZIPs + empty config + 3 platform manifests' config are shared: ZIPs and the empty config, then 6 + 2 SBOMs
-    // and the 2 provenance files.
+    // Six platform SBOMs, two release-wide SBOMs, SHA256SUMS and its signature.
     assert_eq!(v["copied"]["referrers"], 10);
     check_in_registry(&fx, &reg, repo, v);
     let lock = v["lockfile"].as_str().unwrap();
@@ -1168,6 +1167,25 @@ fn a_release_directory_mirrors_as_publish_pushes_it_plus_its_checksums() {
     );
     assert_eq!(refs["index"], expected);
     assert_eq!(listed.len(), 2);
+
+    // A dry run into a layout that does not exist writes nothing, not even the directory.
+    let none = h.join("none/deeper");
+    let dry = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            sample.to_str().unwrap(),
+            &format!("oci-layout:{}", none.display()),
+            "--dry-run",
+            "--json",
+        ],
+    )
+    .expect_code(0)
+    .json();
+    assert_eq!(dry["versions"][0]["indexDigest"], v["indexDigest"]);
+    assert_eq!(dry["versions"][0]["target"], "");
+    assert!(!h.join("none").exists());
 }
 
 #[test]

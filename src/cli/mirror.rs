@@ -468,8 +468,38 @@ async fn publish_prepared(
         },
         attach: ctx.attach_opts(),
     };
-    let store = Store::open(&ctx.target, ctx.client.clone(), !ctx.args.dry_run)?;
-    Ok(mirror_publish::publish(prepared, &store, &ctx.target, &opts).await?)
+    // A dry run into a layout that does not exist yet plans against an empty one, created and removed again.
+    let created = match &ctx.target {
+        Target::Layout(l) if ctx.args.dry_run && !l.dir.exists() => Some(new_root(&l.dir)),
+        _ => None,
+    };
+    let store = Store::open(
+        &ctx.target,
+        ctx.client.clone(),
+        !ctx.args.dry_run || created.is_some(),
+    );
+    let result = match store {
+        Ok(store) => mirror_publish::publish(prepared, &store, &ctx.target, &opts)
+            .await
+            .map_err(anyhow::Error::from),
+        Err(e) => Err(e.into()),
+    };
+    if let Some(root) = created {
+        let _ = std::fs::remove_dir_all(root);
+    }
+    result
+}
+
+/// The outermost directory that creating `dir` (which does not exist) would create.
+fn new_root(dir: &Path) -> PathBuf {
+    let mut root = dir;
+    while let Some(parent) = root.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.exists()
+    {
+        root = parent;
+    }
+    root.to_path_buf()
 }
 
 fn version_result(
