@@ -720,6 +720,50 @@ fn sboms_are_added_to_a_copied_provider_that_has_none() {
     assert_eq!(referrers_of(&none)["index"].len(), 0);
     let unverified = tofu(h, h, &["verify", &format!("{}/z/sample:0.1.0", b.host)]);
     assert_eq!(unverified.code, 1);
+
+    // A subject that already has an SBOM (here the index, with a CycloneDX one only) keeps it as it is; the
+    // platforms get theirs.
+    let sboms = h.join("sboms");
+    tofu(
+        h,
+        h,
+        &[
+            "generate",
+            sample.to_str().unwrap(),
+            "-o",
+            sboms.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
+    let cdx = sboms.join("terraform-provider-sample_0.1.0.cdx.json");
+    tofu(
+        h,
+        h,
+        &[
+            "attach",
+            &format!("{}/x/sample:0.1.0", a.host),
+            cdx.to_str().unwrap(),
+        ],
+    )
+    .expect_code(0);
+    let partial = mirror_json(
+        h,
+        &format!("{}/x/sample:0.1.0", a.host),
+        &format!("{}/p/sample", b.host),
+        &[],
+    );
+    assert_eq!(
+        partial["addedSboms"],
+        serde_json::json!(["darwin_arm64", "linux_amd64", "windows_amd64"])
+    );
+    assert_eq!(partial["copied"]["referrers"], 1);
+    assert_eq!(
+        referrers_of(&partial)["index"]
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>(),
+        ["terraform-provider-sample_0.1.0.cdx.json"]
+    );
 }
 
 #[test]

@@ -5,8 +5,9 @@
 //! temporary release directory under its layer title (else `terraform-provider-TYPE_VERSION_OS_ARCH.zip`), with the
 //! `SHA256SUMS` referrer of the index beside it when there is one (so the ZIPs are checked against it as `publish`
 //! checks a release); the release is scanned, the documents rendered ([`super::publish::prepare`]) and attached —
-//! platform documents to their platform manifests, release-wide ones to the index. Only subjects lacking an SBOM
-//! trigger this; attaching is idempotent, so an SBOM already present is not duplicated.
+//! platform documents to their platform manifests, release-wide ones to the index — to the subjects that carry no
+//! SBOM at all. A subject with an SBOM of either kind (ours or another tool's) is left as it is, so no second SBOM
+//! of a kind is ever added (Trivy reads only the first).
 
 use std::collections::BTreeMap;
 
@@ -158,7 +159,7 @@ pub async fn referrer_map(
 /// What [`add_missing_sboms`] attached: subject key → outcome.
 pub type AddedSboms = Vec<(String, AttachOutcome)>;
 
-/// Adds SBOMs to a provider artifact in `store` when a subject has none (module docs). `provider_type` names the
+/// Adds SBOMs to the subjects of a provider artifact in `store` that have none (module docs). `provider_type` names the
 /// ZIPs when their layers carry no title. Returns what was attached (empty when every subject had both kinds).
 #[allow(clippy::too_many_arguments)]
 pub async fn add_missing_sboms(
@@ -171,7 +172,7 @@ pub async fn add_missing_sboms(
     attach_opts: &AttachOptions,
     limits: &Limits,
 ) -> Result<AddedSboms> {
-    let mut missing = false;
+    let mut lacking: Vec<String> = Vec::new();
     let mut sums: Option<(String, Digest)> = None;
     for (key, digest) in artifact.subjects() {
         let listing = referrers::list_referrers(
@@ -183,10 +184,9 @@ pub async fn add_missing_sboms(
             },
         )
         .await?;
-        for t in [ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX] {
-            if !listing.entries.iter().any(|e| e.artifact_type == t) {
-                missing = true;
-            }
+        let has = |t: &str| listing.entries.iter().any(|e| e.artifact_type == t);
+        if !has(ARTIFACT_TYPE_CYCLONEDX) && !has(ARTIFACT_TYPE_SPDX) {
+            lacking.push(key.clone());
         }
         if key == INDEX_SUBJECT
             && let Some(e) = listing
@@ -197,7 +197,7 @@ pub async fn add_missing_sboms(
             sums = Some((e.title.clone().unwrap_or_default(), e.digest.clone()));
         }
     }
-    if !missing {
+    if lacking.is_empty() {
         return Ok(Vec::new());
     }
     let work = tempfile::Builder::new()
@@ -246,6 +246,9 @@ pub async fn add_missing_sboms(
     let prepared = prepare(&release_dir, &[], None, formats, sbom, None, limits)?;
     let mut out = Vec::new();
     for (key, digest) in artifact.subjects() {
+        if !lacking.contains(&key) {
+            continue;
+        }
         let files: Vec<SbomFile> = prepared
             .documents
             .iter()
