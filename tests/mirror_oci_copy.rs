@@ -382,7 +382,7 @@ impl ReferrersCopier for Recorder {
         _source: &'a Store,
         target: &'a Store,
         subject: &'a Descriptor,
-    ) -> Pin<Box<dyn Future<Output = tofu_sbom::oci::Result<usize>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = tofu_sbom::mirror::Result<usize>> + Send + 'a>> {
         Box::pin(async move {
             assert!(matches!(
                 target.resolve_tag(&self.tag).await,

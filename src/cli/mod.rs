@@ -4,6 +4,7 @@
 mod generate;
 mod gha;
 mod inspect;
+mod mirror;
 mod output;
 mod publish;
 mod push;
@@ -77,6 +78,10 @@ enum Command {
     /// SBOMs attached to pushed providers.
     #[command(subcommand)]
     Sbom(referrers::SbomCommand),
+    /// Mirror a provider (registry address, OCI artifact or release directory) into a registry or OCI layout, with
+    /// SBOMs, SHA256SUMS and signature.
+    #[command(after_help = mirror::MIRROR_AFTER_HELP)]
+    Mirror(mirror::MirrorArgs),
     /// Check a pushed provider against OpenTofu's own selection and validation rules, and its SBOMs.
     Verify(push::VerifyArgs),
 }
@@ -115,6 +120,7 @@ pub(crate) fn run() -> anyhow::Result<Status> {
         Command::Referrers(a) => referrers::run_list(&cli.global, &a),
         Command::Sbom(c) => referrers::run_sbom(&cli.global, &c),
         Command::Verify(a) => push::run_verify(&cli.global, &a),
+        Command::Mirror(a) => mirror::run(&cli.global, &a),
     }
 }
 

@@ -271,6 +271,9 @@ pub enum MirrorError {
         #[source]
         source: Box<ReleaseError>,
     },
+    /// The SBOMs of a mirrored release could not be generated (a ZIP without a readable Go provider binary…).
+    #[error(transparent)]
+    Generate(#[from] crate::generate::GenerateError),
     /// The OCI copy found something it cannot copy (unsupported manifest type, graph too deep, bad reference…).
     #[error("cannot copy {reference}: {reason}")]
     Copy {

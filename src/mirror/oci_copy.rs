@@ -50,7 +50,7 @@ pub trait ReferrersCopier: Send + Sync {
         source: &'a Store,
         target: &'a Store,
         subject: &'a Descriptor,
-    ) -> Pin<Box<dyn Future<Output = crate::oci::Result<usize>> + Send + 'a>>;
+    ) -> Pin<Box<dyn Future<Output = Result<usize>> + Send + 'a>>;
 }
 
 /// A progress event of a copy.
@@ -329,19 +329,7 @@ async fn write_graph(
     };
 
     // 1. Blobs.
-    let mount_from = match (src, dst) {
-        (
-            Store::Registry {
-                client: sc,
-                repository: sr,
-            },
-            Store::Registry {
-                client: dc,
-                repository: dr,
-            },
-        ) if sc.registry().eq_ignore_ascii_case(dc.registry()) && sr != dr => Some(sr.clone()),
-        _ => None,
-    };
+    let mount_from = mount_source(src, dst);
     let mut blob_status: Vec<Option<ItemStatus>> = vec![None; blobs.len()];
     for (i, b) in blobs.iter().enumerate() {
         if dst.blob_exists(&b.digest).await? == Some(b.size) {
@@ -497,6 +485,24 @@ async fn write_graph(
     })
 }
 
+/// The source repository to mount blobs from: set when source and target are different repositories of the same
+/// registry.
+pub(super) fn mount_source(src: &Store, dst: &Store) -> Option<String> {
+    match (src, dst) {
+        (
+            Store::Registry {
+                client: sc,
+                repository: sr,
+            },
+            Store::Registry {
+                client: dc,
+                repository: dr,
+            },
+        ) if sc.registry().eq_ignore_ascii_case(dc.registry()) && sr != dr => Some(sr.clone()),
+        _ => None,
+    }
+}
+
 /// Reads `desc` and everything below it into `out` (children before their parent).
 fn read_graph<'a>(
     src: &'a Store,
@@ -603,7 +609,7 @@ impl BlobSink for FileSink {
 }
 
 /// Copies one blob (mount, or verified stream). Blobs are bounded by [`crate::limits::Limits::max_provider_zip`].
-async fn copy_blob(
+pub(super) async fn copy_blob(
     src: &Store,
     dst: &Store,
     b: &Descriptor,

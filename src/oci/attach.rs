@@ -29,6 +29,13 @@
 //! referrers API) the fallback index → (opt-in) pruning of older referrers this tool created. All of it runs under
 //! the subject lock ([`super::lock`]).
 //!
+//! Provenance files ([`attach_provenance`]): a provider's `SHA256SUMS` (`text/plain`) and its detached signature
+//! (`application/pgp-signature`) are attached to the index the same way, as OpenTofu's OCI RFC draft proposed, so that
+//! the signed checksums travel with a mirrored provider. They are typed ([`ProvenanceKind`]) and checked for their
+//! shape (checksum lines; an OpenPGP packet or armor) — [`attach`] still refuses anything that is not an SBOM, and
+//! `verify` never counts them as SBOMs (their artifact types are not SBOM types). They carry no `created`
+//! annotation (the files have no timestamp), so re-attaching yields the same digest.
+//!
 //! `publish` is `push` + one [`attach`] per subject: each platform manifest gets its SBOMs, the index gets the
 //! release-wide ones ([`subject_descriptor`] turns the digests of a push outcome into subjects).
 
@@ -126,6 +133,121 @@ impl std::fmt::Display for SbomKind {
     }
 }
 
+/// `artifactType` (and layer media type) of a provider's `SHA256SUMS` referrer (OpenTofu OCI RFC draft).
+pub const ARTIFACT_TYPE_CHECKSUMS: &str = "text/plain";
+/// `artifactType` (and layer media type) of the detached OpenPGP signature of `SHA256SUMS` (RFC 3156).
+pub const ARTIFACT_TYPE_PGP_SIGNATURE: &str = "application/pgp-signature";
+
+/// The provenance files of a provider release that are attached to its index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvenanceKind {
+    /// `terraform-provider-TYPE_VERSION_SHA256SUMS` (`text/plain`).
+    Checksums,
+    /// `terraform-provider-TYPE_VERSION_SHA256SUMS.sig` (`application/pgp-signature`).
+    Signature,
+}
+
+impl ProvenanceKind {
+    /// The referrer `artifactType` (= layer media type).
+    pub fn artifact_type(self) -> &'static str {
+        match self {
+            Self::Checksums => ARTIFACT_TYPE_CHECKSUMS,
+            Self::Signature => ARTIFACT_TYPE_PGP_SIGNATURE,
+        }
+    }
+
+    /// The kind of an `artifactType`, if it is one of the two.
+    pub fn from_artifact_type(t: &str) -> Option<Self> {
+        match t {
+            ARTIFACT_TYPE_CHECKSUMS => Some(Self::Checksums),
+            ARTIFACT_TYPE_PGP_SIGNATURE => Some(Self::Signature),
+            _ => None,
+        }
+    }
+
+    /// Checks that `bytes` have this kind's shape; the reason when they do not.
+    fn check(self, bytes: &[u8]) -> std::result::Result<(), String> {
+        match self {
+            Self::Checksums => {
+                let text = std::str::from_utf8(bytes)
+                    .map_err(|_| "a checksums file must be UTF-8 text".to_owned())?;
+                let mut lines = 0usize;
+                for (n, line) in text.lines().enumerate() {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    let mut fields = line.split_whitespace();
+                    let hex = fields.next().unwrap_or_default();
+                    let name = fields.next();
+                    if hex.len() != 64
+                        || !hex.bytes().all(|b| b.is_ascii_hexdigit())
+                        || name.is_none()
+                    {
+                        return Err(format!("line {} is not `<sha256 hex>  <file name>`", n + 1));
+                    }
+                    lines += 1;
+                }
+                if lines == 0 {
+                    return Err("it lists no checksums".into());
+                }
+                Ok(())
+            }
+            Self::Signature => {
+                // An OpenPGP packet starts with a tag byte whose top bit is set (RFC 4880 §4.2); armor starts with
+                // its header line.
+                let armored = bytes.starts_with(b"-----BEGIN PGP SIGNATURE-----");
+                if armored || bytes.first().is_some_and(|b| b & 0x80 != 0) {
+                    Ok(())
+                } else {
+                    Err("it is neither an OpenPGP packet nor an ASCII-armored signature".into())
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ProvenanceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Checksums => "checksums",
+            Self::Signature => "signature",
+        })
+    }
+}
+
+/// What a referrer built by this module holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferrerKind {
+    /// An SBOM document.
+    Sbom(SbomKind),
+    /// A provenance file of the release.
+    Provenance(ProvenanceKind),
+}
+
+/// A provenance file to attach: its kind, file name (the title) and exact bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenanceFile {
+    /// Checksums or signature.
+    pub kind: ProvenanceKind,
+    /// The file name recorded as `org.opencontainers.image.title` (a base name).
+    pub name: String,
+    /// The exact bytes (pushed as they are).
+    pub bytes: Vec<u8>,
+}
+
+impl ProvenanceFile {
+    /// A provenance file held in memory.
+    pub fn new(kind: ProvenanceKind, name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+            bytes,
+        }
+    }
+}
+
 /// An SBOM document to attach: its file name (the title) and its exact bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SbomFile {
@@ -216,8 +338,8 @@ pub struct PreparedReferrer {
     pub title: String,
     /// The `artifactType` (= layer media type).
     pub artifact_type: String,
-    /// The detected document kind.
-    pub kind: SbomKind,
+    /// The detected document kind (an SBOM kind, or the provenance kind given).
+    pub kind: ReferrerKind,
     /// `org.opencontainers.image.created` (the SBOM's timestamp), when it has one.
     pub created: Option<String>,
     /// The SBOM bytes.
@@ -300,13 +422,68 @@ pub fn prepare_referrer(
         }
     };
     let created = summary.timestamp.map(sbom::format_timestamp);
-    let sbom_digest = Digest::sha256_of(&file.bytes);
-    let mut layer = Descriptor::new(&artifact_type, sbom_digest.clone(), file.bytes.len() as u64);
+    Ok(build_referrer(
+        subject,
+        &file.name,
+        &file.bytes,
+        artifact_type,
+        ReferrerKind::Sbom(kind),
+        created,
+        opts,
+    ))
+}
+
+/// Builds the referrer manifest of a provenance file for `subject` (see the module docs): the artifact type is the
+/// kind's, the bytes must have the kind's shape, there is no `created` annotation.
+pub fn prepare_provenance(
+    subject: &Descriptor,
+    file: &ProvenanceFile,
+    opts: &AttachOptions,
+    limits: &Limits,
+) -> Result<PreparedReferrer> {
+    let refuse = |reason: String| OciError::InvalidOption {
+        option: "provenance file",
+        value: file.name.clone(),
+        expected: format!("a {} file: {reason}", file.kind),
+    };
+    if file.name.is_empty() || file.name.contains('/') || file.name.contains('\\') {
+        return Err(refuse("the title must be a plain file name".into()));
+    }
+    if file.bytes.len() as u64 > limits.max_sbom_bytes {
+        return Err(OciError::TooLarge {
+            what: file.name.clone(),
+            limit: limits.max_sbom_bytes,
+        });
+    }
+    file.kind.check(&file.bytes).map_err(refuse)?;
+    Ok(build_referrer(
+        subject,
+        &file.name,
+        &file.bytes,
+        file.kind.artifact_type().to_owned(),
+        ReferrerKind::Provenance(file.kind),
+        None,
+        opts,
+    ))
+}
+
+/// The referrer manifest of one file (pure).
+fn build_referrer(
+    subject: &Descriptor,
+    name: &str,
+    bytes: &[u8],
+    artifact_type: String,
+    kind: ReferrerKind,
+    created: Option<String>,
+    opts: &AttachOptions,
+) -> PreparedReferrer {
+    let sbom_digest = Digest::sha256_of(bytes);
+    let mut layer = Descriptor::new(&artifact_type, sbom_digest.clone(), bytes.len() as u64);
     layer
         .annotations
-        .insert(ANNOTATION_TITLE.to_owned(), file.name.clone());
+        .insert(ANNOTATION_TITLE.to_owned(), name.to_owned());
     let mut annotations = BTreeMap::new();
-    annotations.insert(ANNOTATION_TITLE.to_owned(), file.name.clone());
+    annotations.insert(ANNOTATION_TITLE.to_owned(), name.to_owned());
     if let Some(c) = &created {
         annotations.insert(ANNOTATION_CREATED.to_owned(), c.clone());
     }
@@ -326,18 +503,18 @@ pub fn prepare_referrer(
         )),
         annotations: annotations.clone(),
     };
-    let (bytes, manifest_digest) = to_canonical_bytes(&manifest);
-    Ok(PreparedReferrer {
-        title: file.name.clone(),
+    let (manifest_bytes, manifest_digest) = to_canonical_bytes(&manifest);
+    PreparedReferrer {
+        title: name.to_owned(),
         artifact_type,
         kind,
         created,
-        sbom: file.bytes.clone(),
+        sbom: bytes.to_vec(),
         sbom_digest,
-        manifest: bytes,
+        manifest: manifest_bytes,
         manifest_digest,
         annotations,
-    })
+    }
 }
 
 /// The descriptor of the manifest `digest` in `store` (media type, digest, size), for use as a subject. A missing
@@ -597,6 +774,35 @@ pub async fn attach(
         .iter()
         .map(|f| prepare_referrer(subject, f, opts, &limits))
         .collect::<Result<Vec<_>>>()?;
+    attach_prepared(store, subject, &prepared, opts).await
+}
+
+/// Attaches a release's provenance files (its `SHA256SUMS` and signature) to `subject`, its index — like [`attach`],
+/// with the same idempotence and referrers-mode rules. Every file is checked before anything is written.
+pub async fn attach_provenance(
+    store: &Store,
+    subject: &Descriptor,
+    files: &[ProvenanceFile],
+    opts: &AttachOptions,
+) -> Result<AttachOutcome> {
+    let limits = match store {
+        Store::Registry { client, .. } => *client.limits(),
+        Store::Layout { limits, .. } => *limits,
+    };
+    let prepared = files
+        .iter()
+        .map(|f| prepare_provenance(subject, f, opts, &limits))
+        .collect::<Result<Vec<_>>>()?;
+    attach_prepared(store, subject, &prepared, opts).await
+}
+
+/// Writes prepared referrers of `subject` (the shared second half of [`attach`] and [`attach_provenance`]).
+async fn attach_prepared(
+    store: &Store,
+    subject: &Descriptor,
+    prepared: &[PreparedReferrer],
+    opts: &AttachOptions,
+) -> Result<AttachOutcome> {
     let _guard = lock::lock_subject(&lock_key(store, &subject.digest), &opts.lock).await?;
 
     let listing = referrers::list_referrers(
@@ -614,7 +820,7 @@ pub async fn attach(
     let mut out: Vec<AttachedReferrer> = Vec::new();
     // Layer digests of listed referrers, fetched at most once each.
     let mut layer_of: BTreeMap<Digest, Option<Digest>> = BTreeMap::new();
-    for p in &prepared {
+    for p in prepared {
         let mut existing: Option<&ReferrerEntry> = None;
         for e in listing
             .entries
@@ -772,7 +978,7 @@ mod tests {
     fn referrer_manifest_has_the_exact_shape() {
         let f = SbomFile::from_bytes("x.cdx.json", CDX.to_vec());
         let p = prepare_referrer(&subject(), &f, &opts(), &Limits::default()).unwrap();
-        assert_eq!(p.kind, SbomKind::CycloneDx);
+        assert_eq!(p.kind, ReferrerKind::Sbom(SbomKind::CycloneDx));
         assert_eq!(p.created.as_deref(), Some("2024-03-04T05:06:07Z"));
         assert_eq!(
             String::from_utf8(p.manifest.clone()).unwrap(),
@@ -861,6 +1067,79 @@ mod tests {
             e("../x.json", CDX),
             "../x.json is not an SBOM that can be attached: the title \"../x.json\" must be a plain file name"
         );
+    }
+
+    #[test]
+    fn provenance_referrers_have_their_types_and_no_created_annotation() {
+        let sums =
+            b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef  a.zip\n".to_vec();
+        let f = ProvenanceFile::new(
+            ProvenanceKind::Checksums,
+            "p_1.0.0_SHA256SUMS",
+            sums.clone(),
+        );
+        let p = prepare_provenance(&subject(), &f, &opts(), &Limits::default()).unwrap();
+        assert_eq!(p.kind, ReferrerKind::Provenance(ProvenanceKind::Checksums));
+        assert_eq!(
+            String::from_utf8(p.manifest.clone()).unwrap(),
+            format!(
+                concat!(
+                    r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","#,
+                    r#""artifactType":"text/plain","#,
+                    r#""config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}},"#,
+                    r#""layers":[{{"mediaType":"text/plain","digest":"{}","size":{},"annotations":{{"org.opencontainers.image.title":"p_1.0.0_SHA256SUMS"}}}}],"#,
+                    r#""subject":{{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"{}","size":5}},"#,
+                    r#""annotations":{{"dev.tofu-sbom.tool":"tofu-sbom/9.9.9","org.opencontainers.image.title":"p_1.0.0_SHA256SUMS"}}}}"#
+                ),
+                Digest::sha256_of(&sums),
+                sums.len(),
+                Digest::sha256_of(b"index")
+            )
+        );
+        let sig = ProvenanceFile::new(ProvenanceKind::Signature, "x.sig", vec![0x88, 0x75, 0x04]);
+        let p = prepare_provenance(&subject(), &sig, &opts(), &Limits::default()).unwrap();
+        assert_eq!(p.artifact_type, "application/pgp-signature");
+        assert_eq!(p.created, None);
+        let e = |kind, bytes: &[u8]| {
+            prepare_provenance(
+                &subject(),
+                &ProvenanceFile::new(kind, "f", bytes.to_vec()),
+                &opts(),
+                &Limits::default(),
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        assert_eq!(
+            e(ProvenanceKind::Checksums, b"not a checksum line\n"),
+            "invalid provenance file \"f\": expected a checksums file: line 1 is not `<sha256 hex>  <file name>`"
+        );
+        assert_eq!(
+            e(ProvenanceKind::Checksums, b"\n"),
+            "invalid provenance file \"f\": expected a checksums file: it lists no checksums"
+        );
+        assert_eq!(
+            e(ProvenanceKind::Signature, br#"{"bomFormat":"CycloneDX"}"#),
+            "invalid provenance file \"f\": expected a signature file: it is neither an OpenPGP packet nor an \
+             ASCII-armored signature"
+        );
+        // The SBOM path still refuses a checksums file.
+        assert!(
+            prepare_referrer(
+                &subject(),
+                &SbomFile::from_bytes("s", sums),
+                &opts(),
+                &Limits::default()
+            )
+            .unwrap_err()
+            .to_string()
+            .starts_with("s is not an SBOM that can be attached: ")
+        );
+        assert_eq!(
+            ProvenanceKind::from_artifact_type("text/plain"),
+            Some(ProvenanceKind::Checksums)
+        );
+        assert_eq!(SbomKind::from_artifact_type("text/plain"), None);
     }
 
     #[test]

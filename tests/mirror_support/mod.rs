@@ -148,32 +148,119 @@ impl ProviderFixture {
                     bytes,
                 });
             }
-            let mut lines: Vec<String> = packages
-                .iter()
-                .map(|p| format!("{}  {}\n", p.sha256, p.file_name))
-                .collect();
-            // GoReleaser also lists a manifest file.
-            let manifest = "{\"version\":1,\"metadata\":{\"protocol_versions\":[\"5.0\"]}}\n";
-            let manifest_name = format!("terraform-provider-demo_{v}_manifest.json");
-            lines.push(format!(
-                "{}  {manifest_name}\n",
-                sha256_hex(manifest.as_bytes())
-            ));
-            lines.sort();
-            let sums = lines.concat().into_bytes();
-            let sums_path = vdir.join(format!("terraform-provider-demo_{v}_SHA256SUMS"));
-            std::fs::write(&sums_path, &sums).unwrap();
-            let sig = fx.gpg.sign(&fx.key.fingerprint, &sums_path);
-            assert!(fx.gpg.verifies(&sig, &sums_path));
-            fx.versions.push(FixtureVersion {
-                version: (*v).into(),
-                packages,
-                sums,
-                sig: Some(sig),
-                keys: vec![(fx.key.key_id.clone(), fx.key.armor.clone())],
-                no_download: Vec::new(),
-                reported_shasum: BTreeMap::new(),
-            });
+            fx.add_signed_version(v, packages);
+        }
+        fx.publish();
+        fx
+    }
+
+    /// Adds `version` with `packages`: a GoReleaser-shaped `SHA256SUMS` (ZIPs and a manifest file, sorted) signed by
+    /// the fixture's key, which is the one published key.
+    pub fn add_signed_version(&mut self, v: &str, packages: Vec<Package>) {
+        let vdir = self.dir.path().join(v);
+        std::fs::create_dir_all(&vdir).unwrap();
+        let t = self.provider_type.clone();
+        let mut lines: Vec<String> = packages
+            .iter()
+            .map(|p| format!("{}  {}\n", p.sha256, p.file_name))
+            .collect();
+        // GoReleaser also lists a manifest file.
+        let manifest = "{\"version\":1,\"metadata\":{\"protocol_versions\":[\"5.0\"]}}\n";
+        let manifest_name = format!("terraform-provider-{t}_{v}_manifest.json");
+        lines.push(format!(
+            "{}  {manifest_name}\n",
+            sha256_hex(manifest.as_bytes())
+        ));
+        lines.sort();
+        let sums = lines.concat().into_bytes();
+        let sums_path = vdir.join(format!("terraform-provider-{t}_{v}_SHA256SUMS"));
+        std::fs::write(&sums_path, &sums).unwrap();
+        let sig = self.gpg.sign(&self.key.fingerprint, &sums_path);
+        assert!(self.gpg.verifies(&sig, &sums_path));
+        self.versions.push(FixtureVersion {
+            version: v.into(),
+            packages,
+            sums,
+            sig: Some(sig),
+            keys: vec![(self.key.key_id.clone(), self.key.armor.clone())],
+            no_download: Vec::new(),
+            reported_shasum: BTreeMap::new(),
+        });
+    }
+
+    /// `namespace/provider_type` at `version` whose ZIPs hold the real Go provider binaries of the committed sample
+    /// release (`testdata/sample-release`: darwin_arm64, linux_amd64, windows_amd64), re-packed under this
+    /// provider's names (`terraform-provider-TYPE_vVERSION[.exe]` beside the README), signed by a fresh key.
+    pub fn with_sample_binaries(namespace: &str, provider_type: &str, version: &str) -> Self {
+        Self::with_sample_binaries_versions(namespace, provider_type, &[version])
+    }
+
+    /// [`ProviderFixture::with_sample_binaries`] with several versions (each re-packed under its own names).
+    pub fn with_sample_binaries_versions(
+        namespace: &str,
+        provider_type: &str,
+        versions: &[&str],
+    ) -> Self {
+        use std::io::{Read as _, Write as _};
+        let gpg = Gpg::new();
+        let key = gpg.gen_key("Demo Provider Signer <signer@example.com>", "ed25519");
+        let mut fx = Self {
+            server: RegistryServer::start(),
+            gpg,
+            key,
+            namespace: namespace.into(),
+            provider_type: provider_type.into(),
+            versions: Vec::new(),
+            junk_versions: Vec::new(),
+            dir: tempfile::tempdir().unwrap(),
+        };
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sample-release");
+        for version in versions {
+            let mut packages = Vec::new();
+            for (os, arch) in [
+                ("darwin", "arm64"),
+                ("linux", "amd64"),
+                ("windows", "amd64"),
+            ] {
+                let src = sample.join(format!("terraform-provider-sample_0.1.0_{os}_{arch}.zip"));
+                let mut zin = zip::ZipArchive::new(std::fs::File::open(&src).unwrap()).unwrap();
+                let file_name =
+                    format!("terraform-provider-{provider_type}_{version}_{os}_{arch}.zip");
+                let mut out = std::io::Cursor::new(Vec::new());
+                {
+                    let mut w = zip::ZipWriter::new(&mut out);
+                    let opts = zip::write::SimpleFileOptions::default()
+                        .compression_method(zip::CompressionMethod::Deflated)
+                        .last_modified_time(
+                            zip::DateTime::from_date_and_time(2025, 1, 2, 3, 4, 6).unwrap(),
+                        )
+                        .unix_permissions(0o755);
+                    for i in 0..zin.len() {
+                        let mut entry = zin.by_index(i).unwrap();
+                        let name = entry.name().unwrap().to_string();
+                        let mut bytes = Vec::new();
+                        entry.read_to_end(&mut bytes).unwrap();
+                        let name = match name.strip_prefix("terraform-provider-sample_v0.1.0") {
+                            Some(rest) => {
+                                format!("terraform-provider-{provider_type}_v{version}{rest}")
+                            }
+                            None => name,
+                        };
+                        w.start_file(name, opts).unwrap();
+                        w.write_all(&bytes).unwrap();
+                    }
+                    w.finish().unwrap();
+                }
+                let bytes = out.into_inner();
+                packages.push(Package {
+                    os: os.into(),
+                    arch: arch.into(),
+                    sha256: sha256_hex(&bytes),
+                    file_name,
+                    bytes,
+                });
+            }
+            fx.add_signed_version(version, packages);
         }
         fx.publish();
         fx
@@ -204,7 +291,13 @@ impl ProviderFixture {
     }
 
     pub fn zip_path(&self, v: &str, os_arch: &str) -> String {
-        self.files_path(v, &format!("terraform-provider-demo_{v}_{os_arch}.zip"))
+        self.files_path(
+            v,
+            &format!(
+                "terraform-provider-{}_{v}_{os_arch}.zip",
+                self.provider_type
+            ),
+        )
     }
 
     /// (Re)serves every document and file from `self.versions`.
@@ -250,7 +343,10 @@ impl ProviderFixture {
             Response::json(serde_json::to_vec(&versions).unwrap()),
         );
         for v in &self.versions {
-            let sums_name = format!("terraform-provider-demo_{}_SHA256SUMS", v.version);
+            let sums_name = format!(
+                "terraform-provider-{}_{}_SHA256SUMS",
+                self.provider_type, v.version
+            );
             let sig_name = format!("{sums_name}.sig");
             s.route(
                 &self.files_path(&v.version, &sums_name),

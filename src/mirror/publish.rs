@@ -1,0 +1,253 @@
+//! A mirrored (or local) release → SBOMs → the target, with its provenance: what `tofu-sbom mirror` runs for a
+//! provider-registry source after [`super::download`], and for a release directory.
+//!
+//! 1. [`prepare`]: the release directory is read back and scanned, and its SBOM documents rendered. How the release
+//!    was authenticated is recorded on the SBOMs' root component ([`PROP_SIGNATURE`] = `verified` with
+//!    [`PROP_SIGNING_KEY`], or `unverified` for `--allow-unsigned`): a CycloneDX property of `metadata.component`
+//!    and, in SPDX, an annotation of the root package (the places every `tofu-sbom:` property of the root goes, so
+//!    the documents still validate against both schemas).
+//! 2. [`publish`]: [`crate::publish::publish`] (push, then SBOMs onto the platforms and the index), then the
+//!    release's `SHA256SUMS` (`text/plain`) and its signature (`application/pgp-signature`) onto the index
+//!    ([`crate::oci::attach::attach_provenance`]). Every step is idempotent, so a re-run writes nothing.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::download::{Authentication, MirroredVersion};
+use super::error::{MirrorError, Result};
+use crate::archive::ProviderAddress;
+use crate::archive::lockfile::ProviderLock;
+use crate::archive::release::Release;
+use crate::generate::{self, Document, GenerateError, SbomOptions, ScannedRelease, Subject};
+use crate::inventory::{Inventory, Property, ReleaseInput};
+use crate::limits::Limits;
+use crate::oci::attach::{self, AttachOutcome, ProvenanceFile, ProvenanceKind};
+use crate::oci::provider::ProviderPackage;
+use crate::oci::reference::Target;
+use crate::oci::store::Store;
+use crate::publish::{PublishOptions, PublishOutcome};
+use crate::sbom::{self, Format};
+
+/// Root-component property: how the release's checksums were authenticated — `verified` (its `SHA256SUMS`
+/// signature verified with a key the registry published) or `unverified` (mirrored with `--allow-unsigned`).
+pub const PROP_SIGNATURE: &str = "tofu-sbom:release:signature";
+/// Root-component property: the fingerprint (uppercase hex) of the key that verified the signature.
+pub const PROP_SIGNING_KEY: &str = "tofu-sbom:release:signing-key";
+
+/// The SBOM properties recording `auth`.
+pub fn authentication_properties(auth: &Authentication) -> Vec<Property> {
+    match auth {
+        Authentication::Signed { check, .. } => vec![
+            Property {
+                name: PROP_SIGNATURE.to_owned(),
+                value: "verified".to_owned(),
+            },
+            Property {
+                name: PROP_SIGNING_KEY.to_owned(),
+                value: check.fingerprint.clone(),
+            },
+        ],
+        Authentication::UnsignedAllowed => vec![Property {
+            name: PROP_SIGNATURE.to_owned(),
+            value: "unverified".to_owned(),
+        }],
+    }
+}
+
+/// [`generate::documents`] with `extra` properties on every document's root component. (`generate::documents`
+/// offers no hook into the inventory between building and rendering; this is the same loop, sequential — a
+/// mirror renders a handful of platforms — with the properties added before rendering.)
+pub fn documents_with_properties(
+    input: &ReleaseInput,
+    formats: &[Format],
+    extra: &[Property],
+) -> std::result::Result<Vec<Document>, GenerateError> {
+    let decorate = |mut inv: Inventory| {
+        inv.root.properties.extend(extra.iter().cloned());
+        inv.root.properties.sort();
+        inv.root.properties.dedup();
+        inv
+    };
+    let mut docs = Vec::new();
+    for (i, p) in input.platforms.iter().enumerate() {
+        let inv = decorate(Inventory::for_platform(input, i)?);
+        let stem = p.zip_name.strip_suffix(".zip").unwrap_or(&p.zip_name);
+        for &f in formats {
+            docs.push(Document {
+                file_name: format!("{stem}{}", generate::extension(f, formats)),
+                format: f,
+                subject: Subject::Platform(crate::archive::release::Platform {
+                    os: p.os.clone(),
+                    arch: p.arch.clone(),
+                }),
+                bytes: sbom::render(&inv, f)?,
+            });
+        }
+    }
+    let inv = decorate(Inventory::for_release(input)?);
+    let stem = format!(
+        "terraform-provider-{}_{}",
+        input.provider_type, input.version
+    );
+    for &f in formats {
+        docs.push(Document {
+            file_name: format!("{stem}{}", generate::extension(f, formats)),
+            format: f,
+            subject: Subject::Release,
+            bytes: sbom::render(&inv, f)?,
+        });
+    }
+    Ok(docs)
+}
+
+/// A release ready to publish.
+#[derive(Debug)]
+pub struct PreparedRelease {
+    /// The scanned release.
+    pub scanned: ScannedRelease,
+    /// The provider address (given, else derived from the main module).
+    pub address: Option<ProviderAddress>,
+    /// The SBOM documents.
+    pub documents: Vec<Document>,
+    /// The OCI package.
+    pub package: ProviderPackage,
+    /// Its `SHA256SUMS` and signature, when the directory has them.
+    pub provenance: Vec<ProvenanceFile>,
+    /// The lock-file entry (`h1:` and `zh:` of every platform), when the address is known.
+    pub lock: Option<ProviderLock>,
+}
+
+/// Reads and scans the release in `dir` (only `platforms` when not empty, `os_arch`), renders its documents with
+/// `auth` recorded (see the module docs) and builds the OCI package. `sbom.address` names the provider.
+pub fn prepare(
+    dir: &Path,
+    platforms: &[crate::archive::release::Platform],
+    auth: Option<&Authentication>,
+    formats: &[Format],
+    sbom: &SbomOptions,
+    source_url: Option<String>,
+    limits: &Limits,
+) -> Result<PreparedRelease> {
+    let read_back = |e| MirrorError::ReleaseReadBack {
+        dir: dir.to_owned(),
+        source: Box::new(e),
+    };
+    let mut release = Release::from_dir(dir, limits).map_err(read_back)?;
+    if !platforms.is_empty() {
+        release.select_platforms(platforms).map_err(read_back)?;
+    }
+    let provenance = provenance_files(&release, limits)?;
+    let scanned = generate::scan(&mut release, limits)?;
+    let input = generate::release_input(&scanned, sbom);
+    let extra = auth.map(authentication_properties).unwrap_or_default();
+    let documents = documents_with_properties(&input, formats, &extra)?;
+    let created = input
+        .timestamp
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|e| GenerateError::BadTimestamp {
+            given: input.timestamp.to_string(),
+            reason: e.to_string(),
+        })?;
+    let package = crate::publish::provider_package(&scanned, created, source_url);
+    let address = scanned.address(sbom.address.as_ref());
+    let lock = address.as_ref().map(|a| scanned.lock(a));
+    Ok(PreparedRelease {
+        scanned,
+        address,
+        documents,
+        package,
+        provenance,
+        lock,
+    })
+}
+
+/// The release's `SHA256SUMS` and `.sig` (when present), byte for byte.
+fn provenance_files(release: &Release, limits: &Limits) -> Result<Vec<ProvenanceFile>> {
+    let mut out = Vec::new();
+    let Some(sums) = release.checksums.first() else {
+        return Ok(out);
+    };
+    let files = [
+        (ProvenanceKind::Checksums, Some(sums.path.as_path())),
+        (ProvenanceKind::Signature, sums.signature.as_deref()),
+    ];
+    for (kind, path) in files {
+        let Some(path) = path else { continue };
+        let bytes = read_small(path, limits.max_sbom_bytes)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.push(ProvenanceFile::new(kind, name, bytes));
+    }
+    Ok(out)
+}
+
+fn read_small(path: &Path, max: u64) -> Result<Vec<u8>> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(path).map_err(|e| MirrorError::io("reading", path, e))?;
+    let mut bytes = Vec::new();
+    f.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| MirrorError::io("reading", path, e))?;
+    if bytes.len() as u64 > max {
+        return Err(MirrorError::TooLarge {
+            what: path.display().to_string(),
+            limit: max,
+        });
+    }
+    Ok(bytes)
+}
+
+/// What [`publish`] did.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublishedRelease {
+    /// Push and SBOM referrers.
+    #[serde(skip)]
+    pub outcome: PublishOutcome,
+    /// The provenance referrers on the index (`None` on a dry run or when the release has no `SHA256SUMS`).
+    pub provenance: Option<AttachOutcome>,
+}
+
+/// Publishes `prepared` to `target` and attaches its provenance files to the index (see the module docs).
+pub async fn publish(
+    prepared: &PreparedRelease,
+    store: &Store,
+    target: &Target,
+    opts: &PublishOptions,
+) -> Result<PublishedRelease> {
+    let outcome =
+        crate::publish::publish(&prepared.package, &prepared.documents, store, target, opts)
+            .await?;
+    let mut provenance = None;
+    if !outcome.push.dry_run && !prepared.provenance.is_empty() {
+        let subject = attach::subject_descriptor(store, &outcome.push.index_digest).await?;
+        provenance = Some(
+            attach::attach_provenance(store, &subject, &prepared.provenance, &opts.attach).await?,
+        );
+    }
+    Ok(PublishedRelease {
+        outcome,
+        provenance,
+    })
+}
+
+/// The release directory of a mirrored version, prepared with its authentication recorded.
+pub fn prepare_mirrored(
+    v: &MirroredVersion,
+    formats: &[Format],
+    sbom: &SbomOptions,
+    limits: &Limits,
+) -> Result<PreparedRelease> {
+    prepare(
+        &v.dir,
+        &[],
+        Some(&v.authentication),
+        formats,
+        sbom,
+        None,
+        limits,
+    )
+}
