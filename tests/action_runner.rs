@@ -562,7 +562,8 @@ fn action_into_an_oci_layout_writes_the_sboms_into_the_release_dir() {
     assert!(!run.summary.contains("### `.tofurc`"));
 }
 
-/// `verify: false` skips the verify step; a formats list of one kind verifies without the SBOM check.
+/// `verify: false` skips the verify step; with a formats list of one kind, `verify --release` reads the formats back
+/// from the stored SBOMs and checks that one kind, byte for byte.
 #[test]
 fn verify_input_and_single_format() {
     let r = runner();
@@ -604,13 +605,20 @@ fn verify_input_and_single_format() {
         ["terraform-provider-sample_0.1.0.cdx.json"]
     );
     let verify = run.step("verify");
+    for subject in ["darwin_arm64", "linux_amd64", "windows_amd64"] {
+        let line = format!(
+            "  {subject:<14}ok     terraform-provider-sample_0.1.0_{subject}.cdx.json (identical bytes)"
+        );
+        assert!(verify.stdout.contains(&line), "{line}\n{}", run.log());
+    }
     assert!(
-        verify
-            .stdout
-            .starts_with("tofu-sbom action: verify: not checking SBOMs"),
+        verify.stdout.contains(
+            "  index         ok     terraform-provider-sample_0.1.0.cdx.json (identical bytes)"
+        ),
         "{}",
         run.log()
     );
+    assert!(!verify.stdout.contains(".spdx.json"), "{}", run.log());
     assert!(
         verify
             .stdout

@@ -175,8 +175,91 @@ fn verify_release_reports_other_settings_and_a_missing_platform_with_exit_1() {
     let run = tofu_sbom_run(["verify", &target, "--supplier", "x"]).expect_code(2);
     assert!(
         run.stderr.contains(
-            "--platform, --provider, --supplier, --author, --timestamp and --format apply only with --release"
+            "--platform, --provider, --supplier, --author and --timestamp apply only with --release"
         ),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Without `--release`, `--format` says which SBOM kinds each subject must carry: a provider published with only
+/// CycloneDX 1.5 (for old Trivy) fails the default check (no SPDX on the index and the 3 platforms) and passes with
+/// `--format cyclonedx-json@1.5`; `--release` reads the formats back and passes too.
+#[test]
+fn verify_format_names_the_expected_sbom_kinds() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = format!("oci-layout:{}", dir.path().join("layout").display());
+    let release = support::sample_release_dir();
+    tofu_sbom_run([
+        "publish",
+        release.to_str().unwrap(),
+        &target,
+        "--provider",
+        "example/sample",
+        "--format",
+        "cyclonedx-json@1.5",
+        "-q",
+    ])
+    .expect_code(0);
+    let v = tofu_sbom_run(["verify", &target, "--json", "-q"])
+        .expect_code(1)
+        .json();
+    let missing: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_owned(),
+                f["subject"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = ["darwin_arm64", "linux_amd64", "windows_amd64", "index"]
+        .iter()
+        .map(|s| ("sbom_missing".to_owned(), (*s).to_owned()))
+        .collect();
+    let mut got = missing.clone();
+    got.sort();
+    let mut want_sorted = want.clone();
+    want_sorted.sort();
+    assert_eq!(got, want_sorted, "{v:#}");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["artifactType"] == json!("application/spdx+json")),
+        "{v:#}"
+    );
+    let v = tofu_sbom_run([
+        "verify",
+        &target,
+        "--format",
+        "cyclonedx-json@1.5",
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    assert_eq!(v["ok"], json!(true));
+    assert_eq!(v["findings"], json!([]));
+    let v = tofu_sbom_run([
+        "verify",
+        &target,
+        "--release",
+        release.to_str().unwrap(),
+        "--json",
+        "-q",
+    ])
+    .expect_code(0)
+    .json();
+    assert_eq!(v["ok"], json!(true), "{v:#}");
+    let run =
+        tofu_sbom_run(["verify", &target, "--format", "spdx-json", "--no-sboms"]).expect_code(2);
+    assert!(
+        run.stderr
+            .contains("--format names the SBOMs to expect; it cannot be combined with --no-sboms"),
         "{}",
         run.stderr
     );

@@ -15,7 +15,10 @@ use tofu_sbom::oci::provider::ProviderPackage;
 use tofu_sbom::oci::push::{ProgressEvent, ProgressFn, PushOptions, PushOutcome};
 use tofu_sbom::oci::reference::Target;
 use tofu_sbom::oci::store::Store;
-use tofu_sbom::oci::verify::{SbomExpectation, VerifyOptions, VerifyReport};
+use tofu_sbom::oci::verify::{SbomExpectation, SbomKinds, VerifyOptions, VerifyReport};
+
+/// The CycloneDX media type (= its referrers' artifactType).
+const CDX_MEDIA_TYPE: &str = "application/vnd.cyclonedx+json";
 use tofu_sbom::verify_release::{
     Comparison, ReleaseVerifyOptions, SettingOverrides, verify_release,
 };
@@ -283,7 +286,8 @@ pub(crate) struct VerifyArgs {
     #[arg(value_name = "TARGET")]
     target: String,
     /// Check only OpenTofu's layout rules, not that the index and every platform carry a CycloneDX and an SPDX SBOM
-    /// whose hashes match the stored ZIPs.
+    /// whose hashes match the stored ZIPs. (`--format` narrows which SBOM kinds are expected instead; with
+    /// `--release` the formats are read back from the stored SBOMs.)
     #[arg(long)]
     no_sboms: bool,
     #[command(flatten)]
@@ -352,11 +356,14 @@ pub(crate) fn run_verify(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Resu
         || args.release_args.provider.is_some()
         || args.sbom.supplier.is_some()
         || !args.sbom.authors.is_empty()
-        || args.sbom.timestamp.is_some()
-        || !args.sbom.formats.is_empty();
+        || args.sbom.timestamp.is_some();
     anyhow::ensure!(
         args.release.is_some() || !release_flags,
-        "--platform, --provider, --supplier, --author, --timestamp and --format apply only with --release"
+        "--platform, --provider, --supplier, --author and --timestamp apply only with --release"
+    );
+    anyhow::ensure!(
+        !args.no_sboms || args.sbom.formats.is_empty(),
+        "--format names the SBOMs to expect; it cannot be combined with --no-sboms"
     );
     anyhow::ensure!(
         args.release.is_none() || !args.no_sboms,
@@ -392,9 +399,16 @@ pub(crate) fn run_verify(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Resu
         }
         let mut opts = VerifyOptions::default();
         if !args.no_sboms {
+            // Without --release, --format says which SBOM kinds every subject must carry (default: both).
+            let formats = args.sbom.formats()?;
+            let kinds = SbomKinds {
+                cyclonedx: formats.iter().any(|f| f.media_type() == CDX_MEDIA_TYPE),
+                spdx: formats.iter().any(|f| f.media_type() != CDX_MEDIA_TYPE),
+            };
             opts.sboms = Some(SbomExpectation {
+                index: kinds,
+                platforms: kinds,
                 mode: args.referrers.referrers_mode,
-                ..SbomExpectation::default()
             });
         }
         Ok(tofu_sbom::oci::verify::verify(&store, &target, &opts).await?)
