@@ -55,6 +55,7 @@ fn sbom_options(release: &ScannedRelease, provider: &str) -> SbomOptions {
         authors: Vec::new(),
         timestamp: TimestampPolicy::NewestZipEntry,
         tool: ToolInfo::default(),
+        release_signature: None,
     }
 }
 
