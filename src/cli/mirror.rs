@@ -407,7 +407,15 @@ async fn run_provider(ctx: &Ctx<'_>, source: &ProviderSource) -> anyhow::Result<
             .collect());
     }
     let work = args.work_dir.clone().unwrap_or_else(default_work_dir);
-    let mirrored = download::mirror(&source.address, &constraints, &work, &opts).await?;
+    let mirrored = download::mirror_listed(
+        &client,
+        &source.address,
+        &listed,
+        &constraints,
+        &work,
+        &opts,
+    )
+    .await?;
     let mut sbom = ctx.sbom.clone();
     sbom.address = Some(source.address.clone());
     let mut out = Vec::new();
