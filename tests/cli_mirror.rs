@@ -1471,3 +1471,161 @@ fn referrers_move_between_the_referrers_api_and_the_fallback_tag() {
         native.tags("t/sample")
     );
 }
+
+/// A referrer listed in the source's fallback index whose manifest was deleted (what a registry cleanup job that
+/// deletes untagged manifests leaves behind — here deleted through distribution's own API, which keeps the fallback
+/// index as it is): skipped with a warning and in `skippedReferrers`, never listed in the target, exit 0. A
+/// referrer manifest that exists but does not hash to its digest is still refused.
+#[test]
+fn a_dangling_referrer_is_skipped_and_reported_and_a_corrupt_one_is_refused() {
+    let fx = fixture();
+    let a = Registry::start(RegistryOpts::anonymous());
+    let b = Registry::start(RegistryOpts::anonymous());
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let first = mirror_json(
+        h,
+        &format!("{}@0.1.0", fx.address()),
+        &format!("{}/a/sample", a.host),
+        &[],
+    );
+    let index = first["indexDigest"].as_str().unwrap().to_owned();
+    let gone = first["referrers"]["index"]["terraform-provider-sample_0.1.0.cdx.json"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let deleted = a.request("DELETE", &format!("/v2/a/sample/manifests/{gone}"), &[]);
+    assert_eq!(deleted.status, 202, "{}", deleted.text());
+    let fallback_tag = index.replace(':', "-");
+    let listed = |reg: &Registry, repo: &str| -> Vec<String> {
+        let v: Value = serde_json::from_slice(&manifest(reg, repo, &fallback_tag)).unwrap();
+        let mut d: Vec<String> = v["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["digest"].as_str().unwrap().to_owned())
+            .collect();
+        d.sort();
+        d
+    };
+    let in_a = listed(&a, "a/sample");
+    assert!(in_a.contains(&gone), "{in_a:?}");
+    let dangling_warning = || {
+        format!(
+            "tofu-sbom: warning: {}/a/sample:0.1.0: skipped referrer {gone} of {index}: manifest {gone} not found in \
+             {}/a/sample (a dangling entry of the source's referrers list); it is neither copied nor listed in the \
+             target\n",
+            a.host, a.host
+        )
+    };
+
+    // --json: exit 0, the skipped referrer in `skippedReferrers`, the nine others copied.
+    let r = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &format!("{}/a/sample:0.1.0", a.host),
+            &format!("{}/b/sample", b.host),
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.out(), r.stderr);
+    assert_eq!(r.stderr, dangling_warning());
+    let v = r.json()["versions"][0].clone();
+    assert_eq!(
+        v["skippedReferrers"],
+        serde_json::json!([{
+            "digest": gone,
+            "subject": index,
+            "reason": format!(
+                "manifest {gone} not found in {}/a/sample (a dangling entry of the source's referrers list)",
+                a.host
+            ),
+        }])
+    );
+    assert_eq!(v["copied"]["referrers"], 9);
+    assert_eq!(v["indexDigest"], Value::String(index.clone()));
+    assert_eq!(v.get("addedSboms"), None);
+    // The target's fallback index lists exactly the source's entries but the dangling one.
+    let expected: Vec<String> = in_a.iter().filter(|d| **d != gone).cloned().collect();
+    assert_eq!(listed(&b, "b/sample"), expected);
+    assert_eq!(expected.len(), 3);
+    assert_eq!(
+        b.request(
+            "GET",
+            &format!("/v2/b/sample/manifests/{gone}"),
+            &["-H", &accept()]
+        )
+        .status,
+        404
+    );
+
+    // Text output: the same warning line, exit 0.
+    let r = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &format!("{}/a/sample:0.1.0", a.host),
+            &format!("{}/c/sample", b.host),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.out(), r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "tofu-sbom: info: copying {}/a/sample:0.1.0 → {}/c/sample:0.1.0\n{}",
+            a.host,
+            b.host,
+            dangling_warning()
+        )
+    );
+    assert!(
+        r.out()
+            .starts_with(&format!("mirrored {}/a/sample:0.1.0 → ", a.host)),
+        "{}",
+        r.out()
+    );
+
+    // A referrer manifest that does not hash to its digest (an OCI layout source with one manifest blob altered).
+    let layout = h.join("usb");
+    let lt = format!("oci-layout:{}", layout.display());
+    let r = tofu(
+        h,
+        h,
+        &["mirror", &format!("{}/b/sample:0.1.0", b.host), &lt],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let spdx = first["referrers"]["index"]["terraform-provider-sample_0.1.0.spdx.json"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let blob_path = layout
+        .join("blobs/sha256")
+        .join(spdx.strip_prefix("sha256:").unwrap());
+    let mut bytes = std::fs::read(&blob_path).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&blob_path, &bytes).unwrap();
+    let r = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &format!("{lt}:0.1.0"),
+            &format!("{}/d/sample", b.host),
+        ],
+    );
+    assert_eq!(r.code, 2, "{}\n{}", r.out(), r.stderr);
+    let altered = format!("sha256:{}", sha256_hex(&bytes));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "tofu-sbom: info: copying {lt}:0.1.0 → {}/d/sample:0.1.0\ntofu-sbom: error: {}: content has digest \
+             {altered}, expected {spdx}\n",
+            b.host,
+            blob_path.display()
+        )
+    );
+    assert!(!tags(&b, "d/sample").contains(&"0.1.0".to_owned()));
+}
