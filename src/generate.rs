@@ -18,7 +18,9 @@ use time::OffsetDateTime;
 use crate::archive::release::{Platform, Release};
 use crate::archive::{ArchiveError, Digests, ProviderAddress, ReleaseError, lockfile};
 use crate::buildinfo::{self, BuildInfo};
-use crate::inventory::{Author, Inventory, InventoryError, PlatformInput, ReleaseInput, ToolInfo};
+use crate::inventory::{
+    Author, Inventory, InventoryError, PlatformInput, ReleaseInput, ReleaseSignature, ToolInfo,
+};
 use crate::limits::Limits;
 use crate::sbom::{self, Format, SbomError};
 
@@ -340,6 +342,9 @@ pub struct SbomOptions {
     pub timestamp: TimestampPolicy,
     /// The generating tool.
     pub tool: ToolInfo,
+    /// How a mirrored release was authenticated (`tofu-sbom mirror` from a provider registry), recorded on every
+    /// document's root component; `None` for `generate`/`publish`.
+    pub release_signature: Option<ReleaseSignature>,
 }
 
 /// The neutral input the renderers take.
@@ -378,6 +383,7 @@ pub fn release_input(release: &ScannedRelease, opts: &SbomOptions) -> ReleaseInp
                 signature_file: signature.clone(),
             })
             .collect(),
+        release_signature: opts.release_signature.clone(),
     }
 }
 

@@ -59,6 +59,12 @@ pub const PROP_ZIP_NAME: &str = "tofu-sbom:zip:name";
 pub const PROP_ZIP_SIZE: &str = "tofu-sbom:zip:size";
 /// Property: the detached signature file that accompanies the release (e.g. `…_SHA256SUMS.sig`), when present.
 pub const PROP_SIGNATURE_FILE: &str = "tofu-sbom:release:signature-file";
+/// Root property: how the release's `SHA256SUMS` was authenticated when it was mirrored from a provider registry —
+/// `verified` (its detached signature verified with a key the registry published, see [`PROP_RELEASE_SIGNING_KEY`])
+/// or `unverified` (mirrored with `--allow-unsigned`). Written from [`ReleaseInput::release_signature`] only.
+pub const PROP_RELEASE_SIGNATURE: &str = "tofu-sbom:release:signature";
+/// Root property: the fingerprint (uppercase hex) of the key that verified the release's signature.
+pub const PROP_RELEASE_SIGNING_KEY: &str = "tofu-sbom:release:signing-key";
 /// Property: the provider address `HOST/NAMESPACE/TYPE`.
 pub const PROP_PROVIDER_ADDRESS: &str = "tofu-sbom:provider:address";
 /// Property: the platforms (`os_arch`, comma-separated, sorted) a component was found in (release-wide documents).
@@ -144,6 +150,70 @@ pub struct ReleaseInput {
     pub timestamp: OffsetDateTime,
     /// One entry per platform ZIP.
     pub platforms: Vec<PlatformInput>,
+    /// How the release was authenticated when it was mirrored (`tofu-sbom mirror`), recorded on the root component
+    /// of every document ([`PROP_RELEASE_SIGNATURE`], [`PROP_RELEASE_SIGNING_KEY`]); `None`: nothing is recorded.
+    pub release_signature: Option<ReleaseSignature>,
+}
+
+/// How a mirrored release's `SHA256SUMS` was authenticated. A closed set rather than free-form root properties, so
+/// that `verify --release` can read it back and re-derive it exactly, and report anything else it finds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReleaseSignature {
+    /// The signature verified with a key the provider registry published.
+    Verified {
+        /// The key's fingerprint (uppercase hex).
+        fingerprint: String,
+    },
+    /// No key was published; mirrored with `--allow-unsigned`.
+    Unverified,
+}
+
+impl ReleaseSignature {
+    /// The value of [`PROP_RELEASE_SIGNATURE`] for a verified release.
+    pub const VERIFIED: &'static str = "verified";
+    /// The value of [`PROP_RELEASE_SIGNATURE`] for an unverified release.
+    pub const UNVERIFIED: &'static str = "unverified";
+
+    /// The root-component properties recording it, sorted by name.
+    pub fn properties(&self) -> Vec<Property> {
+        match self {
+            Self::Verified { fingerprint } => vec![
+                prop(PROP_RELEASE_SIGNATURE, Self::VERIFIED),
+                prop(PROP_RELEASE_SIGNING_KEY, fingerprint),
+            ],
+            Self::Unverified => vec![prop(PROP_RELEASE_SIGNATURE, Self::UNVERIFIED)],
+        }
+    }
+
+    /// Reads it back from the values of [`PROP_RELEASE_SIGNATURE`] and [`PROP_RELEASE_SIGNING_KEY`] (`None`, `None`:
+    /// nothing recorded). Any other combination than the ones [`Self::properties`] writes is an error naming it.
+    pub fn from_properties(
+        signature: Option<&str>,
+        signing_key: Option<&str>,
+    ) -> Result<Option<Self>, String> {
+        match (signature, signing_key) {
+            (None, None) => Ok(None),
+            (Some(Self::VERIFIED), Some(k)) if !k.is_empty() => Ok(Some(Self::Verified {
+                fingerprint: k.to_owned(),
+            })),
+            (Some(Self::UNVERIFIED), None) => Ok(Some(Self::Unverified)),
+            (Some(Self::VERIFIED), None) => Err(format!(
+                "{PROP_RELEASE_SIGNATURE} = {:?} without {PROP_RELEASE_SIGNING_KEY}",
+                Self::VERIFIED
+            )),
+            (Some(s @ (Self::VERIFIED | Self::UNVERIFIED)), Some(k)) => Err(format!(
+                "{PROP_RELEASE_SIGNATURE} = {s:?} with {PROP_RELEASE_SIGNING_KEY} = {k:?}"
+            )),
+            (Some(s), _) => Err(format!(
+                "{PROP_RELEASE_SIGNATURE} = {s:?} (expected {:?} or {:?})",
+                Self::VERIFIED,
+                Self::UNVERIFIED
+            )),
+            (None, Some(k)) => Err(format!(
+                "{PROP_RELEASE_SIGNING_KEY} = {k:?} without {PROP_RELEASE_SIGNATURE}"
+            )),
+        }
+    }
 }
 
 /// One platform ZIP of a release and the provider binary inside it. Digests are lowercase hex strings.
@@ -827,6 +897,10 @@ fn root_component(input: &ReleaseInput, facts: &ReleaseFacts) -> Component {
         root.properties
             .push(prop(PROP_PROVIDER_ADDRESS, address.to_string()));
     }
+    // Sorted and deduplicated with the rest of the root's properties in `finish`.
+    if let Some(s) = &input.release_signature {
+        root.properties.extend(s.properties());
+    }
     root
 }
 
@@ -1234,6 +1308,7 @@ mod tests {
                     Some(module("golang.org/x/sys", "v0.20.0", "h1:sys=")),
                 ),
             ],
+            release_signature: None,
         }
     }
 

@@ -11,7 +11,12 @@
 //!    `metadata.timestamp` / SPDX `creationInfo.created`), the formats present (CycloneDX `specVersion` 1.6 or 1.5,
 //!    SPDX 2.3), the provider address (property / annotation `tofu-sbom:provider:address`), the supplier (CycloneDX
 //!    `metadata.supplier` / the SPDX root package's `supplier`), the authors (SPDX `Person:`/`Organization:` creators,
-//!    which keep the kind; else CycloneDX `metadata.authors`). [`SettingOverrides`] (the CLI's `--provider`,
+//!    which keep the kind; else CycloneDX `metadata.authors`), how a mirrored release was authenticated (root
+//!    properties / annotations `tofu-sbom:release:signature` and `…:signing-key`, see
+//!    [`crate::inventory::ReleaseSignature`]; `tofu-sbom mirror` writes them). Every other `tofu-sbom:` property of
+//!    the root component must be one the release itself yields (platform, Go, lock and ZIP facts, the address): an
+//!    unknown one is reported ([`FindingKind::ReleaseSettingUnreadable`], setting `root properties`, with its JSON
+//!    pointer) rather than copied into the derivation. [`SettingOverrides`] (the CLI's `--provider`,
 //!    `--supplier`, `--author`, `--timestamp`, `--format`) win. A setting that cannot be read back and is not given
 //!    is reported ([`FindingKind::ReleaseSettingUnreadable`]), never guessed; without a timestamp or formats nothing
 //!    is compared.
@@ -34,7 +39,12 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::archive::ProviderAddress;
 use crate::generate::{self, GenerateError, SbomOptions, ScannedRelease, Subject, TimestampPolicy};
-use crate::inventory::{Author, AuthorKind, PROP_PROVIDER_ADDRESS, ToolInfo};
+use crate::inventory::{
+    Author, AuthorKind, PROP_ARCH, PROP_GO_BUILD_PREFIX, PROP_GO_EXPERIMENTS, PROP_GO_VERSION,
+    PROP_LOCK_H1, PROP_LOCK_ZH, PROP_OS, PROP_PROVIDER_ADDRESS, PROP_RELEASE_SIGNATURE,
+    PROP_RELEASE_SIGNING_KEY, PROP_SIGNATURE_FILE, PROP_VERSION_SOURCE, PROP_ZIP_NAME,
+    PROP_ZIP_SIZE, ReleaseSignature, ToolInfo,
+};
 use crate::oci::OciError;
 use crate::oci::attach::SbomKind;
 use crate::oci::digest::Digest;
@@ -117,6 +127,12 @@ pub struct ReleaseSettings {
     pub supplier: Option<String>,
     /// The authors, in `--author` syntax (`NAME <EMAIL>`, `org:NAME`).
     pub authors: Vec<String>,
+    /// How a mirrored release was authenticated (`verified`, `unverified`), when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release_signature: Option<String>,
+    /// The fingerprint of the key that verified it, when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<String>,
     /// The settings given explicitly rather than read back.
     pub overridden: Vec<String>,
 }
@@ -367,6 +383,7 @@ pub async fn verify_release(
         authors: settings.authors.clone(),
         timestamp: TimestampPolicy::Fixed(timestamp),
         tool: opts.tool.clone(),
+        release_signature: settings.release_signature.clone(),
     };
     let input = generate::release_input(release, &sbom_opts);
     let docs = generate::documents(&input, &formats)?;
@@ -603,9 +620,18 @@ impl<T> Seen<T> {
     }
 }
 
+/// The `tofu-sbom:release:signature` / `…:signing-key` values of one document (`None`: absent) and where they
+/// were read (for messages).
+struct SignatureSeen {
+    signature: Option<String>,
+    signing_key: Option<String>,
+    what: String,
+}
+
 #[derive(Default)]
 struct SettingsReader {
     timestamp: Seen<OffsetDateTime>,
+    signature: Seen<SignatureSeen>,
     /// `Some(None)`: a document of ours records no address.
     address: Seen<Option<String>>,
     supplier: Seen<Option<String>>,
@@ -620,8 +646,41 @@ struct Settings {
     address: Option<ProviderAddress>,
     supplier: Option<String>,
     authors: Vec<Author>,
+    release_signature: Option<ReleaseSignature>,
     report: ReleaseSettings,
     unreadable: Vec<(String, String)>,
+}
+
+/// How `verify --release` refers to the root-property settings in findings.
+const SETTING_SIGNATURE: &str = "release signature";
+/// How `verify --release` refers to unknown root properties in findings.
+const SETTING_ROOT_PROPERTIES: &str = "root properties";
+
+/// The SPDX annotation key of a root package's distribution (ZIP name and digests); written by the SPDX renderer
+/// next to the root's properties.
+const SPDX_DISTRIBUTION_KEY: &str = "tofu-sbom:distribution";
+
+/// True for a `tofu-sbom:` root property (or SPDX root annotation key) the derivation itself yields: the
+/// provider address, the platform facts of a per-platform document, the ZIP distribution, and the release
+/// signature read back here. Keep in step with `inventory::platform_properties` and `root_component`.
+fn known_root_property(name: &str) -> bool {
+    const EXACT: [&str; 14] = [
+        PROP_PROVIDER_ADDRESS,
+        PROP_OS,
+        PROP_ARCH,
+        PROP_GO_VERSION,
+        PROP_GO_EXPERIMENTS,
+        PROP_VERSION_SOURCE,
+        PROP_LOCK_ZH,
+        PROP_LOCK_H1,
+        PROP_ZIP_NAME,
+        PROP_ZIP_SIZE,
+        PROP_SIGNATURE_FILE,
+        PROP_RELEASE_SIGNATURE,
+        PROP_RELEASE_SIGNING_KEY,
+        SPDX_DISTRIBUTION_KEY,
+    ];
+    EXACT.contains(&name) || name.starts_with(PROP_GO_BUILD_PREFIX)
 }
 
 fn author_text(a: &Author) -> String {
@@ -649,6 +708,41 @@ fn spdx_creator(c: &str) -> Option<Author> {
 impl SettingsReader {
     fn unreadable(&mut self, setting: &str, reason: String) {
         self.unreadable.push((setting.to_owned(), reason));
+    }
+
+    /// Reads the root properties of one document of ours (`(JSON pointer, name, value)`): the release signature
+    /// (first document wins, as for every setting), and a finding for each unknown `tofu-sbom:` property.
+    fn root_properties(&mut self, props: &[(String, &str, &str)], what: &str) {
+        let mut seen = SignatureSeen {
+            signature: None,
+            signing_key: None,
+            what: what.to_owned(),
+        };
+        for (path, name, value) in props {
+            let slot = match *name {
+                PROP_RELEASE_SIGNATURE => &mut seen.signature,
+                PROP_RELEASE_SIGNING_KEY => &mut seen.signing_key,
+                n if n.starts_with("tofu-sbom:") && !known_root_property(n) => {
+                    self.unreadable(
+                        SETTING_ROOT_PROPERTIES,
+                        format!(
+                            "{what}: {path}: unknown property {name:?} = {value:?}; this build cannot \
+                             re-derive it"
+                        ),
+                    );
+                    continue;
+                }
+                _ => continue,
+            };
+            if slot.is_some() {
+                self.unreadable(
+                    SETTING_SIGNATURE,
+                    format!("{what}: {path}: {name:?} is recorded more than once"),
+                );
+            }
+            *slot = Some((*value).to_owned());
+        }
+        self.signature.offer(seen);
     }
 
     fn time(&mut self, v: Option<&str>, what: &str) {
@@ -695,13 +789,24 @@ impl SettingsReader {
                         })
                         .collect(),
                 );
-                let address = m.component.and_then(|c| {
-                    c.properties
-                        .into_iter()
-                        .find(|p| p.name == PROP_PROVIDER_ADDRESS)
-                        .map(|p| p.value)
-                });
+                let props: Vec<(String, &str, &str)> = m
+                    .component
+                    .iter()
+                    .flat_map(|c| c.properties.iter().enumerate())
+                    .map(|(i, p)| {
+                        (
+                            format!("/metadata/component/properties/{i}"),
+                            p.name.as_str(),
+                            p.value.as_str(),
+                        )
+                    })
+                    .collect();
+                let address = props
+                    .iter()
+                    .find(|(_, n, _)| *n == PROP_PROVIDER_ADDRESS)
+                    .map(|(_, _, v)| (*v).to_owned());
                 self.address.offer(address);
+                self.root_properties(&props, &what);
                 tool
             }
             SbomKind::Spdx => {
@@ -734,17 +839,28 @@ impl SettingsReader {
                 match doc
                     .packages
                     .iter()
-                    .find(|p| Some(p.spdx_id.as_str()) == root)
+                    .enumerate()
+                    .find(|(_, p)| Some(p.spdx_id.as_str()) == root)
                 {
-                    Some(p) => {
+                    Some((i, p)) => {
                         self.supplier
                             .offer(p.supplier.strip_prefix("Organization: ").map(str::to_owned));
-                        let key = format!("{PROP_PROVIDER_ADDRESS}: ");
-                        self.address.offer(
-                            p.annotations
-                                .iter()
-                                .find_map(|a| a.comment.strip_prefix(&key).map(str::to_owned)),
-                        );
+                        // Root properties are annotations `NAME: VALUE` (names never contain ": ").
+                        let props: Vec<(String, &str, &str)> = p
+                            .annotations
+                            .iter()
+                            .enumerate()
+                            .map(|(j, a)| {
+                                let (n, v) = a.comment.split_once(": ").unwrap_or((&a.comment, ""));
+                                (format!("/packages/{i}/annotations/{j}"), n, v)
+                            })
+                            .collect();
+                        let address = props
+                            .iter()
+                            .find(|(_, n, _)| *n == PROP_PROVIDER_ADDRESS)
+                            .map(|(_, _, v)| (*v).to_owned());
+                        self.address.offer(address);
+                        self.root_properties(&props, &what);
                     }
                     None => self.unreadable(
                         "supplier",
@@ -758,6 +874,19 @@ impl SettingsReader {
 
     fn finish(mut self, o: &SettingOverrides, formats: &[Format]) -> Settings {
         let mut overridden = Vec::new();
+        let release_signature = match self.signature.value.take() {
+            Some(s) => match ReleaseSignature::from_properties(
+                s.signature.as_deref(),
+                s.signing_key.as_deref(),
+            ) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.unreadable(SETTING_SIGNATURE, format!("{}: {e}", s.what));
+                    None
+                }
+            },
+            None => None,
+        };
         let timestamp = match o.timestamp {
             Some(t) => {
                 overridden.push("timestamp".to_owned());
@@ -821,12 +950,24 @@ impl SettingsReader {
                 provider: address.as_ref().map(ToString::to_string),
                 supplier: supplier.clone(),
                 authors: authors.iter().map(author_text).collect(),
+                release_signature: release_signature.as_ref().map(|s| {
+                    match s {
+                        ReleaseSignature::Verified { .. } => ReleaseSignature::VERIFIED,
+                        ReleaseSignature::Unverified => ReleaseSignature::UNVERIFIED,
+                    }
+                    .to_owned()
+                }),
+                signing_key: match &release_signature {
+                    Some(ReleaseSignature::Verified { fingerprint }) => Some(fingerprint.clone()),
+                    _ => None,
+                },
                 overridden,
             },
             timestamp,
             address,
             supplier,
             authors,
+            release_signature,
             unreadable: self.unreadable,
         }
     }

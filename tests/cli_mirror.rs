@@ -108,6 +108,54 @@ fn titles(m: &BTreeMap<String, BTreeMap<String, String>>) -> BTreeMap<String, Ve
         .collect()
 }
 
+/// `tofu-sbom verify TARGET --release RELEASE --json`: exit 0, no finding, every stored SBOM of ours byte-identical
+/// to the one re-derived from the release; returns the settings read back.
+fn verify_release_passes(home: &Path, target: &str, release: &Path) -> Value {
+    let r = tofu(
+        home,
+        home,
+        &[
+            "verify",
+            target,
+            "--release",
+            release.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.out(), r.stderr);
+    let v = r.json();
+    assert_eq!(v["findings"], serde_json::json!([]), "{v:#}");
+    let subjects = v["release"]["subjects"].as_object().unwrap();
+    assert_eq!(
+        subjects.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["darwin_arm64", "index", "linux_amd64", "windows_amd64"]
+    );
+    for checks in subjects.values() {
+        let got: Vec<(&str, bool)> = checks
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["comparison"].as_str().unwrap(),
+                    c["ok"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, [("identical", true), ("identical", true)], "{v:#}");
+    }
+    v["release"]["settings"].clone()
+}
+
+/// The downloaded release directory of `acme/sample` `version` under the work directory `work` (GoReleaser shape,
+/// `WORK/HOST/NAMESPACE/TYPE/VERSION`, as `mirror::download::release_dir` lays it out).
+fn downloaded_release(fx: &ProviderFixture, work: &Path, version: &str) -> std::path::PathBuf {
+    work.join(fx.server.host())
+        .join("acme")
+        .join("sample")
+        .join(version)
+}
+
 /// Checks one mirrored version of the fixture in a registry repository: tag, index and platform digests, ZIP layers
 /// byte-identical, referrers (types, layer bytes of the provenance files) and the recorded signature.
 fn check_in_registry(fx: &ProviderFixture, reg: &Registry, repo: &str, v: &Value) {
@@ -220,6 +268,9 @@ fn a_provider_mirrors_into_a_registry_and_a_layout_with_sboms_and_provenance_and
     // Six platform SBOMs, two release-wide SBOMs, SHA256SUMS and its signature.
     assert_eq!(v["copied"]["referrers"], 10);
     check_in_registry(&fx, &reg, repo, v);
+    // The registry was asked for the version list once (and discovered once).
+    assert_eq!(fx.server.count("/v1/providers/acme/sample/versions"), 1);
+    assert_eq!(fx.server.count("/.well-known/terraform.json"), 1);
     let lock = v["lockfile"].as_str().unwrap();
     assert!(lock.starts_with(&format!(
         "provider \"{}\" {{\n  version = \"0.1.0\"\n",
@@ -248,6 +299,20 @@ fn a_provider_mirrors_into_a_registry_and_a_layout_with_sboms_and_provenance_and
         verified
             .out()
             .ends_with("verified: OpenTofu would install every platform\n")
+    );
+    // `verify --release` against the downloaded release: the SBOMs re-derive byte for byte, with the signature
+    // properties read back from them.
+    let release = downloaded_release(&fx, &work, "0.1.0");
+    let settings = verify_release_passes(home.path(), &format!("{target}:0.1.0"), &release);
+    assert_eq!(settings["releaseSignature"], "verified");
+    assert_eq!(
+        settings["signingKey"],
+        Value::String(fx.key.fingerprint.clone())
+    );
+    assert_eq!(settings["provider"], Value::String(fx.address()));
+    assert_eq!(
+        settings["formats"],
+        serde_json::json!(["cyclonedx-json@1.6", "spdx-json@2.3"])
     );
 
     // A re-run downloads nothing, uploads no blob and adds no referrer.
@@ -291,6 +356,106 @@ fn a_provider_mirrors_into_a_registry_and_a_layout_with_sboms_and_provenance_and
         &["verify", &format!("{lt}:0.1.0")],
     );
     assert_eq!(verified.code, 0, "{}\n{}", verified.out(), verified.stderr);
+    let settings = verify_release_passes(home.path(), &format!("{lt}:0.1.0"), &release);
+    assert_eq!(settings["releaseSignature"], "verified");
+
+    // A doctored signature property: linux_amd64's CycloneDX SBOM replaced (its referrer taken out of the layout's
+    // index.json, a copy claiming `unverified` attached instead) → reported at its JSON pointer, exit 1.
+    let cdx_name = "terraform-provider-sample_0.1.0_linux_amd64.cdx.json";
+    let original = lv["referrers"]["linux_amd64"][cdx_name]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let stored = tofu(
+        home.path(),
+        home.path(),
+        &[
+            "sbom",
+            "pull",
+            &format!("{lt}:0.1.0"),
+            "--platform",
+            "linux_amd64",
+            "-o",
+            "-",
+        ],
+    )
+    .expect_code(0)
+    .stdout;
+    let stored = String::from_utf8(stored).unwrap();
+    let doc: Value = serde_json::from_str(&stored).unwrap();
+    let props = doc["metadata"]["component"]["properties"]
+        .as_array()
+        .unwrap();
+    let at = props
+        .iter()
+        .position(|p| p["name"] == "tofu-sbom:release:signature")
+        .unwrap();
+    assert_eq!(props[at]["value"], "verified");
+    assert_eq!(stored.matches("\"value\": \"verified\"").count(), 1);
+    let doctored = stored.replace("\"value\": \"verified\"", "\"value\": \"unverified\"");
+    let index_path = layout.join("index.json");
+    let mut index: Value = serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    let entries = index["manifests"].as_array_mut().unwrap();
+    let before = entries.len();
+    entries.retain(|e| e["digest"] != Value::String(original.clone()));
+    assert_eq!(entries.len(), before - 1);
+    std::fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    let dir = home.path().join("doctored");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(cdx_name), &doctored).unwrap();
+    let platform_digest = lv["platforms"]["linux_amd64"]["manifestDigest"]
+        .as_str()
+        .unwrap();
+    let attached = tofu(
+        home.path(),
+        home.path(),
+        &[
+            "attach",
+            &format!("{lt}@{platform_digest}"),
+            dir.join(cdx_name).to_str().unwrap(),
+            "--json",
+        ],
+    )
+    .expect_code(0)
+    .json();
+    let referrer = attached["referrers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(referrer, original);
+    let r = tofu(
+        home.path(),
+        home.path(),
+        &[
+            "verify",
+            &format!("{lt}:0.1.0"),
+            "--release",
+            release.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.out(), r.stderr);
+    let path = format!("/metadata/component/properties/{at}/value");
+    assert_eq!(
+        r.json()["findings"],
+        serde_json::json!([{
+            "severity": "error",
+            "tag": "0.1.0",
+            "platform": "linux_amd64",
+            "kind": "release_sbom_differs",
+            "subject": "linux_amd64",
+            "file": cdx_name,
+            "format": "cyclonedx-json@1.6",
+            "referrer": referrer,
+            "path": path,
+            "stored": "\"unverified\"",
+            "derived": "\"verified\"",
+            "message": format!(
+                "linux_amd64: {cdx_name} (referrer {referrer}) differs from the SBOM derived from the release at \
+                 {path}: stored \"unverified\", derived \"verified\""
+            ),
+        }])
+    );
 }
 
 /// Runs a mirror of the fixture that must fail, and checks the exit code, the exact error and that nothing was tagged.
@@ -513,6 +678,14 @@ fn verification_failures_tag_nothing() {
     std::fs::write(dir.join("x.cdx.json"), &cdx.stdout).unwrap();
     std::fs::write(dir.join("x.spdx.json"), &spdx_text).unwrap();
     validate(&dir.join("x.cdx.json"), &dir.join("x.spdx.json"));
+    // `verify --release` reads the `unverified` property back and re-derives every document byte for byte.
+    let settings = verify_release_passes(
+        home.path(),
+        &format!("{lt}:0.1.0"),
+        &downloaded_release(&fx, &home.path().join("w"), "0.1.0"),
+    );
+    assert_eq!(settings["releaseSignature"], "unverified");
+    assert_eq!(settings.get("signingKey"), None);
 
     // A platform the version does not offer.
     let fx = fixture();
@@ -858,6 +1031,7 @@ fn the_readme_air_gapped_quick_start_works_as_written() {
             .collect::<Vec<_>>(),
         [
             "tofu-sbom mirror",
+            "tofu-sbom verify",
             "tofu-sbom mirror",
             "tofu-sbom verify",
             "tofu-sbom sbom",
@@ -916,17 +1090,34 @@ fn the_readme_air_gapped_quick_start_works_as_written() {
         "signature verified (key {})\n",
         fx.key.fingerprint
     )));
-    // Inside: the copy prints the README's .tofurc block (with the test's hosts) and the lock block.
+    // Outside, before carrying it: every SBOM of the layout re-derives byte for byte from the downloaded release.
+    for doc in [
+        "terraform-provider-aws_5.86.0_linux_amd64.cdx.json",
+        "terraform-provider-aws_5.86.0_linux_amd64.spdx.json",
+        "terraform-provider-aws_5.86.0.cdx.json",
+    ] {
+        assert!(
+            outputs[1].contains(&format!("ok     {doc} (identical bytes)\n")),
+            "{}",
+            outputs[1]
+        );
+    }
     assert!(
-        outputs[1].contains(&format!("\n# .tofurc\n{}", subst(&hcl))),
+        outputs[1].ends_with("verified: OpenTofu would install every platform\n"),
         "{}",
         outputs[1]
     );
+    // Inside: the copy prints the README's .tofurc block (with the test's hosts) and the lock block.
+    assert!(
+        outputs[2].contains(&format!("\n# .tofurc\n{}", subst(&hcl))),
+        "{}",
+        outputs[2]
+    );
     for p in &fx.version("5.86.0").packages {
         assert!(
-            outputs[1].contains(&format!("\"zh:{}\"", p.sha256)),
+            outputs[2].contains(&format!("\"zh:{}\"", p.sha256)),
             "{}",
-            outputs[1]
+            outputs[2]
         );
     }
     let repo = "opentofu-providers/hashicorp/aws";
@@ -939,7 +1130,7 @@ fn the_readme_air_gapped_quick_start_works_as_written() {
         ["5.86.0"]
     );
     assert_eq!(all_tags.len(), 5, "{all_tags:?}");
-    assert!(outputs[2].ends_with("verified: OpenTofu would install every platform\n"));
+    assert!(outputs[3].ends_with("verified: OpenTofu would install every platform\n"));
     // SHA256SUMS and its signature travelled: byte for byte the files the registry served.
     let listed = tofu(
         home.path(),
@@ -963,7 +1154,7 @@ fn the_readme_air_gapped_quick_start_works_as_written() {
     // Trivy reads the pulled SBOM: the Go modules of the provider binary.
     let cdx: Value =
         serde_json::from_slice(&std::fs::read(cwd.join("aws.cdx.json")).unwrap()).unwrap();
-    let trivy: Value = serde_json::from_str(&outputs[4]).unwrap();
+    let trivy: Value = serde_json::from_str(&outputs[5]).unwrap();
     let mut got: Vec<String> = trivy["Results"]
         .as_array()
         .into_iter()
@@ -1279,4 +1470,162 @@ fn referrers_move_between_the_referrers_api_and_the_fallback_tag() {
         "{:?}",
         native.tags("t/sample")
     );
+}
+
+/// A referrer listed in the source's fallback index whose manifest was deleted (what a registry cleanup job that
+/// deletes untagged manifests leaves behind — here deleted through distribution's own API, which keeps the fallback
+/// index as it is): skipped with a warning and in `skippedReferrers`, never listed in the target, exit 0. A
+/// referrer manifest that exists but does not hash to its digest is still refused.
+#[test]
+fn a_dangling_referrer_is_skipped_and_reported_and_a_corrupt_one_is_refused() {
+    let fx = fixture();
+    let a = Registry::start(RegistryOpts::anonymous());
+    let b = Registry::start(RegistryOpts::anonymous());
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let first = mirror_json(
+        h,
+        &format!("{}@0.1.0", fx.address()),
+        &format!("{}/a/sample", a.host),
+        &[],
+    );
+    let index = first["indexDigest"].as_str().unwrap().to_owned();
+    let gone = first["referrers"]["index"]["terraform-provider-sample_0.1.0.cdx.json"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let deleted = a.request("DELETE", &format!("/v2/a/sample/manifests/{gone}"), &[]);
+    assert_eq!(deleted.status, 202, "{}", deleted.text());
+    let fallback_tag = index.replace(':', "-");
+    let listed = |reg: &Registry, repo: &str| -> Vec<String> {
+        let v: Value = serde_json::from_slice(&manifest(reg, repo, &fallback_tag)).unwrap();
+        let mut d: Vec<String> = v["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["digest"].as_str().unwrap().to_owned())
+            .collect();
+        d.sort();
+        d
+    };
+    let in_a = listed(&a, "a/sample");
+    assert!(in_a.contains(&gone), "{in_a:?}");
+    let dangling_warning = || {
+        format!(
+            "tofu-sbom: warning: {}/a/sample:0.1.0: skipped referrer {gone} of {index}: manifest {gone} not found in \
+             {}/a/sample (a dangling entry of the source's referrers list); it is neither copied nor listed in the \
+             target\n",
+            a.host, a.host
+        )
+    };
+
+    // --json: exit 0, the skipped referrer in `skippedReferrers`, the nine others copied.
+    let r = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &format!("{}/a/sample:0.1.0", a.host),
+            &format!("{}/b/sample", b.host),
+            "--json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.out(), r.stderr);
+    assert_eq!(r.stderr, dangling_warning());
+    let v = r.json()["versions"][0].clone();
+    assert_eq!(
+        v["skippedReferrers"],
+        serde_json::json!([{
+            "digest": gone,
+            "subject": index,
+            "reason": format!(
+                "manifest {gone} not found in {}/a/sample (a dangling entry of the source's referrers list)",
+                a.host
+            ),
+        }])
+    );
+    assert_eq!(v["copied"]["referrers"], 9);
+    assert_eq!(v["indexDigest"], Value::String(index.clone()));
+    assert_eq!(v.get("addedSboms"), None);
+    // The target's fallback index lists exactly the source's entries but the dangling one.
+    let expected: Vec<String> = in_a.iter().filter(|d| **d != gone).cloned().collect();
+    assert_eq!(listed(&b, "b/sample"), expected);
+    assert_eq!(expected.len(), 3);
+    assert_eq!(
+        b.request(
+            "GET",
+            &format!("/v2/b/sample/manifests/{gone}"),
+            &["-H", &accept()]
+        )
+        .status,
+        404
+    );
+
+    // Text output: the same warning line, exit 0.
+    let r = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &format!("{}/a/sample:0.1.0", a.host),
+            &format!("{}/c/sample", b.host),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.out(), r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "tofu-sbom: info: copying {}/a/sample:0.1.0 → {}/c/sample:0.1.0\n{}",
+            a.host,
+            b.host,
+            dangling_warning()
+        )
+    );
+    assert!(
+        r.out()
+            .starts_with(&format!("mirrored {}/a/sample:0.1.0 → ", a.host)),
+        "{}",
+        r.out()
+    );
+
+    // A referrer manifest that does not hash to its digest (an OCI layout source with one manifest blob altered).
+    let layout = h.join("usb");
+    let lt = format!("oci-layout:{}", layout.display());
+    let r = tofu(
+        h,
+        h,
+        &["mirror", &format!("{}/b/sample:0.1.0", b.host), &lt],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let spdx = first["referrers"]["index"]["terraform-provider-sample_0.1.0.spdx.json"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let blob_path = layout
+        .join("blobs/sha256")
+        .join(spdx.strip_prefix("sha256:").unwrap());
+    let mut bytes = std::fs::read(&blob_path).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&blob_path, &bytes).unwrap();
+    let r = tofu(
+        h,
+        h,
+        &[
+            "mirror",
+            &format!("{lt}:0.1.0"),
+            &format!("{}/d/sample", b.host),
+        ],
+    );
+    assert_eq!(r.code, 2, "{}\n{}", r.out(), r.stderr);
+    let altered = format!("sha256:{}", sha256_hex(&bytes));
+    assert_eq!(
+        r.stderr,
+        format!(
+            "tofu-sbom: info: copying {lt}:0.1.0 → {}/d/sample:0.1.0\ntofu-sbom: error: {}: content has digest \
+             {altered}, expected {spdx}\n",
+            b.host,
+            blob_path.display()
+        )
+    );
+    assert!(!tags(&b, "d/sample").contains(&"0.1.0".to_owned()));
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use oci_support::{Registry, make_release, skopeo_raw, skopeo_tags, test_options};
 use tofu_sbom::mirror::MirrorError;
 use tofu_sbom::mirror::oci_copy::{
-    CopyOptions, CopyOutcome, ItemStatus, ReferrersCopier, ReferrersOutcome, copy,
+    CopyOptions, CopyOutcome, ItemStatus, ReferrersCopied, ReferrersCopier, ReferrersOutcome, copy,
 };
 use tofu_sbom::oci::OciError;
 use tofu_sbom::oci::digest::Digest;
@@ -382,7 +382,7 @@ impl ReferrersCopier for Recorder {
         _source: &'a Store,
         target: &'a Store,
         subject: &'a Descriptor,
-    ) -> Pin<Box<dyn Future<Output = tofu_sbom::mirror::Result<usize>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = tofu_sbom::mirror::Result<ReferrersCopied>> + Send + 'a>> {
         Box::pin(async move {
             assert!(matches!(
                 target.resolve_tag(&self.tag).await,
@@ -391,7 +391,10 @@ impl ReferrersCopier for Recorder {
             // The subject is already in the target.
             target.fetch_manifest(&subject.digest).await?;
             self.subjects.lock().unwrap().push(subject.digest.clone());
-            Ok(1)
+            Ok(ReferrersCopied {
+                written: 1,
+                skipped: Vec::new(),
+            })
         })
     }
 }
@@ -421,7 +424,8 @@ async fn the_referrers_extension_point_runs_for_every_manifest_before_the_tag() 
     assert_eq!(
         out.referrers,
         ReferrersOutcome::Copied {
-            count: PLATFORMS.len() + 1
+            count: PLATFORMS.len() + 1,
+            skipped: Vec::new(),
         }
     );
     let subjects = recorder.subjects.lock().unwrap().clone();

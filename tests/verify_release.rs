@@ -14,7 +14,7 @@ use serde_json::json;
 use tofu_sbom::archive::ProviderAddress;
 use tofu_sbom::archive::release::{Release, parse_platforms};
 use tofu_sbom::generate::{self, Document, SbomOptions, ScannedRelease, Subject, TimestampPolicy};
-use tofu_sbom::inventory::{Author, AuthorKind, ToolInfo};
+use tofu_sbom::inventory::{Author, AuthorKind, ReleaseSignature, ToolInfo};
 use tofu_sbom::limits::Limits;
 use tofu_sbom::oci::attach::{AttachOptions, SbomFile, attach, subject_descriptor};
 use tofu_sbom::oci::client::{ClientOptions, Protocol};
@@ -55,6 +55,7 @@ fn sbom_options(release: &ScannedRelease, provider: &str) -> SbomOptions {
         authors: Vec::new(),
         timestamp: TimestampPolicy::NewestZipEntry,
         tool: ToolInfo::default(),
+        release_signature: None,
     }
 }
 
@@ -444,6 +445,107 @@ async fn a_doctored_component_version_is_reported_at_its_json_path() {
             "comparison": "identical",
             "ok": false,
         })
+    );
+}
+
+const INDEX_CDX: &str = "terraform-provider-sample_0.1.0.cdx.json";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mirrored_release_signature_is_read_back_and_an_unknown_root_property_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let release = scan(&sample_dir(), None);
+    let fingerprint = "0123456789ABCDEF0123456789ABCDEF01234567";
+    // Read back from CycloneDX (listed first) and, alone, from SPDX annotations.
+    for (name, signature, formats) in [
+        (
+            "verified",
+            ReleaseSignature::Verified {
+                fingerprint: fingerprint.into(),
+            },
+            vec![Format::CycloneDx16, Format::Spdx23],
+        ),
+        (
+            "unverified",
+            ReleaseSignature::Unverified,
+            vec![Format::Spdx23],
+        ),
+    ] {
+        let mut opts = sbom_options(&release, "example/sample");
+        opts.release_signature = Some(signature);
+        let (store, t) = open(
+            &format!("oci-layout:{}", dir.path().join(name).display()),
+            plain(),
+        );
+        publish(&store, &t, &release, &opts, &formats, |_| {}).await;
+        let report = verify_release(&store, &t, &release, &ReleaseVerifyOptions::default())
+            .await
+            .unwrap();
+        let v = serde_json::to_value(&report).unwrap();
+        assert_eq!(v["findings"], json!([]), "{name}");
+        assert_eq!(v["release"]["settings"]["releaseSignature"], json!(name));
+        assert_eq!(
+            v["release"]["settings"].get("signingKey"),
+            (name == "verified").then(|| json!(fingerprint)).as_ref()
+        );
+    }
+
+    // An unknown `tofu-sbom:` property on the index's root component: a finding naming it, never re-derived.
+    let opts = sbom_options(&release, "example/sample");
+    let (store, t) = open(
+        &format!("oci-layout:{}", dir.path().join("unknown").display()),
+        plain(),
+    );
+    let mut at = 0;
+    let p = publish(
+        &store,
+        &t,
+        &release,
+        &opts,
+        &[Format::CycloneDx16, Format::Spdx23],
+        |docs| {
+            rewrite(docs, INDEX_CDX, |v| {
+                let props = v["metadata"]["component"]["properties"]
+                    .as_array_mut()
+                    .unwrap();
+                at = props.len();
+                props.push(json!({"name": "tofu-sbom:release:mirrored-by", "value": "ci"}));
+            });
+        },
+    )
+    .await;
+    let report = verify_release(&store, &t, &release, &ReleaseVerifyOptions::default())
+        .await
+        .unwrap();
+    let referrer = p.referrers["index"][INDEX_CDX].clone();
+    let path = format!("/metadata/component/properties/{at}");
+    assert_eq!(
+        kinds(&report),
+        vec![
+            (
+                Severity::Error,
+                None,
+                FindingKind::ReleaseSettingUnreadable {
+                    setting: "root properties".into(),
+                    reason: format!(
+                        "index: referrer {referrer}: {path}: unknown property \"tofu-sbom:release:mirrored-by\" = \
+                         \"ci\"; this build cannot re-derive it"
+                    ),
+                }
+            ),
+            (
+                Severity::Error,
+                None,
+                FindingKind::ReleaseSbomDiffers {
+                    subject: "index".into(),
+                    file: INDEX_CDX.into(),
+                    format: "cyclonedx-json@1.6".into(),
+                    referrer: referrer.clone(),
+                    path,
+                    stored: r#"{"name":"tofu-sbom:release:mirrored-by","value":"ci"}"#.into(),
+                    derived: "(absent)".into(),
+                }
+            ),
+        ]
     );
 }
 

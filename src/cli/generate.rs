@@ -89,6 +89,7 @@ impl SbomArgs {
             timestamp: TimestampPolicy::resolve(self.timestamp.as_deref(), sde.as_deref())
                 .context("SOURCE_DATE_EPOCH / --timestamp")?,
             tool: ToolInfo::default(),
+            release_signature: None,
         })
     }
 }

@@ -18,7 +18,9 @@ use tofu_sbom::mirror::constraints::{Constraints, Version};
 use tofu_sbom::mirror::download::{
     self, Authentication, MirrorOptions, MirrorProgress, MirroredVersion, ProviderSource,
 };
-use tofu_sbom::mirror::oci_copy::{self, CopyOptions, CopyOutcome, CopyProgress, ReferrersOutcome};
+use tofu_sbom::mirror::oci_copy::{
+    self, CopyOptions, CopyOutcome, CopyProgress, ReferrersOutcome, SkippedReferrer,
+};
 use tofu_sbom::mirror::oci_sboms::{self, ProviderArtifact};
 use tofu_sbom::mirror::publish::{self as mirror_publish, PreparedRelease, PublishedRelease};
 use tofu_sbom::mirror::referrers_copy::StoreReferrersCopier;
@@ -59,7 +61,9 @@ TARGET is a repository (HOST/REPO) or a layout (oci-layout:DIR), without a tag: 
 From a provider registry, every ZIP is checked against the signed SHA256SUMS and the signature against a key the
 registry publishes before anything is written; no published key is refused unless --allow-unsigned (then the output
 and the SBOMs say `tofu-sbom:release:signature = unverified`). SHA256SUMS and its .sig are attached to the index as
-referrers (text/plain, application/pgp-signature), beside the SBOMs. An OCI copy is byte for byte, referrers included.
+referrers (text/plain, application/pgp-signature), beside the SBOMs. An OCI copy is byte for byte, referrers included;
+a referrer the source lists but no longer has (a dangling entry, e.g. after a registry cleanup job) is skipped with a
+warning and never listed in the target, while a referrer that does not match its digest is an error.
 Re-running skips what is present. Exit codes: 0 mirrored; 2 any error (nothing is tagged when a check fails).";
 
 #[derive(Debug, Args)]
@@ -171,6 +175,9 @@ struct VersionJson {
     /// SBOM subjects `--add-sboms` attached to (OCI sources).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     added_sboms: Vec<String>,
+    /// Referrers the OCI source lists but does not have (dangling entries): not copied, not listed in the target.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    skipped_referrers: Vec<SkippedReferrer>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tofurc: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -399,6 +406,7 @@ async fn run_provider(ctx: &Ctx<'_>, source: &ProviderSource) -> anyhow::Result<
                     skipped: Counts::default(),
                     referrers: BTreeMap::new(),
                     added_sboms: Vec::new(),
+                    skipped_referrers: Vec::new(),
                     tofurc: tofurc_for_target(&ctx.target, &source.address),
                     lockfile: None,
                     warnings: Vec::new(),
@@ -407,7 +415,15 @@ async fn run_provider(ctx: &Ctx<'_>, source: &ProviderSource) -> anyhow::Result<
             .collect());
     }
     let work = args.work_dir.clone().unwrap_or_else(default_work_dir);
-    let mirrored = download::mirror(&source.address, &constraints, &work, &opts).await?;
+    let mirrored = download::mirror_listed(
+        &client,
+        &source.address,
+        &listed,
+        &constraints,
+        &work,
+        &opts,
+    )
+    .await?;
     let mut sbom = ctx.sbom.clone();
     sbom.address = Some(source.address.clone());
     let mut out = Vec::new();
@@ -589,6 +605,7 @@ fn version_result(
         },
         referrers,
         added_sboms: Vec::new(),
+        skipped_referrers: Vec::new(),
         tofurc: push.tofurc.clone(),
         lockfile: prepared.lock.as_ref().map(lockfile::render_provider_block),
         warnings: mirrored.map(|v| v.warnings.clone()).unwrap_or_default(),
@@ -637,6 +654,7 @@ async fn run_oci(ctx: &Ctx<'_>, source: &Target) -> anyhow::Result<Vec<VersionJs
                 skipped: Counts::default(),
                 referrers: BTreeMap::new(),
                 added_sboms: Vec::new(),
+                skipped_referrers: Vec::new(),
                 tofurc: ctx
                     .provider
                     .as_ref()
@@ -662,6 +680,15 @@ async fn run_oci(ctx: &Ctx<'_>, source: &Target) -> anyhow::Result<Vec<VersionJs
         };
         ctx.info(&format!("copying {r} → {target}"));
         let copied = oci_copy::copy(r, &target, ctx.client.clone(), &opts).await?;
+        if let ReferrersOutcome::Copied { skipped, .. } = &copied.referrers {
+            for s in skipped {
+                eprintln!(
+                    "tofu-sbom: warning: {r}: skipped referrer {} of {}: {}; it is neither copied nor listed in \
+                     the target",
+                    s.digest, s.subject, s.reason
+                );
+            }
+        }
         let dst = Store::open(&ctx.target, ctx.client.clone(), false)?;
         let artifact = oci_sboms::read_provider(&dst, &copied.root.digest).await?;
         let version = tag.clone().unwrap_or_default().replace('_', "+");
@@ -740,9 +767,9 @@ async fn oci_result(
         Some(a) => oci_sboms::referrer_map(dst, a, ctx.args.referrers.referrers_mode).await?,
         None => BTreeMap::new(),
     };
-    let copied_refs = match c.referrers {
-        ReferrersOutcome::Copied { count } => count,
-        _ => 0,
+    let (copied_refs, skipped_referrers) = match &c.referrers {
+        ReferrersOutcome::Copied { count, skipped } => (*count, skipped.clone()),
+        ReferrersOutcome::NotCopied => (0, Vec::new()),
     };
     let lock = match (artifact, &ctx.provider) {
         (Some(a), Some(p)) if !version.is_empty() => {
@@ -794,6 +821,7 @@ async fn oci_result(
         },
         referrers,
         added_sboms,
+        skipped_referrers,
         tofurc: ctx
             .provider
             .as_ref()

@@ -34,7 +34,9 @@ use serde::Serialize;
 
 use super::constraints::{Constraints, Version};
 use super::error::{MirrorError, Result};
-use super::registry_protocol::{PackageMeta, ProviderRegistryClient, display_url};
+use super::registry_protocol::{
+    PackageMeta, ProviderRegistryClient, VersionsResponse, display_url,
+};
 use super::signature::{self, PublishedKey, SignatureCheck};
 use crate::archive::address::ProviderAddress;
 use crate::archive::release::{Platform, Release};
@@ -333,6 +335,19 @@ pub async fn mirror(
     let client =
         ProviderRegistryClient::new(&provider.host, opts.client.clone(), opts.token.clone())?;
     let listed = client.versions(provider).await?;
+    mirror_listed(&client, provider, &listed, constraints, root, opts).await
+}
+
+/// [`mirror`] with the version list already fetched through `client` (a caller that lists the versions first —
+/// to resolve `--all-matching` — asks the registry once, and discovers its service once).
+pub async fn mirror_listed(
+    client: &ProviderRegistryClient,
+    provider: &ProviderAddress,
+    listed: &VersionsResponse,
+    constraints: &[Option<Constraints>],
+    root: &Path,
+    opts: &MirrorOptions,
+) -> Result<Vec<MirroredVersion>> {
     let mut available = Vec::new();
     let mut by_version: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut warnings: Vec<String> = listed.warnings.clone().unwrap_or_default();
@@ -364,7 +379,7 @@ pub async fn mirror(
         let listed_platforms = by_version.get(&version).cloned().unwrap_or_default();
         let dir = release_dir(root, provider, &version);
         let mut result =
-            download_version(&client, provider, &version, &listed_platforms, &dir, opts).await?;
+            download_version(client, provider, &version, &listed_platforms, &dir, opts).await?;
         result.warnings.extend(warnings.iter().cloned());
         out.push(result);
     }

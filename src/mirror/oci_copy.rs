@@ -43,14 +43,37 @@ pub const MAX_MANIFESTS: usize = 10_000;
 /// manifest. [`copy_graph`] calls it for the root and for every child manifest, after all manifests are in place and
 /// before the tag is written. Without one, [`CopyOutcome::referrers`] says that none were copied.
 pub trait ReferrersCopier: Send + Sync {
-    /// Copies every referrer of `subject` (API or fallback tag) from `source` to `target`, returning how many
-    /// referrer manifests were written (0 when all were present).
+    /// Copies every referrer of `subject` (API or fallback tag) from `source` to `target`: how many referrer
+    /// manifests were written (0 when all were present) and which listed referrers were skipped.
     fn copy_referrers<'a>(
         &'a self,
         source: &'a Store,
         target: &'a Store,
         subject: &'a Descriptor,
-    ) -> Pin<Box<dyn Future<Output = Result<usize>> + Send + 'a>>;
+    ) -> Pin<Box<dyn Future<Output = Result<ReferrersCopied>> + Send + 'a>>;
+}
+
+/// What a [`ReferrersCopier`] did for one subject.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReferrersCopied {
+    /// Referrer manifests written.
+    pub written: usize,
+    /// Referrers the source lists but that were not copied.
+    pub skipped: Vec<SkippedReferrer>,
+}
+
+/// A referrer the source lists but that was not copied: its manifest is missing from the source (a dangling
+/// referrers-list entry, typically left behind when a cleanup job deletes untagged manifests). It is never recorded
+/// in the target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SkippedReferrer {
+    /// The referrer manifest digest the source lists.
+    pub digest: Digest,
+    /// The manifest it refers to.
+    pub subject: Digest,
+    /// Why it was skipped.
+    pub reason: String,
 }
 
 /// A progress event of a copy.
@@ -164,7 +187,7 @@ pub struct CopiedBlob {
 }
 
 /// Whether referrers were copied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ReferrersOutcome {
     /// No [`ReferrersCopier`] was configured: referrers were not copied.
@@ -173,6 +196,8 @@ pub enum ReferrersOutcome {
     Copied {
         /// Referrer manifests written.
         count: usize,
+        /// Referrers listed by the source but skipped (in the order met).
+        skipped: Vec<SkippedReferrer>,
     },
 }
 
@@ -429,10 +454,13 @@ async fn write_graph(
     let referrers = match &opts.referrers {
         Some(r) => {
             let mut count = 0;
+            let mut skipped = Vec::new();
             for n in nodes.iter().chain(std::iter::once(&root)) {
-                count += r.copy_referrers(src, dst, &n.desc).await?;
+                let done = r.copy_referrers(src, dst, &n.desc).await?;
+                count += done.written;
+                skipped.extend(done.skipped);
             }
-            ReferrersOutcome::Copied { count }
+            ReferrersOutcome::Copied { count, skipped }
         }
         _ => ReferrersOutcome::NotCopied,
     };

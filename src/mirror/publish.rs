@@ -5,7 +5,8 @@
 //!    was authenticated is recorded on the SBOMs' root component ([`PROP_SIGNATURE`] = `verified` with
 //!    [`PROP_SIGNING_KEY`], or `unverified` for `--allow-unsigned`): a CycloneDX property of `metadata.component`
 //!    and, in SPDX, an annotation of the root package (the places every `tofu-sbom:` property of the root goes, so
-//!    the documents still validate against both schemas).
+//!    the documents still validate against both schemas). It is [`SbomOptions::release_signature`], so the
+//!    documents come from the one generate pipeline, and `verify --release` reads it back and re-derives them.
 //! 2. [`publish`]: [`crate::publish::publish`] (push, then SBOMs onto the platforms and the index), then the
 //!    release's `SHA256SUMS` (`text/plain`) and its signature (`application/pgp-signature`) onto the index
 //!    ([`crate::oci::attach::attach_provenance`]). Every step is idempotent, so a re-run writes nothing.
@@ -19,86 +20,30 @@ use super::error::{MirrorError, Result};
 use crate::archive::ProviderAddress;
 use crate::archive::lockfile::ProviderLock;
 use crate::archive::release::Release;
-use crate::generate::{self, Document, GenerateError, SbomOptions, ScannedRelease, Subject};
-use crate::inventory::{Inventory, Property, ReleaseInput};
+use crate::generate::{self, Document, GenerateError, SbomOptions, ScannedRelease};
+use crate::inventory::ReleaseSignature;
 use crate::limits::Limits;
 use crate::oci::attach::{self, AttachOutcome, ProvenanceFile, ProvenanceKind};
 use crate::oci::provider::ProviderPackage;
 use crate::oci::reference::Target;
 use crate::oci::store::Store;
 use crate::publish::{PublishOptions, PublishOutcome};
-use crate::sbom::{self, Format};
+use crate::sbom::Format;
 
 /// Root-component property: how the release's checksums were authenticated — `verified` (its `SHA256SUMS`
 /// signature verified with a key the registry published) or `unverified` (mirrored with `--allow-unsigned`).
-pub const PROP_SIGNATURE: &str = "tofu-sbom:release:signature";
+pub use crate::inventory::PROP_RELEASE_SIGNATURE as PROP_SIGNATURE;
 /// Root-component property: the fingerprint (uppercase hex) of the key that verified the signature.
-pub const PROP_SIGNING_KEY: &str = "tofu-sbom:release:signing-key";
+pub use crate::inventory::PROP_RELEASE_SIGNING_KEY as PROP_SIGNING_KEY;
 
-/// The SBOM properties recording `auth`.
-pub fn authentication_properties(auth: &Authentication) -> Vec<Property> {
+/// What the SBOMs record about `auth` (the generate pipeline writes it on every document's root component).
+pub fn release_signature(auth: &Authentication) -> ReleaseSignature {
     match auth {
-        Authentication::Signed { check, .. } => vec![
-            Property {
-                name: PROP_SIGNATURE.to_owned(),
-                value: "verified".to_owned(),
-            },
-            Property {
-                name: PROP_SIGNING_KEY.to_owned(),
-                value: check.fingerprint.clone(),
-            },
-        ],
-        Authentication::UnsignedAllowed => vec![Property {
-            name: PROP_SIGNATURE.to_owned(),
-            value: "unverified".to_owned(),
-        }],
+        Authentication::Signed { check, .. } => ReleaseSignature::Verified {
+            fingerprint: check.fingerprint.clone(),
+        },
+        Authentication::UnsignedAllowed => ReleaseSignature::Unverified,
     }
-}
-
-/// [`generate::documents`] with `extra` properties on every document's root component. (`generate::documents`
-/// offers no hook into the inventory between building and rendering; this is the same loop, sequential — a
-/// mirror renders a handful of platforms — with the properties added before rendering.)
-pub fn documents_with_properties(
-    input: &ReleaseInput,
-    formats: &[Format],
-    extra: &[Property],
-) -> std::result::Result<Vec<Document>, GenerateError> {
-    let decorate = |mut inv: Inventory| {
-        inv.root.properties.extend(extra.iter().cloned());
-        inv.root.properties.sort();
-        inv.root.properties.dedup();
-        inv
-    };
-    let mut docs = Vec::new();
-    for (i, p) in input.platforms.iter().enumerate() {
-        let inv = decorate(Inventory::for_platform(input, i)?);
-        let stem = p.zip_name.strip_suffix(".zip").unwrap_or(&p.zip_name);
-        for &f in formats {
-            docs.push(Document {
-                file_name: format!("{stem}{}", generate::extension(f, formats)),
-                format: f,
-                subject: Subject::Platform(crate::archive::release::Platform {
-                    os: p.os.clone(),
-                    arch: p.arch.clone(),
-                }),
-                bytes: sbom::render(&inv, f)?,
-            });
-        }
-    }
-    let inv = decorate(Inventory::for_release(input)?);
-    let stem = format!(
-        "terraform-provider-{}_{}",
-        input.provider_type, input.version
-    );
-    for &f in formats {
-        docs.push(Document {
-            file_name: format!("{stem}{}", generate::extension(f, formats)),
-            format: f,
-            subject: Subject::Release,
-            bytes: sbom::render(&inv, f)?,
-        });
-    }
-    Ok(docs)
 }
 
 /// A release ready to publish.
@@ -139,9 +84,12 @@ pub fn prepare(
     }
     let provenance = provenance_files(&release, limits)?;
     let scanned = generate::scan(&mut release, limits)?;
-    let input = generate::release_input(&scanned, sbom);
-    let extra = auth.map(authentication_properties).unwrap_or_default();
-    let documents = documents_with_properties(&input, formats, &extra)?;
+    let sbom = SbomOptions {
+        release_signature: auth.map(release_signature),
+        ..sbom.clone()
+    };
+    let input = generate::release_input(&scanned, &sbom);
+    let documents = generate::documents(&input, formats)?;
     let created = input
         .timestamp
         .format(&time::format_description::well_known::Rfc3339)

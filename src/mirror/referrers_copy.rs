@@ -6,7 +6,10 @@
 //!    on registries without it; `index.json` in a layout);
 //! 2. each referrer manifest is fetched and verified against its digest; its blobs are copied (skipped when
 //!    present, mounted within one registry, otherwise streamed and verified — the same path as the graph's blobs);
-//!    the manifest is written by digest with its exact bytes, so every referrer digest is preserved;
+//!    the manifest is written by digest with its exact bytes, so every referrer digest is preserved. A listed
+//!    referrer whose manifest the source does not have (a dangling entry: GHCR-style cleanup jobs delete untagged
+//!    manifests but leave the fallback index alone) is skipped and reported ([`SkippedReferrer`]), never recorded
+//!    in the target; a manifest that exists but does not hash to its digest stays an error;
 //! 3. referrers of referrers (a signature of an SBOM) are copied the same way, up to [`MAX_REFERRER_DEPTH`] levels;
 //! 4. the target records them with the *target's* mode: nothing more on a registry with the referrers API (it
 //!    indexes the `subject` itself), the fallback tag on one without (the index is merged, never replaced, so
@@ -19,7 +22,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::error::{MirrorError, Result};
-use super::oci_copy::{ReferrersCopier, copy_blob, mount_source};
+use super::oci_copy::{ReferrersCopied, ReferrersCopier, SkippedReferrer, copy_blob, mount_source};
 use crate::oci::OciError;
 use crate::oci::digest::Digest;
 use crate::oci::lock::{self, LockOptions};
@@ -57,7 +60,7 @@ impl ReferrersCopier for StoreReferrersCopier {
         source: &'a Store,
         target: &'a Store,
         subject: &'a Descriptor,
-    ) -> Pin<Box<dyn Future<Output = Result<usize>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<ReferrersCopied>> + Send + 'a>> {
         Box::pin(self.copy_subject(source, target, subject.digest.clone(), 1))
     }
 }
@@ -69,7 +72,7 @@ impl StoreReferrersCopier {
         dst: &'a Store,
         subject: Digest,
         depth: usize,
-    ) -> Pin<Box<dyn Future<Output = Result<usize>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = Result<ReferrersCopied>> + Send + 'a>> {
         Box::pin(async move {
             let listing = referrers::list_referrers(
                 src,
@@ -81,7 +84,7 @@ impl StoreReferrersCopier {
             )
             .await?;
             if listing.entries.is_empty() {
-                return Ok(0);
+                return Ok(ReferrersCopied::default());
             }
             if listing.entries.len() > MAX_REFERRERS_PER_SUBJECT {
                 return Err(MirrorError::Copy {
@@ -96,6 +99,7 @@ impl StoreReferrersCopier {
                 Store::Layout { layout, .. } => lock::layout_key(layout.dir()),
             };
             let mut written = 0usize;
+            let mut skipped: Vec<SkippedReferrer> = Vec::new();
             let mut record: Vec<Descriptor> = Vec::new();
             let mut api_confirmed = false;
             let method;
@@ -113,9 +117,30 @@ impl StoreReferrersCopier {
                 api_confirmed |= present.source == ReferrersSource::Api;
                 let mount_from = mount_source(src, dst);
                 for entry in &listing.entries {
-                    let (desc, n, confirmed) =
-                        copy_manifest(src, dst, &entry.digest, &subject, mount_from.as_deref(), 0)
-                            .await?;
+                    let fetched = match src.fetch_manifest(&entry.digest).await {
+                        Ok(f) => f,
+                        Err(e @ OciError::NotFound { .. }) => {
+                            skipped.push(SkippedReferrer {
+                                digest: entry.digest.clone(),
+                                subject: subject.clone(),
+                                reason: format!(
+                                    "{e} (a dangling entry of the source's referrers list)"
+                                ),
+                            });
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
+                    let (desc, n, confirmed) = copy_fetched(
+                        src,
+                        dst,
+                        &entry.digest,
+                        &fetched.bytes,
+                        &subject,
+                        mount_from.as_deref(),
+                        0,
+                    )
+                    .await?;
                     written += n;
                     api_confirmed |= confirmed;
                     if !present.entries.iter().any(|e| e.digest == entry.digest) {
@@ -147,12 +172,17 @@ impl StoreReferrersCopier {
             }
             if depth < MAX_REFERRER_DEPTH {
                 for entry in &listing.entries {
-                    written += self
+                    if skipped.iter().any(|s| s.digest == entry.digest) {
+                        continue;
+                    }
+                    let below = self
                         .copy_subject(src, dst, entry.digest.clone(), depth + 1)
                         .await?;
+                    written += below.written;
+                    skipped.extend(below.skipped);
                 }
             }
-            Ok(written)
+            Ok(ReferrersCopied { written, skipped })
         })
     }
 }
@@ -194,18 +224,34 @@ fn copy_manifest<'a>(
 ) -> BoxFuture<'a, Result<(Descriptor, usize, bool)>> {
     Box::pin(async move {
         let fetched = src.fetch_manifest(digest).await?;
-        if &Digest::sha256_of(&fetched.bytes) != digest {
+        copy_fetched(src, dst, digest, &fetched.bytes, subject, mount_from, depth).await
+    })
+}
+
+/// [`copy_manifest`] with the manifest's bytes already fetched (verified against `digest` here).
+fn copy_fetched<'a>(
+    src: &'a Store,
+    dst: &'a Store,
+    digest: &'a Digest,
+    bytes: &'a [u8],
+    subject: &'a Digest,
+    mount_from: Option<&'a str>,
+    depth: usize,
+) -> BoxFuture<'a, Result<(Descriptor, usize, bool)>> {
+    Box::pin(async move {
+        let actual = Digest::sha256_of(bytes);
+        if &actual != digest {
             return Err(MirrorError::Oci(OciError::DigestMismatch {
                 what: format!("referrer manifest {digest}"),
                 expected: digest.to_string(),
-                actual: Digest::sha256_of(&fetched.bytes).to_string(),
+                actual: actual.to_string(),
             }));
         }
-        let desc = listing_descriptor(&fetched.bytes, digest)?;
+        let desc = listing_descriptor(bytes, digest)?;
         let mut written = 0;
         match desc.media_type.as_str() {
             MEDIA_TYPE_MANIFEST => {
-                let m: ImageManifest = decode(&fetched.bytes, &format!("referrer {digest}"))?;
+                let m: ImageManifest = decode(bytes, &format!("referrer {digest}"))?;
                 for b in std::iter::once(&m.config).chain(m.layers.iter()) {
                     if dst.blob_exists(&b.digest).await? != Some(b.size) {
                         copy_blob(src, dst, b, mount_from).await?;
@@ -213,7 +259,7 @@ fn copy_manifest<'a>(
                 }
             }
             MEDIA_TYPE_INDEX if depth < 2 => {
-                let index: ImageIndex = decode(&fetched.bytes, &format!("referrer {digest}"))?;
+                let index: ImageIndex = decode(bytes, &format!("referrer {digest}"))?;
                 for child in &index.manifests {
                     let (_, n, _) =
                         copy_manifest(src, dst, &child.digest, subject, mount_from, depth + 1)
@@ -230,7 +276,7 @@ fn copy_manifest<'a>(
         }
         let mut confirmed = false;
         if !dst.manifest_exists(digest).await? {
-            let resp = dst.put_manifest(&fetched.bytes, &desc, None).await?;
+            let resp = dst.put_manifest(bytes, &desc, None).await?;
             confirmed = resp.oci_subject.as_ref() == Some(subject);
             written += 1;
         }

@@ -93,6 +93,7 @@ pub fn release_input(pkg: &ProviderPackage, name: &str, tool_version: &str) -> R
         },
         timestamp: time::macros::datetime!(2026-01-02 03:04:05 UTC),
         platforms,
+        release_signature: None,
     }
 }
 

@@ -233,6 +233,7 @@ pub fn sample_release() -> ReleaseInput {
                 )],
             ),
         ],
+        release_signature: None,
     }
 }
 
@@ -467,6 +468,7 @@ pub fn release_of(
         tool: ToolInfo::default(),
         timestamp: time::macros::datetime!(2024-01-02 03:04:06 UTC),
         platforms,
+        release_signature: None,
     }
 }
 
