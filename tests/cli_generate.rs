@@ -637,27 +637,30 @@ fn goreleaser_sboms_step_writes_exactly_the_documents() {
         .parent()
         .unwrap()
         .to_path_buf();
-    // docs/goreleaser.md: two `sboms` entries (GoReleaser allows one document per entry for `artifacts: archive`);
-    // documents: ['{{ trimsuffix .ArtifactName ".zip" }}.cdx.json'] and ['… .spdx.json'].
-    let recipe = [
-        ("cyclonedx", ".cdx.json", "cyclonedx-json"),
-        ("spdx", ".spdx.json", "spdx-json"),
-    ];
-    for (id, ext, format) in recipe {
+    // The recipe is read from docs/goreleaser.md itself (and the README's copy must be the same block), so the
+    // documented YAML is what runs here: per entry its `documents[0]` template, `args` and `env`.
+    for entry in goreleaser_recipe() {
+        assert_eq!(entry.artifacts, "archive");
+        assert_eq!(entry.cmd, "tofu-sbom");
+        let ext = entry
+            .document
+            .strip_prefix("{{ trimsuffix .ArtifactName \".zip\" }}")
+            .unwrap_or_else(|| panic!("unexpected documents template {:?}", entry.document));
+        let id = entry.id.as_str();
         let document0 = format!("{}{ext}", artifact.trim_end_matches(".zip"));
-        let args = [
-            "generate",
-            "$artifact",
-            "--output-file",
-            &format!("{format}=$document0"),
-        ];
-        let expanded: Vec<String> = args
+        let expanded: Vec<String> = entry
+            .args
             .iter()
             .map(|a| {
                 a.replace("$artifact", &artifact)
                     .replace("$document0", &document0)
             })
             .collect();
+        assert_eq!(
+            entry.env,
+            ["SOURCE_DATE_EPOCH={{ .CommitTimestamp }}"],
+            "sboms id {id}"
+        );
         let res = run(Command::new("tofu-sbom")
             .args(&expanded)
             .current_dir(&dist)
@@ -938,4 +941,67 @@ fn vendored_build_without_sums_is_warned_about() {
     ])
     .expect_code(0);
     assert_eq!(quiet.stderr, "");
+}
+
+/// One `sboms` entry of the documented GoReleaser recipe.
+struct SbomsEntry {
+    id: String,
+    artifacts: String,
+    cmd: String,
+    document: String,
+    args: Vec<String>,
+    env: Vec<String>,
+}
+
+/// The ```yaml block holding `sboms:` in a Markdown file.
+fn sboms_block(markdown: &str) -> String {
+    let start = markdown
+        .find("```yaml\nsboms:\n")
+        .expect("a ```yaml block starting with sboms:")
+        + "```yaml\n".len();
+    let len = markdown[start..].find("```").expect("the block ends");
+    markdown[start..start + len].to_owned()
+}
+
+/// The recipe of docs/goreleaser.md, parsed; the README shows the same block.
+fn goreleaser_recipe() -> Vec<SbomsEntry> {
+    use yaml_rust2::YamlLoader;
+    let docs =
+        sboms_block(&std::fs::read_to_string(repo_root().join("docs/goreleaser.md")).unwrap());
+    let readme = sboms_block(&std::fs::read_to_string(repo_root().join("README.md")).unwrap());
+    assert_eq!(
+        readme, docs,
+        "README.md and docs/goreleaser.md show different sboms recipes"
+    );
+    let yaml = YamlLoader::load_from_str(&docs).expect("the recipe is YAML");
+    let text = |y: &yaml_rust2::Yaml| y.as_str().expect("a string").to_owned();
+    let list = |y: &yaml_rust2::Yaml| -> Vec<String> {
+        y.as_vec().expect("a list").iter().map(text).collect()
+    };
+    let entries: Vec<SbomsEntry> = yaml[0]["sboms"]
+        .as_vec()
+        .expect("sboms is a list")
+        .iter()
+        .map(|e| {
+            let documents = list(&e["documents"]);
+            assert_eq!(
+                documents.len(),
+                1,
+                "artifacts: archive allows one document per entry"
+            );
+            SbomsEntry {
+                id: text(&e["id"]),
+                artifacts: text(&e["artifacts"]),
+                cmd: text(&e["cmd"]),
+                document: documents[0].clone(),
+                args: list(&e["args"]),
+                env: list(&e["env"]),
+            }
+        })
+        .collect();
+    assert_eq!(
+        entries.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        ["cyclonedx", "spdx"]
+    );
+    entries
 }

@@ -985,7 +985,7 @@ fn connection_resets_during_a_download_and_an_upload_are_retried_and_converge() 
 fn readme_quick_start() -> (Vec<String>, String) {
     let readme = std::fs::read_to_string(support::repo_root().join("README.md")).unwrap();
     let start = readme
-        .find("\n## Air-gapped mirror\n")
+        .find("\n## Quick start: air-gapped mirror\n")
         .expect("README has an \"Air-gapped mirror\" section");
     let section = &readme[start + 1..];
     let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
