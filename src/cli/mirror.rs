@@ -42,29 +42,33 @@ use super::push::{RegistryArgs, progress, runtime};
 use super::referrers::ReferrersArgs;
 use super::{GlobalArgs, Status, output};
 
+// Paragraphs are single logical lines (`\` continuations) so that clap wraps them to the terminal width itself.
 pub(crate) const MIRROR_AFTER_HELP: &str = "\
-SOURCE is read by one rule, first match wins:
-  1. a prefix forces the kind: provider:ADDRESS, oci:REFERENCE, oci-layout:DIR[:TAG|@DIGEST];
-  2. an existing directory (or .zip file) is a release, mirrored as `publish` pushes it;
-  3. REF@sha256:... is an OCI reference by digest;
-  4. a ':' in the last path segment (HOST/REPO:TAG) is an OCI reference by tag — a provider address never has one
-     there (a port belongs to the host: localhost:5000/ns/type);
-  5. anything else is a provider address [HOST/]NAMESPACE/TYPE[@VERSION|@CONSTRAINT] (host registry.opentofu.org).
-So registry.example/ns/type is a provider, registry.example/ns/type:1.0.0 an OCI tag, and oci:registry.example/ns/type
-every version tag of that OCI repository.
-
-Versions: a constraint (@~> 5.0, @>= 1.2, < 2.0) mirrors its newest match, as `tofu init` would pick it;
---all-matching mirrors every match. Without @, the newest release. An OCI source without a tag copies every version tag.
-
-TARGET is a repository (HOST/REPO) or a layout (oci-layout:DIR), without a tag: each version is tagged with itself.
-
-From a provider registry, every ZIP is checked against the signed SHA256SUMS and the signature against a key the
-registry publishes before anything is written; no published key is refused unless --allow-unsigned (then the output
-and the SBOMs say `tofu-sbom:release:signature = unverified`). SHA256SUMS and its .sig are attached to the index as
-referrers (text/plain, application/pgp-signature), beside the SBOMs. An OCI copy is byte for byte, referrers included;
-a referrer the source lists but no longer has (a dangling entry, e.g. after a registry cleanup job) is skipped with a
-warning and never listed in the target, while a referrer that does not match its digest is an error.
-Re-running skips what is present. Exit codes: 0 mirrored; 2 any error (nothing is tagged when a check fails).";
+SOURCE is read by one rule, first match wins:\n\
+\x20 1. a prefix forces the kind: provider:ADDRESS, oci:REFERENCE, oci-layout:DIR[:TAG|@DIGEST];\n\
+\x20 2. an existing directory (or .zip file) is a release, mirrored as `publish` pushes it;\n\
+\x20 3. REF@sha256:... is an OCI reference by digest;\n\
+\x20 4. a ':' in the last path segment (HOST/REPO:TAG) is an OCI reference by tag — a provider address never has one \
+there (a port belongs to the host: localhost:5000/ns/type);\n\
+\x20 5. anything else is a provider address [HOST/]NAMESPACE/TYPE[@VERSION|@CONSTRAINT] (host registry.opentofu.org).\n\
+So registry.example/ns/type is a provider, registry.example/ns/type:1.0.0 an OCI tag, and oci:registry.example/ns/type \
+every version tag of that OCI repository.\n\
+\n\
+Versions: a constraint (@~> 5.0, @>= 1.2, < 2.0) mirrors its newest match, as `tofu init` would pick it; \
+--all-matching mirrors every match. Without @, the newest release. An OCI source without a tag copies every version \
+tag.\n\
+\n\
+TARGET is a repository (HOST/REPO) or a layout (oci-layout:DIR), without a tag: each version is tagged with itself.\n\
+\n\
+From a provider registry, every ZIP is checked against the signed SHA256SUMS and the signature against a key the \
+registry publishes before anything is written; no published key is refused unless --allow-unsigned (then the output \
+and the SBOMs say `tofu-sbom:release:signature = unverified`). SHA256SUMS and its .sig are attached to the index as \
+referrers (text/plain, application/pgp-signature), beside the SBOMs. An OCI copy is byte for byte, referrers \
+included; a referrer the source lists but no longer has (a dangling entry, e.g. after a registry cleanup job) is \
+skipped with a warning and never listed in the target, while a referrer that does not match its digest is an error. \
+Re-running skips what is present.\n\
+\n\
+Exit codes: 0 mirrored; 2 any error (nothing is tagged when a check fails).";
 
 #[derive(Debug, Args)]
 pub(crate) struct MirrorArgs {
