@@ -687,6 +687,100 @@ mod tests {
         );
     }
 
+    /// A manifest in `layout` (listed untagged) with `subject` and `artifact_type`; returns its descriptor.
+    fn put_referrer(layout: &LayoutStore, subject: &Digest, artifact_type: &str) -> Descriptor {
+        let bytes = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{MEDIA_TYPE_MANIFEST}","artifactType":"{artifact_type}","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{}","size":2}},"layers":[],"subject":{{"mediaType":"{MEDIA_TYPE_MANIFEST}","digest":"{subject}","size":1}}}}"#,
+            Digest::sha256_of(b"{}")
+        );
+        let digest = Digest::sha256_of(bytes.as_bytes());
+        layout.put_blob_bytes(&digest, bytes.as_bytes()).unwrap();
+        let mut d = Descriptor::new(MEDIA_TYPE_MANIFEST, digest, bytes.len() as u64);
+        d.artifact_type = artifact_type.to_owned();
+        layout.add_untagged(&d, 1 << 20).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_layout_entry_whose_blob_is_missing_is_returned_once_and_a_corrupt_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = LayoutStore::open_or_create(dir.path()).unwrap();
+        let limits = Limits::default();
+        let subject = Digest::sha256_of(b"subject");
+        let other = Digest::sha256_of(b"other");
+        let cdx = put_referrer(&layout, &subject, ARTIFACT_TYPE_CYCLONEDX);
+        let foreign = put_referrer(&layout, &other, ARTIFACT_TYPE_SPDX);
+        let spdx = put_referrer(&layout, &subject, ARTIFACT_TYPE_SPDX);
+        let sums = put_referrer(&layout, &subject, "text/plain");
+        std::fs::remove_file(layout.blob_path(&spdx.digest)).unwrap();
+        // Listed twice (untagged and tagged): reported once, with the first entry's descriptor.
+        layout.set_tag("x", &spdx, 1 << 20).unwrap();
+        let (found, missing) = layout_referrers(&layout, &limits, &subject).unwrap();
+        assert_eq!(
+            found.iter().map(|e| &e.digest).collect::<Vec<_>>(),
+            [&cdx.digest, &sums.digest]
+        );
+        let gone = UnreadableEntry {
+            digest: spdx.digest.clone(),
+            media_type: MEDIA_TYPE_MANIFEST.to_owned(),
+            artifact_type: ARTIFACT_TYPE_SPDX.to_owned(),
+            ref_name: None,
+            reason: format!(
+                "blob {} not found in oci-layout:{}",
+                spdx.digest,
+                dir.path().display()
+            ),
+        };
+        assert_eq!(missing, [gone.clone()]);
+        // The subject of `foreign` sees the same unreadable entry: nobody can tell whose it is.
+        let (found, missing) = layout_referrers(&layout, &limits, &other).unwrap();
+        assert_eq!(
+            found.iter().map(|e| &e.digest).collect::<Vec<_>>(),
+            [&foreign.digest]
+        );
+        assert_eq!(missing, [gone.clone()]);
+
+        // An artifactType filter drops an unreadable entry whose index.json descriptor names another type.
+        let store = Store::Layout {
+            layout: LayoutStore::open(dir.path()).unwrap(),
+            limits: limits.clone(),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let list = |t: &str| {
+            rt.block_on(list_referrers(
+                &store,
+                &subject,
+                &ListOptions {
+                    mode: ReferrersMode::Auto,
+                    artifact_type: Some(t.to_owned()),
+                },
+            ))
+            .unwrap()
+        };
+        let l = list(ARTIFACT_TYPE_CYCLONEDX);
+        assert_eq!((l.entries.len(), l.unreadable.len()), (1, 0), "{l:?}");
+        let l = list(ARTIFACT_TYPE_SPDX);
+        assert_eq!((l.entries.len(), l.unreadable), (0, vec![gone]));
+
+        // A blob that exists but does not hash to its digest stays an error.
+        let path = layout.blob_path(&cdx.digest);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.push(b'\n');
+        std::fs::write(&path, &bytes).unwrap();
+        let err = layout_referrers(&layout, &limits, &subject).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: content has digest {}, expected {}",
+                path.display(),
+                Digest::sha256_of(&bytes),
+                cdx.digest
+            )
+        );
+    }
+
     #[test]
     fn modes_parse_and_jitter_is_bounded() {
         assert_eq!(
