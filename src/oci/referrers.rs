@@ -731,19 +731,19 @@ mod tests {
                 dir.path().display()
             ),
         };
-        assert_eq!(missing, [gone.clone()]);
+        assert_eq!(missing, std::slice::from_ref(&gone));
         // The subject of `foreign` sees the same unreadable entry: nobody can tell whose it is.
         let (found, missing) = layout_referrers(&layout, &limits, &other).unwrap();
         assert_eq!(
             found.iter().map(|e| &e.digest).collect::<Vec<_>>(),
             [&foreign.digest]
         );
-        assert_eq!(missing, [gone.clone()]);
+        assert_eq!(missing, std::slice::from_ref(&gone));
 
         // An artifactType filter drops an unreadable entry whose index.json descriptor names another type.
         let store = Store::Layout {
             layout: LayoutStore::open(dir.path()).unwrap(),
-            limits: limits.clone(),
+            limits,
         };
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
