@@ -1629,3 +1629,223 @@ fn a_dangling_referrer_is_skipped_and_reported_and_a_corrupt_one_is_refused() {
     );
     assert!(!tags(&b, "d/sample").contains(&"0.1.0".to_owned()));
 }
+
+/// The digests an OCI layout's `index.json` lists, sorted, and its tags.
+fn layout_index(dir: &Path) -> (Vec<String>, Vec<String>) {
+    let v: Value = serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let mut digests = Vec::new();
+    let mut tags = Vec::new();
+    for m in v["manifests"].as_array().unwrap() {
+        digests.push(m["digest"].as_str().unwrap().to_owned());
+        if let Some(t) = m["annotations"]["org.opencontainers.image.ref.name"].as_str() {
+            tags.push(t.to_owned());
+        }
+    }
+    digests.sort();
+    (digests, tags)
+}
+
+/// An OCI layout source whose `index.json` lists a referrer manifest whose blob file was deleted (the layout
+/// counterpart of a registry's dangling fallback-index entry): a layout records a referrer's subject only inside the
+/// referrer manifest, so the entry cannot be attributed. `referrers` lists the readable ones and warns; `mirror` into
+/// a second layout and into the real registry skips it once, subject unknown (warning, `skippedReferrers` with
+/// `subject: null`), and never lists it in the target; `verify` reports it as a warning. A referrer blob that exists
+/// but does not hash to its digest stays an error: exit 2, nothing tagged.
+#[test]
+fn a_layout_entry_whose_referrer_blob_is_missing_is_skipped_and_a_corrupt_one_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let sample = support::sample_release_dir();
+    let usb = h.join("usb");
+    let lt = format!("oci-layout:{}", usb.display());
+    let first = mirror_json(
+        h,
+        sample.to_str().unwrap(),
+        &lt,
+        &["--provider", "example.com/acme/sample"],
+    );
+    let index = first["indexDigest"].as_str().unwrap().to_owned();
+    let sums_title = "terraform-provider-sample_0.1.0_SHA256SUMS";
+    let gone = first["referrers"]["index"][sums_title]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let gone_path = usb
+        .join("blobs/sha256")
+        .join(gone.strip_prefix("sha256:").unwrap());
+    std::fs::remove_file(&gone_path).unwrap();
+    let (in_usb, usb_tags) = layout_index(&usb);
+    assert!(in_usb.contains(&gone), "{in_usb:?}");
+    assert_eq!(usb_tags, ["0.1.0"]);
+    let missing = format!("blob {gone} not found in {lt}");
+
+    // `referrers`: the two SBOMs of the index, a warning, the entry under `unreadable`.
+    let r = tofu(h, h, &["referrers", &format!("{lt}:0.1.0"), "--json"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.out(), r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "tofu-sbom: warning: {lt}:0.1.0: {missing}; this index.json entry may be a referrer of {index} and is \
+             not listed\n"
+        )
+    );
+    let listed = r.json();
+    let titles: Vec<&str> = listed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "terraform-provider-sample_0.1.0.cdx.json",
+            "terraform-provider-sample_0.1.0.spdx.json"
+        ]
+    );
+    assert_eq!(
+        listed["unreadable"],
+        serde_json::json!([{
+            "digest": gone,
+            "mediaType": OCI_MANIFEST,
+            "artifactType": "text/plain",
+            "refName": null,
+            "reason": missing,
+        }])
+    );
+
+    // `mirror` into a second layout and into the registry: the entry is skipped once, subject unknown.
+    let reason = format!(
+        "{missing} (an index.json entry of the source whose manifest blob is missing; which subject it refers to \
+         cannot be read)"
+    );
+    let warning = format!(
+        "tofu-sbom: warning: {lt}:0.1.0: skipped referrer {gone} (subject unknown): {reason}; it is neither copied \
+         nor listed in the target\n"
+    );
+    let second = h.join("second");
+    let st = format!("oci-layout:{}", second.display());
+    for (target, repo) in [
+        (st.clone(), None),
+        (format!("{}/m/sample", reg.host), Some("m/sample")),
+    ] {
+        let r = tofu(h, h, &["mirror", &format!("{lt}:0.1.0"), &target, "--json"]);
+        assert_eq!(r.code, 0, "{target}: {}\n{}", r.out(), r.stderr);
+        assert_eq!(r.stderr, warning, "{target}");
+        let v = r.json()["versions"][0].clone();
+        assert_eq!(
+            v["skippedReferrers"],
+            serde_json::json!([{ "digest": gone, "subject": null, "reason": reason }]),
+            "{target}"
+        );
+        assert_eq!(v["indexDigest"], Value::String(index.clone()));
+        let mut expected = first["referrers"].clone();
+        expected["index"]
+            .as_object_mut()
+            .unwrap()
+            .remove(sums_title);
+        assert_eq!(v["referrers"], expected, "{target}");
+        assert_eq!(
+            v["copied"]["referrers"],
+            referrers_of(&first)
+                .values()
+                .map(BTreeMap::len)
+                .sum::<usize>()
+                - 1,
+            "{target}"
+        );
+        match repo {
+            None => {
+                let (in_second, second_tags) = layout_index(&second);
+                let expected: Vec<String> =
+                    in_usb.iter().filter(|d| **d != gone).cloned().collect();
+                assert_eq!(in_second, expected);
+                assert_eq!(second_tags, ["0.1.0"]);
+            }
+            Some(repo) => {
+                // The version and one fallback tag per subject with referrers (index and three platforms).
+                let in_repo = tags(&reg, repo);
+                assert_eq!(in_repo.len(), 5, "{in_repo:?}");
+                assert!(in_repo.contains(&"0.1.0".to_owned()), "{in_repo:?}");
+                let fallback: Value =
+                    serde_json::from_slice(&manifest(&reg, repo, &index.replace(':', "-")))
+                        .unwrap();
+                let in_fallback: Vec<&str> = fallback["manifests"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| m["digest"].as_str().unwrap())
+                    .collect();
+                assert_eq!(
+                    in_fallback,
+                    [
+                        first["referrers"]["index"]["terraform-provider-sample_0.1.0.cdx.json"]
+                            .as_str()
+                            .unwrap(),
+                        first["referrers"]["index"]["terraform-provider-sample_0.1.0.spdx.json"]
+                            .as_str()
+                            .unwrap()
+                    ]
+                );
+            }
+        }
+    }
+
+    // `verify` on the damaged layout: the entry is a warning; nothing else is wrong (exit 0).
+    let r = tofu(h, h, &["verify", &format!("{lt}:0.1.0"), "--json"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.out(), r.stderr);
+    assert_eq!(
+        r.json()["findings"],
+        serde_json::json!([{
+            "severity": "warning",
+            "tag": "0.1.0",
+            "platform": null,
+            "kind": "referrer_entry_unreadable",
+            "digest": gone,
+            "message": format!(
+                "index.json lists {gone}, which cannot be read ({missing}); if it is a referrer of a manifest \
+                 checked here (a dangling entry), it was not checked"
+            ),
+        }])
+    );
+
+    // A referrer blob that exists but does not hash to its digest: exit 2, nothing tagged in either target.
+    let bad = h.join("bad");
+    let bt = format!("oci-layout:{}", bad.display());
+    mirror_json(
+        h,
+        sample.to_str().unwrap(),
+        &bt,
+        &["--provider", "example.com/acme/sample"],
+    );
+    let cdx = first["referrers"]["index"]["terraform-provider-sample_0.1.0.cdx.json"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cdx_path = bad
+        .join("blobs/sha256")
+        .join(cdx.strip_prefix("sha256:").unwrap());
+    let mut bytes = std::fs::read(&cdx_path).unwrap();
+    bytes.push(b'\n');
+    std::fs::write(&cdx_path, &bytes).unwrap();
+    let altered = format!("sha256:{}", sha256_hex(&bytes));
+    let third = h.join("third");
+    for target in [
+        format!("oci-layout:{}", third.display()),
+        format!("{}/x/sample", reg.host),
+    ] {
+        let r = tofu(h, h, &["mirror", &format!("{bt}:0.1.0"), &target]);
+        assert_eq!(r.code, 2, "{target}: {}\n{}", r.out(), r.stderr);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "tofu-sbom: info: copying {bt}:0.1.0 → {target}:0.1.0\ntofu-sbom: error: {}: content has digest \
+                 {altered}, expected {cdx}\n",
+                cdx_path.display()
+            )
+        );
+    }
+    assert_eq!(layout_index(&third).1, Vec::<String>::new());
+    assert_eq!(tags(&reg, "x/sample"), Vec::<String>::new());
+}

@@ -686,10 +686,14 @@ async fn run_oci(ctx: &Ctx<'_>, source: &Target) -> anyhow::Result<Vec<VersionJs
         let copied = oci_copy::copy(r, &target, ctx.client.clone(), &opts).await?;
         if let ReferrersOutcome::Copied { skipped, .. } = &copied.referrers {
             for s in skipped {
+                let of = match &s.subject {
+                    Some(subject) => format!("of {subject}"),
+                    None => "(subject unknown)".to_owned(),
+                };
                 eprintln!(
-                    "tofu-sbom: warning: {r}: skipped referrer {} of {}: {}; it is neither copied nor listed in \
+                    "tofu-sbom: warning: {r}: skipped referrer {} {of}: {}; it is neither copied nor listed in \
                      the target",
-                    s.digest, s.subject, s.reason
+                    s.digest, s.reason
                 );
             }
         }

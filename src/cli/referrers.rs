@@ -131,6 +131,12 @@ pub(crate) fn run_list(_global: &GlobalArgs, args: &ReferrersListArgs) -> anyhow
         )
         .await
     })?;
+    for u in &listing.unreadable {
+        eprintln!(
+            "tofu-sbom: warning: {}: {}; this index.json entry may be a referrer of {} and is not listed",
+            args.reference, u.reason, listing.subject
+        );
+    }
     if args.json {
         output::print_json(&listing)?;
     } else {

@@ -63,15 +63,16 @@ pub struct ReferrersCopied {
 }
 
 /// A referrer the source lists but that was not copied: its manifest is missing from the source (a dangling
-/// referrers-list entry, typically left behind when a cleanup job deletes untagged manifests). It is never recorded
-/// in the target.
+/// referrers-list entry, typically left behind when a cleanup job deletes untagged manifests, or an OCI layout's
+/// `index.json` entry whose blob is gone). It is never recorded in the target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SkippedReferrer {
     /// The referrer manifest digest the source lists.
     pub digest: Digest,
-    /// The manifest it refers to.
-    pub subject: Digest,
+    /// The manifest it refers to; `None` (JSON `null`) when unknown: a layout records a referrer's subject only in
+    /// the referrer manifest itself, so an entry whose blob is missing could belong to any subject.
+    pub subject: Option<Digest>,
     /// Why it was skipped.
     pub reason: String,
 }
@@ -458,7 +459,12 @@ async fn write_graph(
             for n in nodes.iter().chain(std::iter::once(&root)) {
                 let done = r.copy_referrers(src, dst, &n.desc).await?;
                 count += done.written;
-                skipped.extend(done.skipped);
+                // A layout entry of unknown subject is met while listing every subject: report it once.
+                for s in done.skipped {
+                    if !skipped.contains(&s) {
+                        skipped.push(s);
+                    }
+                }
             }
             ReferrersOutcome::Copied { count, skipped }
         }

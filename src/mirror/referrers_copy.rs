@@ -9,7 +9,9 @@
 //!    the manifest is written by digest with its exact bytes, so every referrer digest is preserved. A listed
 //!    referrer whose manifest the source does not have (a dangling entry: GHCR-style cleanup jobs delete untagged
 //!    manifests but leave the fallback index alone) is skipped and reported ([`SkippedReferrer`]), never recorded
-//!    in the target; a manifest that exists but does not hash to its digest stays an error;
+//!    in the target; a manifest that exists but does not hash to its digest stays an error. In an OCI layout
+//!    source, an `index.json` entry whose manifest blob is missing cannot be attributed to a subject (the subject is
+//!    recorded only inside that manifest): it is skipped and reported once, with an unknown subject;
 //! 3. referrers of referrers (a signature of an SBOM) are copied the same way, up to [`MAX_REFERRER_DEPTH`] levels;
 //! 4. the target records them with the *target's* mode: nothing more on a registry with the referrers API (it
 //!    indexes the `subject` itself), the fallback tag on one without (the index is merged, never replaced, so
@@ -30,7 +32,9 @@ use crate::oci::manifest::{
     Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, decode,
     sniff_media_type,
 };
-use crate::oci::referrers::{self, FallbackOptions, ListOptions, ReferrersMode, ReferrersSource};
+use crate::oci::referrers::{
+    self, FallbackOptions, ListOptions, ReferrersMode, ReferrersSource, UnreadableEntry,
+};
 use crate::oci::store::Store;
 
 /// A boxed future (recursion).
@@ -83,8 +87,21 @@ impl StoreReferrersCopier {
                 },
             )
             .await?;
+            // Layout entries whose manifest blob is missing: they may or may not refer to `subject` (module docs).
+            let mut skipped: Vec<SkippedReferrer> = listing
+                .unreadable
+                .iter()
+                .map(|u| SkippedReferrer {
+                    digest: u.digest.clone(),
+                    subject: None,
+                    reason: unreadable_reason(u),
+                })
+                .collect();
             if listing.entries.is_empty() {
-                return Ok(ReferrersCopied::default());
+                return Ok(ReferrersCopied {
+                    written: 0,
+                    skipped,
+                });
             }
             if listing.entries.len() > MAX_REFERRERS_PER_SUBJECT {
                 return Err(MirrorError::Copy {
@@ -99,7 +116,6 @@ impl StoreReferrersCopier {
                 Store::Layout { layout, .. } => lock::layout_key(layout.dir()),
             };
             let mut written = 0usize;
-            let mut skipped: Vec<SkippedReferrer> = Vec::new();
             let mut record: Vec<Descriptor> = Vec::new();
             let mut api_confirmed = false;
             let method;
@@ -122,7 +138,7 @@ impl StoreReferrersCopier {
                         Err(e @ OciError::NotFound { .. }) => {
                             skipped.push(SkippedReferrer {
                                 digest: entry.digest.clone(),
-                                subject: subject.clone(),
+                                subject: Some(subject.clone()),
                                 reason: format!(
                                     "{e} (a dangling entry of the source's referrers list)"
                                 ),
@@ -179,12 +195,30 @@ impl StoreReferrersCopier {
                         .copy_subject(src, dst, entry.digest.clone(), depth + 1)
                         .await?;
                     written += below.written;
-                    skipped.extend(below.skipped);
+                    for s in below.skipped {
+                        if !skipped.contains(&s) {
+                            skipped.push(s);
+                        }
+                    }
                 }
             }
             Ok(ReferrersCopied { written, skipped })
         })
     }
+}
+
+/// Why a layout entry whose manifest blob is missing was skipped (the same text for every subject listed, so that
+/// it is reported once).
+fn unreadable_reason(u: &UnreadableEntry) -> String {
+    let tagged = match &u.ref_name {
+        Some(t) => format!(", tagged {t:?}"),
+        None => String::new(),
+    };
+    format!(
+        "{} (an index.json entry of the source{tagged} whose manifest blob is missing; which subject it refers to \
+         cannot be read)",
+        u.reason
+    )
 }
 
 /// The referrers-list descriptor of a manifest: media type, digest, size, `artifactType` (else the config media

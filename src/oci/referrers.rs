@@ -41,6 +41,11 @@
 //! blob listed in `index.json` *without* an `org.opencontainers.image.ref.name` annotation (its descriptor carries
 //! `artifactType` and the manifest's annotations), and it is found by reading the `subject` of the manifests listed
 //! there. No fallback tag is written into a layout.
+//!
+//! An entry whose manifest blob is **missing** cannot be read, so nobody can tell which subject it refers to: the
+//! listing does not fail on it but returns it in [`ReferrersListing::unreadable`] (for every subject listed), and each
+//! caller decides — `mirror` skips and reports it, `verify` reports a warning, `referrers` lists the readable ones
+//! and warns. A blob that exists but does not hash to its digest stays an error: that is damage, not a gap.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -51,8 +56,8 @@ use super::client::{ReferrersResponse, RegistryClient};
 use super::digest::Digest;
 use super::layout::LayoutStore;
 use super::manifest::{
-    ANNOTATION_CREATED, ANNOTATION_TITLE, Descriptor, ImageIndex, MEDIA_TYPE_INDEX,
-    MEDIA_TYPE_MANIFEST, decode, to_canonical_bytes,
+    ANNOTATION_CREATED, ANNOTATION_REF_NAME, ANNOTATION_TITLE, Descriptor, ImageIndex,
+    MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, decode, to_canonical_bytes,
 };
 use super::store::Store;
 use super::{OciError, Result};
@@ -170,6 +175,28 @@ pub struct ReferrersListing {
     pub fallback_index: Option<Digest>,
     /// The referrers, in the order listed (filtered by artifactType when asked).
     pub entries: Vec<ReferrerEntry>,
+    /// Layouts only: `index.json` entries whose manifest blob is missing, so whether they refer to `subject` is
+    /// unknown (a dangling entry, e.g. a blob removed by hand or by a cleanup). Omitted from JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<UnreadableEntry>,
+}
+
+/// An `index.json` entry of a layout whose manifest blob is missing: it may or may not be a referrer of the subject
+/// being listed, since its `subject` field cannot be read. A blob that exists but does not hash to its digest is
+/// not one of these: it is an error ([`OciError::DigestMismatch`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnreadableEntry {
+    /// The manifest digest `index.json` lists.
+    pub digest: Digest,
+    /// The media type `index.json` lists for it.
+    pub media_type: String,
+    /// The `artifactType` `index.json` lists for it (empty when not listed).
+    pub artifact_type: String,
+    /// Its `org.opencontainers.image.ref.name` (a tagged entry), when set.
+    pub ref_name: Option<String>,
+    /// Why it cannot be read (the blob is missing: `blob sha256:… not found in oci-layout:DIR`).
+    pub reason: String,
 }
 
 /// Options of [`list_referrers`].
@@ -470,23 +497,40 @@ struct ConfigProbe {
     media_type: String,
 }
 
-/// The referrers of `subject` recorded in a layout's `index.json` (module docs). Entries whose blob is missing or
-/// is not a JSON manifest are an error naming them.
+/// The referrers of `subject` recorded in a layout's `index.json` (module docs), and the entries whose manifest blob
+/// is missing (which may or may not be referrers of `subject`: their `subject` cannot be read; each is listed once,
+/// in `index.json` order). A blob that does not hash to its digest, exceeds [`Limits::max_manifest_size`] or is not a
+/// JSON manifest is an error naming it: the layout is damaged, not merely incomplete.
 pub(crate) fn layout_referrers(
     layout: &LayoutStore,
     limits: &Limits,
     subject: &Digest,
-) -> Result<Vec<ReferrerEntry>> {
+) -> Result<(Vec<ReferrerEntry>, Vec<UnreadableEntry>)> {
     let index = layout.read_index(limits.max_registry_response)?;
     let mut out: Vec<ReferrerEntry> = Vec::new();
+    let mut unreadable: Vec<UnreadableEntry> = Vec::new();
+    let mut seen: std::collections::BTreeSet<&Digest> = std::collections::BTreeSet::new();
     for d in &index.manifests {
         if d.media_type != MEDIA_TYPE_MANIFEST && d.media_type != MEDIA_TYPE_INDEX {
             continue;
         }
-        if out.iter().any(|e| e.digest == d.digest) {
+        if !seen.insert(&d.digest) {
             continue;
         }
-        let bytes = layout.read_blob(&d.digest, limits.max_manifest_size)?;
+        let bytes = match layout.read_blob(&d.digest, limits.max_manifest_size) {
+            Ok(b) => b,
+            Err(e @ OciError::NotFound { .. }) => {
+                unreadable.push(UnreadableEntry {
+                    digest: d.digest.clone(),
+                    media_type: d.media_type.clone(),
+                    artifact_type: d.artifact_type.clone(),
+                    ref_name: d.annotations.get(ANNOTATION_REF_NAME).cloned(),
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let probe: ReferrerProbe = decode(&bytes, &format!("manifest {}", d.digest))?;
         if probe.subject.as_ref().map(|s| &s.digest) != Some(subject) {
             continue;
@@ -501,7 +545,7 @@ pub(crate) fn layout_referrers(
         desc.annotations = probe.annotations;
         out.push(ReferrerEntry::from_descriptor(&desc));
     }
-    Ok(out)
+    Ok((out, unreadable))
 }
 
 /// Lists the referrers of `subject` in `store` (module docs for the detection rules).
@@ -510,12 +554,13 @@ pub async fn list_referrers(
     subject: &Digest,
     opts: &ListOptions,
 ) -> Result<ReferrersListing> {
+    let mut unreadable = Vec::new();
     let (source, fallback_index, mut entries) = match store {
-        Store::Layout { layout, limits } => (
-            ReferrersSource::Layout,
-            None,
-            layout_referrers(layout, limits, subject)?,
-        ),
+        Store::Layout { layout, limits } => {
+            let (entries, missing) = layout_referrers(layout, limits, subject)?;
+            unreadable = missing;
+            (ReferrersSource::Layout, None, entries)
+        }
         Store::Registry { client, repository } => {
             let api = if opts.mode == ReferrersMode::Tag {
                 None
@@ -559,12 +604,15 @@ pub async fn list_referrers(
     };
     if let Some(t) = &opts.artifact_type {
         entries.retain(|e| &e.artifact_type == t);
+        // An entry whose index.json descriptor names another artifactType is not one asked for either way.
+        unreadable.retain(|u| u.artifact_type.is_empty() || &u.artifact_type == t);
     }
     Ok(ReferrersListing {
         subject: subject.clone(),
         source,
         fallback_index,
         entries,
+        unreadable,
     })
 }
 
@@ -636,6 +684,100 @@ mod tests {
         assert_eq!(
             merge_fallback(&base, &[desc(2, ARTIFACT_TYPE_CYCLONEDX)], &[]),
             None
+        );
+    }
+
+    /// A manifest in `layout` (listed untagged) with `subject` and `artifact_type`; returns its descriptor.
+    fn put_referrer(layout: &LayoutStore, subject: &Digest, artifact_type: &str) -> Descriptor {
+        let bytes = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{MEDIA_TYPE_MANIFEST}","artifactType":"{artifact_type}","config":{{"mediaType":"application/vnd.oci.empty.v1+json","digest":"{}","size":2}},"layers":[],"subject":{{"mediaType":"{MEDIA_TYPE_MANIFEST}","digest":"{subject}","size":1}}}}"#,
+            Digest::sha256_of(b"{}")
+        );
+        let digest = Digest::sha256_of(bytes.as_bytes());
+        layout.put_blob_bytes(&digest, bytes.as_bytes()).unwrap();
+        let mut d = Descriptor::new(MEDIA_TYPE_MANIFEST, digest, bytes.len() as u64);
+        d.artifact_type = artifact_type.to_owned();
+        layout.add_untagged(&d, 1 << 20).unwrap();
+        d
+    }
+
+    #[test]
+    fn a_layout_entry_whose_blob_is_missing_is_returned_once_and_a_corrupt_one_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = LayoutStore::open_or_create(dir.path()).unwrap();
+        let limits = Limits::default();
+        let subject = Digest::sha256_of(b"subject");
+        let other = Digest::sha256_of(b"other");
+        let cdx = put_referrer(&layout, &subject, ARTIFACT_TYPE_CYCLONEDX);
+        let foreign = put_referrer(&layout, &other, ARTIFACT_TYPE_SPDX);
+        let spdx = put_referrer(&layout, &subject, ARTIFACT_TYPE_SPDX);
+        let sums = put_referrer(&layout, &subject, "text/plain");
+        std::fs::remove_file(layout.blob_path(&spdx.digest)).unwrap();
+        // Listed twice (untagged and tagged): reported once, with the first entry's descriptor.
+        layout.set_tag("x", &spdx, 1 << 20).unwrap();
+        let (found, missing) = layout_referrers(&layout, &limits, &subject).unwrap();
+        assert_eq!(
+            found.iter().map(|e| &e.digest).collect::<Vec<_>>(),
+            [&cdx.digest, &sums.digest]
+        );
+        let gone = UnreadableEntry {
+            digest: spdx.digest.clone(),
+            media_type: MEDIA_TYPE_MANIFEST.to_owned(),
+            artifact_type: ARTIFACT_TYPE_SPDX.to_owned(),
+            ref_name: None,
+            reason: format!(
+                "blob {} not found in oci-layout:{}",
+                spdx.digest,
+                dir.path().display()
+            ),
+        };
+        assert_eq!(missing, std::slice::from_ref(&gone));
+        // The subject of `foreign` sees the same unreadable entry: nobody can tell whose it is.
+        let (found, missing) = layout_referrers(&layout, &limits, &other).unwrap();
+        assert_eq!(
+            found.iter().map(|e| &e.digest).collect::<Vec<_>>(),
+            [&foreign.digest]
+        );
+        assert_eq!(missing, std::slice::from_ref(&gone));
+
+        // An artifactType filter drops an unreadable entry whose index.json descriptor names another type.
+        let store = Store::Layout {
+            layout: LayoutStore::open(dir.path()).unwrap(),
+            limits,
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let list = |t: &str| {
+            rt.block_on(list_referrers(
+                &store,
+                &subject,
+                &ListOptions {
+                    mode: ReferrersMode::Auto,
+                    artifact_type: Some(t.to_owned()),
+                },
+            ))
+            .unwrap()
+        };
+        let l = list(ARTIFACT_TYPE_CYCLONEDX);
+        assert_eq!((l.entries.len(), l.unreadable.len()), (1, 0), "{l:?}");
+        let l = list(ARTIFACT_TYPE_SPDX);
+        assert_eq!((l.entries.len(), l.unreadable), (0, vec![gone]));
+
+        // A blob that exists but does not hash to its digest stays an error.
+        let path = layout.blob_path(&cdx.digest);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.push(b'\n');
+        std::fs::write(&path, &bytes).unwrap();
+        let err = layout_referrers(&layout, &limits, &subject).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: content has digest {}, expected {}",
+                path.display(),
+                Digest::sha256_of(&bytes),
+                cdx.digest
+            )
         );
     }
 

@@ -251,6 +251,15 @@ pub enum FindingKind {
         /// The error.
         message: String,
     },
+    /// SBOM check (layouts): an `index.json` entry's manifest blob is missing, so whether it is a referrer (an SBOM)
+    /// of a manifest checked here is unknown; reported once per tag, as a warning (the SBOM checks themselves say
+    /// whether an expected SBOM is missing).
+    ReferrerEntryUnreadable {
+        /// The digest `index.json` lists.
+        digest: Digest,
+        /// Why it cannot be read.
+        message: String,
+    },
     /// SBOM check: a referrer is not a readable SBOM (shape, blob digest, parse error, kind mismatch).
     SbomUnreadable {
         /// `index` or `os_arch`.
@@ -471,6 +480,11 @@ impl fmt::Display for FindingKind {
                 referrers.iter().map(Digest::as_str).collect::<Vec<_>>().join(", ")
             ),
             Self::ReferrersUnreadable { subject, message } => write!(f, "{subject}: cannot list referrers: {message}"),
+            Self::ReferrerEntryUnreadable { digest, message } => write!(
+                f,
+                "index.json lists {digest}, which cannot be read ({message}); if it is a referrer of a manifest checked \
+                 here (a dangling entry), it was not checked"
+            ),
             Self::SbomUnreadable { subject, referrer, message } => write!(f, "{subject}: SBOM referrer {referrer}: {message}"),
             Self::SbomHashMissing { subject, referrer, what } => {
                 write!(f, "{subject}: SBOM referrer {referrer} records no SHA-256 for {what}")
@@ -1226,6 +1240,17 @@ async fn check_sboms(
             return Vec::new();
         }
     };
+    for u in &listing.unreadable {
+        let kind = FindingKind::ReferrerEntryUnreadable {
+            digest: u.digest.clone(),
+            message: u.reason.clone(),
+        };
+        // Every subject's listing meets it: once per tag.
+        let tag = ctx.tag.clone();
+        if !ctx.findings.iter().any(|f| f.tag == tag && f.kind == kind) {
+            ctx.add(Severity::Warning, None, kind);
+        }
+    }
     for kind in expected {
         let of_kind: Vec<Digest> = listing
             .entries
