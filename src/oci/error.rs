@@ -343,7 +343,7 @@ pub enum OciError {
         waited_ms: u64,
     },
     /// No SBOM referrer of the requested kind is attached to the subject.
-    #[error("no {artifact_type} referrer is attached to {subject} in {location}")]
+    #[error("no {artifact_type} referrer is attached to {subject} in {location}{note}")]
     NoSbomReferrer {
         /// The subject digest.
         subject: String,
@@ -351,6 +351,8 @@ pub enum OciError {
         artifact_type: String,
         /// The repository or layout.
         location: String,
+        /// Empty, or `; …` naming layout entries that could not be read and may have been it.
+        note: String,
     },
     /// Several SBOM referrers of the requested kind are attached and none is preferred.
     #[error(

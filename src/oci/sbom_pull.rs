@@ -229,11 +229,13 @@ fn choose(
     artifact_type: &str,
     candidates: Vec<ReferrerEntry>,
     wanted: Option<&Digest>,
+    note: &str,
 ) -> Result<ReferrerEntry> {
     let none = || OciError::NoSbomReferrer {
         subject: subject.to_string(),
         artifact_type: artifact_type.to_owned(),
         location: store.describe(),
+        note: note.to_owned(),
     };
     if let Some(w) = wanted {
         return candidates
@@ -282,6 +284,20 @@ pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Re
         },
     )
     .await?;
+    // A layout entry whose manifest blob is missing may have been the SBOM asked for: say so if none is found.
+    let note = if listing.unreadable.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; index.json also lists {} whose manifest blob is missing (one of them may have been it)",
+            listing
+                .unreadable
+                .iter()
+                .map(|u| u.digest.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
     let mut candidates = listing.entries;
     // Documents already read while telling spec versions apart, so the chosen one is not fetched twice.
     let mut fetched: Vec<(Digest, FetchedSbom)> = Vec::new();
@@ -318,6 +334,7 @@ pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Re
                     }
                 ),
                 location: store.describe(),
+                note: note.clone(),
             });
         }
         let mut i = 0;
@@ -333,6 +350,7 @@ pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Re
         artifact_type,
         candidates,
         opts.referrer.as_ref(),
+        &note,
     )?;
     let fetched = match fetched.into_iter().find(|(d, _)| *d == referrer.digest) {
         Some((_, f)) => f,
@@ -440,6 +458,7 @@ mod tests {
             t,
             vec![entry(1, false, None), entry(2, true, None)],
             None,
+            "",
         )
         .unwrap();
         assert_eq!(got.digest, Digest::sha256_of(&[2]));
@@ -453,6 +472,7 @@ mod tests {
                 entry(2, true, Some("2025-01-01T00:00:00Z")),
             ],
             None,
+            "",
         )
         .unwrap();
         assert_eq!(got.digest, Digest::sha256_of(&[2]));
@@ -463,6 +483,7 @@ mod tests {
             t,
             vec![entry(1, true, None), entry(2, true, None)],
             None,
+            "",
         )
         .unwrap_err();
         assert_eq!(
@@ -477,9 +498,20 @@ mod tests {
         );
         // None / a digest that is not attached.
         assert_eq!(
-            choose(&store, &s, t, vec![], None).unwrap_err().to_string(),
+            choose(&store, &s, t, vec![], None, "")
+                .unwrap_err()
+                .to_string(),
             format!(
                 "no application/vnd.cyclonedx+json referrer is attached to {s} in {}",
+                store.describe()
+            )
+        );
+        assert_eq!(
+            choose(&store, &s, t, vec![], None, "; index.json also lists X")
+                .unwrap_err()
+                .to_string(),
+            format!(
+                "no application/vnd.cyclonedx+json referrer is attached to {s} in {}; index.json also lists X",
                 store.describe()
             )
         );
@@ -489,7 +521,8 @@ mod tests {
                 &s,
                 t,
                 vec![entry(1, true, None)],
-                Some(&Digest::sha256_of(&[9]))
+                Some(&Digest::sha256_of(&[9])),
+                ""
             ),
             Err(OciError::NoSbomReferrer { .. })
         ));
