@@ -11,11 +11,13 @@
 //! trying HTTPS first) gets `400 Bad Request`, as Go's HTTP server answers.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use crate::support::http_request;
 
 const MAX_CONNECTIONS: usize = 2000;
 
@@ -146,64 +148,17 @@ impl Drop for RegistryServer {
     }
 }
 
-/// Reads the request line byte by byte (the headers stay unread in the kernel buffer until we need them).
-fn read_line(sock: &mut TcpStream) -> Option<String> {
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    while line.len() < 8192 {
-        match sock.read(&mut b) {
-            Ok(1) => {
-                if b[0] == b'\n' {
-                    return String::from_utf8(line)
-                        .ok()
-                        .map(|l| l.trim_end().to_owned());
-                }
-                line.push(b[0]);
-            }
-            _ => return None,
-        }
-    }
-    None
-}
-
-fn drain_headers(sock: &mut TcpStream) {
-    let mut tail = [0u8; 4];
-    let mut b = [0u8; 1];
-    for _ in 0..65536 {
-        match sock.read(&mut b) {
-            Ok(1) => {
-                tail.rotate_left(1);
-                tail[3] = b[0];
-                if &tail == b"\r\n\r\n" || tail[2..] == *b"\n\n" {
-                    return;
-                }
-            }
-            _ => return,
-        }
-    }
-}
-
 fn handle(mut sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     sock.set_nonblocking(false)?;
     sock.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let Some(line) = read_line(&mut sock) else {
+    // Only the request line, read byte by byte: the headers stay unread in the kernel buffer until
+    // we need them.
+    let Some(line) = http_request::read_request_line(&mut sock) else {
         return sock.write_all(
             b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
         );
     };
-    let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return sock.write_all(
-            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
-    };
-    if !version.starts_with("HTTP/1.") {
-        return sock.write_all(
-            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
-    }
-    let path = target.split('?').next().unwrap_or(target).to_owned();
+    let (method, path) = (line.method.as_str(), line.path().to_owned());
     let (response, fault) = {
         let mut st = state.lock().unwrap();
         st.log.push(format!("{method} {path}"));
@@ -236,7 +191,7 @@ fn handle(mut sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             return Ok(());
         }
         Some(Fault::Status(s)) => {
-            drain_headers(&mut sock);
+            let _ = http_request::read_headers(&mut sock);
             let head = format!(
                 "HTTP/1.1 {s} Fault\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault"
             );
@@ -244,7 +199,7 @@ fn handle(mut sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         }
         None => {}
     }
-    drain_headers(&mut sock);
+    let _ = http_request::read_headers(&mut sock);
     let reason = match response.status {
         200 => "OK",
         404 => "Not Found",

@@ -13,7 +13,7 @@
 //! hostile-server tests the chain can also loop back ([`Hostile::Cycle`]) or never end ([`Hostile::Endless`]).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,6 +21,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use sha2::Digest as _;
+
+use crate::support::http_request;
 
 const MAX_CONNECTIONS: usize = 5000;
 const INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -427,35 +429,23 @@ fn route(
 fn handle(sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     sock.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut reader = BufReader::new(sock.try_clone()?);
-    let mut lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        if line == "\r\n" {
-            break;
-        }
-        lines.push(line.trim_end().to_owned());
-    }
-    let request_line = lines.first().cloned().unwrap_or_default();
-    let mut parts = request_line.split(' ');
-    let method = parts.next().unwrap_or("").to_owned();
-    let target = parts.next().unwrap_or("").to_owned();
-    let headers: BTreeMap<String, String> = lines[1..]
-        .iter()
-        .filter_map(|l| l.split_once(':'))
+    let Some(head) = http_request::read_head(&mut reader)? else {
+        return Ok(());
+    };
+    let len = head.content_length();
+    let method = head.line.method;
+    let target = head.line.target;
+    // Lower-case names; values without parameters (`application/json; charset=…` → `application/json`).
+    let headers: BTreeMap<String, String> = head
+        .headers
+        .into_iter()
         .map(|(k, v)| {
             (
-                k.trim().to_ascii_lowercase(),
-                v.trim().split(';').next().unwrap_or("").trim().to_owned(),
+                k.to_ascii_lowercase(),
+                v.split(';').next().unwrap_or("").trim().to_owned(),
             )
         })
         .collect();
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
     let mut body = vec![0u8; len];
     reader.read_exact(&mut body)?;
     let resp = {

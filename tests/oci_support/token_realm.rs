@@ -4,7 +4,7 @@
 //! only to the right Basic credentials, so the credentials → token path is exercised (a static file server could not
 //! refuse a wrong password). It logs each request's query string and stops when dropped (bounded connection count).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
+
+use crate::support::http_request;
 
 fn b64url(b: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
@@ -137,33 +139,23 @@ impl TokenRealm {
         std::thread::spawn(move || {
             let mut served = 0;
             while !stop2.load(Ordering::Relaxed) && served < 500 {
-                let Ok((sock, _)) = listener.accept() else {
+                let Ok((mut sock, _)) = listener.accept() else {
                     std::thread::sleep(Duration::from_millis(5));
                     continue;
                 };
                 served += 1;
                 sock.set_nonblocking(false).ok();
                 sock.set_read_timeout(Some(Duration::from_secs(10))).ok();
-                let mut reader = BufReader::new(sock.try_clone().unwrap());
-                let mut first = String::new();
-                let _ = reader.read_line(&mut first);
-                let mut auth = String::new();
-                loop {
-                    let mut l = String::new();
-                    if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
-                        break;
-                    }
-                    if let Some((k, v)) = l.split_once(':')
-                        && k.eq_ignore_ascii_case("authorization")
-                    {
-                        auth = v.trim().to_owned();
-                    }
-                }
-                let target = first.split(' ').nth(1).unwrap_or("").to_owned();
+                let head = http_request::read_head(&mut BufReader::new(&sock))
+                    .ok()
+                    .flatten();
+                let auth = head
+                    .as_ref()
+                    .and_then(|h| h.header("authorization"))
+                    .unwrap_or_default();
                 q2.lock().unwrap().push(
-                    target
-                        .split_once('?')
-                        .map(|(_, q)| q.to_owned())
+                    head.as_ref()
+                        .map(|h| h.line.query().to_owned())
                         .unwrap_or_default(),
                 );
                 let (status, body) = if auth == expected {
@@ -175,8 +167,7 @@ impl TokenRealm {
                             .to_owned(),
                     )
                 };
-                let mut s = sock;
-                let _ = s.write_all(
+                let _ = sock.write_all(
                     format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
                         .as_bytes(),
                 );

@@ -1,0 +1,139 @@
+//! The request reader shared by the in-test HTTP/1.1 servers (`oci_support::native_registry`,
+//! `oci_support::fault_proxy`, `oci_support::token_realm`, `mirror_support::server`): the request
+//! line and the header block of one request, bounded in size.
+//!
+//! The servers are one request per connection (`Connection: close`) and read the body themselves
+//! (by `Content-Length`) from the same reader. Reading is byte by byte from whatever `Read` the
+//! caller passes: a `BufReader` when the body follows, or the bare `TcpStream` when a server must
+//! leave the rest of the request unread in the kernel buffer (closing then makes the kernel send a
+//! RST, which the reset faults rely on). No crate is used: the servers only exist to do what a
+//! real HTTP server would not (faults, a protocol nothing installable implements), and a server
+//! crate would hide exactly the byte-level control they need.
+
+use std::io::{self, Read};
+
+/// The longest request line or header line read (bytes, line end included).
+pub const MAX_LINE: usize = 8192;
+/// The most header lines read; more is an error.
+pub const MAX_HEADERS: usize = 100;
+
+/// `METHOD TARGET HTTP/1.x`, the first line of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLine {
+    /// e.g. `GET`.
+    pub method: String,
+    /// Path and query, e.g. `/v2/acme/demo/tags/list?n=10`.
+    pub target: String,
+    /// e.g. `HTTP/1.1`.
+    pub version: String,
+}
+
+impl RequestLine {
+    /// The target without its query string.
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or_default()
+    }
+
+    /// The query string (after `?`), empty without one.
+    pub fn query(&self) -> &str {
+        self.target.split_once('?').map_or("", |(_, q)| q)
+    }
+}
+
+/// A request head: its request line and its header lines, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead {
+    /// The request line.
+    pub line: RequestLine,
+    /// `(name, value)` as sent, values trimmed.
+    pub headers: Vec<(String, String)>,
+}
+
+impl RequestHead {
+    /// The first header of this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `Content-Length`, 0 when absent or not a number.
+    pub fn content_length(&self) -> usize {
+        self.header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+/// One line up to LF, without its line end (`\r\n` or `\n`). `None` at end of input, on a read
+/// error, on a line longer than [`MAX_LINE`] or on one that is not UTF-8.
+pub fn read_line(r: &mut impl Read) -> Option<String> {
+    let mut line = Vec::new();
+    let mut b = [0u8; 1];
+    while line.len() < MAX_LINE {
+        match r.read(&mut b) {
+            Ok(1) if b[0] == b'\n' => {
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                return String::from_utf8(line).ok();
+            }
+            Ok(1) => line.push(b[0]),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The request line: `None` when the input ends first or the line is not `METHOD TARGET HTTP/1.x`
+/// (e.g. a TLS ClientHello from a client trying HTTPS first).
+pub fn read_request_line(r: &mut impl Read) -> Option<RequestLine> {
+    let line = read_line(r)?;
+    let mut parts = line.split(' ');
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    if method.is_empty() || target.is_empty() || !version.starts_with("HTTP/1.") {
+        return None;
+    }
+    Some(RequestLine {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        version: version.to_owned(),
+    })
+}
+
+/// The header lines up to the empty line that ends the head. An error when the input ends first,
+/// a line is unreadable, or there are more than [`MAX_HEADERS`].
+pub fn read_headers(r: &mut impl Read) -> io::Result<Vec<(String, String)>> {
+    let mut headers = Vec::new();
+    loop {
+        let line = read_line(r).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::UnexpectedEof, "request head ended early")
+        })?;
+        if line.is_empty() {
+            return Ok(headers);
+        }
+        if headers.len() == MAX_HEADERS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "too many header lines",
+            ));
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        }
+    }
+}
+
+/// A whole request head: `Ok(None)` when there is no HTTP request line (the connection closed
+/// without one, or it is not HTTP/1.x).
+pub fn read_head(r: &mut impl Read) -> io::Result<Option<RequestHead>> {
+    let Some(line) = read_request_line(r) else {
+        return Ok(None);
+    };
+    let headers = read_headers(r)?;
+    Ok(Some(RequestHead { line, headers }))
+}
