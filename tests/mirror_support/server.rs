@@ -12,12 +12,11 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::http_request;
+use crate::support::http_server;
 
 const MAX_CONNECTIONS: usize = 2000;
 
@@ -65,34 +64,22 @@ struct State {
 
 pub struct RegistryServer {
     pub port: u16,
-    stop: Arc<AtomicBool>,
+    _listener: http_server::Listener,
     state: Arc<Mutex<State>>,
 }
 
 impl RegistryServer {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
         let state = Arc::new(Mutex::new(State::default()));
-        let (stop2, state2) = (stop.clone(), state.clone());
-        std::thread::spawn(move || {
-            let mut served = 0;
-            while !stop2.load(Ordering::Relaxed) && served < MAX_CONNECTIONS {
-                match listener.accept() {
-                    Ok((sock, _)) => {
-                        served += 1;
-                        let state = state2.clone();
-                        std::thread::spawn(move || {
-                            let _ = handle(sock, &state);
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let shared = state.clone();
+        let listener = http_server::Listener::start(MAX_CONNECTIONS, move |sock| {
+            let _ = handle(sock, &shared);
         });
-        Self { port, stop, state }
+        Self {
+            port: listener.port,
+            _listener: listener,
+            state,
+        }
     }
 
     /// `127.0.0.1:PORT`.
@@ -142,18 +129,11 @@ impl RegistryServer {
     }
 }
 
-impl Drop for RegistryServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
 fn handle(mut sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
-    sock.set_nonblocking(false)?;
     sock.set_read_timeout(Some(Duration::from_secs(10)))?;
     // Only the request line, read byte by byte: the headers stay unread in the kernel buffer until
     // we need them.
-    let Some(line) = http_request::read_request_line(&mut sock) else {
+    let Some(line) = http_server::read_request_line(&mut sock) else {
         return sock.write_all(
             b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
         );
@@ -191,7 +171,7 @@ fn handle(mut sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             return Ok(());
         }
         Some(Fault::Status(s)) => {
-            let _ = http_request::read_headers(&mut sock);
+            let _ = http_server::read_headers(&mut sock);
             let head = format!(
                 "HTTP/1.1 {s} Fault\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault"
             );
@@ -199,7 +179,7 @@ fn handle(mut sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         }
         None => {}
     }
-    let _ = http_request::read_headers(&mut sock);
+    let _ = http_server::read_headers(&mut sock);
     let reason = match response.status {
         200 => "OK",
         404 => "Not Found",

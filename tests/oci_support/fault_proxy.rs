@@ -5,12 +5,11 @@
 //! `MAX_CONNECTIONS` connections.
 
 use std::io::{BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::http_request;
+use crate::support::http_server;
 
 const MAX_CONNECTIONS: usize = 2000;
 
@@ -41,39 +40,28 @@ struct State {
 
 pub struct FaultProxy {
     pub port: u16,
-    stop: Arc<AtomicBool>,
+    _listener: http_server::Listener,
     state: Arc<Mutex<State>>,
 }
 
 impl FaultProxy {
     pub fn start(upstream_port: u16, rules: Vec<Rule>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
         let state = Arc::new(Mutex::new(State {
             rules: rules.into_iter().map(|r| (r, 0)).collect(),
             log: Vec::new(),
         }));
-        let (stop2, state2) = (stop.clone(), state.clone());
-        std::thread::spawn(move || {
-            let mut served = 0;
-            while !stop2.load(Ordering::Relaxed) && served < MAX_CONNECTIONS {
-                match listener.accept() {
-                    Ok((sock, _)) => {
-                        served += 1;
-                        let state = state2.clone();
-                        std::thread::spawn(move || {
-                            let _ = handle(sock, upstream_port, &state);
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let shared = state.clone();
+        let listener = http_server::Listener::start(MAX_CONNECTIONS, move |sock| {
+            let _ = handle(sock, upstream_port, &shared);
         });
-        Self { port, stop, state }
+        Self {
+            port: listener.port,
+            _listener: listener,
+            state,
+        }
     }
 
+    /// `127.0.0.1:PORT`.
     pub fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
@@ -89,16 +77,10 @@ impl FaultProxy {
     }
 }
 
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
 fn handle(client: TcpStream, upstream_port: u16, state: &Mutex<State>) -> std::io::Result<()> {
     client.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut reader = BufReader::new(client.try_clone()?);
-    let Some(head) = http_request::read_head(&mut reader)? else {
+    let Some(head) = http_server::read_head(&mut reader)? else {
         return Ok(());
     };
     let method = head.line.method.clone();

@@ -14,15 +14,14 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
 use sha2::Digest as _;
 
-use crate::support::http_request;
+use crate::support::http_server;
 
 const MAX_CONNECTIONS: usize = 5000;
 const INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -67,7 +66,7 @@ struct State {
 
 pub struct NativeRegistry {
     pub port: u16,
-    stop: Arc<AtomicBool>,
+    _listener: http_server::Listener,
     state: Arc<Mutex<State>>,
 }
 
@@ -99,31 +98,17 @@ fn sha256(bytes: &[u8]) -> String {
 
 impl NativeRegistry {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let state = Arc::new(Mutex::new(State {
-            host: format!("127.0.0.1:{port}"),
-            ..State::default()
-        }));
-        let (stop2, state2) = (stop.clone(), state.clone());
-        std::thread::spawn(move || {
-            let mut served = 0;
-            while !stop2.load(Ordering::Relaxed) && served < MAX_CONNECTIONS {
-                match listener.accept() {
-                    Ok((sock, _)) => {
-                        served += 1;
-                        let state = state2.clone();
-                        std::thread::spawn(move || {
-                            let _ = handle(sock, &state);
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = state.clone();
+        let listener = http_server::Listener::start(MAX_CONNECTIONS, move |sock| {
+            let _ = handle(sock, &shared);
         });
-        Self { port, stop, state }
+        state.lock().unwrap().host = listener.host();
+        Self {
+            port: listener.port,
+            _listener: listener,
+            state,
+        }
     }
 
     pub fn host(&self) -> String {
@@ -147,12 +132,6 @@ impl NativeRegistry {
             .get(repo)
             .map(|r| r.tags.keys().cloned().collect())
             .unwrap_or_default()
-    }
-}
-
-impl Drop for NativeRegistry {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -429,7 +408,7 @@ fn route(
 fn handle(sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     sock.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut reader = BufReader::new(sock.try_clone()?);
-    let Some(head) = http_request::read_head(&mut reader)? else {
+    let Some(head) = http_server::read_head(&mut reader)? else {
         return Ok(());
     };
     let len = head.content_length();

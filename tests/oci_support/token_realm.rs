@@ -5,16 +5,14 @@
 //! refuse a wrong password). It logs each request's query string and stops when dropped (bounded connection count).
 
 use std::io::{BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
 
-use crate::support::http_request;
+use crate::support::http_server;
 
 fn b64url(b: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
@@ -120,69 +118,50 @@ pub fn mint(dir: &Path, service: &str, issuer: &str, repository: &str) -> TokenM
 /// The token realm server.
 pub struct TokenRealm {
     pub port: u16,
-    stop: Arc<AtomicBool>,
+    _listener: http_server::Listener,
     pub queries: Arc<Mutex<Vec<String>>>,
 }
 
 impl TokenRealm {
     pub fn start(jwt: String, basic_user: &str, basic_pass: &str) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
         let queries = Arc::new(Mutex::new(Vec::new()));
         let expected = format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(format!("{basic_user}:{basic_pass}"))
         );
-        let (stop2, q2) = (stop.clone(), queries.clone());
-        std::thread::spawn(move || {
-            let mut served = 0;
-            while !stop2.load(Ordering::Relaxed) && served < 500 {
-                let Ok((mut sock, _)) = listener.accept() else {
-                    std::thread::sleep(Duration::from_millis(5));
-                    continue;
-                };
-                served += 1;
-                sock.set_nonblocking(false).ok();
-                sock.set_read_timeout(Some(Duration::from_secs(10))).ok();
-                let head = http_request::read_head(&mut BufReader::new(&sock))
-                    .ok()
-                    .flatten();
-                let auth = head
-                    .as_ref()
-                    .and_then(|h| h.header("authorization"))
-                    .unwrap_or_default();
-                q2.lock().unwrap().push(
-                    head.as_ref()
-                        .map(|h| h.line.query().to_owned())
-                        .unwrap_or_default(),
-                );
-                let (status, body) = if auth == expected {
-                    ("200 OK", format!(r#"{{"token":"{jwt}","expires_in":300}}"#))
-                } else {
-                    (
-                        "401 Unauthorized",
-                        r#"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#
-                            .to_owned(),
-                    )
-                };
-                let _ = sock.write_all(
-                    format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
-                        .as_bytes(),
-                );
-            }
+        let logged = queries.clone();
+        let listener = http_server::Listener::start(500, move |mut sock| {
+            sock.set_read_timeout(Some(Duration::from_secs(10))).ok();
+            let head = http_server::read_head(&mut BufReader::new(&sock))
+                .ok()
+                .flatten();
+            let auth = head
+                .as_ref()
+                .and_then(|h| h.header("authorization"))
+                .unwrap_or_default();
+            logged.lock().unwrap().push(
+                head.as_ref()
+                    .map(|h| h.line.query().to_owned())
+                    .unwrap_or_default(),
+            );
+            let (status, body) = if auth == expected {
+                ("200 OK", format!(r#"{{"token":"{jwt}","expires_in":300}}"#))
+            } else {
+                (
+                    "401 Unauthorized",
+                    r#"{"errors":[{"code":"UNAUTHORIZED","message":"bad credentials"}]}"#
+                        .to_owned(),
+                )
+            };
+            let _ = sock.write_all(
+                format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                    .as_bytes(),
+            );
         });
         Self {
-            port,
-            stop,
+            port: listener.port,
+            _listener: listener,
             queries,
         }
-    }
-}
-
-impl Drop for TokenRealm {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
     }
 }

@@ -16,7 +16,7 @@
 // Each test crate uses a different part of this module, and the module is private to it.
 #![allow(dead_code, unreachable_pub)]
 
-pub mod http_request;
+pub mod http_server;
 
 use std::fmt::Write as _;
 use std::fs;

@@ -1,6 +1,8 @@
-//! The request reader shared by the in-test HTTP/1.1 servers (`oci_support::native_registry`,
-//! `oci_support::fault_proxy`, `oci_support::token_realm`, `mirror_support::server`): the request
-//! line and the header block of one request, bounded in size.
+//! What the in-test HTTP/1.1 servers (`oci_support::native_registry`, `oci_support::fault_proxy`,
+//! `oci_support::token_realm`, `mirror_support::server`) share: [`Listener`], a loopback accept loop
+//! with a connection bound that stops on drop, and the request reader (the request line and the
+//! header block of one request, bounded in size). Each server's own module says why it is an
+//! in-test server.
 //!
 //! The servers are one request per connection (`Connection: close`) and read the body themselves
 //! (by `Content-Length`) from the same reader. Reading is byte by byte from whatever `Read` the
@@ -11,6 +13,65 @@
 //! crate would hide exactly the byte-level control they need.
 
 use std::io::{self, Read};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// A listener on a free 127.0.0.1 port that hands each connection to a handler on its own thread,
+/// for at most `max_connections` connections; it stops accepting when dropped.
+pub struct Listener {
+    /// The listening port.
+    pub port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl Listener {
+    /// Binds `127.0.0.1:0` and accepts in a background thread (polling, so that a drop is noticed
+    /// within a few milliseconds); each accepted connection (blocking) goes to `handle`.
+    pub fn start(
+        max_connections: usize,
+        handle: impl Fn(TcpStream) + Send + Sync + 'static,
+    ) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local address").port();
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let handle = Arc::new(handle);
+        std::thread::spawn(move || {
+            let mut served = 0;
+            while !stopped.load(Ordering::Relaxed) && served < max_connections {
+                match listener.accept() {
+                    Ok((sock, _)) => {
+                        served += 1;
+                        let handle = handle.clone();
+                        std::thread::spawn(move || {
+                            if sock.set_nonblocking(false).is_ok() {
+                                handle(sock);
+                            }
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Self { port, stop }
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
 
 /// The longest request line or header line read (bytes, line end included).
 pub const MAX_LINE: usize = 8192;
