@@ -11,7 +11,7 @@ use std::sync::Arc;
 use oci_support::fault_proxy::{Action, FaultProxy, Rule};
 use oci_support::{make_release, skopeo_raw, skopeo_tags, test_options};
 use serde_json::Value;
-use support::{Registry, RegistryAuth, RegistryOpts, TOKEN_ISSUER, TOKEN_SERVICE};
+use support::{Registry, RegistryAuth, RegistryOpts};
 use tofu_sbom::oci::OciError;
 use tofu_sbom::oci::client::{ClientOptions, Protocol, RegistryClient};
 use tofu_sbom::oci::credentials::{CredentialEnv, CredentialSource};
@@ -1016,7 +1016,7 @@ async fn a_tampered_zip_pushes_nothing() {
 async fn bearer_token_auth() {
     use oci_support::token_realm::{TokenRealm, mint};
     let dir = tempfile::tempdir().unwrap();
-    let material = mint(dir.path(), TOKEN_SERVICE, TOKEN_ISSUER, "acme/demo");
+    let material = mint(dir.path(), "acme/demo");
     let realm = TokenRealm::start(material.jwt.clone(), "alice", "s3cret-pw");
     let reg = Registry::start(RegistryOpts {
         auth: RegistryAuth::ExternalToken {

@@ -939,6 +939,15 @@ fn make_token_key(dir: &Path) {
     );
 }
 
+/// Makes an ES256 token signing key and its certificate under `dir` and mints a JWT granting
+/// `grants` (for [`TOKEN_SERVICE`], [`TOKEN_ISSUER`], valid for an hour); returns the certificate
+/// PEM (a registry's `rootcertbundle`, see [`RegistryAuth::ExternalToken`]) and the JWT. For a
+/// test that runs its own token realm.
+pub fn mint_token_key_and_jwt(dir: &Path, grants: &[TokenGrant]) -> (PathBuf, String) {
+    make_token_key(dir);
+    (dir.join("token-cert.pem"), mint_token_with(dir, grants))
+}
+
 /// Mints a JWT the way distribution's token auth (`registry/auth/token`) verifies it: header
 /// `{"typ":"JWT","alg":"ES256","x5c":[cert]}` (the cert chains to `rootcertbundle`), claims
 /// `iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`, `access`; signature ES256 as raw `r‖s`.
