@@ -7,7 +7,11 @@
 //!   to run when its file is missing: a test never skips silently.
 //! - [`Registry`]: a real OCI registry (Debian's `docker-registry`, distribution 2.8.2) on a free
 //!   127.0.0.1 port, anonymous, with htpasswd basic auth, with TLS under a throw-away CA, or with bearer
-//!   tokens (a pre-minted ES256 JWT served from a static realm), killed by PID on drop.
+//!   tokens (a pre-minted ES256 JWT served from a static realm, or from a realm the test runs), killed
+//!   by PID on drop; its access log ([`Registry::access_log`], [`Registry::requests`]) counts what
+//!   clients sent. The only docker-registry harness of the tests.
+//! - [`http_server`]: the accept loop and request reader of the in-test HTTP servers (`oci_support`,
+//!   `mirror_support`).
 //! - [`curl`]: a minimal HTTP client (the `curl` binary) for asserting exact statuses and headers.
 //!
 //! `./scripts/test` exports the `TOFU_SBOM_*` variables; when they are unset (a hand-run `cargo test`)
