@@ -8,9 +8,9 @@
 //! (by `Content-Length`) from the same reader. Reading is byte by byte from whatever `Read` the
 //! caller passes: a `BufReader` when the body follows, or the bare `TcpStream` when a server must
 //! leave the rest of the request unread in the kernel buffer (closing then makes the kernel send a
-//! RST, which the reset faults rely on). No crate is used: the servers only exist to do what a
-//! real HTTP server would not (faults, a protocol nothing installable implements), and a server
-//! crate would hide exactly the byte-level control they need.
+//! RST, which the reset faults rely on). Hand-written rather than `httparse`: a parser crate wants
+//! the head already in a buffer, while these servers need to stop reading at a chosen byte; and a
+//! server crate would hide the byte-level control the faults exist for.
 
 use std::io::{self, Read};
 use std::net::{TcpListener, TcpStream};
