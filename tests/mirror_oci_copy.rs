@@ -3,13 +3,15 @@
 //! mounts, corrupt sources refused before anything is tagged, and the referrers extension point.
 
 mod oci_support;
+mod support;
 
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use oci_support::{Registry, make_release, skopeo_raw, skopeo_tags, test_options};
+use oci_support::{make_release, skopeo_raw, skopeo_tags, test_options};
+use support::{Registry, RegistryOpts};
 use tofu_sbom::mirror::MirrorError;
 use tofu_sbom::mirror::oci_copy::{
     CopyOptions, CopyOutcome, ItemStatus, ReferrersCopied, ReferrersCopier, ReferrersOutcome, copy,
@@ -130,18 +132,18 @@ fn check_outcome(out: &CopyOutcome, pushed: &PushOutcome, status: ItemStatus) {
 
 #[tokio::test]
 async fn registry_to_layout_to_a_second_registry_preserves_every_digest_and_reruns_write_nothing() {
-    let a = Registry::start();
-    let b = Registry::start();
+    let a = Registry::start(RegistryOpts::anonymous());
+    let b = Registry::start(RegistryOpts::anonymous());
     let rel = tempfile::tempdir().unwrap();
     let pkg = make_release(rel.path(), "demo", "1.2.3", PLATFORMS, 6000);
-    let pushed = push_to(&format!("{}/acme/demo", a.host()), &pkg).await;
+    let pushed = push_to(&format!("{}/acme/demo", a.host), &pkg).await;
     let n_blobs = PLATFORMS.len() + 1;
 
     // Registry → layout (outside the air gap).
     let usb = tempfile::tempdir().unwrap();
     let layout = format!("oci-layout:{}", usb.path().join("usb").display());
     let out = copy_ref(
-        &format!("{}/acme/demo:1.2.3", a.host()),
+        &format!("{}/acme/demo:1.2.3", a.host),
         &layout,
         &CopyOptions::default(),
     )
@@ -174,15 +176,12 @@ async fn registry_to_layout_to_a_second_registry_preserves_every_digest_and_reru
         .unwrap();
     assert_eq!(
         index_bytes,
-        skopeo_raw(&format!("{}/acme/demo:1.2.3", a.host()), None)
+        skopeo_raw(&format!("{}/acme/demo:1.2.3", a.host), None)
     );
     for p in pushed.platforms.values() {
         assert_eq!(
             layout_store.read_blob(&p.manifest_digest, 1 << 20).unwrap(),
-            skopeo_raw(
-                &format!("{}/acme/demo@{}", a.host(), p.manifest_digest),
-                None
-            )
+            skopeo_raw(&format!("{}/acme/demo@{}", a.host, p.manifest_digest), None)
         );
     }
     for z in &pkg.platforms {
@@ -203,7 +202,7 @@ async fn registry_to_layout_to_a_second_registry_preserves_every_digest_and_reru
     );
 
     // Layout → second registry (inside the air gap).
-    let target = format!("{}/mirror/demo", b.host());
+    let target = format!("{}/mirror/demo", b.host);
     let out = copy_ref(&format!("{layout}:1.2.3"), &target, &CopyOptions::default())
         .await
         .unwrap();
@@ -213,10 +212,7 @@ async fn registry_to_layout_to_a_second_registry_preserves_every_digest_and_reru
     for p in pushed.platforms.values() {
         assert_eq!(
             skopeo_raw(&format!("{target}@{}", p.manifest_digest), None),
-            skopeo_raw(
-                &format!("{}/acme/demo@{}", a.host(), p.manifest_digest),
-                None
-            )
+            skopeo_raw(&format!("{}/acme/demo@{}", a.host, p.manifest_digest), None)
         );
     }
     assert_eq!(skopeo_tags(&target), ["1.2.3"]);
@@ -245,7 +241,7 @@ async fn registry_to_layout_to_a_second_registry_preserves_every_digest_and_reru
 
     let index_json = std::fs::read(usb.path().join("usb/index.json")).unwrap();
     let again = copy_ref(
-        &format!("{}/acme/demo:1.2.3", a.host()),
+        &format!("{}/acme/demo:1.2.3", a.host),
         &layout,
         &CopyOptions::default(),
     )
@@ -261,9 +257,9 @@ async fn registry_to_layout_to_a_second_registry_preserves_every_digest_and_reru
     );
 
     // Registry → registry across hosts, directly, with another tag.
-    let direct = format!("{}/direct/demo:1.2.3", b.host());
+    let direct = format!("{}/direct/demo:1.2.3", b.host);
     let out = copy_ref(
-        &format!("{}/acme/demo@{}", a.host(), pushed.index_digest),
+        &format!("{}/acme/demo@{}", a.host, pushed.index_digest),
         &direct,
         &CopyOptions::default(),
     )
@@ -276,14 +272,14 @@ async fn registry_to_layout_to_a_second_registry_preserves_every_digest_and_reru
 
 #[tokio::test]
 async fn a_copy_within_one_registry_mounts_every_blob() {
-    let a = Registry::start();
+    let a = Registry::start(RegistryOpts::anonymous());
     let rel = tempfile::tempdir().unwrap();
     let pkg = make_release(rel.path(), "demo", "2.0.0", PLATFORMS, 4000);
-    let pushed = push_to(&format!("{}/acme/demo", a.host()), &pkg).await;
+    let pushed = push_to(&format!("{}/acme/demo", a.host), &pkg).await;
     let before = a.blob_upload_requests().len();
     let out = copy_ref(
-        &format!("{}/acme/demo:2.0.0", a.host()),
-        &format!("{}/mirror/acme/demo", a.host()),
+        &format!("{}/acme/demo:2.0.0", a.host),
+        &format!("{}/mirror/acme/demo", a.host),
         &CopyOptions::default(),
     )
     .await
@@ -302,12 +298,12 @@ async fn a_copy_within_one_registry_mounts_every_blob() {
         ),
         "{new:?}"
     );
-    assert_verifies(&format!("{}/mirror/acme/demo:2.0.0", a.host())).await;
+    assert_verifies(&format!("{}/mirror/acme/demo:2.0.0", a.host)).await;
 }
 
 #[tokio::test]
 async fn a_corrupt_source_blob_is_refused_and_nothing_is_tagged() {
-    let b = Registry::start();
+    let b = Registry::start(RegistryOpts::anonymous());
     let rel = tempfile::tempdir().unwrap();
     let pkg = make_release(rel.path(), "demo", "1.0.0", PLATFORMS, 3000);
     let src_dir = tempfile::tempdir().unwrap();
@@ -320,7 +316,7 @@ async fn a_corrupt_source_blob_is_refused_and_nothing_is_tagged() {
     bytes[100] ^= 1;
     std::fs::write(&blob, &bytes).unwrap();
 
-    let target = format!("{}/mirror/demo", b.host());
+    let target = format!("{}/mirror/demo", b.host);
     let e = copy_ref(
         &format!("{src}:1.0.0"),
         &target,
@@ -446,9 +442,9 @@ async fn faults_during_a_copy_are_retried_and_the_copy_converges() {
     use oci_support::fault_proxy::{Action, FaultProxy, Rule};
     use tofu_sbom::oci::client::{ClientOptions, Protocol};
 
-    let b = Registry::start();
+    let b = Registry::start(RegistryOpts::anonymous());
     let proxy = FaultProxy::start(
-        b.port,
+        b.addr.port(),
         vec![
             Rule {
                 method: "PUT",
@@ -491,5 +487,5 @@ async fn faults_during_a_copy_are_retried_and_the_copy_converges() {
         proxy.log()
     );
     check_outcome(&out, &pushed, ItemStatus::Copied);
-    assert_verifies(&format!("{}/mirror/demo:1.0.0", b.host())).await;
+    assert_verifies(&format!("{}/mirror/demo:1.0.0", b.host)).await;
 }

@@ -4,6 +4,7 @@
 
 mod mirror_support;
 mod oci_support;
+mod support;
 
 use std::path::Path;
 
@@ -663,12 +664,12 @@ async fn the_mirrored_release_publishes_into_a_layout_and_a_registry_and_verifie
     let pkg = out[0].provider_package();
     assert_eq!(pkg.platforms.len(), 3);
 
-    let registry = oci_support::Registry::start();
+    let registry = support::Registry::start(support::RegistryOpts::anonymous());
     let layout_dir = tempfile::tempdir().unwrap();
     let mut index_digests = Vec::new();
     for target in [
         format!("oci-layout:{}", layout_dir.path().join("oci").display()),
-        format!("{}/mirror/acme/demo", registry.host()),
+        format!("{}/mirror/acme/demo", registry.host),
     ] {
         let t = Target::parse(&target).unwrap();
         let store = Store::open(&t, oci_support::test_options(), true).unwrap();
@@ -703,7 +704,7 @@ async fn the_mirrored_release_publishes_into_a_layout_and_a_registry_and_verifie
     assert_eq!(index_digests[0], index_digests[1]);
 
     // The air-gapped leg: the layout (the "USB stick") copied into an internal registry, byte for byte.
-    let internal = format!("{}/internal/acme/demo", registry.host());
+    let internal = format!("{}/internal/acme/demo", registry.host);
     let copied = tofu_sbom::mirror::oci_copy::copy(
         &Target::parse(&format!(
             "oci-layout:{}:1.3.1",

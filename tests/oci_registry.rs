@@ -2,14 +2,16 @@
 //! credentials sources and basic auth, and fault injection through an in-test proxy.
 
 mod oci_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use oci_support::fault_proxy::{Action, FaultProxy, Rule};
-use oci_support::{Registry, RegistryConfig, make_release, skopeo_raw, skopeo_tags, test_options};
+use oci_support::{make_release, skopeo_raw, skopeo_tags, test_options};
 use serde_json::Value;
+use support::{Registry, RegistryAuth, RegistryOpts};
 use tofu_sbom::oci::OciError;
 use tofu_sbom::oci::client::{ClientOptions, Protocol, RegistryClient};
 use tofu_sbom::oci::credentials::{CredentialEnv, CredentialSource};
@@ -50,10 +52,10 @@ fn json(bytes: &[u8]) -> Value {
 
 #[tokio::test]
 async fn push_read_back_verify_and_repush() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let dir = tempfile::tempdir().unwrap();
     let pkg = make_release(dir.path(), "demo", "1.2.3", PLATFORMS, 300_000);
-    let target = format!("{}/acme/demo", reg.host());
+    let target = format!("{}/acme/demo", reg.host);
     let provider = ProviderAddress::parse("example/demo").unwrap();
     let push_opts = PushOptions {
         provider: Some(provider),
@@ -84,12 +86,12 @@ async fn push_read_back_verify_and_repush() {
         out.tofurc.as_deref().unwrap(),
         format!(
             "provider_installation {{\n  oci_mirror {{\n    repository_template = \"{}/acme/demo\"\n    include             = [\"registry.opentofu.org/example/demo\"]\n  }}\n  direct {{\n    exclude = [\"registry.opentofu.org/example/demo\"]\n  }}\n}}\n",
-            reg.host()
+            reg.host
         )
     );
 
     // Read everything back raw: our client and skopeo (an independent reader) see exactly our bytes.
-    let client = RegistryClient::new(&reg.host(), "acme/demo", test_options()).unwrap();
+    let client = RegistryClient::new(&reg.host, "acme/demo", test_options()).unwrap();
     assert_eq!(client.scheme().await.unwrap(), "http");
     let idx = client.get_manifest("acme/demo", "1.2.3").await.unwrap();
     assert_eq!(idx.media_type, "application/vnd.oci.image.index.v1+json");
@@ -279,7 +281,7 @@ async fn push_read_back_verify_and_repush() {
     );
 
     // Dry run on a fresh repository: a plan, no writes.
-    let fresh = format!("{}/acme/fresh", reg.host());
+    let fresh = format!("{}/acme/fresh", reg.host);
     let plan = push_to(
         &fresh,
         &pkg,
@@ -327,7 +329,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[tokio::test]
 async fn oci_layout_is_valid_and_identical_to_the_registry_push() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let dir = tempfile::tempdir().unwrap();
     let pkg = make_release(dir.path(), "demo", "2.0.0-rc.1+build.7", PLATFORMS, 50_000);
     let layout_dir = dir.path().join("layout");
@@ -335,7 +337,7 @@ async fn oci_layout_is_valid_and_identical_to_the_registry_push() {
     let out_layout = push_to(&layout, &pkg, test_options(), &PushOptions::default())
         .await
         .unwrap();
-    let target = format!("{}/acme/demo", reg.host());
+    let target = format!("{}/acme/demo", reg.host);
     let out_reg = push_to(&target, &pkg, test_options(), &PushOptions::default())
         .await
         .unwrap();
@@ -393,7 +395,7 @@ async fn oci_layout_is_valid_and_identical_to_the_registry_push() {
         );
     }
     // Byte-identical manifests to what the registry serves.
-    let client = RegistryClient::new(&reg.host(), "acme/demo", test_options()).unwrap();
+    let client = RegistryClient::new(&reg.host, "acme/demo", test_options()).unwrap();
     for d in out_reg
         .platforms
         .values()
@@ -443,7 +445,7 @@ async fn oci_layout_is_valid_and_identical_to_the_registry_push() {
 
 #[tokio::test]
 async fn chunked_uploads_and_cross_repository_mount() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let dir = tempfile::tempdir().unwrap();
     let pkg = make_release(
         dir.path(),
@@ -458,7 +460,7 @@ async fn chunked_uploads_and_cross_repository_mount() {
         protocol: Protocol::PlainHttp,
         ..test_options()
     };
-    let target = format!("{}/acme/big", reg.host());
+    let target = format!("{}/acme/big", reg.host);
     let events = Arc::new(std::sync::Mutex::new(Vec::new()));
     let ev2 = events.clone();
     let progress: tofu_sbom::oci::push::ProgressFn =
@@ -495,7 +497,7 @@ async fn chunked_uploads_and_cross_repository_mount() {
             .ok()
     );
 
-    let client = RegistryClient::new(&reg.host(), "acme/other", opts).unwrap();
+    let client = RegistryClient::new(&reg.host, "acme/other", opts).unwrap();
     let layer = &out.platforms["linux_amd64"].layer_digest;
     assert_eq!(
         client
@@ -544,13 +546,10 @@ fn basic_b64(u: &str, p: &str) -> String {
 
 #[tokio::test]
 async fn basic_auth_and_every_credential_source() {
-    let reg = Registry::start_with(&RegistryConfig {
-        htpasswd: Some(("alice".into(), "s3cret-pw".into())),
-        ..Default::default()
-    });
+    let reg = Registry::start(RegistryOpts::htpasswd("alice", "s3cret-pw"));
     let dir = tempfile::tempdir().unwrap();
     let pkg = make_release(dir.path(), "demo", "1.0.0", &[("linux", "amd64")], 10_000);
-    let target = format!("{}/acme/demo", reg.host());
+    let target = format!("{}/acme/demo", reg.host);
     let with = |credentials: CredentialEnv| ClientOptions {
         credentials,
         protocol: Protocol::PlainHttp,
@@ -590,7 +589,7 @@ async fn basic_auth_and_every_credential_source() {
     assert!(
         msg.starts_with(&format!(
             "authentication to {} failed (credentials from --username/--password-stdin): HTTP 401",
-            reg.host()
+            reg.host
         )),
         "{msg}"
     );
@@ -613,7 +612,7 @@ async fn basic_auth_and_every_credential_source() {
         e.to_string(),
         format!(
             "{} requires authentication and no credentials were found (looked at: --username/--password-stdin, environment TOFU_SBOM_REGISTRY_USERNAME/TOFU_SBOM_REGISTRY_PASSWORD)",
-            reg.host()
+            reg.host
         )
     );
 
@@ -643,7 +642,7 @@ async fn basic_auth_and_every_credential_source() {
         env_password: Some("s3cret-pw".into()),
         ..CredentialEnv::isolated()
     };
-    let (src, tags) = source_of(&reg.host(), env).await;
+    let (src, tags) = source_of(&reg.host, env).await;
     assert_eq!(
         (src, tags.unwrap()),
         (CredentialSource::Environment, ok_tags.clone())
@@ -652,7 +651,7 @@ async fn basic_auth_and_every_credential_source() {
     // Docker config `auths` with an https:// key, via $DOCKER_CONFIG.
     let dc = dir.path().join("dockercfg");
     std::fs::create_dir_all(&dc).unwrap();
-    let key = format!("https://{}", reg.host());
+    let key = format!("https://{}", reg.host);
     std::fs::write(
         dc.join("config.json"),
         format!(
@@ -665,7 +664,7 @@ async fn basic_auth_and_every_credential_source() {
         docker_config_dir: Some(dc.clone()),
         ..CredentialEnv::isolated()
     };
-    let (src, tags) = source_of(&reg.host(), env).await;
+    let (src, tags) = source_of(&reg.host, env).await;
     assert_eq!(
         src,
         CredentialSource::DockerConfig {
@@ -680,7 +679,7 @@ async fn basic_auth_and_every_credential_source() {
         dc.join("config.json"),
         format!(
             r#"{{"auths":{{"{}":{{"auth":"{}"}}}}}}"#,
-            reg.host(),
+            reg.host,
             basic_b64("alice", "nope")
         ),
     )
@@ -691,7 +690,7 @@ async fn basic_auth_and_every_credential_source() {
         env_password: Some("s3cret-pw".into()),
         ..CredentialEnv::isolated()
     };
-    assert_eq!(source_of(&reg.host(), env).await.1.unwrap(), ok_tags);
+    assert_eq!(source_of(&reg.host, env).await.1.unwrap(), ok_tags);
 
     // A credential helper script on PATH: credHelpers, then credsStore.
     let bin = dir.path().join("bin");
@@ -701,7 +700,7 @@ async fn basic_auth_and_every_credential_source() {
         &helper,
         format!(
             "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread -r server\nif [ \"$server\" = \"{}\" ]; then\n  printf '{{\"ServerURL\":\"%s\",\"Username\":\"alice\",\"Secret\":\"s3cret-pw\"}}' \"$server\"\nelse\n  echo 'credentials not found in native keychain'; exit 1\nfi\n",
-            reg.host()
+            reg.host
         ),
     )
     .unwrap();
@@ -713,7 +712,7 @@ async fn basic_auth_and_every_credential_source() {
     let path = std::ffi::OsString::from(format!("{}:/usr/bin:/bin", bin.display()));
     std::fs::write(
         dc.join("config.json"),
-        format!(r#"{{"credHelpers":{{"{}":"test"}}}}"#, reg.host()),
+        format!(r#"{{"credHelpers":{{"{}":"test"}}}}"#, reg.host),
     )
     .unwrap();
     let env = CredentialEnv {
@@ -721,7 +720,7 @@ async fn basic_auth_and_every_credential_source() {
         path: Some(path.clone()),
         ..CredentialEnv::isolated()
     };
-    let (src, tags) = source_of(&reg.host(), env).await;
+    let (src, tags) = source_of(&reg.host, env).await;
     assert_eq!(
         (src, tags.unwrap()),
         (
@@ -741,7 +740,7 @@ async fn basic_auth_and_every_credential_source() {
         path: Some(path.clone()),
         ..CredentialEnv::isolated()
     };
-    let (src, tags) = source_of(&reg.host(), env).await;
+    let (src, tags) = source_of(&reg.host, env).await;
     assert_eq!(
         (src, tags.unwrap()),
         (
@@ -770,7 +769,7 @@ async fn basic_auth_and_every_credential_source() {
         path: Some(dir.path().join("empty-bin").into()),
         ..CredentialEnv::isolated()
     };
-    let e = tofu_sbom::oci::credentials::resolve(&env, &reg.host(), "acme/demo")
+    let e = tofu_sbom::oci::credentials::resolve(&env, &reg.host, "acme/demo")
         .await
         .unwrap_err();
     assert_eq!(
@@ -785,7 +784,7 @@ async fn basic_auth_and_every_credential_source() {
         run.join("containers/auth.json"),
         format!(
             r#"{{"auths":{{"{}":{{"auth":"{}"}}}}}}"#,
-            reg.host(),
+            reg.host,
             basic_b64("alice", "s3cret-pw")
         ),
     )
@@ -794,12 +793,12 @@ async fn basic_auth_and_every_credential_source() {
         xdg_runtime_dir: Some(run.clone()),
         ..creds_env(&dir.path().join("nohome"))
     };
-    let (src, tags) = source_of(&reg.host(), env).await;
+    let (src, tags) = source_of(&reg.host, env).await;
     assert_eq!(
         src,
         CredentialSource::ContainersAuth {
             path: run.join("containers/auth.json"),
-            key: reg.host()
+            key: reg.host.clone()
         }
     );
     assert_eq!(tags.unwrap(), ok_tags);
@@ -811,18 +810,18 @@ async fn basic_auth_and_every_credential_source() {
         home.join(".config/containers/auth.json"),
         format!(
             r#"{{"auths":{{"{h}":{{"auth":"{bad}"}},"{h}/acme":{{"auth":"{good}"}}}}}}"#,
-            h = reg.host(),
+            h = reg.host,
             bad = basic_b64("alice", "nope"),
             good = basic_b64("alice", "s3cret-pw")
         ),
     )
     .unwrap();
-    let (src, tags) = source_of(&reg.host(), creds_env(&home)).await;
+    let (src, tags) = source_of(&reg.host, creds_env(&home)).await;
     assert_eq!(
         src,
         CredentialSource::ContainersAuth {
             path: home.join(".config/containers/auth.json"),
-            key: format!("{}/acme", reg.host())
+            key: format!("{}/acme", reg.host)
         }
     );
     assert_eq!(tags.unwrap(), ok_tags);
@@ -833,7 +832,7 @@ async fn basic_auth_and_every_credential_source() {
 
 #[tokio::test]
 async fn transient_faults_are_retried_and_the_push_converges() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let rules = vec![
         Rule {
             method: "PUT",
@@ -864,7 +863,7 @@ async fn transient_faults_are_retried_and_the_push_converges() {
             times: 1,
         },
     ];
-    let proxy = FaultProxy::start(reg.port, rules);
+    let proxy = FaultProxy::start(reg.addr.port(), rules);
     let dir = tempfile::tempdir().unwrap();
     let pkg = make_release(
         dir.path(),
@@ -903,7 +902,7 @@ async fn transient_faults_are_retried_and_the_push_converges() {
     );
     assert_eq!(out.index_digest, build_artifact(&pkg).unwrap().index.digest);
     // Straight at the registry: complete and valid.
-    let report = verify_target(&format!("{}/acme/demo:1.0.0", reg.host()), opts).await;
+    let report = verify_target(&format!("{}/acme/demo:1.0.0", reg.host), opts).await;
     assert!(
         report.ok() && report.findings.is_empty(),
         "{:#?}",
@@ -913,10 +912,10 @@ async fn transient_faults_are_retried_and_the_push_converges() {
 
 #[tokio::test]
 async fn permanent_denial_stops_at_once_and_nothing_is_tagged() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let body = r#"{"errors":[{"code":"DENIED","message":"permission_denied: write_package"}]}"#;
     let proxy = FaultProxy::start(
-        reg.port,
+        reg.addr.port(),
         vec![Rule {
             method: "PUT",
             path_contains: "/manifests/",
@@ -951,14 +950,14 @@ async fn permanent_denial_stops_at_once_and_nothing_is_tagged() {
         )
     );
     assert!(
-        skopeo_tags(&format!("{}/acme/demo", reg.host())).is_empty(),
+        skopeo_tags(&format!("{}/acme/demo", reg.host)).is_empty(),
         "nothing tagged"
     );
 }
 
 #[tokio::test]
 async fn a_tampered_zip_pushes_nothing() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let dir = tempfile::tempdir().unwrap();
     let mut pkg = make_release(
         dir.path(),
@@ -972,7 +971,7 @@ async fn a_tampered_zip_pushes_nothing() {
     bytes[100] ^= 0xff;
     std::fs::write(&victim, &bytes).unwrap();
     let e = push_to(
-        &format!("{}/acme/demo", reg.host()),
+        &format!("{}/acme/demo", reg.host),
         &pkg,
         test_options(),
         &PushOptions::default(),
@@ -996,7 +995,7 @@ async fn a_tampered_zip_pushes_nothing() {
     // A platform named the non-Go way is refused before anything is read.
     pkg.platforms[0].arch = "x86_64".into();
     let e = push_to(
-        &format!("{}/acme/demo", reg.host()),
+        &format!("{}/acme/demo", reg.host),
         &pkg,
         test_options(),
         &PushOptions::default(),
@@ -1017,21 +1016,14 @@ async fn a_tampered_zip_pushes_nothing() {
 async fn bearer_token_auth() {
     use oci_support::token_realm::{TokenRealm, mint};
     let dir = tempfile::tempdir().unwrap();
-    let material = mint(
-        dir.path(),
-        "tofu-sbom-test-registry",
-        "tofu-sbom-test-issuer",
-        "acme/demo",
-    );
+    let material = mint(dir.path(), "acme/demo");
     let realm = TokenRealm::start(material.jwt.clone(), "alice", "s3cret-pw");
-    let auth_yaml = format!(
-        "  token:\n    realm: http://127.0.0.1:{}/token\n    service: tofu-sbom-test-registry\n    issuer: tofu-sbom-test-issuer\n    rootcertbundle: {}\n",
-        realm.port,
-        material.cert_pem.display()
-    );
-    let reg = Registry::start_with(&RegistryConfig {
-        auth_yaml: Some(auth_yaml),
-        ..Default::default()
+    let reg = Registry::start(RegistryOpts {
+        auth: RegistryAuth::ExternalToken {
+            realm: format!("http://127.0.0.1:{}/token", realm.port),
+            rootcertbundle: material.cert_pem.clone(),
+        },
+        tls: false,
     });
     let pkg = make_release(
         dir.path(),
@@ -1051,7 +1043,7 @@ async fn bearer_token_auth() {
     };
 
     let out = push_to(
-        &format!("{}/acme/demo", reg.host()),
+        &format!("{}/acme/demo", reg.host),
         &pkg,
         opts("s3cret-pw"),
         &PushOptions::default(),
@@ -1059,11 +1051,7 @@ async fn bearer_token_auth() {
     .await
     .unwrap();
     assert_eq!(out.index_digest, build_artifact(&pkg).unwrap().index.digest);
-    let report = verify_target(
-        &format!("{}/acme/demo:1.0.0", reg.host()),
-        opts("s3cret-pw"),
-    )
-    .await;
+    let report = verify_target(&format!("{}/acme/demo:1.0.0", reg.host), opts("s3cret-pw")).await;
     assert!(
         report.ok() && report.findings.is_empty(),
         "{:#?}",
@@ -1082,7 +1070,7 @@ async fn bearer_token_auth() {
 
     // The token grants acme/demo only: another repository is refused with a clear 401.
     let e = push_to(
-        &format!("{}/acme/other", reg.host()),
+        &format!("{}/acme/other", reg.host),
         &pkg,
         opts("s3cret-pw"),
         &PushOptions::default(),
@@ -1098,7 +1086,7 @@ async fn bearer_token_auth() {
 
     // A wrong password is refused by the token endpoint; the secret never appears.
     let e = push_to(
-        &format!("{}/acme/demo", reg.host()),
+        &format!("{}/acme/demo", reg.host),
         &pkg,
         opts("WRONG-pw-123"),
         &PushOptions::default(),
@@ -1109,7 +1097,7 @@ async fn bearer_token_auth() {
         e.to_string(),
         format!(
             "authentication to {} failed (credentials from --username/--password-stdin): token endpoint answered HTTP 401: UNAUTHORIZED: bad credentials — check the username and password or token from --username/--password-stdin",
-            reg.host()
+            reg.host
         )
     );
     assert!(!format!("{e:?}").contains("WRONG-pw-123"));
@@ -1122,75 +1110,10 @@ async fn bearer_token_auth() {
 async fn tls_with_a_private_ca() {
     let dir = tempfile::tempdir().unwrap();
     // A private CA and a server certificate for IP 127.0.0.1 signed by it.
-    let p = |n: &str| dir.path().join(n);
-    let (ca, ca_key, cert, key) = (p("ca.pem"), p("ca.key"), p("cert.pem"), p("key.pem"));
-    std::fs::write(
-        p("ext.cnf"),
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    let run = |args: Vec<std::ffi::OsString>| {
-        let out = std::process::Command::new("openssl")
-            .args(&args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let os = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
-    let mut ca_args = os(&[
-        "req",
-        "-x509",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=tofu-sbom test CA",
-    ]);
-    ca_args.extend(os(&ec));
-    ca_args.extend([
-        "-keyout".into(),
-        ca_key.clone().into(),
-        "-out".into(),
-        ca.clone().into(),
-    ]);
-    run(ca_args);
-    let mut csr_args = os(&["req", "-new", "-subj", "/CN=127.0.0.1"]);
-    csr_args.extend(os(&ec));
-    csr_args.extend([
-        "-keyout".into(),
-        key.clone().into(),
-        "-out".into(),
-        p("cert.csr").into(),
-    ]);
-    run(csr_args);
-    let mut sign = os(&["x509", "-req", "-days", "2", "-CAcreateserial"]);
-    for (flag, path) in [
-        ("-in", p("cert.csr")),
-        ("-CA", ca.clone()),
-        ("-CAkey", ca_key),
-        ("-extfile", p("ext.cnf")),
-        ("-out", cert.clone()),
-    ] {
-        sign.push(flag.into());
-        sign.push(path.into());
-    }
-    run(sign);
-    let reg = Registry::start_with(&RegistryConfig {
-        tls: Some((cert.clone(), key)),
-        ..Default::default()
-    });
+    let reg = Registry::start(RegistryOpts::tls());
+    let ca = reg.ca_cert.clone().expect("the registry's CA");
     let pkg = make_release(dir.path(), "demo", "1.0.0", &[("linux", "amd64")], 5_000);
-    let target = format!("{}/acme/demo", reg.host());
+    let target = format!("{}/acme/demo", reg.host);
 
     let with_ca = ClientOptions {
         ca_files: vec![ca.clone()],
@@ -1200,7 +1123,7 @@ async fn tls_with_a_private_ca() {
     let out = push_to(&target, &pkg, with_ca.clone(), &PushOptions::default())
         .await
         .unwrap();
-    let client = RegistryClient::new(&reg.host(), "acme/demo", with_ca.clone()).unwrap();
+    let client = RegistryClient::new(&reg.host, "acme/demo", with_ca.clone()).unwrap();
     assert_eq!(client.scheme().await.unwrap(), "https");
     assert_eq!(
         client
@@ -1251,7 +1174,7 @@ async fn tls_with_a_private_ca() {
     let bogus = dir.path().join("bogus.pem");
     std::fs::write(&bogus, "not a certificate").unwrap();
     let e = RegistryClient::new(
-        &reg.host(),
+        &reg.host,
         "acme/demo",
         ClientOptions {
             ca_files: vec![bogus.clone()],

@@ -2,10 +2,12 @@
 //! real registry), each reported precisely.
 
 mod oci_support;
+mod support;
 
 use std::collections::BTreeMap;
 
-use oci_support::{Registry, pseudo_random, test_options};
+use oci_support::{pseudo_random, test_options};
+use support::{Registry, RegistryOpts};
 use tofu_sbom::oci::client::{Protocol, RegistryClient};
 use tofu_sbom::oci::digest::Digest;
 use tofu_sbom::oci::layout::LayoutStore;
@@ -475,12 +477,12 @@ async fn manifest_body_and_layer_details() {
 
 #[tokio::test]
 async fn registry_tag_pointing_at_an_image_manifest() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let opts = tofu_sbom::oci::client::ClientOptions {
         protocol: Protocol::PlainHttp,
         ..test_options()
     };
-    let client = RegistryClient::new(&reg.host(), "acme/bad", opts.clone()).unwrap();
+    let client = RegistryClient::new(&reg.host, "acme/bad", opts.clone()).unwrap();
     let zip = pseudo_random(9, 500);
     let zd = Digest::sha256_of(&zip);
     let cfg = Descriptor::empty_config();
@@ -515,7 +517,7 @@ async fn registry_tag_pointing_at_an_image_manifest() {
         .unwrap();
     assert_eq!(resp.digest, Some(digest));
     assert_eq!(resp.oci_subject, None);
-    let t = Target::parse(&format!("{}/acme/bad:1.0.0", reg.host())).unwrap();
+    let t = Target::parse(&format!("{}/acme/bad:1.0.0", reg.host)).unwrap();
     let s = Store::open(&t, opts, false).unwrap();
     let r = verify(&s, &t, &VerifyOptions::default()).await.unwrap();
     assert_eq!(
@@ -529,7 +531,7 @@ async fn registry_tag_pointing_at_an_image_manifest() {
         )]
     );
     // A tag that does not exist at all.
-    let t = Target::parse(&format!("{}/acme/bad:2.0.0", reg.host())).unwrap();
+    let t = Target::parse(&format!("{}/acme/bad:2.0.0", reg.host)).unwrap();
     let r = verify(&s, &t, &VerifyOptions::default()).await.unwrap();
     assert_eq!(
         r.findings[0].kind,

@@ -4,13 +4,15 @@
 //! delay and repaired, or reported when it keeps winning.
 
 mod oci_support;
+mod support;
 
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use oci_support::{Registry, make_release, test_options};
+use oci_support::{make_release, test_options};
+use support::{Registry, RegistryOpts};
 use tofu_sbom::oci::OciError;
 use tofu_sbom::oci::attach::{AttachOptions, AttachStatus, SbomFile, attach, subject_descriptor};
 use tofu_sbom::oci::client::{ClientOptions, Protocol, RegistryClient};
@@ -62,7 +64,7 @@ fn opts(lock_dir: &str, settle_ms: u64, max_rounds: u32) -> AttachOptions {
 /// Pushes a one-platform provider and returns (store, target, index digest).
 async fn pushed(reg: &Registry, dir: &std::path::Path) -> (Store, String, Digest) {
     let pkg = make_release(dir, "demo", "1.2.3", &[("linux", "amd64")], 500);
-    let target = format!("{}/acme/demo", reg.host());
+    let target = format!("{}/acme/demo", reg.host);
     let t = Target::parse(&target).unwrap();
     let store = Store::open(&t, plain(), true).unwrap();
     let out = push(&pkg, &store, &t, &PushOptions::default())
@@ -104,7 +106,7 @@ fn child_attach() {
 
 #[tokio::test]
 async fn parallel_attach_processes_all_land() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let dir = tempfile::tempdir().unwrap();
     let lock_dir = tempfile::tempdir().unwrap();
     let (store, target, index) = pushed(&reg, dir.path()).await;
@@ -206,7 +208,7 @@ fn rogue_writer(
 
 #[tokio::test]
 async fn a_writer_bypassing_the_lock_is_detected_and_repaired() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let dir = tempfile::tempdir().unwrap();
     let lock_dir = tempfile::tempdir().unwrap();
     let lock = lock_dir.path().display().to_string();
@@ -216,7 +218,7 @@ async fn a_writer_bypassing_the_lock_is_detected_and_repaired() {
         .await
         .unwrap();
     let tag = index.referrers_tag();
-    let client = RegistryClient::new(&reg.host(), "acme/demo", plain()).unwrap();
+    let client = RegistryClient::new(&reg.host, "acme/demo", plain()).unwrap();
     let saved = client.get_manifest("acme/demo", &tag).await.unwrap().bytes;
     // The digest our next attach will push.
     let b_digest = tofu_sbom::oci::attach::prepare_referrer(
@@ -227,7 +229,7 @@ async fn a_writer_bypassing_the_lock_is_detected_and_repaired() {
     )
     .unwrap()
     .manifest_digest;
-    let (count, handle) = rogue_writer(reg.host(), tag.clone(), saved, b_digest.clone(), 1);
+    let (count, handle) = rogue_writer(reg.host.clone(), tag.clone(), saved, b_digest.clone(), 1);
     let b = attach(&store, &s, &[sbom(1)], &opts(&lock, 600, 3))
         .await
         .unwrap();
@@ -259,7 +261,7 @@ async fn a_writer_bypassing_the_lock_is_detected_and_repaired() {
 
 #[tokio::test]
 async fn a_loss_that_persists_is_reported() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let dir = tempfile::tempdir().unwrap();
     let lock_dir = tempfile::tempdir().unwrap();
     let lock = lock_dir.path().display().to_string();
@@ -269,7 +271,7 @@ async fn a_loss_that_persists_is_reported() {
         .await
         .unwrap();
     let tag = index.referrers_tag();
-    let client = RegistryClient::new(&reg.host(), "acme/demo", plain()).unwrap();
+    let client = RegistryClient::new(&reg.host, "acme/demo", plain()).unwrap();
     let saved = client.get_manifest("acme/demo", &tag).await.unwrap().bytes;
     let b_digest = tofu_sbom::oci::attach::prepare_referrer(
         &s,
@@ -279,8 +281,13 @@ async fn a_loss_that_persists_is_reported() {
     )
     .unwrap()
     .manifest_digest;
-    let (count, handle) =
-        rogue_writer(reg.host(), tag.clone(), saved, b_digest.clone(), usize::MAX);
+    let (count, handle) = rogue_writer(
+        reg.host.clone(),
+        tag.clone(),
+        saved,
+        b_digest.clone(),
+        usize::MAX,
+    );
     let err = attach(&store, &s, &[sbom(1)], &opts(&lock, 400, 3))
         .await
         .unwrap_err();

@@ -5,6 +5,7 @@
 //! typed errors under `Limits::max_referrers_pages`.
 
 mod oci_support;
+mod support;
 
 use std::process::Command;
 

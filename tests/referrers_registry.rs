@@ -3,6 +3,7 @@
 //! layout: attach, list, re-attach (no-op), pull, verify, prune, hazards and faults.
 
 mod oci_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,7 +11,8 @@ use std::time::Duration;
 use oci_support::fault_proxy::{Action, FaultProxy, Rule};
 use oci_support::native_registry::NativeRegistry;
 use oci_support::sboms::{ReleaseSboms, release_input, render_release};
-use oci_support::{Registry, make_release, skopeo_raw, test_options};
+use oci_support::{make_release, skopeo_raw, test_options};
+use support::{Registry, RegistryOpts};
 use tofu_sbom::oci::OciError;
 use tofu_sbom::oci::attach::{
     AttachOptions, AttachOutcome, AttachStatus, PruneStatus, SbomFile, SbomKind, attach,
@@ -144,8 +146,8 @@ fn expected_descriptor(subject: &Descriptor, file: &SbomFile, opts: &AttachOptio
 
 #[tokio::test]
 async fn attach_list_reattach_pull_and_verify_through_the_fallback_tag() {
-    let reg = Registry::start();
-    let target = format!("{}/acme/demo", reg.host());
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let target = format!("{}/acme/demo", reg.host);
     let f = pushed_fixture(&target, plain()).await;
     let (store, _) = store_for(&target, plain());
     let opts = attach_opts(f.lock_dir.path());
@@ -437,8 +439,8 @@ async fn attach_list_reattach_pull_and_verify_through_the_fallback_tag() {
 
 #[tokio::test]
 async fn verify_reports_wrong_missing_and_duplicate_sboms() {
-    let reg = Registry::start();
-    let target = format!("{}/acme/demo", reg.host());
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let target = format!("{}/acme/demo", reg.host);
     let f = pushed_fixture(&target, plain()).await;
     let (store, _) = store_for(&target, plain());
     let opts = attach_opts(f.lock_dir.path());
@@ -571,8 +573,8 @@ async fn verify_reports_wrong_missing_and_duplicate_sboms() {
 
 #[tokio::test]
 async fn prune_removes_only_our_older_referrers_and_tolerates_a_refused_delete() {
-    let reg = Registry::start();
-    let target = format!("{}/acme/demo", reg.host());
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let target = format!("{}/acme/demo", reg.host);
     let f = pushed_fixture(&target, plain()).await;
     let (store, _) = store_for(&target, plain());
     let opts = attach_opts(f.lock_dir.path());
@@ -606,7 +608,7 @@ async fn prune_removes_only_our_older_referrers_and_tolerates_a_refused_delete()
     );
     let old_spdx = old.referrers[1].digest.clone();
     let proxy = FaultProxy::start(
-        reg.port,
+        reg.addr.port(),
         vec![Rule {
             method: "DELETE",
             path_contains: "/manifests/",
@@ -686,12 +688,12 @@ async fn prune_removes_only_our_older_referrers_and_tolerates_a_refused_delete()
 
 #[tokio::test]
 async fn a_fallback_tag_pointing_at_the_subject_or_at_a_non_index_is_refused_and_nothing_changes() {
-    let reg = Registry::start();
-    let target = format!("{}/acme/demo", reg.host());
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let target = format!("{}/acme/demo", reg.host);
     let f = pushed_fixture(&target, plain()).await;
     let (store, _) = store_for(&target, plain());
     let opts = attach_opts(f.lock_dir.path());
-    let client = RegistryClient::new(&reg.host(), "acme/demo", plain()).unwrap();
+    let client = RegistryClient::new(&reg.host, "acme/demo", plain()).unwrap();
     let index = client
         .get_manifest("acme/demo", f.pushed.index_digest.as_str())
         .await
@@ -787,8 +789,8 @@ async fn a_fallback_tag_pointing_at_the_subject_or_at_a_non_index_is_refused_and
 
 #[tokio::test]
 async fn non_sboms_and_missing_subjects_are_refused_before_anything_is_written() {
-    let reg = Registry::start();
-    let target = format!("{}/acme/demo", reg.host());
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let target = format!("{}/acme/demo", reg.host);
     let f = pushed_fixture(&target, plain()).await;
     let (store, _) = store_for(&target, plain());
     let opts = attach_opts(f.lock_dir.path());
@@ -858,11 +860,11 @@ async fn non_sboms_and_missing_subjects_are_refused_before_anything_is_written()
 
 #[tokio::test]
 async fn transient_faults_mid_attach_are_retried_and_no_index_names_a_missing_manifest() {
-    let reg = Registry::start();
-    let target = format!("{}/acme/demo", reg.host());
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let target = format!("{}/acme/demo", reg.host);
     let f = pushed_fixture(&target, plain()).await;
     let proxy = FaultProxy::start(
-        reg.port,
+        reg.addr.port(),
         vec![
             Rule {
                 method: "PUT",
@@ -926,7 +928,7 @@ async fn transient_faults_mid_attach_are_retried_and_no_index_names_a_missing_ma
     // A referrer manifest PUT that is denied for good: the error surfaces and no fallback index was written, so no
     // index can name the manifest that does not exist.
     let deny = FaultProxy::start(
-        reg.port,
+        reg.addr.port(),
         vec![Rule {
             method: "PUT",
             path_contains: "/manifests/sha256:",
@@ -945,7 +947,7 @@ async fn transient_faults_mid_attach_are_retried_and_no_index_names_a_missing_ma
         .await
         .unwrap_err();
     assert!(matches!(err, OciError::Denied { .. }), "{err}");
-    let client = RegistryClient::new(&reg.host(), "acme/demo", plain()).unwrap();
+    let client = RegistryClient::new(&reg.host, "acme/demo", plain()).unwrap();
     assert!(
         client
             .head_manifest("acme/demo", &linux.referrers_tag())
@@ -1074,8 +1076,8 @@ async fn the_referrers_api_is_used_when_the_registry_serves_it_and_no_fallback_t
 
 #[tokio::test]
 async fn referrers_mode_api_on_a_registry_without_it_fails_before_writing() {
-    let reg = Registry::start();
-    let target = format!("{}/acme/demo", reg.host());
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let target = format!("{}/acme/demo", reg.host);
     let f = pushed_fixture(&target, plain()).await;
     let (store, _) = store_for(&target, plain());
     let before = reg.requests().len();

@@ -12,13 +12,15 @@
 
 mod oci_support;
 mod sbom_support;
+mod support;
 
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::Duration;
 
 use oci_support::sboms::{GO_VERSION, MAIN_MODULE, MODULES, release_input, render_release};
-use oci_support::{Registry, RegistryConfig, make_release, test_options};
+use oci_support::{make_release, test_options};
+use support::{Registry, RegistryOpts};
 use tofu_sbom::oci::attach::{AttachOptions, SbomKind, attach, subject_descriptor};
 use tofu_sbom::oci::client::{ClientOptions, Protocol};
 use tofu_sbom::oci::credentials::CredentialEnv;
@@ -55,11 +57,11 @@ struct Published {
 }
 
 async fn published(
-    cfg: RegistryConfig,
+    cfg: RegistryOpts,
     creds: Option<(&str, &str)>,
     formats: &[Format],
 ) -> Published {
-    let reg = Registry::start_with(&cfg);
+    let reg = Registry::start(cfg);
     let work = tempfile::tempdir().unwrap();
     let pkg = make_release(
         work.path(),
@@ -78,7 +80,7 @@ async fn published(
             ..CredentialEnv::isolated()
         };
     }
-    let target = format!("{}/acme/demo", reg.host());
+    let target = format!("{}/acme/demo", reg.host);
     let t = Target::parse(&target).unwrap();
     let store = Store::open(&t, opts, true).unwrap();
     let pushed = push(&pkg, &store, &t, &PushOptions::default())
@@ -118,7 +120,7 @@ async fn published(
     }
 }
 
-async fn publish_and_scan(cfg: RegistryConfig, creds: Option<(&str, &str)>) {
+async fn publish_and_scan(cfg: RegistryOpts, creds: Option<(&str, &str)>) {
     // CycloneDX 1.5 (Trivy ≤ 0.52 reads nothing newer) and SPDX, on the index and on every platform.
     let p = published(cfg, creds, &[Format::CycloneDx15, Format::Spdx23]).await;
     let expected = expected_packages();
@@ -138,7 +140,7 @@ async fn publish_and_scan(cfg: RegistryConfig, creds: Option<(&str, &str)>) {
 #[tokio::test]
 async fn current_trivy_reads_the_pulled_sboms() {
     let p = published(
-        RegistryConfig::default(),
+        RegistryOpts::anonymous(),
         None,
         &[Format::CycloneDx16, Format::Spdx23],
     )
@@ -202,16 +204,13 @@ async fn current_trivy_reads_the_pulled_sboms() {
 
 #[tokio::test]
 async fn trivy_0_44_finds_our_cyclonedx_15_referrer_on_the_index_and_on_a_platform() {
-    publish_and_scan(RegistryConfig::default(), None).await;
+    publish_and_scan(RegistryOpts::anonymous(), None).await;
 }
 
 #[tokio::test]
 async fn trivy_0_44_finds_our_referrers_with_basic_auth() {
     publish_and_scan(
-        RegistryConfig {
-            htpasswd: Some(("ci".into(), "s3cret-pass".into())),
-            ..RegistryConfig::default()
-        },
+        RegistryOpts::htpasswd("ci", "s3cret-pass"),
         Some(("ci", "s3cret-pass")),
     )
     .await;

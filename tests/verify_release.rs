@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use oci_support::{Registry, test_options};
+use oci_support::test_options;
 use serde_json::json;
+use support::{Registry, RegistryOpts};
 use tofu_sbom::archive::ProviderAddress;
 use tofu_sbom::archive::release::{Release, parse_platforms};
 use tofu_sbom::generate::{self, Document, SbomOptions, ScannedRelease, Subject, TimestampPolicy};
@@ -216,8 +217,8 @@ fn rfc3339(release: &ScannedRelease) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_published_buf_release_verifies_against_itself_on_a_real_registry() {
-    let reg = Registry::start();
-    let (store, target) = open(&format!("{}/acme/buf", reg.host()), plain());
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let (store, target) = open(&format!("{}/acme/buf", reg.host), plain());
     let release = scan(&support::buf_release_dir(), None);
     let opts = sbom_options(&release, "example/buf");
     let p = publish(
@@ -263,7 +264,7 @@ async fn the_published_buf_release_verifies_against_itself_on_a_real_registry() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn non_default_settings_are_read_back_on_a_registry_and_a_layout() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let dir = tempfile::tempdir().unwrap();
     let release = scan(&sample_dir(), None);
     let mut opts = sbom_options(&release, "example/sample");
@@ -275,7 +276,7 @@ async fn non_default_settings_are_read_back_on_a_registry_and_a_layout() {
     }];
     let formats = [Format::CycloneDx15, Format::Spdx23];
     for target in [
-        format!("{}/acme/sample", reg.host()),
+        format!("{}/acme/sample", reg.host),
         format!("oci-layout:{}", dir.path().join("layout").display()),
     ] {
         let (store, t) = open(&target, plain());
@@ -551,7 +552,7 @@ async fn a_mirrored_release_signature_is_read_back_and_an_unknown_root_property_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn another_tool_version_compares_component_and_hash_sets() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let release = scan(&sample_dir(), None);
     let mut opts = sbom_options(&release, "example/sample");
     opts.tool = ToolInfo {
@@ -561,7 +562,7 @@ async fn another_tool_version_compares_component_and_hash_sets() {
     let formats = [Format::CycloneDx16, Format::Spdx23];
 
     // Equal sets: passes, by set comparison.
-    let (store, t) = open(&format!("{}/acme/old", reg.host()), plain());
+    let (store, t) = open(&format!("{}/acme/old", reg.host), plain());
     let p = publish(&store, &t, &release, &opts, &formats, |_| {}).await;
     let report = verify_release(&store, &t, &release, &ReleaseVerifyOptions::default())
         .await
@@ -574,7 +575,7 @@ async fn another_tool_version_compares_component_and_hash_sets() {
     );
 
     // One component dropped (and the provider ZIP's hash rewritten) in one stored document: exactly those reported.
-    let (store, t) = open(&format!("{}/acme/old-dropped", reg.host()), plain());
+    let (store, t) = open(&format!("{}/acme/old-dropped", reg.host), plain());
     let mut dropped = String::new();
     let p = publish(&store, &t, &release, &opts, &formats, |docs| {
         let d = docs.iter().find(|d| d.file_name == LINUX_CDX).unwrap();
@@ -616,9 +617,9 @@ async fn another_tool_version_compares_component_and_hash_sets() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_release_that_does_not_match_the_stored_artifact_is_reported() {
-    let reg = Registry::start();
+    let reg = Registry::start(RegistryOpts::anonymous());
     let sample = scan(&sample_dir(), None);
-    let (store, t) = open(&format!("{}/acme/sample", reg.host()), plain());
+    let (store, t) = open(&format!("{}/acme/sample", reg.host), plain());
     let p = publish(
         &store,
         &t,
@@ -691,7 +692,7 @@ async fn a_release_that_does_not_match_the_stored_artifact_is_reported() {
 
     // The buf release against the pushed sample (by its tag): every ZIP is reported with both digests.
     let buf = scan(&support::buf_release_dir(), None);
-    let t_tag = Target::parse(&format!("{}/acme/sample:0.1.0", reg.host())).unwrap();
+    let t_tag = Target::parse(&format!("{}/acme/sample:0.1.0", reg.host)).unwrap();
     let report = verify_release(&store, &t_tag, &buf, &ReleaseVerifyOptions::default())
         .await
         .unwrap();

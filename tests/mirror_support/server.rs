@@ -11,11 +11,12 @@
 //! trying HTTPS first) gets `400 Bad Request`, as Go's HTTP server answers.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::Write;
+use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use crate::support::http_server;
 
 const MAX_CONNECTIONS: usize = 2000;
 
@@ -63,34 +64,22 @@ struct State {
 
 pub struct RegistryServer {
     pub port: u16,
-    stop: Arc<AtomicBool>,
+    _listener: http_server::Listener,
     state: Arc<Mutex<State>>,
 }
 
 impl RegistryServer {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
         let state = Arc::new(Mutex::new(State::default()));
-        let (stop2, state2) = (stop.clone(), state.clone());
-        std::thread::spawn(move || {
-            let mut served = 0;
-            while !stop2.load(Ordering::Relaxed) && served < MAX_CONNECTIONS {
-                match listener.accept() {
-                    Ok((sock, _)) => {
-                        served += 1;
-                        let state = state2.clone();
-                        std::thread::spawn(move || {
-                            let _ = handle(sock, &state);
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let shared = state.clone();
+        let listener = http_server::Listener::start(MAX_CONNECTIONS, move |sock| {
+            let _ = handle(sock, &shared);
         });
-        Self { port, stop, state }
+        Self {
+            port: listener.port,
+            _listener: listener,
+            state,
+        }
     }
 
     /// `127.0.0.1:PORT`.
@@ -140,70 +129,16 @@ impl RegistryServer {
     }
 }
 
-impl Drop for RegistryServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
-/// Reads the request line byte by byte (the headers stay unread in the kernel buffer until we need them).
-fn read_line(sock: &mut TcpStream) -> Option<String> {
-    let mut line = Vec::new();
-    let mut b = [0u8; 1];
-    while line.len() < 8192 {
-        match sock.read(&mut b) {
-            Ok(1) => {
-                if b[0] == b'\n' {
-                    return String::from_utf8(line)
-                        .ok()
-                        .map(|l| l.trim_end().to_owned());
-                }
-                line.push(b[0]);
-            }
-            _ => return None,
-        }
-    }
-    None
-}
-
-fn drain_headers(sock: &mut TcpStream) {
-    let mut tail = [0u8; 4];
-    let mut b = [0u8; 1];
-    for _ in 0..65536 {
-        match sock.read(&mut b) {
-            Ok(1) => {
-                tail.rotate_left(1);
-                tail[3] = b[0];
-                if &tail == b"\r\n\r\n" || tail[2..] == *b"\n\n" {
-                    return;
-                }
-            }
-            _ => return,
-        }
-    }
-}
-
 fn handle(mut sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
-    sock.set_nonblocking(false)?;
     sock.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let Some(line) = read_line(&mut sock) else {
+    // Only the request line, read byte by byte: the headers stay unread in the kernel buffer until
+    // we need them.
+    let Some(line) = http_server::read_request_line(&mut sock) else {
         return sock.write_all(
             b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
         );
     };
-    let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return sock.write_all(
-            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
-    };
-    if !version.starts_with("HTTP/1.") {
-        return sock.write_all(
-            b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
-    }
-    let path = target.split('?').next().unwrap_or(target).to_owned();
+    let (method, path) = (line.method.as_str(), line.path().to_owned());
     let (response, fault) = {
         let mut st = state.lock().unwrap();
         st.log.push(format!("{method} {path}"));
@@ -236,7 +171,7 @@ fn handle(mut sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             return Ok(());
         }
         Some(Fault::Status(s)) => {
-            drain_headers(&mut sock);
+            let _ = http_server::read_headers(&mut sock);
             let head = format!(
                 "HTTP/1.1 {s} Fault\r\nContent-Type: text/plain\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfault"
             );
@@ -244,7 +179,7 @@ fn handle(mut sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         }
         None => {}
     }
-    drain_headers(&mut sock);
+    let _ = http_server::read_headers(&mut sock);
     let reason = match response.status {
         200 => "OK",
         404 => "Not Found",

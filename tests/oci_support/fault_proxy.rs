@@ -4,11 +4,12 @@
 //! connection (`Connection: close` both ways) keeps it simple; it stops when dropped. Bounded: it serves at most
 //! `MAX_CONNECTIONS` connections.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::{BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use crate::support::http_server;
 
 const MAX_CONNECTIONS: usize = 2000;
 
@@ -39,39 +40,28 @@ struct State {
 
 pub struct FaultProxy {
     pub port: u16,
-    stop: Arc<AtomicBool>,
+    _listener: http_server::Listener,
     state: Arc<Mutex<State>>,
 }
 
 impl FaultProxy {
     pub fn start(upstream_port: u16, rules: Vec<Rule>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
         let state = Arc::new(Mutex::new(State {
             rules: rules.into_iter().map(|r| (r, 0)).collect(),
             log: Vec::new(),
         }));
-        let (stop2, state2) = (stop.clone(), state.clone());
-        std::thread::spawn(move || {
-            let mut served = 0;
-            while !stop2.load(Ordering::Relaxed) && served < MAX_CONNECTIONS {
-                match listener.accept() {
-                    Ok((sock, _)) => {
-                        served += 1;
-                        let state = state2.clone();
-                        std::thread::spawn(move || {
-                            let _ = handle(sock, upstream_port, &state);
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let shared = state.clone();
+        let listener = http_server::Listener::start(MAX_CONNECTIONS, move |sock| {
+            let _ = handle(sock, upstream_port, &shared);
         });
-        Self { port, stop, state }
+        Self {
+            port: listener.port,
+            _listener: listener,
+            state,
+        }
     }
 
+    /// `127.0.0.1:PORT`.
     pub fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
@@ -87,39 +77,15 @@ impl FaultProxy {
     }
 }
 
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
 fn handle(client: TcpStream, upstream_port: u16, state: &Mutex<State>) -> std::io::Result<()> {
     client.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut reader = BufReader::new(client.try_clone()?);
-    let mut head_lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        if line == "\r\n" {
-            break;
-        }
-        head_lines.push(line.trim_end().to_owned());
-    }
-    let request_line = head_lines.first().cloned().unwrap_or_default();
-    let mut parts = request_line.split(' ');
-    let method = parts.next().unwrap_or("").to_owned();
-    let target = parts.next().unwrap_or("").to_owned();
-    let path = target.split('?').next().unwrap_or("").to_owned();
-    let content_length: usize = head_lines
-        .iter()
-        .find_map(|l| {
-            l.split_once(':')
-                .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-                .map(|(_, v)| v.trim().parse().unwrap_or(0))
-        })
-        .unwrap_or(0);
+    let Some(head) = http_server::read_head(&mut reader)? else {
+        return Ok(());
+    };
+    let method = head.line.method.clone();
+    let path = head.line.path().to_owned();
+    let content_length = head.content_length();
     let action = {
         let mut st = state.lock().unwrap();
         let hit = st
@@ -169,16 +135,16 @@ fn handle(client: TcpStream, upstream_port: u16, state: &Mutex<State>) -> std::i
     }
     // Forward.
     let mut up = TcpStream::connect(("127.0.0.1", upstream_port))?;
-    let mut head = String::new();
-    for l in &head_lines {
-        if l.to_ascii_lowercase().starts_with("connection:") {
+    let line = &head.line;
+    let mut forward = format!("{} {} {}\r\n", line.method, line.target, line.version);
+    for (name, value) in &head.headers {
+        if name.eq_ignore_ascii_case("connection") {
             continue;
         }
-        head.push_str(l);
-        head.push_str("\r\n");
+        forward.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str("Connection: close\r\n\r\n");
-    up.write_all(head.as_bytes())?;
+    forward.push_str("Connection: close\r\n\r\n");
+    up.write_all(forward.as_bytes())?;
     let mut remaining = content_length;
     let mut buf = vec![0u8; 64 << 10];
     while remaining > 0 {

@@ -13,14 +13,15 @@
 //! hostile-server tests the chain can also loop back ([`Hostile::Cycle`]) or never end ([`Hostile::Endless`]).
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::{BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Deserialize;
 use sha2::Digest as _;
+
+use crate::support::http_server;
 
 const MAX_CONNECTIONS: usize = 5000;
 const INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -65,7 +66,7 @@ struct State {
 
 pub struct NativeRegistry {
     pub port: u16,
-    stop: Arc<AtomicBool>,
+    _listener: http_server::Listener,
     state: Arc<Mutex<State>>,
 }
 
@@ -97,31 +98,17 @@ fn sha256(bytes: &[u8]) -> String {
 
 impl NativeRegistry {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let state = Arc::new(Mutex::new(State {
-            host: format!("127.0.0.1:{port}"),
-            ..State::default()
-        }));
-        let (stop2, state2) = (stop.clone(), state.clone());
-        std::thread::spawn(move || {
-            let mut served = 0;
-            while !stop2.load(Ordering::Relaxed) && served < MAX_CONNECTIONS {
-                match listener.accept() {
-                    Ok((sock, _)) => {
-                        served += 1;
-                        let state = state2.clone();
-                        std::thread::spawn(move || {
-                            let _ = handle(sock, &state);
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = state.clone();
+        let listener = http_server::Listener::start(MAX_CONNECTIONS, move |sock| {
+            let _ = handle(sock, &shared);
         });
-        Self { port, stop, state }
+        state.lock().unwrap().host = listener.host();
+        Self {
+            port: listener.port,
+            _listener: listener,
+            state,
+        }
     }
 
     pub fn host(&self) -> String {
@@ -145,12 +132,6 @@ impl NativeRegistry {
             .get(repo)
             .map(|r| r.tags.keys().cloned().collect())
             .unwrap_or_default()
-    }
-}
-
-impl Drop for NativeRegistry {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -427,35 +408,23 @@ fn route(
 fn handle(sock: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     sock.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut reader = BufReader::new(sock.try_clone()?);
-    let mut lines = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        if line == "\r\n" {
-            break;
-        }
-        lines.push(line.trim_end().to_owned());
-    }
-    let request_line = lines.first().cloned().unwrap_or_default();
-    let mut parts = request_line.split(' ');
-    let method = parts.next().unwrap_or("").to_owned();
-    let target = parts.next().unwrap_or("").to_owned();
-    let headers: BTreeMap<String, String> = lines[1..]
-        .iter()
-        .filter_map(|l| l.split_once(':'))
+    let Some(head) = http_server::read_head(&mut reader)? else {
+        return Ok(());
+    };
+    let len = head.content_length();
+    let method = head.line.method;
+    let target = head.line.target;
+    // Lower-case names; values without parameters (`application/json; charset=…` → `application/json`).
+    let headers: BTreeMap<String, String> = head
+        .headers
+        .into_iter()
         .map(|(k, v)| {
             (
-                k.trim().to_ascii_lowercase(),
-                v.trim().split(';').next().unwrap_or("").trim().to_owned(),
+                k.to_ascii_lowercase(),
+                v.split(';').next().unwrap_or("").trim().to_owned(),
             )
         })
         .collect();
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
     let mut body = vec![0u8; len];
     reader.read_exact(&mut body)?;
     let resp = {

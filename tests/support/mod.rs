@@ -7,7 +7,11 @@
 //!   to run when its file is missing: a test never skips silently.
 //! - [`Registry`]: a real OCI registry (Debian's `docker-registry`, distribution 2.8.2) on a free
 //!   127.0.0.1 port, anonymous, with htpasswd basic auth, with TLS under a throw-away CA, or with bearer
-//!   tokens (a pre-minted ES256 JWT served from a static realm), killed by PID on drop.
+//!   tokens (a pre-minted ES256 JWT served from a static realm, or from a realm the test runs), killed
+//!   by PID on drop; its access log ([`Registry::access_log`], [`Registry::requests`]) counts what
+//!   clients sent. The only docker-registry harness of the tests.
+//! - [`http_server`]: the accept loop and request reader of the in-test HTTP servers (`oci_support`,
+//!   `mirror_support`).
 //! - [`curl`]: a minimal HTTP client (the `curl` binary) for asserting exact statuses and headers.
 //!
 //! `./scripts/test` exports the `TOFU_SBOM_*` variables; when they are unset (a hand-run `cargo test`)
@@ -15,6 +19,8 @@
 
 // Each test crate uses a different part of this module, and the module is private to it.
 #![allow(dead_code, unreachable_pub)]
+
+pub mod http_server;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -340,6 +346,15 @@ pub enum RegistryAuth {
         /// What the served token grants.
         grants: Vec<TokenGrant>,
     },
+    /// Bearer tokens from a realm the test runs itself (e.g. `oci_support::token_realm`, which
+    /// checks Basic credentials), signed by a key whose certificate is `rootcertbundle`; the JWTs
+    /// must name [`TOKEN_SERVICE`] and [`TOKEN_ISSUER`].
+    ExternalToken {
+        /// The realm URL, e.g. `http://127.0.0.1:PORT/token`.
+        realm: String,
+        /// PEM certificate of the token signing key.
+        rootcertbundle: PathBuf,
+    },
 }
 
 /// One `access` entry of a bearer token: actions on a repository.
@@ -497,10 +512,14 @@ impl Registry {
                 realm_server = Some(server);
                 token = Some(minted);
                 realm = Some(url.clone());
-                format!(
-                    "auth:\n  token:\n    realm: {url}\n    service: {TOKEN_SERVICE}\n    issuer: {TOKEN_ISSUER}\n    rootcertbundle: {}\n",
-                    root.join("token-cert.pem").display()
-                )
+                token_auth_yaml(&url, &root.join("token-cert.pem"))
+            }
+            RegistryAuth::ExternalToken {
+                realm: url,
+                rootcertbundle,
+            } => {
+                realm = Some(url.clone());
+                token_auth_yaml(url, rootcertbundle)
             }
         };
 
@@ -704,20 +723,35 @@ impl Registry {
     /// Every upload request so far (POST, PATCH or PUT under `…/blobs/uploads/`, whatever the
     /// answer): 0 means no blob byte was sent.
     pub fn upload_requests(&self) -> usize {
+        self.blob_upload_requests().len()
+    }
+
+    /// Every request logged so far as `METHOD TARGET` (e.g. `PUT /v2/acme/demo/manifests/1.0.0`),
+    /// in order, synchronised as [`Registry::access_log`] is.
+    pub fn requests(&self) -> Vec<String> {
         self.access_log()
-            .iter()
-            .filter(|e| {
-                matches!(e.method.as_str(), "POST" | "PATCH" | "PUT")
-                    && e.target.contains("/blobs/uploads/")
+            .into_iter()
+            .map(|e| format!("{} {}", e.method, e.target))
+            .collect()
+    }
+
+    /// The upload requests of [`Registry::requests`] (POST, PATCH or PUT under
+    /// `…/blobs/uploads/`, whatever the answer), for asserting which blob bytes were sent.
+    pub fn blob_upload_requests(&self) -> Vec<String> {
+        self.requests()
+            .into_iter()
+            .filter(|r| {
+                r.contains("/blobs/uploads/")
+                    && (r.starts_with("POST ") || r.starts_with("PATCH ") || r.starts_with("PUT "))
             })
-            .count()
+            .collect()
     }
 
     /// Mints another bearer token for this token-auth registry (same key, issuer and service),
     /// granting `grants` and valid for an hour.
     pub fn mint_token(&self, grants: &[TokenGrant]) -> String {
         assert!(
-            self.realm.is_some(),
+            self.token.is_some(),
             "mint_token needs a registry started with RegistryAuth::Token"
         );
         mint_token_with(self.dir.path(), grants)
@@ -731,6 +765,15 @@ impl Drop for Registry {
             stop(server);
         }
     }
+}
+
+/// The `auth:` section of a token-auth registry: `realm`, [`TOKEN_SERVICE`], [`TOKEN_ISSUER`] and
+/// the signing key's certificate.
+fn token_auth_yaml(realm: &str, rootcertbundle: &Path) -> String {
+    format!(
+        "auth:\n  token:\n    realm: {realm}\n    service: {TOKEN_SERVICE}\n    issuer: {TOKEN_ISSUER}\n    rootcertbundle: {}\n",
+        rootcertbundle.display()
+    )
 }
 
 /// Debian's `docker-registry`, with a clear message when it is missing.
@@ -898,6 +941,15 @@ fn make_token_key(dir: &Path) {
             .arg("-out")
             .arg(dir.join("token-cert.der")),
     );
+}
+
+/// Makes an ES256 token signing key and its certificate under `dir` and mints a JWT granting
+/// `grants` (for [`TOKEN_SERVICE`], [`TOKEN_ISSUER`], valid for an hour); returns the certificate
+/// PEM (a registry's `rootcertbundle`, see [`RegistryAuth::ExternalToken`]) and the JWT. For a
+/// test that runs its own token realm.
+pub fn mint_token_key_and_jwt(dir: &Path, grants: &[TokenGrant]) -> (PathBuf, String) {
+    make_token_key(dir);
+    (dir.join("token-cert.pem"), mint_token_with(dir, grants))
 }
 
 /// Mints a JWT the way distribution's token auth (`registry/auth/token`) verifies it: header
