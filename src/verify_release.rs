@@ -23,7 +23,8 @@
 //! 3. **Re-derivation and comparison**, per subject (the index and every platform) and format: when the tool that
 //!    wrote the stored SBOM (its `metadata.tools` / `Tool:` creator, else the referrer's `dev.tofu-sbom.tool`
 //!    annotation) is this build, the stored bytes must equal the derived bytes, and the first differing JSON pointer
-//!    is reported ([`FindingKind::ReleaseSbomDiffers`]; object keys are compared in sorted order). Otherwise the
+//!    is reported with both values, then the pointers of up to 9 further differences
+//!    ([`FindingKind::ReleaseSbomDiffers`]; object keys are compared in sorted order). Otherwise the
 //!    component sets (purl, else `name@version`) and the SHA-256 sets (every `SHA-256` hash, `SHA256` checksum and
 //!    `tofu-sbom:distribution` digest) must be equal ([`FindingKind::ReleaseComponentsDiffer`],
 //!    [`FindingKind::ReleaseHashesDiffer`]: `added` = only in the stored SBOM, `removed` = only in the derived one).
@@ -426,15 +427,16 @@ pub async fn verify_release(
                     (
                         Comparison::Identical,
                         compare_bytes(&s.fetched.bytes, &d.bytes)
-                            .map(|(path, stored, derived)| {
+                            .map(|diff| {
                                 vec![FindingKind::ReleaseSbomDiffers {
                                     subject: key.clone(),
                                     file: d.file_name.clone(),
                                     format: d.format.name().to_owned(),
                                     referrer: s.referrer.clone(),
-                                    path,
-                                    stored,
-                                    derived,
+                                    path: diff.path,
+                                    stored: diff.stored,
+                                    derived: diff.derived,
+                                    other_paths: diff.other_paths,
                                 }]
                             })
                             .unwrap_or_default(),
@@ -996,43 +998,72 @@ fn token(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
-/// The first difference between two JSON values: its pointer and both values (`None`: absent). Depth is bounded by
-/// serde_json's parser (128 levels), so the recursion is too.
-fn first_difference<'a>(
-    a: &'a serde_json::Value,
-    b: &'a serde_json::Value,
-    path: &str,
-) -> Option<(
+/// How many differing JSON pointers one finding lists (the first with both values, the rest by pointer).
+const MAX_DIFFERENCES: usize = 10;
+
+/// A difference between two JSON values: its pointer and both values (`None`: absent).
+type Difference<'a> = (
     String,
     Option<&'a serde_json::Value>,
     Option<&'a serde_json::Value>,
-)> {
+);
+
+/// Collects the differences between two JSON values, in document order (object keys sorted), into `out` until it
+/// holds `max`. Depth is bounded by serde_json's parser (128 levels), so the recursion is too.
+fn differences<'a>(
+    a: &'a serde_json::Value,
+    b: &'a serde_json::Value,
+    path: &str,
+    out: &mut Vec<Difference<'a>>,
+    max: usize,
+) {
     use serde_json::Value;
+    if out.len() >= max {
+        return;
+    }
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
-            keys.into_iter().find_map(|k| {
+            for k in keys {
+                if out.len() >= max {
+                    return;
+                }
                 let p = format!("{path}/{}", token(k));
                 match (x.get(k), y.get(k)) {
-                    (Some(u), Some(v)) => first_difference(u, v, &p),
-                    (u, v) => Some((p, u, v)),
+                    (Some(u), Some(v)) => differences(u, v, &p, out, max),
+                    (u, v) => out.push((p, u, v)),
                 }
-            })
-        }
-        (Value::Array(x), Value::Array(y)) => (0..x.len().max(y.len())).find_map(|i| {
-            let p = format!("{path}/{i}");
-            match (x.get(i), y.get(i)) {
-                (Some(u), Some(v)) => first_difference(u, v, &p),
-                (u, v) => Some((p, u, v)),
             }
-        }),
-        _ if a == b => None,
-        _ => Some((path.to_owned(), Some(a), Some(b))),
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for i in 0..x.len().max(y.len()) {
+                if out.len() >= max {
+                    return;
+                }
+                let p = format!("{path}/{i}");
+                match (x.get(i), y.get(i)) {
+                    (Some(u), Some(v)) => differences(u, v, &p, out, max),
+                    (u, v) => out.push((p, u, v)),
+                }
+            }
+        }
+        _ if a == b => {}
+        _ => out.push((path.to_owned(), Some(a), Some(b))),
     }
 }
 
-/// `None` when the bytes are equal; else the first differing JSON pointer with the stored and derived values.
-fn compare_bytes(stored: &[u8], derived: &[u8]) -> Option<(String, String, String)> {
+/// How two documents differ: the first differing JSON pointer with the stored and derived values there, and the
+/// pointers of up to [`MAX_DIFFERENCES`] − 1 further differences.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ByteDifference {
+    path: String,
+    stored: String,
+    derived: String,
+    other_paths: Vec<String>,
+}
+
+/// `None` when the bytes are equal; else how they differ (see [`ByteDifference`]).
+fn compare_bytes(stored: &[u8], derived: &[u8]) -> Option<ByteDifference> {
     if stored == derived {
         return None;
     }
@@ -1040,17 +1071,32 @@ fn compare_bytes(stored: &[u8], derived: &[u8]) -> Option<(String, String, Strin
         serde_json::from_slice::<serde_json::Value>(stored),
         serde_json::from_slice::<serde_json::Value>(derived),
     );
+    let whole = |stored: String, derived: String| ByteDifference {
+        path: String::new(),
+        stored,
+        derived,
+        other_paths: Vec::new(),
+    };
     match parsed {
-        (Ok(a), Ok(b)) => match first_difference(&a, &b, "") {
-            Some((path, x, y)) => Some((path, show(x), show(y))),
-            None => Some((
-                String::new(),
-                format!("{} bytes", stored.len()),
-                format!("{} bytes of the same JSON", derived.len()),
-            )),
-        },
-        (Err(e), _) => Some((String::new(), format!("not JSON ({e})"), "JSON".into())),
-        (_, Err(e)) => Some((String::new(), "JSON".into(), format!("not JSON ({e})"))),
+        (Ok(a), Ok(b)) => {
+            let mut found = Vec::new();
+            differences(&a, &b, "", &mut found, MAX_DIFFERENCES);
+            let mut found = found.into_iter();
+            match found.next() {
+                Some((path, x, y)) => Some(ByteDifference {
+                    path,
+                    stored: show(x),
+                    derived: show(y),
+                    other_paths: found.map(|(p, _, _)| p).collect(),
+                }),
+                None => Some(whole(
+                    format!("{} bytes", stored.len()),
+                    format!("{} bytes of the same JSON", derived.len()),
+                )),
+            }
+        }
+        (Err(e), _) => Some(whole(format!("not JSON ({e})"), "JSON".into())),
+        (_, Err(e)) => Some(whole("JSON".into(), format!("not JSON ({e})"))),
     }
 }
 
@@ -1161,28 +1207,51 @@ mod tests {
 
     #[test]
     fn first_difference_names_the_json_pointer() {
+        let diff = |path: &str, stored: &str, derived: &str, other: &[&str]| ByteDifference {
+            path: path.into(),
+            stored: stored.into(),
+            derived: derived.into(),
+            other_paths: other.iter().map(|p| (*p).to_owned()).collect(),
+        };
         let a = br#"{"components":[{"name":"a","version":"v1"},{"name":"b/c","version":"v1.2.0"}],"x":1}"#;
         let b = br#"{"components":[{"name":"a","version":"v1"},{"name":"b/c","version":"v1.3.0"}],"x":1}"#;
         assert_eq!(
             compare_bytes(a, b),
-            Some((
-                "/components/1/version".into(),
-                "\"v1.2.0\"".into(),
-                "\"v1.3.0\"".into()
+            Some(diff(
+                "/components/1/version",
+                "\"v1.2.0\"",
+                "\"v1.3.0\"",
+                &[]
             ))
         );
         assert_eq!(compare_bytes(a, a), None);
         assert_eq!(
             compare_bytes(br#"{"a/b":[1]}"#, br#"{"a/b":[1,2]}"#),
-            Some(("/a~1b/1".into(), "(absent)".into(), "2".into()))
+            Some(diff("/a~1b/1", "(absent)", "2", &[]))
         );
         assert_eq!(
             compare_bytes(b"{\"a\":1}", b"{\"a\": 1}"),
-            Some((
-                String::new(),
-                "7 bytes".into(),
-                "8 bytes of the same JSON".into()
-            ))
+            Some(diff("", "7 bytes", "8 bytes of the same JSON", &[]))
+        );
+        // Further differences are listed by pointer, in document order, up to 10 in all.
+        assert_eq!(
+            compare_bytes(
+                br#"{"b":{"y":1,"x":2},"a":[1,2,3],"c":0}"#,
+                br#"{"b":{"y":2,"x":3},"a":[1,5],"c":0,"d":1}"#
+            ),
+            Some(diff("/a/1", "2", "5", &["/a/2", "/b/x", "/b/y", "/d"]))
+        );
+        let many_a: Vec<u32> = (0..50).collect();
+        let many_b: Vec<u32> = (100..150).collect();
+        let got = compare_bytes(
+            &serde_json::to_vec(&many_a).unwrap(),
+            &serde_json::to_vec(&many_b).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(got.path, "/0");
+        assert_eq!(
+            got.other_paths,
+            (1..10).map(|i| format!("/{i}")).collect::<Vec<_>>()
         );
     }
 

@@ -112,7 +112,8 @@ fn verify_release_reports_other_settings_and_a_missing_platform_with_exit_1() {
     let (dir, target) = published();
     let release = support::sample_release_dir();
 
-    // Another timestamp given on the command line: every document differs at its timestamp.
+    // Another timestamp given on the command line: every document differs at its timestamp, and (CycloneDX) at the
+    // serial number derived from the content; further differences are listed by pointer, at most 9.
     let run = tofu_sbom_run([
         "verify",
         &target,
@@ -126,10 +127,21 @@ fn verify_release_reports_other_settings_and_a_missing_platform_with_exit_1() {
     let out = run.out();
     assert!(
         out.contains(
-            "/metadata/timestamp: stored \"2025-03-04T05:06:07Z\", derived \"2020-01-01T00:00:00Z\"\n"
+            "/metadata/timestamp: stored \"2025-03-04T05:06:07Z\", derived \"2020-01-01T00:00:00Z\"; also at \
+             /serialNumber\n"
         ),
         "{out}"
     );
+    let spdx_index = out
+        .lines()
+        .find(|l| l.starts_with("error [0.1.0]: index: terraform-provider-sample_0.1.0.spdx.json"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let also = spdx_index
+        .split_once("; also at ")
+        .map(|(_, rest)| rest.split(", ").collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert_eq!(also.len(), 9, "{spdx_index}");
+    assert_eq!(also[0], "/documentNamespace", "{spdx_index}");
     assert!(out.ends_with("verification failed\n"), "{out}");
 
     // A release without windows_amd64 (its ZIP copied away with a matching SHA256SUMS).

@@ -424,6 +424,7 @@ async fn a_doctored_component_version_is_reported_at_its_json_path() {
                 path: path.clone(),
                 stored: "\"v9.9.9\"".into(),
                 derived: format!("{:?}", module.1),
+                other_paths: vec![],
             }
         )]
     );
@@ -544,6 +545,7 @@ async fn a_mirrored_release_signature_is_read_back_and_an_unknown_root_property_
                     path,
                     stored: r#"{"name":"tofu-sbom:release:mirrored-by","value":"ci"}"#.into(),
                     derived: "(absent)".into(),
+                    other_paths: vec![],
                 }
             ),
         ]

@@ -361,6 +361,9 @@ pub enum FindingKind {
         stored: String,
         /// The derived value there.
         derived: String,
+        /// Pointers of further differences, in document order (at most 9; empty when the first is the only one).
+        #[serde(skip_serializing_if = "Vec::is_empty", default)]
+        other_paths: Vec<String>,
     },
     /// `--release`, other tool version: the component sets (purl, or name@version) differ.
     ReleaseComponentsDiffer {
@@ -514,11 +517,17 @@ impl fmt::Display for FindingKind {
             Self::ReleaseSbomMissing { subject, format, file } => {
                 write!(f, "{subject}: no stored {format} SBOM to compare with {file}")
             }
-            Self::ReleaseSbomDiffers { subject, file, referrer, path, stored, derived, .. } => write!(
-                f,
-                "{subject}: {file} (referrer {referrer}) differs from the SBOM derived from the release at {}: stored {stored}, derived {derived}",
-                if path.is_empty() { "the byte level" } else { path }
-            ),
+            Self::ReleaseSbomDiffers { subject, file, referrer, path, stored, derived, other_paths, .. } => {
+                write!(
+                    f,
+                    "{subject}: {file} (referrer {referrer}) differs from the SBOM derived from the release at {}: stored {stored}, derived {derived}",
+                    if path.is_empty() { "the byte level" } else { path }
+                )?;
+                if !other_paths.is_empty() {
+                    write!(f, "; also at {}", other_paths.join(", "))?;
+                }
+                Ok(())
+            }
             Self::ReleaseComponentsDiffer { subject, file, referrer, stored_tool, added, removed, .. } => write!(
                 f,
                 "{subject}: {file} (referrer {referrer}, written by {stored_tool}) lists other components than the release: {}",
