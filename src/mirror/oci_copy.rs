@@ -20,7 +20,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-use futures_util::TryStreamExt as _;
+use futures_util::{StreamExt as _, TryStreamExt as _};
+
+/// How many subjects' referrers are copied at once.
+const REFERRERS_CONCURRENCY: usize = 8;
 use serde::Serialize;
 
 use super::error::{MirrorError, Result};
@@ -456,8 +459,19 @@ async fn write_graph(
         Some(r) => {
             let mut count = 0;
             let mut skipped = Vec::new();
-            for n in nodes.iter().chain(std::iter::once(&root)) {
-                let done = r.copy_referrers(src, dst, &n.desc).await?;
+            // The child manifests concurrently, the root last (as publish attaches): on a target recording
+            // referrers with the fallback tag most of each subject's copy is the settle delay after its
+            // fallback-index write, which then overlaps across subjects instead of adding up. Each subject has its
+            // own lock and tag; results keep the manifests' order.
+            let children: Vec<_> = futures_util::stream::iter(
+                nodes.iter().map(|n| r.copy_referrers(src, dst, &n.desc)),
+            )
+            .buffered(REFERRERS_CONCURRENCY)
+            .collect()
+            .await;
+            let mut results = children.into_iter().collect::<Result<Vec<_>>>()?;
+            results.push(r.copy_referrers(src, dst, &root.desc).await?);
+            for done in results {
                 count += done.written;
                 // A layout entry of unknown subject is met while listing every subject: report it once.
                 for s in done.skipped {
