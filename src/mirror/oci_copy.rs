@@ -668,10 +668,7 @@ pub(super) async fn copy_blob(
     {
         return Ok(ItemStatus::Mounted);
     }
-    let max = match src {
-        Store::Registry { client, .. } => client.limits().max_provider_zip,
-        Store::Layout { limits, .. } => limits.max_provider_zip,
-    };
+    let max = src.limits().max_provider_zip;
     match src {
         Store::Layout { layout, .. } => {
             // Layout → layout: `put_blob_from_file` verifies while copying. Layout → registry: verify first.

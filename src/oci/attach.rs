@@ -766,10 +766,7 @@ pub async fn attach(
     files: &[SbomFile],
     opts: &AttachOptions,
 ) -> Result<AttachOutcome> {
-    let limits = match store {
-        Store::Registry { client, .. } => *client.limits(),
-        Store::Layout { limits, .. } => *limits,
-    };
+    let limits = *store.limits();
     let prepared = files
         .iter()
         .map(|f| prepare_referrer(subject, f, opts, &limits))
@@ -785,10 +782,7 @@ pub async fn attach_provenance(
     files: &[ProvenanceFile],
     opts: &AttachOptions,
 ) -> Result<AttachOutcome> {
-    let limits = match store {
-        Store::Registry { client, .. } => *client.limits(),
-        Store::Layout { limits, .. } => *limits,
-    };
+    let limits = *store.limits();
     let prepared = files
         .iter()
         .map(|f| prepare_provenance(subject, f, opts, &limits))

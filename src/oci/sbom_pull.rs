@@ -125,10 +125,7 @@ pub async fn fetch_referrer_sbom(store: &Store, digest: &Digest) -> Result<Fetch
             ),
         ));
     }
-    let max = match store {
-        Store::Registry { client, .. } => client.limits().max_sbom_bytes,
-        Store::Layout { limits, .. } => limits.max_sbom_bytes,
-    };
+    let max = store.limits().max_sbom_bytes;
     if layer.size > max {
         return Err(OciError::TooLarge {
             what: format!("SBOM layer {} of referrer {digest}", layer.digest),
@@ -147,10 +144,7 @@ pub async fn fetch_referrer_sbom(store: &Store, digest: &Digest) -> Result<Fetch
             ),
         ));
     }
-    let limits = match store {
-        Store::Registry { client, .. } => *client.limits(),
-        Store::Layout { limits, .. } => *limits,
-    };
+    let limits = *store.limits();
     let summary = sbom::read(&bytes, &limits)
         .map_err(|e| invalid(store, digest, format!("its SBOM does not parse: {e}")))?;
     if let Some(k) = SbomKind::from_artifact_type(&manifest.artifact_type)

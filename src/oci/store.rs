@@ -76,7 +76,8 @@ impl Store {
         }
     }
 
-    fn limits(&self) -> &Limits {
+    /// The limits responses and blobs are read under (the client's for a registry, the layout's own otherwise).
+    pub fn limits(&self) -> &Limits {
         match self {
             Self::Registry { client, .. } => client.limits(),
             Self::Layout { limits, .. } => limits,
