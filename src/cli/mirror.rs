@@ -2,7 +2,6 @@
 //! repository or an OCI layout, with SBOMs and provenance ([`tofu_sbom::mirror`] does the work).
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -296,7 +295,7 @@ fn default_work_dir() -> PathBuf {
 
 /// A progress bar of download bytes on a terminal (nothing with `-q`, in CI or when stderr is not a terminal).
 fn download_progress(global: &GlobalArgs) -> Option<download::MirrorProgressFn> {
-    if global.quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+    if !output::show_progress(global) {
         return None;
     }
     let bar = indicatif::ProgressBar::new_spinner();
@@ -324,7 +323,7 @@ fn download_progress(global: &GlobalArgs) -> Option<download::MirrorProgressFn> 
 
 /// Progress lines of an OCI copy on a terminal (nothing with `-q`, in CI or when stderr is not a terminal).
 fn copy_progress(global: &GlobalArgs) -> Option<oci_copy::CopyProgressFn> {
-    if global.quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+    if !output::show_progress(global) {
         return None;
     }
     let bar = indicatif::ProgressBar::new_spinner();

@@ -50,3 +50,9 @@ pub(crate) fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     out.flush()?;
     Ok(())
 }
+
+/// Whether progress bars are drawn: not with `-q`, not in CI, and only when stderr is a terminal.
+pub(crate) fn show_progress(global: &super::GlobalArgs) -> bool {
+    use std::io::IsTerminal as _;
+    !global.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}

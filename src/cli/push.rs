@@ -1,6 +1,5 @@
 //! `tofu-sbom push` and `tofu-sbom verify`: the OCI side.
 
-use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -137,7 +136,7 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// A progress bar of blob bytes on a terminal; nothing in CI (`CI` set), with `-q`, or when stderr is not a terminal.
 pub(crate) fn progress(global: &GlobalArgs) -> Option<ProgressFn> {
-    if global.quiet || !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+    if !output::show_progress(global) {
         return None;
     }
     let bar = indicatif::ProgressBar::new(0);
