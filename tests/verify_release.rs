@@ -21,7 +21,7 @@ use tofu_sbom::oci::attach::{AttachOptions, SbomFile, attach, subject_descriptor
 use tofu_sbom::oci::client::{ClientOptions, Protocol};
 use tofu_sbom::oci::digest::Digest;
 use tofu_sbom::oci::lock::LockOptions;
-use tofu_sbom::oci::provider::{PlatformZip, ProviderPackage};
+use tofu_sbom::oci::provider::ProviderPackage;
 use tofu_sbom::oci::push::{PushOptions, PushOutcome, push};
 use tofu_sbom::oci::reference::Target;
 use tofu_sbom::oci::referrers::FallbackOptions;
@@ -85,23 +85,11 @@ async fn publish(
         .timestamp
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
+    // The package publish builds, without the source/revision annotations (not what is tested here).
     let pkg = ProviderPackage {
-        version: release.version.clone(),
-        platforms: release
-            .platforms
-            .iter()
-            .map(|p| PlatformZip {
-                os: p.platform.os.clone(),
-                arch: p.platform.arch.clone(),
-                path: p.zip_path.clone(),
-                file_name: p.zip_name.clone(),
-                sha256: p.zip_digests.sha256_hex(),
-                size: p.zip_size,
-            })
-            .collect(),
         source_url: None,
         revision: None,
-        created: Some(created),
+        ..tofu_sbom::publish::provider_package(release, created, None)
     };
     let pushed = push(
         &pkg,
