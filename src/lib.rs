@@ -8,12 +8,13 @@
 //! | 1 | [`archive`] | verify each provider ZIP against `SHA256SUMS`, open it through its central directory, stream the provider binary out of it (never extracted to disk) |
 //! | 2 | [`buildinfo`] | read Go build info (`\xff Go buildinf:`) from ELF, PE, Mach-O and XCOFF binaries, exactly as `go version -m` does |
 //! | 3 | [`inventory`], [`sbom`] | render CycloneDX 1.6/1.5 and SPDX 2.3 JSON, reproducibly |
-//! | 4 | `oci` | push the provider in OpenTofu's OCI layout and attach the SBOMs as OCI referrers |
-//! | 3+4 | [`publish`] | push a scanned release and attach its SBOMs (platforms' to their manifests, the release-wide ones to the index) |
+//! | 4 | [`registry`] | a generic OCI distribution client and OCI layout store: blobs, manifests, referrers API and tag fallback, graph copy |
+//! | 4 | [`provider`] | OpenTofu's provider artifact: push, attach the SBOMs as referrers, pull them back, publish (3+4 in one run) |
+//! | 4 | [`verify`] | replay OpenTofu's selection and validation rules on a pushed provider; re-derive its SBOMs from a release |
 //! | – | [`mirror`] | mirror providers from a provider registry (verified, signed) or copy OCI artifacts byte for byte |
 //!
 //! Untrusted input (ZIPs, binaries, registry responses) is always read under the explicit budget in [`limits::Limits`].
-//! All byte access to binaries goes through [`source::ReadAt`]: positioned reads for plain files, a forward stream
+//! All byte access to binaries goes through [`read_at::ReadAt`]: positioned reads for plain files, a forward stream
 //! for ZIP entries. No binary is ever held whole in memory.
 
 pub mod archive;
@@ -22,9 +23,9 @@ pub mod generate;
 pub mod inventory;
 pub mod limits;
 pub mod mirror;
-pub mod oci;
-pub mod publish;
+pub mod provider;
 pub mod purl;
+pub mod read_at;
+pub mod registry;
 pub mod sbom;
-pub mod source;
-pub mod verify_release;
+pub mod verify;

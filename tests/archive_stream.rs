@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use tofu_sbom::archive::{ArchiveError, BinarySelector, Digests, Observe, ProviderZip};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::source::ReadAt;
+use tofu_sbom::read_at::ReadAt;
 
 fn cache_root() -> PathBuf {
     std::env::var_os("TOFU_SBOM_TEST_CACHE").map_or_else(

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use tofu_sbom::archive::{ArchiveError, BinarySelector, Digests, Observe, ProviderZip};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::source::ReadAt;
+use tofu_sbom::read_at::ReadAt;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use tofu_sbom::buildinfo::{self, DamagedField, Error, ExeFormat};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::source::ReadAt;
+use tofu_sbom::read_at::ReadAt;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

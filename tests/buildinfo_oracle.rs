@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use tofu_sbom::buildinfo::{self, ExeFormat};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::source::FileSource;
+use tofu_sbom::read_at::FileSource;
 
 fn cache_dir() -> PathBuf {
     std::env::var_os("TOFU_SBOM_TEST_CACHE")

@@ -13,7 +13,7 @@ use tofu_sbom::buildinfo::{
     self, BlobLayout, BuildInfo, BuildSetting, Error, ExeFormat, Module, RawBuildInfo,
 };
 use tofu_sbom::limits::Limits;
-use tofu_sbom::source::{FileSource, ReadAt};
+use tofu_sbom::read_at::{FileSource, ReadAt};
 
 fn cache_dir() -> PathBuf {
     std::env::var_os("TOFU_SBOM_TEST_CACHE")

@@ -13,17 +13,17 @@ use std::sync::{Arc, Mutex};
 use oci_support::{make_release, skopeo_raw, skopeo_tags, test_options};
 use support::{Registry, RegistryOpts};
 use tofu_sbom::mirror::MirrorError;
-use tofu_sbom::mirror::oci_copy::{
+use tofu_sbom::provider::artifact::ProviderPackage;
+use tofu_sbom::provider::push::{PushOptions, PushOutcome, push};
+use tofu_sbom::registry::RegistryError;
+use tofu_sbom::registry::copy::{
     CopyOptions, CopyOutcome, ItemStatus, ReferrersCopied, ReferrersCopier, ReferrersOutcome, copy,
 };
-use tofu_sbom::oci::OciError;
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::manifest::Descriptor;
-use tofu_sbom::oci::provider::ProviderPackage;
-use tofu_sbom::oci::push::{PushOptions, PushOutcome, push};
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::store::Store;
-use tofu_sbom::oci::verify::{VerifyOptions, verify};
+use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::manifest::Descriptor;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::store::Store;
+use tofu_sbom::verify::artifact::{VerifyOptions, verify};
 
 const PLATFORMS: &[(&str, &str)] = &[
     ("darwin", "arm64"),
@@ -170,7 +170,8 @@ async fn registry_to_layout_to_a_second_registry_preserves_every_digest_and_reru
         format!("{layout}@{}", pushed.index_digest)
     );
     // The layout holds the registry's exact bytes.
-    let layout_store = tofu_sbom::oci::layout::LayoutStore::open(&usb.path().join("usb")).unwrap();
+    let layout_store =
+        tofu_sbom::registry::layout::LayoutStore::open(&usb.path().join("usb")).unwrap();
     let index_bytes = layout_store
         .read_blob(&pushed.index_digest, 1 << 20)
         .unwrap();
@@ -328,7 +329,7 @@ async fn a_corrupt_source_blob_is_refused_and_nothing_is_tagged() {
     .await
     .unwrap_err();
     match &e {
-        MirrorError::Oci(OciError::DigestMismatch {
+        MirrorError::Oci(RegistryError::DigestMismatch {
             expected, actual, ..
         }) => {
             assert_eq!(expected, &layer.to_string());
@@ -345,11 +346,11 @@ async fn a_corrupt_source_blob_is_refused_and_nothing_is_tagged() {
         .await
         .unwrap_err();
     assert!(
-        matches!(e, MirrorError::Oci(OciError::DigestMismatch { .. })),
+        matches!(e, MirrorError::Oci(RegistryError::DigestMismatch { .. })),
         "{e}"
     );
     let copy_layout =
-        tofu_sbom::oci::layout::LayoutStore::open(&dst_dir.path().join("copy")).unwrap();
+        tofu_sbom::registry::layout::LayoutStore::open(&dst_dir.path().join("copy")).unwrap();
     assert_eq!(copy_layout.tags(1 << 20).unwrap(), Vec::<String>::new());
     assert_eq!(copy_layout.blob_size(&layer).unwrap(), None);
 
@@ -382,7 +383,7 @@ impl ReferrersCopier for Recorder {
         Box::pin(async move {
             assert!(matches!(
                 target.resolve_tag(&self.tag).await,
-                Err(OciError::NotFound { .. })
+                Err(RegistryError::NotFound { .. })
             ));
             // The subject is already in the target.
             target.fetch_manifest(&subject.digest).await?;
@@ -440,7 +441,7 @@ async fn the_referrers_extension_point_runs_for_every_manifest_before_the_tag() 
 #[tokio::test]
 async fn faults_during_a_copy_are_retried_and_the_copy_converges() {
     use oci_support::fault_proxy::{Action, FaultProxy, Rule};
-    use tofu_sbom::oci::client::{ClientOptions, Protocol};
+    use tofu_sbom::registry::client::{ClientOptions, Protocol};
 
     let b = Registry::start(RegistryOpts::anonymous());
     let proxy = FaultProxy::start(

@@ -650,10 +650,10 @@ async fn an_interrupted_run_resumes_without_downloading_verified_zips_again() {
 
 #[tokio::test]
 async fn the_mirrored_release_publishes_into_a_layout_and_a_registry_and_verifies() {
-    use tofu_sbom::oci::push::{PushOptions, push};
-    use tofu_sbom::oci::reference::Target;
-    use tofu_sbom::oci::store::Store;
-    use tofu_sbom::oci::verify::{VerifyOptions, verify};
+    use tofu_sbom::provider::push::{PushOptions, push};
+    use tofu_sbom::registry::reference::Target;
+    use tofu_sbom::registry::store::Store;
+    use tofu_sbom::verify::artifact::{VerifyOptions, verify};
 
     let fx = ProviderFixture::new(&["1.0.0", "1.3.1"], PLATFORMS);
     let root = tempfile::tempdir().unwrap();
@@ -705,7 +705,7 @@ async fn the_mirrored_release_publishes_into_a_layout_and_a_registry_and_verifie
 
     // The air-gapped leg: the layout (the "USB stick") copied into an internal registry, byte for byte.
     let internal = format!("{}/internal/acme/demo", registry.host);
-    let copied = tofu_sbom::mirror::oci_copy::copy(
+    let copied = tofu_sbom::registry::copy::copy(
         &Target::parse(&format!(
             "oci-layout:{}:1.3.1",
             layout_dir.path().join("oci").display()
@@ -865,7 +865,7 @@ async fn protocol_errors_name_the_problem() {
 
     // HTTPS required: a plain-HTTP registry is not silently used.
     let mut opts = mirror_options();
-    opts.client.protocol = tofu_sbom::oci::client::Protocol::Https;
+    opts.client.protocol = tofu_sbom::registry::client::Protocol::Https;
     let source = ProviderSource::parse(&format!("{host}/acme/demo")).unwrap();
     let e = mirror(&source.address, &[None], root.path(), &opts)
         .await

@@ -12,15 +12,15 @@ use oci_support::fault_proxy::{Action, FaultProxy, Rule};
 use oci_support::{make_release, skopeo_raw, skopeo_tags, test_options};
 use serde_json::Value;
 use support::{Registry, RegistryAuth, RegistryOpts};
-use tofu_sbom::oci::OciError;
-use tofu_sbom::oci::client::{ClientOptions, Protocol, RegistryClient};
-use tofu_sbom::oci::credentials::{CredentialEnv, CredentialSource};
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::provider::{ProviderAddress, ProviderPackage, build_artifact};
-use tofu_sbom::oci::push::{PushOptions, PushOutcome, push};
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::store::Store;
-use tofu_sbom::oci::verify::{VerifyOptions, verify};
+use tofu_sbom::provider::artifact::{ProviderAddress, ProviderPackage, build_artifact};
+use tofu_sbom::provider::push::{PushOptions, PushOutcome, push};
+use tofu_sbom::registry::RegistryError;
+use tofu_sbom::registry::client::{ClientOptions, Protocol, RegistryClient};
+use tofu_sbom::registry::credentials::{CredentialEnv, CredentialSource};
+use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::store::Store;
+use tofu_sbom::verify::artifact::{VerifyOptions, verify};
 
 const PLATFORMS: &[(&str, &str)] = &[
     ("windows", "386"),
@@ -34,13 +34,16 @@ async fn push_to(
     pkg: &ProviderPackage,
     opts: ClientOptions,
     push_opts: &PushOptions,
-) -> Result<PushOutcome, OciError> {
+) -> Result<PushOutcome, RegistryError> {
     let t = Target::parse(target)?;
     let store = Store::open(&t, opts, true)?;
     push(pkg, &store, &t, push_opts).await
 }
 
-async fn verify_target(target: &str, opts: ClientOptions) -> tofu_sbom::oci::verify::VerifyReport {
+async fn verify_target(
+    target: &str,
+    opts: ClientOptions,
+) -> tofu_sbom::verify::artifact::VerifyReport {
     let t = Target::parse(target).unwrap();
     let store = Store::open(&t, opts, false).unwrap();
     verify(&store, &t, &VerifyOptions::default()).await.unwrap()
@@ -463,7 +466,7 @@ async fn chunked_uploads_and_cross_repository_mount() {
     let target = format!("{}/acme/big", reg.host);
     let events = Arc::new(std::sync::Mutex::new(Vec::new()));
     let ev2 = events.clone();
-    let progress: tofu_sbom::oci::push::ProgressFn =
+    let progress: tofu_sbom::provider::push::ProgressFn =
         Arc::new(move |e| ev2.lock().unwrap().push(format!("{e:?}")));
     let out = push_to(
         &target,
@@ -504,7 +507,7 @@ async fn chunked_uploads_and_cross_repository_mount() {
             .blob_exists(
                 "acme/other",
                 layer,
-                &tofu_sbom::oci::client::Scope::pull("acme/other")
+                &tofu_sbom::registry::client::Scope::pull("acme/other")
             )
             .await
             .unwrap(),
@@ -521,7 +524,7 @@ async fn chunked_uploads_and_cross_repository_mount() {
             .blob_exists(
                 "acme/other",
                 layer,
-                &tofu_sbom::oci::client::Scope::pull("acme/other")
+                &tofu_sbom::registry::client::Scope::pull("acme/other")
             )
             .await
             .unwrap(),
@@ -585,7 +588,7 @@ async fn basic_auth_and_every_credential_source() {
         .await
         .unwrap_err();
     let msg = e.to_string();
-    assert!(matches!(e, OciError::Unauthorized { .. }), "{e:?}");
+    assert!(matches!(e, RegistryError::Unauthorized { .. }), "{e:?}");
     assert!(
         msg.starts_with(&format!(
             "authentication to {} failed (credentials from --username/--password-stdin): HTTP 401",
@@ -620,7 +623,7 @@ async fn basic_auth_and_every_credential_source() {
     async fn source_of(
         host: &str,
         env: CredentialEnv,
-    ) -> (CredentialSource, Result<Vec<String>, OciError>) {
+    ) -> (CredentialSource, Result<Vec<String>, RegistryError>) {
         let c = RegistryClient::new(
             host,
             "acme/demo",
@@ -756,7 +759,7 @@ async fn basic_auth_and_every_credential_source() {
         path: Some(path),
         ..CredentialEnv::isolated()
     };
-    let resolved = tofu_sbom::oci::credentials::resolve(&env, "127.0.0.1:1", "x")
+    let resolved = tofu_sbom::registry::credentials::resolve(&env, "127.0.0.1:1", "x")
         .await
         .unwrap();
     assert_eq!(
@@ -769,7 +772,7 @@ async fn basic_auth_and_every_credential_source() {
         path: Some(dir.path().join("empty-bin").into()),
         ..CredentialEnv::isolated()
     };
-    let e = tofu_sbom::oci::credentials::resolve(&env, &reg.host, "acme/demo")
+    let e = tofu_sbom::registry::credentials::resolve(&env, &reg.host, "acme/demo")
         .await
         .unwrap_err();
     assert_eq!(
@@ -1077,7 +1080,7 @@ async fn bearer_token_auth() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(e, OciError::Unauthorized { .. }), "{e:?}");
+    assert!(matches!(e, RegistryError::Unauthorized { .. }), "{e:?}");
     assert!(
         e.to_string()
             .contains("(credentials from --username/--password-stdin): HTTP 401"),
@@ -1152,7 +1155,7 @@ async fn tls_with_a_private_ca() {
     .await
     .unwrap_err();
     match &e {
-        OciError::Transport {
+        RegistryError::Transport {
             transient: false,
             message,
             ..

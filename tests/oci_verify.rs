@@ -8,17 +8,17 @@ use std::collections::BTreeMap;
 
 use oci_support::{pseudo_random, test_options};
 use support::{Registry, RegistryOpts};
-use tofu_sbom::oci::client::{Protocol, RegistryClient};
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::layout::LayoutStore;
-use tofu_sbom::oci::manifest::{
+use tofu_sbom::registry::client::{Protocol, RegistryClient};
+use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::layout::LayoutStore;
+use tofu_sbom::registry::manifest::{
     ANNOTATION_TITLE, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG,
     ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor, EMPTY_JSON, ImageIndex, ImageManifest,
     MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, MEDIA_TYPE_ZIP_LAYER, Platform, to_canonical_bytes,
 };
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::store::Store;
-use tofu_sbom::oci::verify::{FindingKind, Severity, VerifyOptions, VerifyReport, verify};
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::store::Store;
+use tofu_sbom::verify::artifact::{FindingKind, Severity, VerifyOptions, VerifyReport, verify};
 
 const MAX: u64 = 1 << 20;
 
@@ -478,7 +478,7 @@ async fn manifest_body_and_layer_details() {
 #[tokio::test]
 async fn registry_tag_pointing_at_an_image_manifest() {
     let reg = Registry::start(RegistryOpts::anonymous());
-    let opts = tofu_sbom::oci::client::ClientOptions {
+    let opts = tofu_sbom::registry::client::ClientOptions {
         protocol: Protocol::PlainHttp,
         ..test_options()
     };
@@ -486,7 +486,7 @@ async fn registry_tag_pointing_at_an_image_manifest() {
     let zip = pseudo_random(9, 500);
     let zd = Digest::sha256_of(&zip);
     let cfg = Descriptor::empty_config();
-    use tofu_sbom::oci::client::BlobSource;
+    use tofu_sbom::registry::client::BlobSource;
     client
         .upload_blob(
             "acme/bad",

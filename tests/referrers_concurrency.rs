@@ -13,16 +13,18 @@ use std::time::{Duration, Instant};
 
 use oci_support::{make_release, test_options};
 use support::{Registry, RegistryOpts};
-use tofu_sbom::oci::OciError;
-use tofu_sbom::oci::attach::{AttachOptions, AttachStatus, SbomFile, attach, subject_descriptor};
-use tofu_sbom::oci::client::{ClientOptions, Protocol, RegistryClient};
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::lock::LockOptions;
-use tofu_sbom::oci::manifest::MEDIA_TYPE_INDEX;
-use tofu_sbom::oci::push::{PushOptions, push};
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::referrers::{FallbackOptions, ListOptions, list_referrers};
-use tofu_sbom::oci::store::Store;
+use tofu_sbom::provider::attach::{
+    AttachOptions, AttachStatus, SbomFile, attach, subject_descriptor,
+};
+use tofu_sbom::provider::push::{PushOptions, push};
+use tofu_sbom::registry::RegistryError;
+use tofu_sbom::registry::client::{ClientOptions, Protocol, RegistryClient};
+use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::lock::LockOptions;
+use tofu_sbom::registry::manifest::MEDIA_TYPE_INDEX;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::referrers::{FallbackOptions, ListOptions, list_referrers};
+use tofu_sbom::registry::store::Store;
 
 /// Parallel attach processes.
 const N: usize = 8;
@@ -221,7 +223,7 @@ async fn a_writer_bypassing_the_lock_is_detected_and_repaired() {
     let client = RegistryClient::new(&reg.host, "acme/demo", plain()).unwrap();
     let saved = client.get_manifest("acme/demo", &tag).await.unwrap().bytes;
     // The digest our next attach will push.
-    let b_digest = tofu_sbom::oci::attach::prepare_referrer(
+    let b_digest = tofu_sbom::provider::attach::prepare_referrer(
         &s,
         &sbom(1),
         &opts(&lock, 0, 1),
@@ -273,7 +275,7 @@ async fn a_loss_that_persists_is_reported() {
     let tag = index.referrers_tag();
     let client = RegistryClient::new(&reg.host, "acme/demo", plain()).unwrap();
     let saved = client.get_manifest("acme/demo", &tag).await.unwrap().bytes;
-    let b_digest = tofu_sbom::oci::attach::prepare_referrer(
+    let b_digest = tofu_sbom::provider::attach::prepare_referrer(
         &s,
         &sbom(1),
         &opts(&lock, 0, 1),
@@ -293,7 +295,7 @@ async fn a_loss_that_persists_is_reported() {
         .unwrap_err();
     handle.abort();
     assert!(
-        matches!(err, OciError::FallbackIndexLost { rounds: 3, .. }),
+        matches!(err, RegistryError::FallbackIndexLost { rounds: 3, .. }),
         "{err}"
     );
     assert_eq!(

@@ -13,16 +13,18 @@ use oci_support::native_registry::{Hostile, NativeRegistry, Paging};
 use oci_support::sboms::{release_input, render_release};
 use oci_support::{make_release, test_options};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::oci::OciError;
-use tofu_sbom::oci::attach::{AttachOptions, AttachStatus, SbomFile, attach, subject_descriptor};
-use tofu_sbom::oci::client::{ClientOptions, Protocol};
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::lock::LockOptions;
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::referrers::{ListOptions, ReferrersSource, list_referrers};
-use tofu_sbom::oci::store::Store;
-use tofu_sbom::oci::verify::{FindingKind, Severity, VerifyOptions, verify};
+use tofu_sbom::provider::attach::{
+    AttachOptions, AttachStatus, SbomFile, attach, subject_descriptor,
+};
+use tofu_sbom::registry::RegistryError;
+use tofu_sbom::registry::client::{ClientOptions, Protocol};
+use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::lock::LockOptions;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::referrers::{ListOptions, ReferrersSource, list_referrers};
+use tofu_sbom::registry::store::Store;
 use tofu_sbom::sbom::Format;
+use tofu_sbom::verify::artifact::{FindingKind, Severity, VerifyOptions, verify};
 
 const CDX: &str = "application/vnd.cyclonedx+json";
 const SPDX: &str = "application/spdx+json";
@@ -63,7 +65,7 @@ async fn fixture() -> Fixture {
     let pkg = make_release(dir.path(), "demo", "1.2.3", &[("linux", "amd64")], 2000);
     let t = Target::parse(&target).unwrap();
     let store = Store::open(&t, plain(Limits::default()), true).unwrap();
-    let pushed = tofu_sbom::oci::push::push(&pkg, &store, &t, &Default::default())
+    let pushed = tofu_sbom::provider::push::push(&pkg, &store, &t, &Default::default())
         .await
         .unwrap();
     let files: Vec<SbomFile> = ["0.0.1", "0.0.2", "0.0.3"]
@@ -287,7 +289,7 @@ async fn a_link_loop_and_an_endless_chain_stop_with_typed_errors() {
         f.index
     );
     assert!(
-        matches!(&err, OciError::ReferrersPageLoop { page: 2, url: u, .. } if *u == url),
+        matches!(&err, RegistryError::ReferrersPageLoop { page: 2, url: u, .. } if *u == url),
         "{err:?}"
     );
     assert_eq!(
@@ -328,7 +330,7 @@ async fn a_link_loop_and_an_endless_chain_stop_with_typed_errors() {
     );
     assert!(matches!(
         err,
-        OciError::ReferrersTooManyPages { limit: 5, .. }
+        RegistryError::ReferrersTooManyPages { limit: 5, .. }
     ));
     assert_eq!(referrers_requests(&f.reg).len() - before, 5);
 
@@ -338,7 +340,7 @@ async fn a_link_loop_and_an_endless_chain_stop_with_typed_errors() {
         .unwrap_err();
     assert!(matches!(
         err,
-        OciError::ReferrersTooManyPages { limit: 100, .. }
+        RegistryError::ReferrersTooManyPages { limit: 100, .. }
     ));
     assert_eq!(referrers_requests(&f.reg).len() - before, 100);
 

@@ -13,32 +13,32 @@ use oci_support::native_registry::NativeRegistry;
 use oci_support::sboms::{ReleaseSboms, release_input, render_release};
 use oci_support::{make_release, skopeo_raw, test_options};
 use support::{Registry, RegistryOpts};
-use tofu_sbom::oci::OciError;
-use tofu_sbom::oci::attach::{
+use tofu_sbom::provider::artifact::ProviderPackage;
+use tofu_sbom::provider::attach::{
     AttachOptions, AttachOutcome, AttachStatus, PruneStatus, SbomFile, SbomKind, attach,
     prepare_referrer, resolve_subject, subject_descriptor,
 };
-use tofu_sbom::oci::client::{ClientOptions, RegistryClient};
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::lock::LockOptions;
-use tofu_sbom::oci::manifest::{
+use tofu_sbom::provider::push::{PushOptions, PushOutcome, push};
+use tofu_sbom::provider::sbom_pull::{PullOptions, pull_sbom, stored_sboms};
+use tofu_sbom::registry::RegistryError;
+use tofu_sbom::registry::client::{ClientOptions, RegistryClient};
+use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::lock::LockOptions;
+use tofu_sbom::registry::manifest::{
     Descriptor, ImageIndex, MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, to_canonical_bytes,
 };
-use tofu_sbom::oci::provider::ProviderPackage;
-use tofu_sbom::oci::push::{PushOptions, PushOutcome, push};
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::referrers::{
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::referrers::{
     FallbackOptions, ListOptions, ReferrersMode, ReferrersSource, list_referrers,
 };
-use tofu_sbom::oci::sbom_pull::{PullOptions, pull_sbom, stored_sboms};
-use tofu_sbom::oci::store::Store;
-use tofu_sbom::oci::verify::{FindingKind, Severity, VerifyOptions, verify};
+use tofu_sbom::registry::store::Store;
 use tofu_sbom::sbom::Format;
+use tofu_sbom::verify::artifact::{FindingKind, Severity, VerifyOptions, verify};
 
 /// Test client options over plain HTTP (the registries here are loopback HTTP servers).
 fn plain() -> ClientOptions {
     ClientOptions {
-        protocol: tofu_sbom::oci::client::Protocol::PlainHttp,
+        protocol: tofu_sbom::registry::client::Protocol::PlainHttp,
         ..test_options()
     }
 }
@@ -767,7 +767,7 @@ async fn a_fallback_tag_pointing_at_the_subject_or_at_a_non_index_is_refused_and
     // Listing refuses too, and verify reports it.
     assert!(matches!(
         list_referrers(&store, &f.pushed.index_digest, &ListOptions::default()).await,
-        Err(OciError::FallbackIndexRefused { .. })
+        Err(RegistryError::FallbackIndexRefused { .. })
     ));
     let report = verify(
         &store,
@@ -946,7 +946,7 @@ async fn transient_faults_mid_attach_are_retried_and_no_index_names_a_missing_ma
     let err = attach(&dstore, &ls, &f.sboms.platforms["linux_amd64"], &opts)
         .await
         .unwrap_err();
-    assert!(matches!(err, OciError::Denied { .. }), "{err}");
+    assert!(matches!(err, RegistryError::Denied { .. }), "{err}");
     let client = RegistryClient::new(&reg.host, "acme/demo", plain()).unwrap();
     assert!(
         client

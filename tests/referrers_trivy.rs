@@ -21,15 +21,15 @@ use std::time::Duration;
 use oci_support::sboms::{GO_VERSION, MAIN_MODULE, MODULES, release_input, render_release};
 use oci_support::{make_release, test_options};
 use support::{Registry, RegistryOpts};
-use tofu_sbom::oci::attach::{AttachOptions, SbomKind, attach, subject_descriptor};
-use tofu_sbom::oci::client::{ClientOptions, Protocol};
-use tofu_sbom::oci::credentials::CredentialEnv;
-use tofu_sbom::oci::lock::LockOptions;
-use tofu_sbom::oci::push::{PushOptions, push};
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::referrers::FallbackOptions;
-use tofu_sbom::oci::sbom_pull::{PullOptions, pull_sbom};
-use tofu_sbom::oci::store::Store;
+use tofu_sbom::provider::attach::{AttachOptions, SbomKind, attach, subject_descriptor};
+use tofu_sbom::provider::push::{PushOptions, push};
+use tofu_sbom::provider::sbom_pull::{PullOptions, pull_sbom};
+use tofu_sbom::registry::client::{ClientOptions, Protocol};
+use tofu_sbom::registry::credentials::CredentialEnv;
+use tofu_sbom::registry::lock::LockOptions;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::referrers::FallbackOptions;
+use tofu_sbom::registry::store::Store;
 use tofu_sbom::sbom::Format;
 
 /// What Trivy must report: the modules, the main module at the release version, and stdlib.
@@ -53,7 +53,7 @@ struct Published {
     work: tempfile::TempDir,
     store: Store,
     target: String,
-    pushed: tofu_sbom::oci::push::PushOutcome,
+    pushed: tofu_sbom::provider::push::PushOutcome,
 }
 
 async fn published(

@@ -17,18 +17,18 @@ use tofu_sbom::archive::release::{Release, parse_platforms};
 use tofu_sbom::generate::{self, Document, SbomOptions, ScannedRelease, Subject, TimestampPolicy};
 use tofu_sbom::inventory::{Author, AuthorKind, ReleaseSignature, ToolInfo};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::oci::attach::{AttachOptions, SbomFile, attach, subject_descriptor};
-use tofu_sbom::oci::client::{ClientOptions, Protocol};
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::lock::LockOptions;
-use tofu_sbom::oci::provider::ProviderPackage;
-use tofu_sbom::oci::push::{PushOptions, PushOutcome, push};
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::referrers::FallbackOptions;
-use tofu_sbom::oci::store::Store;
-use tofu_sbom::oci::verify::{FindingKind, Severity, VerifyReport};
+use tofu_sbom::provider::artifact::ProviderPackage;
+use tofu_sbom::provider::attach::{AttachOptions, SbomFile, attach, subject_descriptor};
+use tofu_sbom::provider::push::{PushOptions, PushOutcome, push};
+use tofu_sbom::registry::client::{ClientOptions, Protocol};
+use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::lock::LockOptions;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::referrers::FallbackOptions;
+use tofu_sbom::registry::store::Store;
 use tofu_sbom::sbom::Format;
-use tofu_sbom::verify_release::{ReleaseVerifyOptions, verify_release};
+use tofu_sbom::verify::artifact::{FindingKind, Severity, VerifyReport};
+use tofu_sbom::verify::release::{ReleaseVerifyOptions, verify_release};
 
 fn plain() -> ClientOptions {
     ClientOptions {
@@ -89,7 +89,7 @@ async fn publish(
     let pkg = ProviderPackage {
         source_url: None,
         revision: None,
-        ..tofu_sbom::publish::provider_package(release, created, None)
+        ..tofu_sbom::provider::publish::provider_package(release, created, None)
     };
     let pushed = push(
         &pkg,

@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use std::io;
 use tofu_sbom::buildinfo::{self, BuildInfo};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::source::ReadAt;
+use tofu_sbom::read_at::ReadAt;
 
 /// A forward-only view of the input (takes the reader's stream paths: no section tables, regions in file order).
 struct Stream<'a> {

@@ -7,7 +7,7 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use tofu_sbom::archive::{BinarySelector, ProviderZip};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::source::ReadAt;
+use tofu_sbom::read_at::ReadAt;
 
 fuzz_target!(|data: &[u8]| {
     // Small budgets keep each run fast; the limits themselves are part of what is exercised.

@@ -5,7 +5,7 @@
 //! - [`ProviderZip`]: one provider ZIP opened through its central directory exactly as OpenTofu's Go
 //!   `archive/zip` opens it (see [`zip`] for what is trusted and what is refused), the provider binary found by
 //!   OpenTofu's `ExecutableFile` rule, and every entry streamed through an [`EntryReader`] — a forward-only
-//!   [`crate::source::ReadAt`] that inflates on the fly. Nothing is extracted to disk; memory stays bounded.
+//!   [`crate::read_at::ReadAt`] that inflates on the fly. Nothing is extracted to disk; memory stays bounded.
 //! - [`digest`]: SHA-256/SHA-512 and the lock-file hashes `zh:` and `h1:`; [`lockfile`] renders
 //!   `.terraform.lock.hcl` blocks; [`address`] parses provider addresses.
 //!
@@ -13,7 +13,7 @@
 //! ```no_run
 //! use tofu_sbom::archive::{BinarySelector, ProviderZip};
 //! use tofu_sbom::limits::Limits;
-//! use tofu_sbom::source::ReadAt;
+//! use tofu_sbom::read_at::ReadAt;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let limits = Limits::default();

@@ -25,7 +25,7 @@ use sha2::{Digest as _, Sha256};
 use super::bytes::{Section, ZipBytes};
 use super::digest::{Digests, DigestsHasher};
 use super::error::ArchiveError;
-use crate::source::ReadAt;
+use crate::read_at::ReadAt;
 
 const READ_BUFFER: usize = 64 << 10;
 const DISCARD_BUFFER: usize = 64 << 10;

@@ -45,7 +45,7 @@ pub use modinfo::parse_modinfo;
 pub use search::{BlobLayout, RawBuildInfo};
 
 use crate::limits::Limits;
-use crate::source::{FileSource, ReadAt};
+use crate::read_at::{FileSource, ReadAt};
 use std::path::Path;
 
 /// What Go's `debug/buildinfo.Read` returns, plus the parsed Go version.

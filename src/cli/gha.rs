@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::Args;
 use tofu_sbom::generate::ScannedPlatform;
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::push::PushOutcome;
+use tofu_sbom::provider::push::PushOutcome;
+use tofu_sbom::registry::digest::Digest;
 
 /// `--github-output` and `--summary-md`.
 #[derive(Debug, Clone, Default, Args)]

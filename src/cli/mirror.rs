@@ -17,23 +17,23 @@ use tofu_sbom::mirror::constraints::{Constraints, Version};
 use tofu_sbom::mirror::download::{
     self, Authentication, MirrorOptions, MirrorProgress, MirroredVersion, ProviderSource,
 };
-use tofu_sbom::mirror::oci_copy::{
-    self, CopyOptions, CopyOutcome, CopyProgress, ReferrersOutcome, SkippedReferrer,
-};
 use tofu_sbom::mirror::oci_sboms::{self, ProviderArtifact};
 use tofu_sbom::mirror::publish::{self as mirror_publish, PreparedRelease, PublishedRelease};
-use tofu_sbom::mirror::referrers_copy::StoreReferrersCopier;
 use tofu_sbom::mirror::registry_protocol::{ProviderRegistryClient, token_from_env};
 use tofu_sbom::mirror::source::MirrorSource;
-use tofu_sbom::oci::attach::{AttachOptions, AttachOutcome};
-use tofu_sbom::oci::client::ClientOptions;
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::provider::tofurc_for_target;
-use tofu_sbom::oci::push::PushOptions;
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::referrers::ReferrersMode;
-use tofu_sbom::oci::store::Store;
-use tofu_sbom::publish::PublishOptions;
+use tofu_sbom::provider::artifact::tofurc_for_target;
+use tofu_sbom::provider::attach::{AttachOptions, AttachOutcome};
+use tofu_sbom::provider::publish::PublishOptions;
+use tofu_sbom::provider::push::PushOptions;
+use tofu_sbom::registry::client::ClientOptions;
+use tofu_sbom::registry::copy::referrers::StoreReferrersCopier;
+use tofu_sbom::registry::copy::{
+    self, CopyOptions, CopyOutcome, CopyProgress, ReferrersOutcome, SkippedReferrer,
+};
+use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::referrers::ReferrersMode;
+use tofu_sbom::registry::store::Store;
 use tofu_sbom::sbom::Format;
 
 use super::generate::SbomArgs;
@@ -322,7 +322,7 @@ fn download_progress(global: &GlobalArgs) -> Option<download::MirrorProgressFn> 
 }
 
 /// Progress lines of an OCI copy on a terminal (nothing with `-q`, in CI or when stderr is not a terminal).
-fn copy_progress(global: &GlobalArgs) -> Option<oci_copy::CopyProgressFn> {
+fn copy_progress(global: &GlobalArgs) -> Option<copy::CopyProgressFn> {
     if !output::show_progress(global) {
         return None;
     }
@@ -398,7 +398,7 @@ async fn run_provider(ctx: &Ctx<'_>, source: &ProviderSource) -> anyhow::Result<
                 VersionJson {
                     source: format!("{}@{version}", source.address),
                     target: String::new(),
-                    tag: version.replace('+', "_"),
+                    tag: tofu_sbom::provider::artifact::tag_spelling(&version),
                     version,
                     dry_run: true,
                     signature: None,
@@ -534,7 +534,7 @@ fn version_result(
     let mut count = |o: &AttachOutcome| {
         for r in &o.referrers {
             match r.status {
-                tofu_sbom::oci::attach::AttachStatus::Added => copied_refs += 1,
+                tofu_sbom::provider::attach::AttachStatus::Added => copied_refs += 1,
                 _ => skipped_refs += 1,
             }
         }
@@ -626,7 +626,9 @@ async fn run_oci(ctx: &Ctx<'_>, source: &Target) -> anyhow::Result<Vec<VersionJs
             .list_tags()
             .await?
             .into_iter()
-            .filter_map(|t| Version::parse(&t.replace('_', "+")).map(|v| (v, t)))
+            .filter_map(|t| {
+                Version::parse(&tofu_sbom::provider::artifact::version_for_tag(&t)).map(|v| (v, t))
+            })
             .collect();
         tags.sort_by(|a, b| a.0.cmp_precedence(&b.0));
         anyhow::ensure!(!tags.is_empty(), "{source} has no version tags");
@@ -644,7 +646,9 @@ async fn run_oci(ctx: &Ctx<'_>, source: &Target) -> anyhow::Result<Vec<VersionJs
                 _ => unreachable_ref(r)?,
             };
             out.push(VersionJson {
-                version: tag.clone().unwrap_or_default().replace('_', "+"),
+                version: tofu_sbom::provider::artifact::version_for_tag(
+                    &tag.clone().unwrap_or_default(),
+                ),
                 source: r.to_string(),
                 target: String::new(),
                 tag: tag.unwrap_or_default(),
@@ -682,7 +686,7 @@ async fn run_oci(ctx: &Ctx<'_>, source: &Target) -> anyhow::Result<Vec<VersionJs
             None => ctx.target.clone(),
         };
         ctx.info(&format!("copying {r} → {target}"));
-        let copied = oci_copy::copy(r, &target, ctx.client.clone(), &opts).await?;
+        let copied = copy::copy(r, &target, ctx.client.clone(), &opts).await?;
         if let ReferrersOutcome::Copied { skipped, .. } = &copied.referrers {
             for s in skipped {
                 let of = match &s.subject {
@@ -698,7 +702,8 @@ async fn run_oci(ctx: &Ctx<'_>, source: &Target) -> anyhow::Result<Vec<VersionJs
         }
         let dst = Store::open(&ctx.target, ctx.client.clone(), false)?;
         let artifact = oci_sboms::read_provider(&dst, &copied.root.digest).await?;
-        let version = tag.clone().unwrap_or_default().replace('_', "+");
+        let version =
+            tofu_sbom::provider::artifact::version_for_tag(&tag.clone().unwrap_or_default());
         let mut added = Vec::new();
         if let Some(a) = &artifact
             && !args.no_add_sboms
@@ -725,7 +730,7 @@ async fn run_oci(ctx: &Ctx<'_>, source: &Target) -> anyhow::Result<Vec<VersionJs
                 .filter(|(_, o)| {
                     o.referrers
                         .iter()
-                        .any(|r| r.status == tofu_sbom::oci::attach::AttachStatus::Added)
+                        .any(|r| r.status == tofu_sbom::provider::attach::AttachStatus::Added)
                 })
                 .map(|(k, _)| k.clone())
                 .collect();

@@ -1,4 +1,4 @@
-//! `tofu-sbom publish`: generate + push + attach in one run ([`tofu_sbom::publish`] does the push and attach).
+//! `tofu-sbom publish`: generate + push + attach in one run ([`tofu_sbom::provider::publish`] does the push and attach).
 //!
 //! Re-running on the same release with the same tool version and flags changes no digest, uploads no blob and adds
 //! no referrer.
@@ -11,12 +11,12 @@ use serde::Serialize;
 use tofu_sbom::archive::lockfile;
 use tofu_sbom::generate;
 use tofu_sbom::limits::Limits;
-use tofu_sbom::oci::attach::AttachOptions;
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::push::{PushOptions, PushOutcome};
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::store::Store;
-use tofu_sbom::publish::PublishOptions;
+use tofu_sbom::provider::attach::AttachOptions;
+use tofu_sbom::provider::publish::PublishOptions;
+use tofu_sbom::provider::push::{PushOptions, PushOutcome};
+use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::store::Store;
 
 use super::generate::{DocumentJson, SbomArgs, document_json};
 use super::push::{PublishArgs, RegistryArgs, package, print_push, progress, runtime};
@@ -102,7 +102,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
     let client = args.registry.client_options()?;
     let outcome = runtime()?.block_on(async {
         let store = Store::open(&target, client, !args.publish.dry_run)?;
-        tofu_sbom::publish::publish(&pkg, &docs, &store, &target, &opts).await
+        tofu_sbom::provider::publish::publish(&pkg, &docs, &store, &target, &opts).await
     })?;
     let pushed = &outcome.push;
     if let Some(dir) = &args.sbom_dir {

@@ -8,17 +8,17 @@ use clap::Args;
 use serde::Serialize;
 use tofu_sbom::generate::{ScannedRelease, TimestampPolicy};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::oci::client::{ClientOptions, Protocol};
-use tofu_sbom::oci::credentials::CredentialEnv;
-use tofu_sbom::oci::provider::ProviderPackage;
-use tofu_sbom::oci::push::{ProgressEvent, ProgressFn, PushOptions, PushOutcome};
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::store::Store;
-use tofu_sbom::oci::verify::{SbomExpectation, SbomKinds, VerifyOptions, VerifyReport};
+use tofu_sbom::provider::artifact::ProviderPackage;
+use tofu_sbom::provider::push::{ProgressEvent, ProgressFn, PushOptions, PushOutcome};
+use tofu_sbom::registry::client::{ClientOptions, Protocol};
+use tofu_sbom::registry::credentials::CredentialEnv;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::store::Store;
+use tofu_sbom::verify::artifact::{SbomExpectation, SbomKinds, VerifyOptions, VerifyReport};
 
 /// The CycloneDX media type (= its referrers' artifactType).
 const CDX_MEDIA_TYPE: &str = "application/vnd.cyclonedx+json";
-use tofu_sbom::verify_release::{
+use tofu_sbom::verify::release::{
     Comparison, ReleaseVerifyOptions, SettingOverrides, verify_release,
 };
 
@@ -119,7 +119,7 @@ pub(crate) fn package(
         .instant(release)
         .format(&time::format_description::well_known::Rfc3339)
         .context("formatting the creation time")?;
-    Ok(tofu_sbom::publish::provider_package(
+    Ok(tofu_sbom::provider::publish::provider_package(
         release,
         created,
         args.source.clone(),
@@ -215,7 +215,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PushArgs) -> anyhow::Result<Status
                 client.registry()
             );
         }
-        tofu_sbom::oci::push::push(&pkg, &store, &target, &opts).await
+        tofu_sbom::provider::push::push(&pkg, &store, &target, &opts).await
     });
     if let Some(dir) = &created_layout
         && (outcome.is_err() || args.publish.dry_run)
@@ -410,7 +410,7 @@ pub(crate) fn run_verify(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Resu
                 mode: args.referrers.referrers_mode,
             });
         }
-        Ok(tofu_sbom::oci::verify::verify(&store, &target, &opts).await?)
+        Ok(tofu_sbom::verify::artifact::verify(&store, &target, &opts).await?)
     })?;
     if args.json {
         output::print_json(&VerifyJson {

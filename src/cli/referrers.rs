@@ -5,14 +5,14 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use tofu_sbom::limits::Limits;
-use tofu_sbom::oci::attach::{
+use tofu_sbom::provider::attach::{
     self, AttachOptions, AttachOutcome, AttachStatus, SbomFile, SbomKind,
 };
-use tofu_sbom::oci::digest::Digest;
-use tofu_sbom::oci::reference::Target;
-use tofu_sbom::oci::referrers::{self, ListOptions, ReferrersMode};
-use tofu_sbom::oci::sbom_pull::{self, PullOptions};
-use tofu_sbom::oci::store::Store;
+use tofu_sbom::provider::sbom_pull::{self, PullOptions};
+use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::referrers::{self, ListOptions, ReferrersMode};
+use tofu_sbom::registry::store::Store;
 
 use super::push::{RegistryArgs, runtime};
 use super::{GlobalArgs, Status, output};

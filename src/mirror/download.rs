@@ -40,7 +40,7 @@ use super::registry_protocol::{
 use super::signature::{self, PublishedKey, SignatureCheck};
 use crate::archive::address::ProviderAddress;
 use crate::archive::release::{Platform, Release};
-use crate::oci::client::ClientOptions;
+use crate::registry::client::ClientOptions;
 
 /// A provider source: `[HOST/]NAMESPACE/TYPE[@VERSION|@CONSTRAINT]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -241,17 +241,17 @@ pub struct MirroredVersion {
 }
 
 impl MirroredVersion {
-    /// The release as an OCI provider package for [`crate::oci::push::push`] (one ZIP per mirrored platform, with
+    /// The release as an OCI provider package for [`crate::provider::push::push`] (one ZIP per mirrored platform, with
     /// the signed sha256 and the size).
-    pub fn provider_package(&self) -> crate::oci::provider::ProviderPackage {
-        crate::oci::provider::ProviderPackage {
+    pub fn provider_package(&self) -> crate::provider::artifact::ProviderPackage {
+        crate::provider::artifact::ProviderPackage {
             version: self.version.clone(),
             platforms: self
                 .zips
                 .iter()
                 .map(|z| {
                     let (os, arch) = z.platform.split_once('_').unwrap_or((&z.platform, ""));
-                    crate::oci::provider::PlatformZip {
+                    crate::provider::artifact::PlatformZip {
                         os: os.to_owned(),
                         arch: arch.to_owned(),
                         path: self.dir.join(&z.file_name),
@@ -362,7 +362,7 @@ pub async fn mirror_listed(
             }
             None => warnings.push(format!(
                 "the registry lists {:?}, which is not a semantic version; ignored",
-                crate::oci::digest::truncate_for_display(&v.version)
+                crate::registry::digest::truncate_for_display(&v.version)
             )),
         }
     }

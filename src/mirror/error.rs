@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use crate::archive::ReleaseError;
-use crate::oci::OciError;
+use crate::registry::RegistryError;
 
 /// Result alias for the mirror module.
 pub type Result<T, E = MirrorError> = std::result::Result<T, E>;
@@ -108,11 +108,11 @@ pub enum MirrorError {
     /// A network-level failure talking to the provider registry or a download host (connect, reset, TLS, timeout)
     /// or a transient status, after retries.
     #[error(transparent)]
-    Transport(OciError),
+    Transport(RegistryError),
     /// An OCI registry or layout operation of the graph copy failed (transport, authentication, digest mismatch,
     /// missing manifest or blob…).
     #[error(transparent)]
-    Oci(#[from] OciError),
+    Oci(#[from] RegistryError),
     /// A registry response is not the JSON document the protocol defines.
     #[error("{what} is not valid JSON of the expected shape: {message}")]
     Json {

@@ -9,10 +9,8 @@
 //! | [`source`] | what a `mirror` SOURCE names: provider address, OCI reference or release directory |
 //! | [`signature`] | `SHA256SUMS` against its detached OpenPGP signature with the published keys (`pgp`, pure Rust) |
 //! | [`download`] | selected versions → verified release directories in GoReleaser's `dist/` shape (what `publish` reads) |
-//! | [`oci_copy`] | an OCI provider artifact copied byte for byte between registries and OCI layouts |
 //! | [`oci_sboms`] | a copied provider artifact read back; SBOMs added where a subject has none |
 //! | [`publish`] | a mirrored release → SBOMs (with its authentication recorded) → the target, `SHA256SUMS` and signature as referrers |
-//! | [`referrers_copy`] | the referrers of a copied graph (SBOMs, checksums, signatures), byte for byte |
 //!
 //! ```no_run
 //! use tofu_sbom::mirror::download::{MirrorOptions, ProviderSource, mirror};
@@ -28,10 +26,8 @@
 pub mod constraints;
 pub mod download;
 mod error;
-pub mod oci_copy;
 pub mod oci_sboms;
 pub mod publish;
-pub mod referrers_copy;
 pub mod registry_protocol;
 pub mod signature;
 pub mod source;

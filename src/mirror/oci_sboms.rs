@@ -14,23 +14,25 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::error::{MirrorError, Result};
-use super::oci_copy::copy_blob;
 use super::publish::prepare;
 use crate::generate::{SbomOptions, Subject};
 use crate::limits::Limits;
-use crate::oci::attach::{self, ARTIFACT_TYPE_CHECKSUMS, AttachOptions, AttachOutcome, SbomFile};
-use crate::oci::digest::Digest;
-use crate::oci::layout::LayoutStore;
-use crate::oci::manifest::{
+use crate::provider::attach::{
+    self, ARTIFACT_TYPE_CHECKSUMS, AttachOptions, AttachOutcome, SbomFile,
+};
+use crate::registry::copy::copy_blob;
+use crate::registry::digest::Digest;
+use crate::registry::layout::LayoutStore;
+use crate::registry::manifest::{
     ANNOTATION_TITLE, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor,
     ImageIndex, ImageManifest, MEDIA_TYPE_ZIP_LAYER, decode,
 };
-use crate::oci::referrers::{self, ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX, ListOptions};
-use crate::oci::store::Store;
+use crate::registry::referrers::{self, ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX, ListOptions};
+use crate::registry::store::Store;
 use crate::sbom::Format;
 
-/// The subject key of the index (platforms use `os_arch`), as in [`crate::publish::INDEX_SUBJECT`].
-pub const INDEX_SUBJECT: &str = crate::publish::INDEX_SUBJECT;
+/// The subject key of the index (platforms use `os_arch`), as in [`crate::provider::publish::INDEX_SUBJECT`].
+pub const INDEX_SUBJECT: &str = crate::provider::publish::INDEX_SUBJECT;
 
 /// One platform of a provider artifact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

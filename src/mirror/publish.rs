@@ -7,9 +7,9 @@
 //!    and, in SPDX, an annotation of the root package (the places every `tofu-sbom:` property of the root goes, so
 //!    the documents still validate against both schemas). It is [`SbomOptions::release_signature`], so the
 //!    documents come from the one generate pipeline, and `verify --release` reads it back and re-derives them.
-//! 2. [`publish`]: [`crate::publish::publish`] (push, then SBOMs onto the platforms and the index), then the
+//! 2. [`publish`]: [`crate::provider::publish::publish`] (push, then SBOMs onto the platforms and the index), then the
 //!    release's `SHA256SUMS` (`text/plain`) and its signature (`application/pgp-signature`) onto the index
-//!    ([`crate::oci::attach::attach_provenance`]). Every step is idempotent, so a re-run writes nothing.
+//!    ([`crate::provider::attach::attach_provenance`]). Every step is idempotent, so a re-run writes nothing.
 
 use std::path::Path;
 
@@ -23,11 +23,11 @@ use crate::archive::release::Release;
 use crate::generate::{self, Document, GenerateError, SbomOptions, ScannedRelease};
 use crate::inventory::ReleaseSignature;
 use crate::limits::Limits;
-use crate::oci::attach::{self, AttachOutcome, ProvenanceFile, ProvenanceKind};
-use crate::oci::provider::ProviderPackage;
-use crate::oci::reference::Target;
-use crate::oci::store::Store;
-use crate::publish::{PublishOptions, PublishOutcome};
+use crate::provider::artifact::ProviderPackage;
+use crate::provider::attach::{self, AttachOutcome, ProvenanceFile, ProvenanceKind};
+use crate::provider::publish::{PublishOptions, PublishOutcome};
+use crate::registry::reference::Target;
+use crate::registry::store::Store;
 use crate::sbom::Format;
 
 /// Root-component property: how the release's checksums were authenticated — `verified` (its `SHA256SUMS`
@@ -97,7 +97,7 @@ pub fn prepare(
             given: input.timestamp.to_string(),
             reason: e.to_string(),
         })?;
-    let package = crate::publish::provider_package(&scanned, created, source_url);
+    let package = crate::provider::publish::provider_package(&scanned, created, source_url);
     let address = scanned.address(sbom.address.as_ref());
     let lock = address.as_ref().map(|a| scanned.lock(a));
     Ok(PreparedRelease {
@@ -166,9 +166,14 @@ pub async fn publish(
     target: &Target,
     opts: &PublishOptions,
 ) -> Result<PublishedRelease> {
-    let outcome =
-        crate::publish::publish(&prepared.package, &prepared.documents, store, target, opts)
-            .await?;
+    let outcome = crate::provider::publish::publish(
+        &prepared.package,
+        &prepared.documents,
+        store,
+        target,
+        opts,
+    )
+    .await?;
     let mut provenance = None;
     if !outcome.push.dry_run && !prepared.provenance.is_empty() {
         let subject = attach::subject_descriptor(store, &outcome.push.index_digest).await?;

@@ -10,10 +10,10 @@
 //! `shasum` must be 64 hex digits, URLs must be `http`/`https`. In addition the `filename` must be exactly
 //! `terraform-provider-TYPE_VERSION_OS_ARCH.zip` (it becomes a file name on disk and must be what the checksums list).
 //!
-//! Transport rules are those of the OCI client (the same `reqwest` builder, [`crate::oci::client`]): TLS by default;
+//! Transport rules are those of the OCI client (the same `reqwest` builder, [`crate::registry::client`]): TLS by default;
 //! with [`Protocol::Auto`] a loopback host falls back to plain HTTP when the TLS handshake fails; plain `http://` URLs
 //! in responses are refused unless the host is loopback or [`Protocol::PlainHttp`] was chosen. Transient faults
-//! (connection reset/refused, timeouts, 429, 5xx) are retried with the OCI [`RetryPolicy`](crate::oci::retry); every
+//! (connection reset/refused, timeouts, 429, 5xx) are retried with the OCI [`RetryPolicy`](crate::registry::retry); every
 //! response is read under [`crate::limits::Limits`]. A registry token (OpenTofu's `TF_TOKEN_<host>`) is sent as a
 //! bearer token to the registry host only, never to download hosts.
 
@@ -27,13 +27,13 @@ use tokio::sync::OnceCell;
 use super::error::{MirrorError, Result};
 use super::signature::PublishedKey;
 use crate::archive::address::ProviderAddress;
-use crate::oci::OciError;
-use crate::oci::client::{
+use crate::registry::RegistryError;
+use crate::registry::client::{
     ClientOptions, Protocol, build_http_client, error_chain, error_text, is_tls_error, read_limited,
 };
-use crate::oci::digest::Sha256Counter;
-use crate::oci::reference::is_loopback;
-use crate::oci::retry::{parse_retry_after, with_retries};
+use crate::registry::digest::Sha256Counter;
+use crate::registry::reference::is_loopback;
+use crate::registry::retry::{parse_retry_after, with_retries};
 
 /// The discovery document path.
 pub const DISCOVERY_PATH: &str = "/.well-known/terraform.json";
@@ -270,15 +270,15 @@ impl ProviderRegistryClient {
         }
     }
 
-    /// One attempt of a GET: transport errors and transient statuses become (retryable) [`OciError`]s.
-    async fn get_once(&self, url: &Url, max: u64, what: &str) -> crate::oci::Result<Fetched> {
+    /// One attempt of a GET: transport errors and transient statuses become (retryable) [`RegistryError`]s.
+    async fn get_once(&self, url: &Url, max: u64, what: &str) -> crate::registry::Result<Fetched> {
         let mut rb = self.http.get(url.clone());
         if let Some(t) = &self.token
             && host_port(url).eq_ignore_ascii_case(&self.host)
         {
             rb = rb.bearer_auth(t);
         }
-        let resp = rb.send().await.map_err(|e| OciError::Transport {
+        let resp = rb.send().await.map_err(|e| RegistryError::Transport {
             registry: host_port(url),
             operation: format!("GET {}", url.path()),
             message: error_chain(&e),
@@ -296,7 +296,7 @@ impl ProviderRegistryClient {
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, time::OffsetDateTime::now_utc()));
-            return Err(OciError::Transient {
+            return Err(RegistryError::Transient {
                 registry: host_port(url),
                 operation: format!("GET {}", url.path()),
                 status,
@@ -349,7 +349,7 @@ impl ProviderRegistryClient {
             Protocol::PlainHttp => self.fetch_discovery(&self.discovery_url("http")?).await,
             Protocol::Https => self.fetch_discovery(&https).await,
             Protocol::Auto => match self.fetch_discovery(&https).await {
-                Err(MirrorError::Transport(OciError::Transport {
+                Err(MirrorError::Transport(RegistryError::Transport {
                     transient: false, ..
                 })) if is_loopback(&self.host) => {
                     // Docker's rule, as for OCI registries: a loopback host may speak plain HTTP.
@@ -505,21 +505,21 @@ impl ProviderRegistryClient {
         if doc.filename != expected_name {
             return Err(invalid(format!(
                 "filename {:?} is not {expected_name:?}",
-                crate::oci::digest::truncate_for_display(&doc.filename)
+                crate::registry::digest::truncate_for_display(&doc.filename)
             )));
         }
         let mut shasum = [0u8; 32];
         if doc.shasum.len() != 64 || hex::decode_to_slice(&doc.shasum, &mut shasum).is_err() {
             return Err(invalid(format!(
                 "shasum {:?} is not a 64-digit hex SHA-256",
-                crate::oci::digest::truncate_for_display(&doc.shasum)
+                crate::registry::digest::truncate_for_display(&doc.shasum)
             )));
         }
         let resolve = |field: &str, value: &str| -> Result<Url> {
             let u = response_url.join(value).map_err(|e| {
                 invalid(format!(
                     "{field} {:?} is not a URL reference: {e}",
-                    crate::oci::digest::truncate_for_display(value)
+                    crate::registry::digest::truncate_for_display(value)
                 ))
             })?;
             self.check_url(&u)?;
@@ -593,14 +593,14 @@ impl ProviderRegistryClient {
         dest: &Path,
         max: u64,
         progress: Option<&(dyn Fn(u64) + Send + Sync)>,
-    ) -> crate::oci::Result<std::result::Result<([u8; 32], u64), (u16, String)>> {
+    ) -> crate::registry::Result<std::result::Result<([u8; 32], u64), (u16, String)>> {
         let mut rb = self.http.get(url.clone());
         if let Some(t) = &self.token
             && host_port(url).eq_ignore_ascii_case(&self.host)
         {
             rb = rb.bearer_auth(t);
         }
-        let transport = |e: &reqwest::Error| OciError::Transport {
+        let transport = |e: &reqwest::Error| RegistryError::Transport {
             registry: host_port(url),
             operation: format!("GET {}", url.path()),
             message: error_chain(e),
@@ -609,7 +609,7 @@ impl ProviderRegistryClient {
         let mut resp = rb.send().await.map_err(|e| transport(&e))?;
         let status = resp.status();
         if matches!(status.as_u16(), 429 | 500 | 502..=504 | 507..=599) {
-            return Err(OciError::Transient {
+            return Err(RegistryError::Transient {
                 registry: host_port(url),
                 operation: format!("GET {}", url.path()),
                 status: status.as_u16(),
@@ -630,45 +630,47 @@ impl ProviderRegistryClient {
         }
         let what = format!("download {}", display_url(url));
         if resp.content_length().is_some_and(|l| l > max) {
-            return Err(OciError::TooLarge { what, limit: max });
+            return Err(RegistryError::TooLarge { what, limit: max });
         }
         let mut file = tokio::fs::File::create(dest)
             .await
-            .map_err(|e| OciError::io("creating", dest, e))?;
+            .map_err(|e| RegistryError::io("creating", dest, e))?;
         let mut hasher = Sha256Counter::new();
         loop {
             let chunk = resp.chunk().await.map_err(|e| transport(&e))?;
             let Some(chunk) = chunk else { break };
             if hasher.len() + chunk.len() as u64 > max {
-                return Err(OciError::TooLarge { what, limit: max });
+                return Err(RegistryError::TooLarge { what, limit: max });
             }
             hasher.update(&chunk);
             file.write_all(&chunk)
                 .await
-                .map_err(|e| OciError::io("writing", dest, e))?;
+                .map_err(|e| RegistryError::io("writing", dest, e))?;
             if let Some(p) = progress {
                 p(hasher.len());
             }
         }
         file.sync_all()
             .await
-            .map_err(|e| OciError::io("writing", dest, e))?;
+            .map_err(|e| RegistryError::io("writing", dest, e))?;
         let size = hasher.len();
         let digest = hasher.finish();
         let mut raw = [0u8; 32];
-        hex::decode_to_slice(digest.encoded(), &mut raw).map_err(|_| OciError::InvalidDigest {
-            input: digest.to_string(),
-            reason: "not sha256".into(),
+        hex::decode_to_slice(digest.encoded(), &mut raw).map_err(|_| {
+            RegistryError::InvalidDigest {
+                input: digest.to_string(),
+                reason: "not sha256".into(),
+            }
         })?;
         Ok(Ok((raw, size)))
     }
 }
 
 /// Maps the OCI transport layer's errors: limits and local I/O to their own variants, the rest stays transport.
-pub(crate) fn from_oci(e: OciError) -> MirrorError {
+pub(crate) fn from_oci(e: RegistryError) -> MirrorError {
     match e {
-        OciError::TooLarge { what, limit } => MirrorError::TooLarge { what, limit },
-        OciError::Io {
+        RegistryError::TooLarge { what, limit } => MirrorError::TooLarge { what, limit },
+        RegistryError::Io {
             action,
             path,
             source,

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use super::download::ProviderSource;
 use super::error::{MirrorError, Result};
-use crate::oci::reference::{LAYOUT_PREFIX, Target};
+use crate::registry::reference::{LAYOUT_PREFIX, Target};
 
 /// A parsed `mirror` SOURCE.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -59,8 +59,8 @@ pub fn make_release(
     version: &str,
     platforms: &[(&str, &str)],
     len: usize,
-) -> tofu_sbom::oci::provider::ProviderPackage {
-    use tofu_sbom::oci::provider::{PlatformZip, ProviderPackage};
+) -> tofu_sbom::provider::artifact::ProviderPackage {
+    use tofu_sbom::provider::artifact::{PlatformZip, ProviderPackage};
     let mut zips = Vec::new();
     for (i, (os, arch)) in platforms.iter().enumerate() {
         let file_name = format!("terraform-provider-{name}_{version}_{os}_{arch}.zip");
@@ -85,10 +85,10 @@ pub fn make_release(
 }
 
 /// Client options for tests: anonymous (isolated credentials), fast retries.
-pub fn test_options() -> tofu_sbom::oci::client::ClientOptions {
-    use tofu_sbom::oci::client::ClientOptions;
-    use tofu_sbom::oci::credentials::CredentialEnv;
-    use tofu_sbom::oci::retry::RetryPolicy;
+pub fn test_options() -> tofu_sbom::registry::client::ClientOptions {
+    use tofu_sbom::registry::client::ClientOptions;
+    use tofu_sbom::registry::credentials::CredentialEnv;
+    use tofu_sbom::registry::retry::RetryPolicy;
     ClientOptions {
         credentials: CredentialEnv::isolated(),
         retry: RetryPolicy {

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use sha2::Digest as _;
 use tofu_sbom::buildinfo::{BuildInfo, BuildSetting, Module};
 use tofu_sbom::inventory::{Inventory, PlatformInput, ProviderAddress, ReleaseInput, ToolInfo};
-use tofu_sbom::oci::attach::SbomFile;
-use tofu_sbom::oci::provider::ProviderPackage;
+use tofu_sbom::provider::artifact::ProviderPackage;
+use tofu_sbom::provider::attach::SbomFile;
 use tofu_sbom::sbom::{self, Format};
 
 /// The modules every platform binary lists: `(path, version)`.

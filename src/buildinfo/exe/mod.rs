@@ -13,7 +13,7 @@ pub(crate) mod xcoff;
 
 use super::error::{Error, ExeFormat, Result};
 use crate::limits::Limits;
-use crate::source::ReadAt;
+use crate::read_at::ReadAt;
 use std::io;
 
 /// How many bytes of the start of the file are read (and kept) up front: the ELF/PE/Mach-O/XCOFF headers of real

@@ -1,4 +1,4 @@
-//! The [`ReferrersCopier`] of [`super::oci_copy`]: every referrer of every copied manifest (SBOMs, the provider's
+//! The [`ReferrersCopier`] of [`super`]: every referrer of every copied manifest (SBOMs, the provider's
 //! `SHA256SUMS` and signature, anything else attached with `subject`), copied byte for byte.
 //!
 //! For each subject:
@@ -17,25 +17,25 @@
 //!    indexes the `subject` itself), the fallback tag on one without (the index is merged, never replaced, so
 //!    referrers already there are kept), `index.json` in a layout.
 //!
-//! Writes happen under the target subject's lock ([`crate::oci::lock`]), as `attach` writes. Re-running writes
+//! Writes happen under the target subject's lock ([`crate::registry::lock`]), as `attach` writes. Re-running writes
 //! nothing: present manifests and blobs are skipped, and an unchanged fallback index is not re-written.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use super::error::{MirrorError, Result};
-use super::oci_copy::{ReferrersCopied, ReferrersCopier, SkippedReferrer, copy_blob, mount_source};
-use crate::oci::OciError;
-use crate::oci::digest::Digest;
-use crate::oci::lock::{self, LockOptions};
-use crate::oci::manifest::{
+use super::{ReferrersCopied, ReferrersCopier, SkippedReferrer, copy_blob, mount_source};
+use crate::mirror::{MirrorError, Result};
+use crate::registry::RegistryError;
+use crate::registry::digest::Digest;
+use crate::registry::lock::{self, LockOptions};
+use crate::registry::manifest::{
     Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, decode,
     sniff_media_type,
 };
-use crate::oci::referrers::{
+use crate::registry::referrers::{
     self, FallbackOptions, ListOptions, ReferrersMode, ReferrersSource, UnreadableEntry,
 };
-use crate::oci::store::Store;
+use crate::registry::store::Store;
 
 /// A boxed future (recursion).
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -135,7 +135,7 @@ impl StoreReferrersCopier {
                 for entry in &listing.entries {
                     let fetched = match src.fetch_manifest(&entry.digest).await {
                         Ok(f) => f,
-                        Err(e @ OciError::NotFound { .. }) => {
+                        Err(e @ RegistryError::NotFound { .. }) => {
                             skipped.push(SkippedReferrer {
                                 digest: entry.digest.clone(),
                                 subject: Some(subject.clone()),
@@ -275,7 +275,7 @@ fn copy_fetched<'a>(
     Box::pin(async move {
         let actual = Digest::sha256_of(bytes);
         if &actual != digest {
-            return Err(MirrorError::Oci(OciError::DigestMismatch {
+            return Err(MirrorError::Oci(RegistryError::DigestMismatch {
                 what: format!("referrer manifest {digest}"),
                 expected: digest.to_string(),
                 actual: actual.to_string(),

@@ -6,12 +6,12 @@
 use std::path::PathBuf;
 
 /// Result alias for the OCI module.
-pub type Result<T, E = OciError> = std::result::Result<T, E>;
+pub type Result<T, E = RegistryError> = std::result::Result<T, E>;
 
 /// Everything that can go wrong while talking to a registry or an OCI layout, or while building an artifact.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum OciError {
+pub enum RegistryError {
     /// A registry or layout reference could not be parsed.
     #[error("invalid reference {input:?}: {reason}")]
     InvalidReference {
@@ -400,7 +400,7 @@ fn remedy_suffix(remedy: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-impl OciError {
+impl RegistryError {
     /// True for faults where another attempt may succeed (connection reset, 5xx, 429).
     pub fn is_transient(&self) -> bool {
         match self {

@@ -1,25 +1,21 @@
-//! OCI side of the pipeline: push a provider release in OpenTofu's OCI layout to a registry or an OCI image layout on
-//! disk, and verify an existing artifact against OpenTofu's own selection and validation rules.
+//! A generic OCI distribution client and content stores: a registry repository over HTTP or an OCI image layout on
+//! disk, manifests, digests, references and the referrers API with its tag-schema fallback. Nothing here knows about
+//! OpenTofu providers or SBOMs: what a manifest *means* is decided by the callers ([`crate::provider`], [`crate::verify`],
+//! [`crate::mirror`]).
 //!
 //! | module | what it does |
 //! |---|---|
 //! | [`reference`](mod@reference) | `HOST[:PORT]/REPO[:TAG\|@DIGEST]` and `oci-layout:DIR[:TAG\|@DIGEST]` |
 //! | [`digest`] | `sha256:<hex>` digests |
 //! | [`manifest`] | typed, spec-shaped OCI image manifest / index / descriptor structs (exact bytes) |
-//! | [`provider`] | the OpenTofu provider artifact builder (pure: inputs → exact manifest bytes) |
 //! | [`client`] | the registry client (HTTP, TLS, auth, retries) |
 //! | [`auth`] | `WWW-Authenticate` parsing, bearer token fetch and cache |
 //! | [`credentials`] | the credentials chain (explicit, env, docker config, credential helpers, containers `auth.json`) |
 //! | [`retry`] | backoff policy and transient/permanent fault classification |
 //! | [`layout`] | an OCI image layout store on disk |
 //! | [`store`] | one enum over "a registry repository" and "an OCI layout", used by push and verify |
-//! | [`push`] | blobs → platform manifests → index → tags, with skip-existing, bounded concurrency, dry-run |
-//! | [`verify`] | replays `tofu`'s selection and validation rules (SPEC §1.3) and reports typed findings, and checks the SBOM referrers |
 //! | [`referrers`] | referrers listing, API detection, the `sha256-<hex>` fallback index (and its concurrency rules) |
-//! | [`attach`] | SBOM files → referrer manifests pushed by digest (no-op when present), opt-in pruning of our older ones |
 //! | [`lock`] | per-subject serialisation: in-process keyed mutex + advisory lock file |
-//! | [`sbom_hashes`] | the ZIP SHA-256s an SBOM records (read back by `verify`) |
-//! | [`sbom_pull`] | fetch the SBOM referrer of a provider (index or one platform), digest-verified |
 //!
 //! # Why our own registry client and not `oci-client`
 //!
@@ -38,23 +34,18 @@
 //! are zero values, unknown fields ignored) so that it can *report* each problem instead of failing to deserialize;
 //! (3) its builder/enum indirection (`Os`, `Arch`, `MediaType::Other`) adds nothing for the dozen fields we use.
 
-pub mod attach;
 pub mod auth;
 pub mod client;
+pub mod copy;
 pub mod credentials;
 pub mod digest;
 mod error;
 pub mod layout;
 pub mod lock;
 pub mod manifest;
-pub mod provider;
-pub mod push;
 pub mod reference;
 pub mod referrers;
 pub mod retry;
-pub mod sbom_hashes;
-pub mod sbom_pull;
 pub mod store;
-pub mod verify;
 
-pub use error::{OciError, Result};
+pub use error::{RegistryError, Result};

@@ -26,7 +26,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{OciError, Result};
+use crate::registry::{RegistryError, Result};
 
 /// Environment variable: registry username.
 pub const ENV_USERNAME: &str = "TOFU_SBOM_REGISTRY_USERNAME";
@@ -318,13 +318,13 @@ fn entry_credential(entry: &AuthEntry, what: &str) -> Result<Option<Credential>>
             .decode(auth.trim())
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| OciError::Credentials {
+            .ok_or_else(|| RegistryError::Credentials {
                 source_name: what.to_owned(),
                 message: "the \"auth\" field is not base64 of UTF-8 \"username:password\"".into(),
             })?;
         let (u, p) = decoded
             .split_once(':')
-            .ok_or_else(|| OciError::Credentials {
+            .ok_or_else(|| RegistryError::Credentials {
                 source_name: what.to_owned(),
                 message: "the \"auth\" field does not decode to \"username:password\"".into(),
             })?;
@@ -346,15 +346,15 @@ async fn read_config(path: &Path, max: u64) -> Result<Option<ConfigFile>> {
     let file = match tokio::fs::File::open(path).await {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(OciError::io("reading", path, e)),
+        Err(e) => return Err(RegistryError::io("reading", path, e)),
     };
     let mut buf = Vec::new();
     file.take(max + 1)
         .read_to_end(&mut buf)
         .await
-        .map_err(|e| OciError::io("reading", path, e))?;
+        .map_err(|e| RegistryError::io("reading", path, e))?;
     if buf.len() as u64 > max {
-        return Err(OciError::TooLarge {
+        return Err(RegistryError::TooLarge {
             what: path.display().to_string(),
             limit: max,
         });
@@ -364,7 +364,7 @@ async fn read_config(path: &Path, max: u64) -> Result<Option<ConfigFile>> {
     }
     serde_json::from_slice(&buf)
         .map(Some)
-        .map_err(|e| OciError::Credentials {
+        .map_err(|e| RegistryError::Credentials {
             source_name: path.display().to_string(),
             message: format!("not a valid config file: {e}"),
         })
@@ -386,7 +386,7 @@ pub async fn run_helper(
     server_url: &str,
 ) -> Result<Option<Credential>> {
     let program = format!("docker-credential-{helper}");
-    let fail = |message: String| OciError::Credentials {
+    let fail = |message: String| RegistryError::Credentials {
         source_name: program.clone(),
         message,
     };
@@ -521,7 +521,7 @@ pub async fn resolve(
             );
         }
         (Some(_), None) | (None, Some(_)) => {
-            return Err(OciError::Credentials {
+            return Err(RegistryError::Credentials {
                 source_name: "environment".into(),
                 message: format!("set both {ENV_USERNAME} and {ENV_PASSWORD}, or neither"),
             });

@@ -3,16 +3,16 @@
 
 use std::sync::Arc;
 
-use super::client::{
+use crate::limits::Limits;
+use crate::registry::client::{
     BlobSource, ByteProgress, ClientOptions, DiscardSink, FetchedManifest, PutManifestResponse,
     RegistryClient,
 };
-use super::digest::Digest;
-use super::layout::LayoutStore;
-use super::manifest::{Descriptor, sniff_media_type};
-use super::reference::{LAYOUT_PREFIX, Target};
-use super::{OciError, Result};
-use crate::limits::Limits;
+use crate::registry::digest::Digest;
+use crate::registry::layout::LayoutStore;
+use crate::registry::manifest::{Descriptor, sniff_media_type};
+use crate::registry::reference::{LAYOUT_PREFIX, Target};
+use crate::registry::{RegistryError, Result};
 
 /// A tag resolved to a descriptor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +89,11 @@ impl Store {
         match self {
             Self::Registry { client, repository } => {
                 client
-                    .blob_exists(repository, digest, &super::client::Scope::push(repository))
+                    .blob_exists(
+                        repository,
+                        digest,
+                        &crate::registry::client::Scope::push(repository),
+                    )
                     .await
             }
             Self::Layout { layout, .. } => layout.blob_size(digest),
@@ -101,7 +105,11 @@ impl Store {
         match self {
             Self::Registry { client, repository } => {
                 client
-                    .blob_exists(repository, digest, &super::client::Scope::pull(repository))
+                    .blob_exists(
+                        repository,
+                        digest,
+                        &crate::registry::client::Scope::pull(repository),
+                    )
                     .await
             }
             Self::Layout { layout, .. } => layout.blob_size(digest),
@@ -140,7 +148,7 @@ impl Store {
                     BlobSource::Bytes(b) => layout.put_blob_bytes(&digest, b),
                 })
                 .await
-                .map_err(|e| OciError::Layout {
+                .map_err(|e| RegistryError::Layout {
                     path: Default::default(),
                     message: format!("copy task failed: {e}"),
                 })?
@@ -203,7 +211,7 @@ impl Store {
                             artifact_type: None,
                         })
                     }
-                    None => Err(OciError::NotFound {
+                    None => Err(RegistryError::NotFound {
                         what: format!("tag {tag}"),
                         location: self.describe(),
                     }),
@@ -212,7 +220,7 @@ impl Store {
             Self::Layout { layout, limits } => {
                 let entries = layout.entries_for_tag(tag, limits.max_registry_response)?;
                 match entries.as_slice() {
-                    [] => Err(OciError::NotFound {
+                    [] => Err(RegistryError::NotFound {
                         what: format!("tag {tag}"),
                         location: self.describe(),
                     }),
@@ -222,7 +230,7 @@ impl Store {
                         size: d.size,
                         artifact_type: Some(d.artifact_type.clone()).filter(|a| !a.is_empty()),
                     }),
-                    _ => Err(OciError::Layout {
+                    _ => Err(RegistryError::Layout {
                         path: layout.dir().to_owned(),
                         message: format!("index.json lists tag {tag:?} {} times", entries.len()),
                     }),
@@ -272,7 +280,7 @@ impl Store {
                 let digest = digest.clone();
                 tokio::task::spawn_blocking(move || layout.hash_blob(&digest, max))
                     .await
-                    .map_err(|e| OciError::Layout {
+                    .map_err(|e| RegistryError::Layout {
                         path: Default::default(),
                         message: format!("hash task failed: {e}"),
                     })?

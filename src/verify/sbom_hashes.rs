@@ -12,8 +12,8 @@
 
 use serde::Deserialize;
 
-use super::attach::SbomKind;
 use crate::inventory::PROP_LOCK_ZH;
+use crate::provider::attach::SbomKind;
 
 /// Annotation comment prefix of a distribution in this tool's SPDX documents.
 const SPDX_DISTRIBUTION_PREFIX: &str = "tofu-sbom:distribution: ";

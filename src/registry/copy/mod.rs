@@ -15,6 +15,8 @@
 //!
 //! Re-running an identical copy therefore writes nothing: no blob upload, no manifest `PUT`.
 
+pub mod referrers;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -26,16 +28,16 @@ use futures_util::{StreamExt as _, TryStreamExt as _};
 const REFERRERS_CONCURRENCY: usize = 8;
 use serde::Serialize;
 
-use super::error::{MirrorError, Result};
-use crate::oci::OciError;
-use crate::oci::client::{BlobSink, BlobSource, ClientOptions};
-use crate::oci::digest::Digest;
-use crate::oci::manifest::{
+use crate::mirror::{MirrorError, Result};
+use crate::registry::RegistryError;
+use crate::registry::client::{BlobSink, BlobSource, ClientOptions};
+use crate::registry::digest::Digest;
+use crate::registry::manifest::{
     Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_DOCKER_LIST, MEDIA_TYPE_DOCKER_MANIFEST,
     MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, Platform, decode, sniff_media_type,
 };
-use crate::oci::reference::Target;
-use crate::oci::store::Store;
+use crate::registry::reference::Target;
+use crate::registry::store::Store;
 
 /// How deep indexes may nest (root index → platform manifests is depth 1).
 pub const MAX_DEPTH: usize = 4;
@@ -490,7 +492,7 @@ async fn write_graph(
     if let Some(t) = tag {
         let current = match dst.resolve_tag(t).await {
             Ok(r) => Some(r.digest),
-            Err(OciError::NotFound { .. }) => None,
+            Err(RegistryError::NotFound { .. }) => None,
             Err(e) => return Err(e.into()),
         };
         if current.as_ref() != Some(&root.desc.digest) {
@@ -640,24 +642,24 @@ struct FileSink {
 }
 
 impl BlobSink for FileSink {
-    fn restart(&mut self) -> crate::oci::Result<()> {
+    fn restart(&mut self) -> crate::registry::Result<()> {
         use std::io::Seek as _;
         self.file
             .set_len(0)
             .and_then(|()| self.file.seek(std::io::SeekFrom::Start(0)).map(drop))
-            .map_err(|e| OciError::io("truncating", &self.path, e))
+            .map_err(|e| RegistryError::io("truncating", &self.path, e))
     }
 
-    fn write(&mut self, chunk: &[u8]) -> crate::oci::Result<()> {
+    fn write(&mut self, chunk: &[u8]) -> crate::registry::Result<()> {
         use std::io::Write as _;
         self.file
             .write_all(chunk)
-            .map_err(|e| OciError::io("writing", &self.path, e))
+            .map_err(|e| RegistryError::io("writing", &self.path, e))
     }
 }
 
 /// Copies one blob (mount, or verified stream). Blobs are bounded by [`crate::limits::Limits::max_provider_zip`].
-pub(super) async fn copy_blob(
+pub(crate) async fn copy_blob(
     src: &Store,
     dst: &Store,
     b: &Descriptor,

@@ -7,8 +7,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::digest::Digest;
-use super::{OciError, Result};
+use crate::registry::digest::Digest;
+use crate::registry::{RegistryError, Result};
 
 /// The longest tag the distribution spec allows.
 pub const MAX_TAG_LEN: usize = 128;
@@ -132,7 +132,7 @@ impl fmt::Display for Reference {
 
 impl LayoutReference {
     fn parse_body(input: &str, rest: &str) -> Result<Self> {
-        let invalid = |reason: &str| OciError::InvalidReference {
+        let invalid = |reason: &str| RegistryError::InvalidReference {
             input: input.to_owned(),
             reason: reason.to_owned(),
         };
@@ -167,7 +167,7 @@ impl LayoutReference {
 impl Reference {
     /// Parses `HOST[:PORT]/REPO[:TAG][@DIGEST]`.
     pub fn parse(input: &str) -> Result<Self> {
-        let invalid = |reason: String| OciError::InvalidReference {
+        let invalid = |reason: String| RegistryError::InvalidReference {
             input: input.to_owned(),
             reason,
         };
@@ -283,7 +283,7 @@ pub fn validate_repository(repo: &str) -> std::result::Result<(), String> {
 /// Validates an OCI tag: `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
 pub fn validate_tag(tag: &str) -> Result<()> {
     let refuse = |reason: &str| {
-        Err(OciError::InvalidTag {
+        Err(RegistryError::InvalidTag {
             tag: tag.to_owned(),
             reason: reason.to_owned(),
         })

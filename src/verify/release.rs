@@ -1,5 +1,5 @@
 //! `verify --release`: checks a pushed provider against the release it was published from, on top of
-//! [`crate::oci::verify`]. It joins the generate pipeline (the release is scanned and its SBOMs re-derived) with the OCI
+//! [`crate::verify::artifact`]. It joins the generate pipeline (the release is scanned and its SBOMs re-derived) with the OCI
 //! side (the stored index, its layers and SBOM referrers), so it sits beside both rather than inside either.
 //!
 //! 1. **Release ↔ stored artifact.** Every platform ZIP of the (scanned) release must be in the index with the layer
@@ -30,7 +30,7 @@
 //!    [`FindingKind::ReleaseHashesDiffer`]: `added` = only in the stored SBOM, `removed` = only in the derived one).
 //!
 //! Referrers of other tools (neither our tool name in the document nor our annotation) are left to the plain SBOM
-//! checks of [`crate::oci::verify`]; so are unreadable ones (already reported there).
+//! checks of [`crate::verify::artifact`]; so are unreadable ones (already reported there).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -46,18 +46,18 @@ use crate::inventory::{
     PROP_RELEASE_SIGNING_KEY, PROP_SIGNATURE_FILE, PROP_VERSION_SOURCE, PROP_ZIP_NAME,
     PROP_ZIP_SIZE, ReleaseSignature, ToolInfo,
 };
-use crate::oci::OciError;
-use crate::oci::attach::SbomKind;
-use crate::oci::digest::Digest;
-use crate::oci::provider::tag_for_version;
-use crate::oci::reference::{LayoutReference, Reference, Target};
-use crate::oci::referrers::{ANNOTATION_TOOL, ListOptions, ReferrersMode, list_referrers};
-use crate::oci::sbom_pull::{FetchedSbom, fetch_referrer_sbom};
-use crate::oci::store::Store;
-use crate::oci::verify::{
+use crate::provider::artifact::tag_for_version;
+use crate::provider::attach::SbomKind;
+use crate::provider::sbom_pull::{FetchedSbom, fetch_referrer_sbom};
+use crate::registry::RegistryError;
+use crate::registry::digest::Digest;
+use crate::registry::reference::{LayoutReference, Reference, Target};
+use crate::registry::referrers::{ANNOTATION_TOOL, ListOptions, ReferrersMode, list_referrers};
+use crate::registry::store::Store;
+use crate::sbom::{DocumentKind, Format};
+use crate::verify::artifact::{
     FindingKind, SbomExpectation, SbomKinds, Severity, VerifyOptions, VerifyReport, verify,
 };
-use crate::sbom::{DocumentKind, Format};
 
 /// Errors of [`verify_release`] (problems found are findings, not errors).
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +65,7 @@ use crate::sbom::{DocumentKind, Format};
 pub enum VerifyReleaseError {
     /// The store could not be read at all (the tag list, the registry).
     #[error(transparent)]
-    Oci(#[from] OciError),
+    Oci(#[from] RegistryError),
     /// The SBOMs could not be derived from the release.
     #[error(transparent)]
     Generate(#[from] GenerateError),

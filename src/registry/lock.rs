@@ -12,7 +12,7 @@
 //!    serialise too. The file is never deleted (deleting a lock file that another process has open but not yet locked
 //!    would let two processes hold "the" lock); it is empty and tiny.
 //!
-//! Writers on *different hosts* cannot be serialised this way; see [`crate::oci::referrers`] for the re-read/repair
+//! Writers on *different hosts* cannot be serialised this way; see [`crate::registry::referrers`] for the re-read/repair
 //! loop that detects (and repairs, or reports) a lost update, and for the residual risk.
 //!
 //! Why the `fs4` crate and not `std::fs::File::try_lock`: the std methods are stable only since Rust 1.89 and this
@@ -27,14 +27,14 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest as _, Sha256};
 
-use super::{OciError, Result};
+use crate::registry::{RegistryError, Result};
 
 /// Where lock files live and how long to wait for one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockOptions {
     /// The directory of the lock files (created when missing). Default: `<temp dir>/tofu-sbom-locks`.
     pub dir: PathBuf,
-    /// How long to wait for another holder before failing with [`OciError::LockTimeout`].
+    /// How long to wait for another holder before failing with [`RegistryError::LockTimeout`].
     pub timeout: Duration,
     /// Skip the cross-process lock file (in-process serialisation only). Only for tests that simulate a writer on
     /// another host.
@@ -106,7 +106,7 @@ pub fn lock_file_path(dir: &Path, key: &str) -> PathBuf {
 
 fn open_lock_file(path: &Path) -> Result<File> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| OciError::io("creating", parent, e))?;
+        std::fs::create_dir_all(parent).map_err(|e| RegistryError::io("creating", parent, e))?;
     }
     match OpenOptions::new()
         .create(true)
@@ -117,9 +117,9 @@ fn open_lock_file(path: &Path) -> Result<File> {
         Ok(f) => Ok(f),
         // Another user created it (a shared /tmp): a read-only descriptor can hold a flock too.
         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            File::open(path).map_err(|e| OciError::io("opening lock file", path, e))
+            File::open(path).map_err(|e| RegistryError::io("opening lock file", path, e))
         }
-        Err(e) => Err(OciError::io("opening lock file", path, e)),
+        Err(e) => Err(RegistryError::io("opening lock file", path, e)),
     }
 }
 
@@ -130,7 +130,7 @@ pub async fn lock_subject(key: &str, opts: &LockOptions) -> Result<SubjectGuard>
     let mutex = inproc_mutex(key);
     let inproc = tokio::time::timeout(opts.timeout, mutex.lock_owned())
         .await
-        .map_err(|_| OciError::LockTimeout {
+        .map_err(|_| RegistryError::LockTimeout {
             key: key.to_owned(),
             path: None,
             waited_ms: u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX),
@@ -147,7 +147,7 @@ pub async fn lock_subject(key: &str, opts: &LockOptions) -> Result<SubjectGuard>
         let p = path.clone();
         tokio::task::spawn_blocking(move || open_lock_file(&p))
             .await
-            .map_err(|e| OciError::Layout {
+            .map_err(|e| RegistryError::Layout {
                 path: path.clone(),
                 message: format!("lock task failed: {e}"),
             })??
@@ -164,18 +164,21 @@ pub async fn lock_subject(key: &str, opts: &LockOptions) -> Result<SubjectGuard>
             }
             Err(fs4::TryLockError::WouldBlock) => {}
             Err(fs4::TryLockError::Error(e)) => {
-                return Err(OciError::io("locking", &path, e));
+                return Err(RegistryError::io("locking", &path, e));
             }
         }
         if start.elapsed() >= opts.timeout {
-            return Err(OciError::LockTimeout {
+            return Err(RegistryError::LockTimeout {
                 key: key.to_owned(),
                 path: Some(path),
                 waited_ms: u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX),
             });
         }
         poll = poll.wrapping_add(1);
-        tokio::time::sleep(Duration::from_millis(25) + super::referrers::jitter(25, poll)).await;
+        tokio::time::sleep(
+            Duration::from_millis(25) + crate::registry::referrers::jitter(25, poll),
+        )
+        .await;
     }
 }
 

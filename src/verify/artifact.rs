@@ -22,7 +22,7 @@
 //! [`SbomExpectation`]): the index and every platform manifest carry exactly one SBOM referrer of each expected kind
 //! (none: error; several: warning, Trivy reads only the first parsable one); every SBOM referrer attached has the
 //! referrer shape, its layer re-hashes to its digest and parses ([`crate::sbom::read`]) as the kind its
-//! `artifactType` says; and the ZIP SHA-256 it records (see [`super::sbom_hashes`]) equals the ZIP layer actually
+//! `artifactType` says; and the ZIP SHA-256 it records (see [`crate::verify::sbom_hashes`]) equals the ZIP layer actually
 //! stored: per platform the platform's layer, for the index every platform's layer and nothing else.
 
 use std::collections::BTreeMap;
@@ -30,20 +30,20 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::attach::SbomKind;
-use super::digest::Digest;
-use super::manifest::{
+use crate::provider::artifact::tag_for_version;
+use crate::provider::attach::SbomKind;
+use crate::provider::sbom_pull::fetch_referrer_sbom;
+use crate::registry::digest::Digest;
+use crate::registry::manifest::{
     ARTIFACT_TYPE_MODULE_PKG, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG,
     ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_DESCRIPTOR,
     MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, MEDIA_TYPE_ZIP_LAYER, decode,
 };
-use super::provider::tag_for_version;
-use super::reference::Target;
-use super::referrers::{ListOptions, ReferrersMode, list_referrers};
-use super::sbom_hashes::zip_claims;
-use super::sbom_pull::fetch_referrer_sbom;
-use super::store::{Resolved, Store};
-use super::{OciError, Result};
+use crate::registry::reference::Target;
+use crate::registry::referrers::{ListOptions, ReferrersMode, list_referrers};
+use crate::registry::store::{Resolved, Store};
+use crate::registry::{RegistryError, Result};
+use crate::verify::sbom_hashes::zip_claims;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -651,9 +651,9 @@ pub struct VerifyReport {
     pub tags: Vec<TagReport>,
     /// Every problem, in the order found.
     pub findings: Vec<Finding>,
-    /// The `--release` comparison, when one was asked for (see [`crate::verify_release`]).
+    /// The `--release` comparison, when one was asked for (see [`crate::verify::release`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub release: Option<crate::verify_release::ReleaseReport>,
+    pub release: Option<crate::verify::release::ReleaseReport>,
 }
 
 impl VerifyReport {
@@ -855,7 +855,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
             .collect(),
     };
     if tags.is_empty() {
-        return Err(OciError::NotFound {
+        return Err(RegistryError::NotFound {
             what: "a version tag".into(),
             location: store.describe(),
         });
@@ -868,7 +868,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
         if !listed.contains(&tag) {
             ctx.error(None, FindingKind::TagNotListed { tag: tag.clone() });
         }
-        let version = tag.replace('_', "+");
+        let version = crate::provider::artifact::version_for_tag(&tag);
         match tag_for_version(&version) {
             Ok(t) if t == tag => {}
             Ok(t) => ctx.error(
@@ -880,7 +880,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
             ),
             Err(e) => {
                 let reason = match e {
-                    OciError::InvalidVersion { reason, .. } => reason,
+                    RegistryError::InvalidVersion { reason, .. } => reason,
                     other => other.to_string(),
                 };
                 ctx.error(

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use super::{OciError, Result};
+use crate::registry::{RegistryError, Result};
 
 /// How often and how long to retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +77,7 @@ where
             return Err(err);
         }
         let retry_after = match &err {
-            OciError::Transient {
+            RegistryError::Transient {
                 retry_after: Some(s),
                 ..
             } => Some(Duration::from_secs(*s)),
@@ -91,7 +91,7 @@ where
         let give_up = attempt >= policy.max_attempts
             || delay.is_none_or(|d| start.elapsed() + d > policy.max_total);
         if give_up {
-            return Err(OciError::RetriesExhausted {
+            return Err(RegistryError::RetriesExhausted {
                 operation: operation.to_owned(),
                 attempts: attempt,
                 last: Box::new(err),
@@ -151,7 +151,7 @@ mod tests {
         let r: Result<()> = with_retries(&policy, "op", |_| {
             calls += 1;
             async {
-                Err(OciError::NotFound {
+                Err(RegistryError::NotFound {
                     what: "x".into(),
                     location: "y".into(),
                 })
@@ -165,7 +165,7 @@ mod tests {
         let r: Result<()> = with_retries(&policy, "op", |_| {
             calls += 1;
             async {
-                Err(OciError::Transient {
+                Err(RegistryError::Transient {
                     registry: "r".into(),
                     operation: "GET /v2/".into(),
                     status: 503,
@@ -185,7 +185,7 @@ mod tests {
             calls += 1;
             async move {
                 if n < 3 {
-                    Err(OciError::Transient {
+                    Err(RegistryError::Transient {
                         registry: "r".into(),
                         operation: "x".into(),
                         status: 429,

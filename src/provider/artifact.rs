@@ -11,15 +11,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use super::digest::Digest;
-use super::manifest::{
+use crate::registry::digest::Digest;
+use crate::registry::manifest::{
     ANNOTATION_CREATED, ANNOTATION_REVISION, ANNOTATION_SOURCE, ANNOTATION_TITLE,
     ANNOTATION_VERSION, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG,
     ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_INDEX,
     MEDIA_TYPE_MANIFEST, MEDIA_TYPE_ZIP_LAYER, Platform, to_canonical_bytes,
 };
-use super::reference::{Reference, Target, validate_tag};
-use super::{OciError, Result};
+use crate::registry::reference::{Reference, Target, validate_tag};
+use crate::registry::{RegistryError, Result};
 
 /// Go `GOOS`/`GOARCH` values: the archive stage's lists, so a release it reads is one we can push.
 pub use crate::archive::release::{KNOWN_ARCH as GO_ARCH, KNOWN_OS as GO_OS};
@@ -118,7 +118,7 @@ pub struct ProviderArtifact {
 /// listed as 1.2.0 and then looked up as tag `1.2.0`, leading zeros are normalised away, and so on.
 pub fn tag_for_version(version: &str) -> Result<String> {
     let refuse = |reason: String| {
-        Err(OciError::InvalidVersion {
+        Err(RegistryError::InvalidVersion {
             version: version.to_owned(),
             reason,
         })
@@ -134,11 +134,22 @@ pub fn tag_for_version(version: &str) -> Result<String> {
             "{reason}; OpenTofu only lists strict semantic versions as tags"
         ));
     }
-    let tag = version.replace('+', "_");
+    let tag = tag_spelling(version);
     if let Err(e) = validate_tag(&tag) {
         return refuse(e.to_string());
     }
     Ok(tag)
+}
+
+/// The one home of OpenTofu's tag spelling rule: a version's build metadata separator `+` is not allowed in an OCI
+/// tag, so the tag spells it `_` (SPEC.md §1.2). No validation: see [`tag_for_version`] for that.
+pub fn tag_spelling(version: &str) -> String {
+    version.replace('+', "_")
+}
+
+/// The inverse of [`tag_spelling`]: the version a tag names, as OpenTofu reads it when it lists tags (`_` → `+`).
+pub fn version_for_tag(tag: &str) -> String {
+    tag.replace('_', "+")
 }
 
 /// Checks an informational extra tag (`latest`, …): a valid OCI tag that OpenTofu will ignore, i.e. one that does
@@ -151,7 +162,7 @@ pub fn validate_extra_tag(tag: &str, primary: &str) -> Result<()> {
     let first = tag.as_bytes()[0];
     let looks_like_version = first.is_ascii_digit();
     if looks_like_version {
-        return Err(OciError::InvalidTag {
+        return Err(RegistryError::InvalidTag {
             tag: tag.to_owned(),
             reason: format!(
                 "OpenTofu would read a tag starting with a digit as a provider version different from {primary:?}; \
@@ -165,7 +176,7 @@ pub fn validate_extra_tag(tag: &str, primary: &str) -> Result<()> {
 /// Builds the artifact: validates the package and serializes every manifest.
 pub fn build_artifact(pkg: &ProviderPackage) -> Result<ProviderArtifact> {
     let tag = tag_for_version(&pkg.version)?;
-    let invalid = |reason: String| OciError::InvalidPackage { reason };
+    let invalid = |reason: String| RegistryError::InvalidPackage { reason };
     if pkg.platforms.is_empty() {
         return Err(invalid("the release has no platform ZIPs".into()));
     }

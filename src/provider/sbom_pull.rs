@@ -14,16 +14,16 @@
 
 use serde::Serialize;
 
-use super::attach::{SbomKind, resolve_subject};
-use super::digest::Digest;
-use super::manifest::{
+use crate::provider::attach::{SbomKind, resolve_subject};
+use crate::registry::digest::Digest;
+use crate::registry::manifest::{
     ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_MANIFEST,
     decode,
 };
-use super::reference::Target;
-use super::referrers::{ListOptions, ReferrerEntry, ReferrersMode, list_referrers};
-use super::store::Store;
-use super::{OciError, Result};
+use crate::registry::reference::Target;
+use crate::registry::referrers::{ListOptions, ReferrerEntry, ReferrersMode, list_referrers};
+use crate::registry::store::Store;
+use crate::registry::{RegistryError, Result};
 use crate::sbom::{self, SbomSummary};
 
 /// Options of [`pull_sbom`].
@@ -79,8 +79,8 @@ pub struct PulledSbom {
     pub bytes: Vec<u8>,
 }
 
-fn invalid(store: &Store, digest: &Digest, reason: String) -> OciError {
-    OciError::InvalidReferrer {
+fn invalid(store: &Store, digest: &Digest, reason: String) -> RegistryError {
+    RegistryError::InvalidReferrer {
         digest: digest.to_string(),
         location: store.describe(),
         reason,
@@ -127,7 +127,7 @@ pub async fn fetch_referrer_sbom(store: &Store, digest: &Digest) -> Result<Fetch
     }
     let max = store.limits().max_sbom_bytes;
     if layer.size > max {
-        return Err(OciError::TooLarge {
+        return Err(RegistryError::TooLarge {
             what: format!("SBOM layer {} of referrer {digest}", layer.digest),
             limit: max,
         });
@@ -193,11 +193,15 @@ pub async fn platform_subject(
         [] => {
             let mut listed: Vec<String> = targets
                 .iter()
-                .filter_map(|d| d.platform.as_ref().map(super::manifest::Platform::os_arch))
+                .filter_map(|d| {
+                    d.platform
+                        .as_ref()
+                        .map(crate::registry::manifest::Platform::os_arch)
+                })
                 .collect();
             listed.sort();
             listed.dedup();
-            Err(OciError::SubjectNotFound {
+            Err(RegistryError::SubjectNotFound {
                 reference: format!("{}@{index_digest} platform {os_arch}", store.describe()),
                 reason: format!(
                     "the index lists no manifest for {os_arch} (it lists: {})",
@@ -209,7 +213,7 @@ pub async fn platform_subject(
                 ),
             })
         }
-        many => Err(OciError::SubjectNotFound {
+        many => Err(RegistryError::SubjectNotFound {
             reference: format!("{}@{index_digest} platform {os_arch}", store.describe()),
             reason: format!("the index lists {} manifests for {os_arch}", many.len()),
         }),
@@ -225,7 +229,7 @@ fn choose(
     wanted: Option<&Digest>,
     note: &str,
 ) -> Result<ReferrerEntry> {
-    let none = || OciError::NoSbomReferrer {
+    let none = || RegistryError::NoSbomReferrer {
         subject: subject.to_string(),
         artifact_type: artifact_type.to_owned(),
         location: store.describe(),
@@ -253,7 +257,7 @@ fn choose(
     pool.dedup_by(|a, b| a.digest == b.digest);
     match pool.len() {
         1 => Ok(pool.remove(0)),
-        _ => Err(OciError::AmbiguousSbomReferrer {
+        _ => Err(RegistryError::AmbiguousSbomReferrer {
             subject: subject.to_string(),
             artifact_type: artifact_type.to_owned(),
             location: store.describe(),
@@ -317,7 +321,7 @@ pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Re
             let mut attached: Vec<&str> = versions.iter().map(String::as_str).collect();
             attached.sort_unstable();
             attached.dedup();
-            return Err(OciError::NoSbomReferrer {
+            return Err(RegistryError::NoSbomReferrer {
                 subject: subject.digest.to_string(),
                 artifact_type: format!(
                     "{artifact_type} (specVersion {keep}; attached: {})",
@@ -407,14 +411,14 @@ pub async fn stored_sboms(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oci::layout::LayoutStore;
+    use crate::registry::layout::LayoutStore;
     use std::collections::BTreeMap;
 
     fn entry(n: u8, tool: bool, created: Option<&str>) -> ReferrerEntry {
         let mut annotations = BTreeMap::new();
         if tool {
             annotations.insert(
-                crate::oci::referrers::ANNOTATION_TOOL.to_owned(),
+                crate::registry::referrers::ANNOTATION_TOOL.to_owned(),
                 "tofu-sbom/1".to_owned(),
             );
         }
@@ -518,7 +522,7 @@ mod tests {
                 Some(&Digest::sha256_of(&[9])),
                 ""
             ),
-            Err(OciError::NoSbomReferrer { .. })
+            Err(RegistryError::NoSbomReferrer { .. })
         ));
     }
 }

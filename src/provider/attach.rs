@@ -20,14 +20,14 @@
 //! * `org.opencontainers.image.created` is the SBOM's own timestamp, never the current time (no timestamp: no
 //!   annotation), so re-attaching the same file yields the same manifest digest;
 //! * the title is on the layer (what `oras pull` names the file) and on the manifest (so that listings, which copy
-//!   manifest annotations, show it); [`super::referrers::ANNOTATION_TOOL`] marks referrers this tool created;
+//!   manifest annotations, show it); [`crate::registry::referrers::ANNOTATION_TOOL`] marks referrers this tool created;
 //! * pushed by digest, never tagged;
 //! * a referrer of the same `artifactType` whose layer has the same digest already attached ⇒ nothing is written,
 //!   whatever its title.
 //!
 //! Order of writes: SBOM blob and empty config (skipped when present) → referrer manifest → (registries without the
 //! referrers API) the fallback index → (opt-in) pruning of older referrers this tool created. All of it runs under
-//! the subject lock ([`super::lock`]).
+//! the subject lock ([`crate::registry::lock`]).
 //!
 //! Provenance files ([`attach_provenance`]): a provider's `SHA256SUMS` (`text/plain`) and its detached signature
 //! (`application/pgp-signature`) are attached to the index the same way, as OpenTofu's OCI RFC draft proposed, so that
@@ -44,22 +44,22 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::client::BlobSource;
-use super::digest::Digest;
-use super::lock::{self, LockOptions};
-use super::manifest::{
+use crate::limits::Limits;
+use crate::registry::client::BlobSource;
+use crate::registry::digest::Digest;
+use crate::registry::lock::{self, LockOptions};
+use crate::registry::manifest::{
     ANNOTATION_CREATED, ANNOTATION_TITLE, Descriptor, EMPTY_JSON, ImageManifest,
     MEDIA_TYPE_DOCKER_LIST, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST,
     decode, sniff_media_type, to_canonical_bytes,
 };
-use super::reference::Target;
-use super::referrers::{
+use crate::registry::reference::Target;
+use crate::registry::referrers::{
     self, ANNOTATION_TOOL, ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX, FallbackOptions,
     FallbackReport, ListOptions, ReferrerEntry, ReferrersMode, ReferrersSource,
 };
-use super::store::Store;
-use super::{OciError, Result};
-use crate::limits::Limits;
+use crate::registry::store::Store;
+use crate::registry::{RegistryError, Result};
 use crate::sbom::{self, DocumentKind};
 
 /// The two SBOM kinds this tool attaches.
@@ -111,14 +111,14 @@ impl SbomKind {
 }
 
 impl std::str::FromStr for SbomKind {
-    type Err = OciError;
+    type Err = RegistryError;
 
     /// `cyclonedx` / `spdx` (also their media types).
     fn from_str(s: &str) -> Result<Self> {
         match s {
             "cyclonedx" | ARTIFACT_TYPE_CYCLONEDX => Ok(Self::CycloneDx),
             "spdx" | ARTIFACT_TYPE_SPDX => Ok(Self::Spdx),
-            other => Err(OciError::InvalidOption {
+            other => Err(RegistryError::InvalidOption {
                 option: "SBOM kind",
                 value: other.to_owned(),
                 expected: "cyclonedx or spdx".into(),
@@ -272,18 +272,18 @@ impl SbomFile {
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
-            .ok_or_else(|| OciError::NotAnSbom {
+            .ok_or_else(|| RegistryError::NotAnSbom {
                 name: path.display().to_string(),
                 reason: "the path has no UTF-8 file name".into(),
             })?
             .to_owned();
-        let f = std::fs::File::open(path).map_err(|e| OciError::io("reading", path, e))?;
+        let f = std::fs::File::open(path).map_err(|e| RegistryError::io("reading", path, e))?;
         let mut bytes = Vec::new();
         f.take(limits.max_sbom_bytes.saturating_add(1))
             .read_to_end(&mut bytes)
-            .map_err(|e| OciError::io("reading", path, e))?;
+            .map_err(|e| RegistryError::io("reading", path, e))?;
         if bytes.len() as u64 > limits.max_sbom_bytes {
-            return Err(OciError::TooLarge {
+            return Err(RegistryError::TooLarge {
                 what: path.display().to_string(),
                 limit: limits.max_sbom_bytes,
             });
@@ -389,7 +389,7 @@ pub fn prepare_referrer(
     opts: &AttachOptions,
     limits: &Limits,
 ) -> Result<PreparedReferrer> {
-    let refuse = |reason: String| OciError::NotAnSbom {
+    let refuse = |reason: String| RegistryError::NotAnSbom {
         name: file.name.clone(),
         reason,
     };
@@ -405,7 +405,7 @@ pub fn prepare_referrer(
         None => kind.artifact_type().to_owned(),
         Some(t) => {
             if !is_media_type(t) {
-                return Err(OciError::InvalidOption {
+                return Err(RegistryError::InvalidOption {
                     option: "artifact type",
                     value: t.clone(),
                     expected: "a media type type/subtype without parameters".into(),
@@ -441,7 +441,7 @@ pub fn prepare_provenance(
     opts: &AttachOptions,
     limits: &Limits,
 ) -> Result<PreparedReferrer> {
-    let refuse = |reason: String| OciError::InvalidOption {
+    let refuse = |reason: String| RegistryError::InvalidOption {
         option: "provenance file",
         value: file.name.clone(),
         expected: format!("a {} file: {reason}", file.kind),
@@ -450,7 +450,7 @@ pub fn prepare_provenance(
         return Err(refuse("the title must be a plain file name".into()));
     }
     if file.bytes.len() as u64 > limits.max_sbom_bytes {
-        return Err(OciError::TooLarge {
+        return Err(RegistryError::TooLarge {
             what: file.name.clone(),
             limit: limits.max_sbom_bytes,
         });
@@ -518,7 +518,7 @@ fn build_referrer(
 }
 
 /// The descriptor of the manifest `digest` in `store` (media type, digest, size), for use as a subject. A missing
-/// manifest is [`OciError::SubjectNotFound`] naming `reference`.
+/// manifest is [`RegistryError::SubjectNotFound`] naming `reference`.
 pub async fn subject_descriptor(store: &Store, digest: &Digest) -> Result<Descriptor> {
     let reference = match store {
         Store::Registry { client, repository } => {
@@ -528,8 +528,8 @@ pub async fn subject_descriptor(store: &Store, digest: &Digest) -> Result<Descri
     };
     let fetched = match store.fetch_manifest(digest).await {
         Ok(m) => m,
-        Err(OciError::NotFound { .. }) => {
-            return Err(OciError::SubjectNotFound {
+        Err(RegistryError::NotFound { .. }) => {
+            return Err(RegistryError::SubjectNotFound {
                 reference,
                 reason: "no manifest with this digest exists".into(),
             });
@@ -549,7 +549,7 @@ pub async fn subject_descriptor(store: &Store, digest: &Digest) -> Result<Descri
     ]
     .contains(&media_type.as_str())
     {
-        return Err(OciError::SubjectNotFound {
+        return Err(RegistryError::SubjectNotFound {
             reference,
             reason: format!("it is not an image manifest or index (media type {media_type:?})"),
         });
@@ -566,7 +566,7 @@ pub async fn subject_descriptor(store: &Store, digest: &Digest) -> Result<Descri
 pub async fn resolve_subject(store: &Store, target: &Target) -> Result<Descriptor> {
     if let Some(d) = target.digest() {
         return subject_descriptor(store, d).await.map_err(|e| match e {
-            OciError::SubjectNotFound { reason, .. } => OciError::SubjectNotFound {
+            RegistryError::SubjectNotFound { reason, .. } => RegistryError::SubjectNotFound {
                 reference: target.to_string(),
                 reason,
             },
@@ -574,15 +574,15 @@ pub async fn resolve_subject(store: &Store, target: &Target) -> Result<Descripto
         });
     }
     let Some(tag) = target.tag() else {
-        return Err(OciError::InvalidReference {
+        return Err(RegistryError::InvalidReference {
             input: target.to_string(),
             reason: "a subject needs a tag or a digest".into(),
         });
     };
     let resolved = match store.resolve_tag(tag).await {
         Ok(r) => r,
-        Err(OciError::NotFound { .. }) => {
-            return Err(OciError::SubjectNotFound {
+        Err(RegistryError::NotFound { .. }) => {
+            return Err(RegistryError::SubjectNotFound {
                 reference: target.to_string(),
                 reason: format!("tag {tag} does not exist"),
             });
@@ -592,7 +592,7 @@ pub async fn resolve_subject(store: &Store, target: &Target) -> Result<Descripto
     subject_descriptor(store, &resolved.digest)
         .await
         .map_err(|e| match e {
-            OciError::SubjectNotFound { reason, .. } => OciError::SubjectNotFound {
+            RegistryError::SubjectNotFound { reason, .. } => RegistryError::SubjectNotFound {
                 reference: target.to_string(),
                 reason,
             },
@@ -736,7 +736,7 @@ async fn push_referrer(
             Err(e) if e.registry_code() == Some("MANIFEST_BLOB_UNKNOWN") => {
                 tries += 1;
                 if tries > opts.blob_unknown_retries {
-                    return Err(OciError::ManifestBlobUnknown {
+                    return Err(RegistryError::ManifestBlobUnknown {
                         digest: p.manifest_digest.to_string(),
                         message: e.to_string(),
                     });
@@ -749,10 +749,10 @@ async fn push_referrer(
 }
 
 /// True for the answers to a manifest DELETE that mean "not allowed here" (a warning when pruning).
-fn delete_refused(e: &OciError) -> bool {
+fn delete_refused(e: &RegistryError) -> bool {
     match e {
-        OciError::Denied { .. } => true,
-        OciError::Registry { status, code, .. } => {
+        RegistryError::Denied { .. } => true,
+        RegistryError::Registry { status, code, .. } => {
             matches!(status, 403 | 405) || code.as_deref() == Some("UNSUPPORTED")
         }
         _ => false,
@@ -827,7 +827,7 @@ async fn attach_prepared(
                     let l = match single_layer_digest(store, &e.digest).await {
                         Ok(l) => l,
                         // A listed referrer that no longer exists does not count as present.
-                        Err(OciError::NotFound { .. }) => None,
+                        Err(RegistryError::NotFound { .. }) => None,
                         Err(err) => return Err(err),
                     };
                     layer_of.insert(e.digest.clone(), l.clone());
@@ -926,7 +926,7 @@ async fn attach_prepared(
             }
             Store::Registry { client, repository } => {
                 match client.delete_manifest(repository, &e.digest).await {
-                    Ok(()) | Err(OciError::NotFound { .. }) => PruneStatus::Deleted,
+                    Ok(()) | Err(RegistryError::NotFound { .. }) => PruneStatus::Deleted,
                     Err(err) if delete_refused(&err) => PruneStatus::DeleteRefused {
                         message: err.to_string(),
                     },

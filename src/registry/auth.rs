@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::credentials::Credential;
-use super::{OciError, Result};
+use crate::registry::credentials::Credential;
+use crate::registry::{RegistryError, Result};
 
 /// One authentication challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,7 +193,7 @@ pub(crate) async fn fetch_token(
     credential: Option<&Credential>,
     max_bytes: u64,
 ) -> Result<(String, Duration)> {
-    let proto = |message: String| OciError::AuthProtocol {
+    let proto = |message: String| RegistryError::AuthProtocol {
         registry: registry.to_owned(),
         message,
     };
@@ -240,27 +240,27 @@ pub(crate) async fn fetch_token(
             rb
         }
     };
-    let resp = request.send().await.map_err(|e| OciError::Transport {
+    let resp = request.send().await.map_err(|e| RegistryError::Transport {
         registry: registry.to_owned(),
         operation: "token request".into(),
-        message: super::client::error_chain(&e),
+        message: crate::registry::client::error_chain(&e),
         transient: true,
     })?;
     let status = resp.status().as_u16();
-    let body = super::client::read_limited(resp, max_bytes, "token response").await?;
+    let body = crate::registry::client::read_limited(resp, max_bytes, "token response").await?;
     if status == 401 || status == 403 {
-        return Err(OciError::Unauthorized {
+        return Err(RegistryError::Unauthorized {
             registry: registry.to_owned(),
             credential_source: String::new(),
             message: format!(
                 "token endpoint answered HTTP {status}: {}",
-                super::client::error_text(&body)
+                crate::registry::client::error_text(&body)
             ),
             remedy: None,
         });
     }
     if status == 429 || status >= 500 {
-        return Err(OciError::Transient {
+        return Err(RegistryError::Transient {
             registry: registry.to_owned(),
             operation: "token request".into(),
             status,
@@ -270,7 +270,7 @@ pub(crate) async fn fetch_token(
     if status != 200 {
         return Err(proto(format!(
             "token endpoint answered HTTP {status}: {}",
-            super::client::error_text(&body)
+            crate::registry::client::error_text(&body)
         )));
     }
     let parsed: TokenResponse = serde_json::from_slice(&body)

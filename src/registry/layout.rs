@@ -11,11 +11,11 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::digest::{Digest, Sha256Counter};
-use super::manifest::{
+use crate::registry::digest::{Digest, Sha256Counter};
+use crate::registry::manifest::{
     ANNOTATION_REF_NAME, Descriptor, ImageIndex, MEDIA_TYPE_INDEX, decode, to_canonical_bytes,
 };
-use super::{OciError, Result};
+use crate::registry::{RegistryError, Result};
 
 /// Content of the `oci-layout` file.
 pub const OCI_LAYOUT_FILE_CONTENT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
@@ -34,12 +34,12 @@ impl LayoutStore {
         let marker = dir.join("oci-layout");
         let bytes = fs::read(&marker).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                OciError::Layout {
+                RegistryError::Layout {
                     path: dir.to_owned(),
                     message: "not an OCI image layout (no oci-layout file)".into(),
                 }
             } else {
-                OciError::io("reading", &marker, e)
+                RegistryError::io("reading", &marker, e)
             }
         })?;
         #[derive(serde::Deserialize)]
@@ -47,12 +47,12 @@ impl LayoutStore {
         struct Marker {
             image_layout_version: String,
         }
-        let m: Marker = serde_json::from_slice(&bytes).map_err(|e| OciError::Layout {
+        let m: Marker = serde_json::from_slice(&bytes).map_err(|e| RegistryError::Layout {
             path: marker.clone(),
             message: format!("invalid oci-layout file: {e}"),
         })?;
         if m.image_layout_version != "1.0.0" {
-            return Err(OciError::Layout {
+            return Err(RegistryError::Layout {
                 path: marker,
                 message: format!(
                     "unsupported imageLayoutVersion {:?}",
@@ -71,7 +71,7 @@ impl LayoutStore {
             return Self::open(dir);
         }
         let blobs = dir.join("blobs").join("sha256");
-        fs::create_dir_all(&blobs).map_err(|e| OciError::io("creating", &blobs, e))?;
+        fs::create_dir_all(&blobs).map_err(|e| RegistryError::io("creating", &blobs, e))?;
         let store = Self {
             dir: dir.to_owned(),
         };
@@ -101,7 +101,7 @@ impl LayoutStore {
         match fs::metadata(&p) {
             Ok(m) => Ok(Some(m.len())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(OciError::io("reading", p, e)),
+            Err(e) => Err(RegistryError::io("reading", p, e)),
         }
     }
 
@@ -113,7 +113,7 @@ impl LayoutStore {
         src: &Path,
         progress: Option<&dyn Fn(u64)>,
     ) -> Result<u64> {
-        let mut input = File::open(src).map_err(|e| OciError::io("reading", src, e))?;
+        let mut input = File::open(src).map_err(|e| RegistryError::io("reading", src, e))?;
         let target = self.blob_path(digest);
         let (tmp, mut out) = temp_beside(&target)?;
         let result = (|| {
@@ -122,23 +122,23 @@ impl LayoutStore {
             loop {
                 let n = input
                     .read(&mut buf)
-                    .map_err(|e| OciError::io("reading", src, e))?;
+                    .map_err(|e| RegistryError::io("reading", src, e))?;
                 if n == 0 {
                     break;
                 }
                 hasher.update(&buf[..n]);
                 out.write_all(&buf[..n])
-                    .map_err(|e| OciError::io("writing", &tmp, e))?;
+                    .map_err(|e| RegistryError::io("writing", &tmp, e))?;
                 if let Some(p) = progress {
                     p(hasher.len());
                 }
             }
             out.sync_all()
-                .map_err(|e| OciError::io("writing", &tmp, e))?;
+                .map_err(|e| RegistryError::io("writing", &tmp, e))?;
             let size = hasher.len();
             let got = hasher.finish();
             if &got != digest {
-                return Err(OciError::DigestMismatch {
+                return Err(RegistryError::DigestMismatch {
                     what: src.display().to_string(),
                     expected: digest.to_string(),
                     actual: got.to_string(),
@@ -153,7 +153,7 @@ impl LayoutStore {
     pub fn put_blob_bytes(&self, digest: &Digest, bytes: &[u8]) -> Result<()> {
         let got = Digest::sha256_of(bytes);
         if &got != digest {
-            return Err(OciError::DigestMismatch {
+            return Err(RegistryError::DigestMismatch {
                 what: "blob bytes".into(),
                 expected: digest.to_string(),
                 actual: got.to_string(),
@@ -171,27 +171,27 @@ impl LayoutStore {
         let p = self.blob_path(digest);
         let f = File::open(&p).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                OciError::NotFound {
+                RegistryError::NotFound {
                     what: format!("blob {digest}"),
                     location: format!("oci-layout:{}", self.dir.display()),
                 }
             } else {
-                OciError::io("reading", &p, e)
+                RegistryError::io("reading", &p, e)
             }
         })?;
         let mut buf = Vec::new();
         f.take(max + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| OciError::io("reading", &p, e))?;
+            .map_err(|e| RegistryError::io("reading", &p, e))?;
         if buf.len() as u64 > max {
-            return Err(OciError::TooLarge {
+            return Err(RegistryError::TooLarge {
                 what: p.display().to_string(),
                 limit: max,
             });
         }
         let got = Digest::sha256_of(&buf);
         if &got != digest {
-            return Err(OciError::DigestMismatch {
+            return Err(RegistryError::DigestMismatch {
                 what: p.display().to_string(),
                 expected: digest.to_string(),
                 actual: got.to_string(),
@@ -205,12 +205,12 @@ impl LayoutStore {
         let p = self.blob_path(digest);
         let mut f = File::open(&p).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                OciError::NotFound {
+                RegistryError::NotFound {
                     what: format!("blob {digest}"),
                     location: format!("oci-layout:{}", self.dir.display()),
                 }
             } else {
-                OciError::io("reading", &p, e)
+                RegistryError::io("reading", &p, e)
             }
         })?;
         let mut hasher = Sha256Counter::new();
@@ -218,13 +218,13 @@ impl LayoutStore {
         loop {
             let n = f
                 .read(&mut buf)
-                .map_err(|e| OciError::io("reading", &p, e))?;
+                .map_err(|e| RegistryError::io("reading", &p, e))?;
             if n == 0 {
                 break;
             }
             hasher.update(&buf[..n]);
             if hasher.len() > max {
-                return Err(OciError::TooLarge {
+                return Err(RegistryError::TooLarge {
                     what: p.display().to_string(),
                     limit: max,
                 });
@@ -233,7 +233,7 @@ impl LayoutStore {
         let size = hasher.len();
         let got = hasher.finish();
         if &got != digest {
-            return Err(OciError::DigestMismatch {
+            return Err(RegistryError::DigestMismatch {
                 what: p.display().to_string(),
                 expected: digest.to_string(),
                 actual: got.to_string(),
@@ -245,13 +245,13 @@ impl LayoutStore {
     /// Reads `index.json` (at most `max` bytes).
     pub fn read_index(&self, max: u64) -> Result<ImageIndex> {
         let p = self.dir.join("index.json");
-        let f = File::open(&p).map_err(|e| OciError::io("reading", &p, e))?;
+        let f = File::open(&p).map_err(|e| RegistryError::io("reading", &p, e))?;
         let mut buf = Vec::new();
         f.take(max + 1)
             .read_to_end(&mut buf)
-            .map_err(|e| OciError::io("reading", &p, e))?;
+            .map_err(|e| RegistryError::io("reading", &p, e))?;
         if buf.len() as u64 > max {
-            return Err(OciError::TooLarge {
+            return Err(RegistryError::TooLarge {
                 what: p.display().to_string(),
                 limit: max,
             });
@@ -340,7 +340,7 @@ impl LayoutStore {
 /// Creates a temporary file next to `target` (same directory, so the rename is atomic).
 fn temp_beside(target: &Path) -> Result<(PathBuf, File)> {
     let dir = target.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| OciError::io("creating", dir, e))?;
+    fs::create_dir_all(dir).map_err(|e| RegistryError::io("creating", dir, e))?;
     let name = target
         .file_name()
         .and_then(|n| n.to_str())
@@ -354,7 +354,7 @@ fn temp_beside(target: &Path) -> Result<(PathBuf, File)> {
         .write(true)
         .create_new(true)
         .open(&tmp)
-        .map_err(|e| OciError::io("creating", &tmp, e))?;
+        .map_err(|e| RegistryError::io("creating", &tmp, e))?;
     Ok((tmp, f))
 }
 
@@ -363,7 +363,7 @@ fn finish_temp<T>(tmp: PathBuf, target: &Path, result: Result<T>) -> Result<T> {
         Ok(v) => {
             if let Err(e) = fs::rename(&tmp, target) {
                 let _ = fs::remove_file(&tmp);
-                return Err(OciError::io("renaming into", target, e));
+                return Err(RegistryError::io("renaming into", target, e));
             }
             Ok(v)
         }
@@ -380,7 +380,7 @@ pub(crate) fn atomic_write(target: &Path, bytes: &[u8]) -> Result<()> {
     let r = f
         .write_all(bytes)
         .and_then(|()| f.sync_all())
-        .map_err(|e| OciError::io("writing", &tmp, e));
+        .map_err(|e| RegistryError::io("writing", &tmp, e));
     drop(f);
     finish_temp(tmp, target, r)
 }
@@ -406,7 +406,7 @@ mod tests {
         assert_eq!(store.hash_blob(&d, 10).unwrap(), 2);
         let wrong = Digest::sha256_of(b"x");
         let e = store.put_blob_bytes(&wrong, b"{}").unwrap_err();
-        assert!(matches!(e, OciError::DigestMismatch { .. }));
+        assert!(matches!(e, RegistryError::DigestMismatch { .. }));
         assert_eq!(store.blob_size(&wrong).unwrap(), None);
         let desc = Descriptor::new("application/vnd.oci.empty.v1+json", d.clone(), 2);
         store.set_tag("a", &desc, 1 << 20).unwrap();

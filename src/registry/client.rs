@@ -1,7 +1,7 @@
 //! The registry client: the distribution-spec endpoints we need, over `reqwest` with rustls.
 //!
 //! One [`RegistryClient`] talks to one registry host. On first use it resolves credentials (see
-//! [`super::credentials`]) and pings `GET /v2/` to learn the scheme and the authentication challenge:
+//! [`crate::registry::credentials`]) and pings `GET /v2/` to learn the scheme and the authentication challenge:
 //! - TLS by default (system roots plus `--ca-file` roots); [`Protocol::PlainHttp`] forces HTTP; with
 //!   [`Protocol::Auto`] a loopback host (`localhost`, `127.0.0.0/8`, `::1`) falls back to HTTP when the TLS handshake
 //!   fails (Docker's rule for local registries);
@@ -10,7 +10,7 @@
 //!   (`repository:REPO:pull,push`) and cache it; a 401 on a request refreshes the token once (new scope from the
 //!   challenge) before failing with a clear error that names the credential source, never the secret.
 //!
-//! Every request is rebuilt from a plain description (`Req`) so any of them can be retried (see [`super::retry`]);
+//! Every request is rebuilt from a plain description (`Req`) so any of them can be retried (see [`crate::registry::retry`]);
 //! blob uploads restart from a new upload session. Responses are read under [`Limits`]: manifests under
 //! `max_manifest_size`, everything else under `max_registry_response`, error bodies truncated for display.
 
@@ -26,14 +26,14 @@ use serde::Deserialize;
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tokio::sync::OnceCell;
 
-use super::auth::{Challenge, TokenCache, fetch_token, parse_challenge};
-use super::credentials::{self, CredentialEnv, CredentialSource, ResolvedCredentials};
-use super::digest::{Digest, Sha256Counter};
-use super::manifest::MEDIA_TYPE_INDEX;
-use super::reference::is_loopback;
-use super::retry::{RetryPolicy, parse_retry_after, with_retries};
-use super::{OciError, Result};
 use crate::limits::Limits;
+use crate::registry::auth::{Challenge, TokenCache, fetch_token, parse_challenge};
+use crate::registry::credentials::{self, CredentialEnv, CredentialSource, ResolvedCredentials};
+use crate::registry::digest::{Digest, Sha256Counter};
+use crate::registry::manifest::MEDIA_TYPE_INDEX;
+use crate::registry::reference::is_loopback;
+use crate::registry::retry::{RetryPolicy, parse_retry_after, with_retries};
+use crate::registry::{RegistryError, Result};
 
 /// How to reach the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -331,7 +331,7 @@ pub(crate) fn build_http_client(opts: &ClientOptions) -> Result<reqwest::Client>
         .http1_only()
         .tls_backend_preconfigured(rustls_config(&opts.ca_files)?)
         .build()
-        .map_err(|e| OciError::ClientSetup {
+        .map_err(|e| RegistryError::ClientSetup {
             reason: error_chain(&e),
         })
 }
@@ -362,14 +362,14 @@ pub(crate) async fn read_limited(
     if let Some(len) = resp.content_length()
         && len > max
     {
-        return Err(OciError::TooLarge {
+        return Err(RegistryError::TooLarge {
             what: what.to_owned(),
             limit: max,
         });
     }
     let mut buf = Vec::new();
     loop {
-        let chunk = resp.chunk().await.map_err(|e| OciError::Transport {
+        let chunk = resp.chunk().await.map_err(|e| RegistryError::Transport {
             registry: resp.url().host_str().unwrap_or("").to_owned(),
             operation: format!("reading {what}"),
             message: error_chain(&e),
@@ -377,7 +377,7 @@ pub(crate) async fn read_limited(
         })?;
         let Some(chunk) = chunk else { break };
         if (buf.len() + chunk.len()) as u64 > max {
-            return Err(OciError::TooLarge {
+            return Err(RegistryError::TooLarge {
                 what: what.to_owned(),
                 limit: max,
             });
@@ -410,14 +410,14 @@ fn parse_errors(body: &[u8]) -> Option<(String, String)> {
 /// A displayable, truncated version of an error body.
 pub(crate) fn error_text(body: &[u8]) -> String {
     if let Some((code, message)) = parse_errors(body) {
-        return super::digest::truncate_for_display(&format!("{code}: {message}"));
+        return crate::registry::digest::truncate_for_display(&format!("{code}: {message}"));
     }
     let text = String::from_utf8_lossy(&body[..body.len().min(1024)]);
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.is_empty() {
         "(empty body)".to_owned()
     } else {
-        super::digest::truncate_for_display(&one_line)
+        crate::registry::digest::truncate_for_display(&one_line)
     }
 }
 
@@ -517,7 +517,7 @@ impl RegistryClient {
                     match self.ping(&http).await {
                         Ok(_) => http,
                         Err(_) => {
-                            return Err(OciError::Transport {
+                            return Err(RegistryError::Transport {
                                 registry: self.registry.clone(),
                                 operation: "GET /v2/".into(),
                                 message: format!(
@@ -635,9 +635,9 @@ impl RegistryClient {
                 })
                 .await
                 .map_err(|e| match e {
-                    OciError::Unauthorized {
+                    RegistryError::Unauthorized {
                         registry, message, ..
-                    } => OciError::Unauthorized {
+                    } => RegistryError::Unauthorized {
                         registry,
                         credential_source: ready.creds.source.to_string(),
                         message,
@@ -680,7 +680,7 @@ impl RegistryClient {
                     .header(CONTENT_LENGTH, len.to_string())
                     .body(file_body(path, *offset, *len, progress.clone()).await?),
             };
-            let resp = rb.send().await.map_err(|e| OciError::Transport {
+            let resp = rb.send().await.map_err(|e| RegistryError::Transport {
                 registry: self.registry.clone(),
                 operation: req.operation(),
                 message: error_chain(&e),
@@ -745,7 +745,12 @@ impl RegistryClient {
     }
 
     /// Turns an unexpected status into the matching error (reading a bounded part of the body).
-    async fn status_error(&self, resp: reqwest::Response, repo: &str, operation: &str) -> OciError {
+    async fn status_error(
+        &self,
+        resp: reqwest::Response,
+        repo: &str,
+        operation: &str,
+    ) -> RegistryError {
         let status = resp.status().as_u16();
         let retry_after = retry_after_of(resp.headers());
         let body = read_limited(resp, MAX_ERROR_BODY, "error body")
@@ -754,14 +759,14 @@ impl RegistryClient {
         let (code, message) = match parse_errors(&body) {
             Some((c, m)) => (
                 Some(c).filter(|c| !c.is_empty()),
-                super::digest::truncate_for_display(&m),
+                crate::registry::digest::truncate_for_display(&m),
             ),
             None => (None, error_text(&body)),
         };
         let creds = self.ready.get().map(|r| &r.creds);
         match status {
             401 => match creds {
-                Some(c) if c.credential.is_some() => OciError::Unauthorized {
+                Some(c) if c.credential.is_some() => RegistryError::Unauthorized {
                     registry: self.registry.clone(),
                     credential_source: c.source.to_string(),
                     message: format!(
@@ -770,11 +775,11 @@ impl RegistryClient {
                     ),
                     remedy: Some(unauthorized_remedy(c)),
                 },
-                Some(c) => OciError::CredentialsRequired {
+                Some(c) => RegistryError::CredentialsRequired {
                     registry: self.registry.clone(),
                     looked_at: c.looked_at.join(", "),
                 },
-                None => OciError::Unauthorized {
+                None => RegistryError::Unauthorized {
                     registry: self.registry.clone(),
                     credential_source: "unknown".into(),
                     message,
@@ -794,7 +799,7 @@ impl RegistryClient {
                         creds.map_or_else(|| "anonymous".to_owned(), |c| c.source.to_string())
                     )
                 };
-                OciError::Denied {
+                RegistryError::Denied {
                     registry: self.registry.clone(),
                     repository: repo.to_owned(),
                     operation: operation.to_owned(),
@@ -802,13 +807,13 @@ impl RegistryClient {
                     remedy: Some(remedy),
                 }
             }
-            429 | 500 | 502..=504 | 507..=599 => OciError::Transient {
+            429 | 500 | 502..=504 | 507..=599 => RegistryError::Transient {
                 registry: self.registry.clone(),
                 operation: operation.to_owned(),
                 status,
                 retry_after,
             },
-            _ => OciError::Registry {
+            _ => RegistryError::Registry {
                 registry: self.registry.clone(),
                 operation: operation.to_owned(),
                 status,
@@ -947,7 +952,7 @@ impl RegistryClient {
         if let Some(d) = header_digest(resp.headers(), "docker-content-digest")
             && &d != digest
         {
-            return Err(OciError::DigestMismatch {
+            return Err(RegistryError::DigestMismatch {
                 what: format!("blob upload to {}/{repo}", self.registry),
                 expected: digest.to_string(),
                 actual: d.to_string(),
@@ -1001,7 +1006,7 @@ impl RegistryClient {
                     tokio::time::sleep(policy.backoff(attempt_no)).await;
                 }
                 Err(e) if e.is_transient() => {
-                    return Err(OciError::RetriesExhausted {
+                    return Err(RegistryError::RetriesExhausted {
                         operation: op,
                         attempts: attempt_no,
                         last: Box::new(e),
@@ -1022,14 +1027,14 @@ impl RegistryClient {
     ) -> Result<u64> {
         let what = format!("blob {digest}");
         if resp.content_length().is_some_and(|l| l > max_size) {
-            return Err(OciError::TooLarge {
+            return Err(RegistryError::TooLarge {
                 what,
                 limit: max_size,
             });
         }
         let mut hasher = Sha256Counter::new();
         loop {
-            let chunk = resp.chunk().await.map_err(|e| OciError::Transport {
+            let chunk = resp.chunk().await.map_err(|e| RegistryError::Transport {
                 registry: self.registry.clone(),
                 operation: req.operation(),
                 message: error_chain(&e),
@@ -1037,7 +1042,7 @@ impl RegistryClient {
             })?;
             let Some(chunk) = chunk else { break };
             if hasher.len() + chunk.len() as u64 > max_size {
-                return Err(OciError::TooLarge {
+                return Err(RegistryError::TooLarge {
                     what,
                     limit: max_size,
                 });
@@ -1048,7 +1053,7 @@ impl RegistryClient {
         let n = hasher.len();
         let got = hasher.finish();
         if &got != digest {
-            return Err(OciError::DigestMismatch {
+            return Err(RegistryError::DigestMismatch {
                 what,
                 expected: digest.to_string(),
                 actual: got.to_string(),
@@ -1073,7 +1078,7 @@ impl RegistryClient {
             .send(req, &Scope::pull(repo), &[200, 404], repo)
             .await?;
         if resp.status() == StatusCode::NOT_FOUND {
-            return Err(OciError::NotFound {
+            return Err(RegistryError::NotFound {
                 what: format!("manifest {reference}"),
                 location: format!("{}/{repo}", self.registry),
             });
@@ -1091,7 +1096,7 @@ impl RegistryClient {
             && exp.is_sha256()
             && exp != digest
         {
-            return Err(OciError::DigestMismatch {
+            return Err(RegistryError::DigestMismatch {
                 what,
                 expected: exp.to_string(),
                 actual: digest.to_string(),
@@ -1150,7 +1155,7 @@ impl RegistryClient {
             && d.is_sha256()
             && *d != ours
         {
-            return Err(OciError::DigestMismatch {
+            return Err(RegistryError::DigestMismatch {
                 what: format!(
                     "manifest PUT {reference} to {}/{repo} (the registry rewrote our bytes)",
                     self.registry
@@ -1202,7 +1207,7 @@ impl RegistryClient {
                 )
                 .await?;
             if resp.status() == StatusCode::NOT_FOUND {
-                return Err(OciError::NotFound {
+                return Err(RegistryError::NotFound {
                     what: format!("repository {repo}"),
                     location: self.registry.clone(),
                 });
@@ -1218,7 +1223,7 @@ impl RegistryClient {
                 });
             let body =
                 read_limited(resp, self.opts.limits.max_registry_response, "tag list").await?;
-            let page: TagList = serde_json::from_slice(&body).map_err(|e| OciError::Json {
+            let page: TagList = serde_json::from_slice(&body).map_err(|e| RegistryError::Json {
                 what: format!("tag list of {}/{repo}", self.registry),
                 message: e.to_string(),
             })?;
@@ -1228,7 +1233,7 @@ impl RegistryClient {
                 None => return Ok(out),
             }
         }
-        Err(OciError::TooLarge {
+        Err(RegistryError::TooLarge {
             what: format!("tag list of {}/{repo} (pages)", self.registry),
             limit: 1000,
         })
@@ -1254,7 +1259,7 @@ impl RegistryClient {
     pub async fn get_referrers_page(&self, repo: &str, url: &str) -> Result<ReferrersResponse> {
         let base = self.ready().await?.base.clone();
         if !url.starts_with(&format!("{base}/")) {
-            return Err(OciError::Registry {
+            return Err(RegistryError::Registry {
                 registry: self.registry.clone(),
                 operation: format!("GET /v2/{repo}/referrers"),
                 status: 200,
@@ -1358,28 +1363,28 @@ enum PingError {
 }
 
 impl PingError {
-    fn into_oci(self, registry: &str) -> OciError {
+    fn into_oci(self, registry: &str) -> RegistryError {
         let op = "GET /v2/".to_owned();
         match self {
-            Self::Tls(message) => OciError::Transport {
+            Self::Tls(message) => RegistryError::Transport {
                 registry: registry.to_owned(),
                 operation: op,
                 message,
                 transient: false,
             },
-            Self::Transport(message) => OciError::Transport {
+            Self::Transport(message) => RegistryError::Transport {
                 registry: registry.to_owned(),
                 operation: op,
                 message,
                 transient: true,
             },
-            Self::Status(status, retry_after) => OciError::Transient {
+            Self::Status(status, retry_after) => RegistryError::Transient {
                 registry: registry.to_owned(),
                 operation: op,
                 status,
                 retry_after,
             },
-            Self::Unexpected(status) => OciError::Registry {
+            Self::Unexpected(status) => RegistryError::Registry {
                 registry: registry.to_owned(),
                 operation: op,
                 status,
@@ -1402,7 +1407,7 @@ fn location_of(resp: &reqwest::Response, base: &str, req: &Req) -> Result<String
         .headers()
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(|| OciError::Registry {
+        .ok_or_else(|| RegistryError::Registry {
             registry: base.to_owned(),
             operation: req.operation(),
             status: resp.status().as_u16(),
@@ -1420,10 +1425,10 @@ async fn file_body(
 ) -> Result<reqwest::Body> {
     let mut f = tokio::fs::File::open(path)
         .await
-        .map_err(|e| OciError::io("reading", path, e))?;
+        .map_err(|e| RegistryError::io("reading", path, e))?;
     f.seek(std::io::SeekFrom::Start(offset))
         .await
-        .map_err(|e| OciError::io("reading", path, e))?;
+        .map_err(|e| RegistryError::io("reading", path, e))?;
     let sent = Arc::new(AtomicU64::new(offset));
     let stream =
         tokio_util::io::ReaderStream::with_capacity(f.take(len), 256 << 10).map(move |chunk| {
@@ -1453,29 +1458,29 @@ fn rustls_config(ca_files: &[PathBuf]) -> Result<rustls::ClientConfig> {
     let mut extra = Vec::new();
     for path in ca_files {
         let before = extra.len();
-        let pem = std::fs::read(path).map_err(|e| OciError::io("reading CA file", path, e))?;
+        let pem = std::fs::read(path).map_err(|e| RegistryError::io("reading CA file", path, e))?;
         for item in rustls_pki_types::pem::PemObject::pem_slice_iter(&pem) {
             let cert: rustls_pki_types::CertificateDer<'static> =
-                item.map_err(|e| OciError::ClientSetup {
+                item.map_err(|e| RegistryError::ClientSetup {
                     reason: format!("{} is not a PEM certificate bundle: {e}", path.display()),
                 })?;
             extra.push(cert);
         }
         if extra.len() == before {
-            return Err(OciError::ClientSetup {
+            return Err(RegistryError::ClientSetup {
                 reason: format!("{} contains no PEM certificate", path.display()),
             });
         }
     }
     let verifier =
         rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone()).map_err(
-            |e| OciError::ClientSetup {
+            |e| RegistryError::ClientSetup {
                 reason: format!("TLS verifier: {e}"),
             },
         )?;
     let mut cfg = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| OciError::ClientSetup {
+        .map_err(|e| RegistryError::ClientSetup {
             reason: format!("TLS versions: {e}"),
         })?
         .dangerous()
@@ -1488,7 +1493,7 @@ fn rustls_config(ca_files: &[PathBuf]) -> Result<rustls::ClientConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oci::manifest::{
+    use crate::registry::manifest::{
         MEDIA_TYPE_DOCKER_LIST, MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_MANIFEST,
     };
 

@@ -6,14 +6,14 @@
 //! fully deterministic (annotations are a sorted map); the digest of a document is the sha256 of exactly those bytes.
 //!
 //! The same structs decode documents leniently, like Go's `encoding/json` (missing fields take their zero value,
-//! unknown fields are ignored), so [`crate::oci::verify`] can report each problem precisely.
+//! unknown fields are ignored), so [`crate::verify::artifact`] can report each problem precisely.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::digest::Digest;
-use super::{OciError, Result};
+use crate::registry::digest::Digest;
+use crate::registry::{RegistryError, Result};
 
 /// `application/vnd.oci.image.index.v1+json`
 pub const MEDIA_TYPE_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -221,7 +221,7 @@ pub fn to_canonical_bytes<T: Serialize>(doc: &T) -> (Vec<u8>, Digest) {
 
 /// Decodes a JSON document, naming it in the error.
 pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8], what: &str) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| OciError::Json {
+    serde_json::from_slice(bytes).map_err(|e| RegistryError::Json {
         what: what.to_owned(),
         message: e.to_string(),
     })

@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 use futures_util::stream::{self, StreamExt as _};
 
 use crate::generate::{Document, ScannedRelease, Subject};
-use crate::oci::Result;
-use crate::oci::attach::{self, AttachOptions, AttachOutcome, SbomFile};
-use crate::oci::digest::Digest;
-use crate::oci::provider::{PlatformZip, ProviderPackage};
-use crate::oci::push::{self, PushOptions, PushOutcome};
-use crate::oci::reference::Target;
-use crate::oci::store::Store;
+use crate::provider::artifact::{PlatformZip, ProviderPackage};
+use crate::provider::attach::{self, AttachOptions, AttachOutcome, SbomFile};
+use crate::provider::push::{self, PushOptions, PushOutcome};
+use crate::registry::Result;
+use crate::registry::digest::Digest;
+use crate::registry::reference::Target;
+use crate::registry::store::Store;
 
 /// How many platform subjects are attached to at once.
 const ATTACH_CONCURRENCY: usize = 8;
@@ -148,7 +148,7 @@ pub async fn publish(
             }
             let subject = attach::subject_descriptor(store, &digest).await?;
             let outcome = attach::attach(store, &subject, &files, &opts.attach).await?;
-            Ok::<_, crate::oci::OciError>(Some(SubjectReferrers {
+            Ok::<_, crate::registry::RegistryError>(Some(SubjectReferrers {
                 subject: key,
                 digest,
                 outcome,

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest as _, Sha256};
 
-use super::OciError;
+use crate::registry::RegistryError;
 
 /// An OCI content digest `algorithm:encoded`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,7 +28,7 @@ impl Digest {
     }
 
     /// A sha256 digest from 64 lowercase hex characters (as found in `SHA256SUMS`).
-    pub fn from_sha256_hex(hex_str: &str) -> Result<Self, OciError> {
+    pub fn from_sha256_hex(hex_str: &str) -> Result<Self, RegistryError> {
         format!("sha256:{hex_str}").parse()
     }
 
@@ -68,13 +68,13 @@ fn is_lower_hex(s: &str, len: usize) -> bool {
 }
 
 impl FromStr for Digest {
-    type Err = OciError;
+    type Err = RegistryError;
 
     /// Parses the image-spec digest grammar: `algorithm ":" encoded` with
     /// `algorithm = [a-z0-9]+ ([+._-] [a-z0-9]+)*` and `encoded = [a-zA-Z0-9=_-]+`; a `sha256` digest must be 64
     /// lowercase hex characters.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = |reason: &str| OciError::InvalidDigest {
+        let invalid = |reason: &str| RegistryError::InvalidDigest {
             input: truncate_for_display(s),
             reason: reason.into(),
         };

@@ -12,16 +12,16 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use futures_util::TryStreamExt as _;
 use serde::Serialize;
 
-use super::client::{BlobSource, ByteProgress};
-use super::digest::{Digest, Sha256Counter};
-use super::manifest::{Descriptor, EMPTY_JSON};
-use super::provider::{
+use crate::provider::artifact::{
     ProviderAddress, ProviderArtifact, ProviderPackage, build_artifact, tofurc_for_target,
     validate_extra_tag,
 };
-use super::reference::Target;
-use super::store::Store;
-use super::{OciError, Result};
+use crate::registry::client::{BlobSource, ByteProgress};
+use crate::registry::digest::{Digest, Sha256Counter};
+use crate::registry::manifest::{Descriptor, EMPTY_JSON};
+use crate::registry::reference::Target;
+use crate::registry::store::Store;
+use crate::registry::{RegistryError, Result};
 
 /// A progress event (the CLI draws bars from these).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -213,13 +213,13 @@ pub struct PushOutcome {
 /// Re-hashes a ZIP (blocking; run on a blocking thread).
 fn hash_file(path: &Path) -> Result<(Digest, u64)> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(|e| OciError::io("reading", path, e))?;
+    let mut f = std::fs::File::open(path).map_err(|e| RegistryError::io("reading", path, e))?;
     let mut h = Sha256Counter::new();
     let mut buf = vec![0u8; 256 << 10];
     loop {
         let n = f
             .read(&mut buf)
-            .map_err(|e| OciError::io("reading", path, e))?;
+            .map_err(|e| RegistryError::io("reading", path, e))?;
         if n == 0 {
             break;
         }
@@ -235,18 +235,18 @@ pub async fn preflight(pkg: &ProviderPackage, progress: Option<&ProgressFn>) -> 
         let path = z.path.clone();
         let (digest, size) = tokio::task::spawn_blocking(move || hash_file(&path))
             .await
-            .map_err(|e| OciError::InvalidPackage {
+            .map_err(|e| RegistryError::InvalidPackage {
                 reason: format!("hashing task failed: {e}"),
             })??;
         if digest.encoded() != z.sha256.to_ascii_lowercase() {
-            return Err(OciError::ZipDigestMismatch {
+            return Err(RegistryError::ZipDigestMismatch {
                 path: z.path.clone(),
                 expected: format!("sha256:{}", z.sha256),
                 actual: digest.to_string(),
             });
         }
         if size != z.size {
-            return Err(OciError::ZipSizeMismatch {
+            return Err(RegistryError::ZipSizeMismatch {
                 path: z.path.clone(),
                 expected: z.size,
                 actual: size,
@@ -306,7 +306,7 @@ pub async fn push(
     if let Some(t) = target.tag()
         && t != artifact.tag
     {
-        return Err(OciError::InvalidTag {
+        return Err(RegistryError::InvalidTag {
             tag: t.to_owned(),
             reason: format!(
                 "OpenTofu looks version {} up under tag {:?} only; omit the tag or use it, and add informational tags with --extra-tag",
@@ -315,7 +315,7 @@ pub async fn push(
         });
     }
     if target.digest().is_some() {
-        return Err(OciError::InvalidReference {
+        return Err(RegistryError::InvalidReference {
             input: target.to_string(),
             reason: "a push target cannot name a digest (the digest is computed from the release)"
                 .into(),
@@ -430,7 +430,7 @@ pub async fn push(
             });
         }
     }
-    futures_util::stream::iter(to_upload.into_iter().map(Ok::<_, OciError>))
+    futures_util::stream::iter(to_upload.into_iter().map(Ok::<_, RegistryError>))
         .try_for_each_concurrent(opts.concurrency.max(1), |j| {
             let progress = progress.clone();
             let uploaded = &uploaded;
@@ -470,7 +470,7 @@ pub async fn push(
 
     // 3. The index by digest, then 4. the tags.
     let mut index_desc = artifact.index.descriptor();
-    index_desc.artifact_type = super::manifest::ARTIFACT_TYPE_PROVIDER.to_owned();
+    index_desc.artifact_type = crate::registry::manifest::ARTIFACT_TYPE_PROVIDER.to_owned();
     let child_jobs: Vec<&BlobJob> = Vec::new();
     put_manifest_checked(
         store,
@@ -554,7 +554,7 @@ async fn put_manifest_checked(
             Err(e) if e.registry_code() == Some("MANIFEST_BLOB_UNKNOWN") => {
                 tries += 1;
                 if tries > opts.blob_unknown_retries {
-                    return Err(OciError::ManifestBlobUnknown {
+                    return Err(RegistryError::ManifestBlobUnknown {
                         digest: desc.digest.to_string(),
                         message: e.to_string(),
                     });

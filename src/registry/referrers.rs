@@ -6,8 +6,8 @@
 //!    `application/vnd.oci.image.index.v1+json` counts as the API (ggcr's rule; distribution 2.8 answers `404
 //!    text/plain`). This probe is also the listing, so attach knows the answer before it pushes anything. A paged
 //!    answer (`Link: <URL>; rel="next"`, relative or absolute, on the same registry) is followed to its end, at most
-//!    [`Limits::max_referrers_pages`] pages ([`OciError::ReferrersTooManyPages`]); a next link to a page already read
-//!    stops at once ([`OciError::ReferrersPageLoop`]).
+//!    [`Limits::max_referrers_pages`] pages ([`RegistryError::ReferrersTooManyPages`]); a next link to a page already read
+//!    stops at once ([`RegistryError::ReferrersPageLoop`]).
 //! 2. After pushing a referrer manifest, an `OCI-Subject` header on the PUT response also means "the registry keeps
 //!    the referrers list": no fallback tag is written.
 //! 3. Otherwise the `sha256-<hex>` tag is maintained by read-modify-write (below).
@@ -29,9 +29,9 @@
 //!
 //! # Concurrency and the residual risk
 //! There is no compare-and-swap on a tag (distribution 2.8 ignores `If-Match`), so concurrent read-modify-write
-//! cycles lose entries. Writers of one subject are serialised per process and per host by [`super::lock`]. Writers on
+//! cycles lose entries. Writers of one subject are serialised per process and per host by [`crate::registry::lock`]. Writers on
 //! other hosts are not: after each write we wait a jittered settle delay, re-read the tag and re-add what is missing,
-//! for at most [`FallbackOptions::max_rounds`] writes, then fail with [`OciError::FallbackIndexLost`]. A writer on
+//! for at most [`FallbackOptions::max_rounds`] writes, then fail with [`RegistryError::FallbackIndexLost`]. A writer on
 //! another host can still remove our entry *after* our last re-read without either side noticing (and we can do the
 //! same to it). **Attach to one subject from one job at a time** (e.g. a publish step after the build matrix, not
 //! inside it); `verify` reports a missing SBOM referrer if it happened anyway.
@@ -52,16 +52,16 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::client::{ReferrersResponse, RegistryClient};
-use super::digest::Digest;
-use super::layout::LayoutStore;
-use super::manifest::{
+use crate::limits::Limits;
+use crate::registry::client::{ReferrersResponse, RegistryClient};
+use crate::registry::digest::Digest;
+use crate::registry::layout::LayoutStore;
+use crate::registry::manifest::{
     ANNOTATION_CREATED, ANNOTATION_REF_NAME, ANNOTATION_TITLE, Descriptor, ImageIndex,
     MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, decode, to_canonical_bytes,
 };
-use super::store::Store;
-use super::{OciError, Result};
-use crate::limits::Limits;
+use crate::registry::store::Store;
+use crate::registry::{RegistryError, Result};
 
 /// `artifactType` (and layer media type) of a CycloneDX JSON SBOM referrer.
 pub const ARTIFACT_TYPE_CYCLONEDX: &str = "application/vnd.cyclonedx+json";
@@ -85,14 +85,14 @@ pub enum ReferrersMode {
 }
 
 impl std::str::FromStr for ReferrersMode {
-    type Err = OciError;
+    type Err = RegistryError;
 
     fn from_str(s: &str) -> Result<Self> {
         match s {
             "auto" => Ok(Self::Auto),
             "api" => Ok(Self::Api),
             "tag" => Ok(Self::Tag),
-            other => Err(OciError::InvalidOption {
+            other => Err(RegistryError::InvalidOption {
                 option: "referrers mode",
                 value: other.to_owned(),
                 expected: "auto, api or tag".into(),
@@ -183,7 +183,7 @@ pub struct ReferrersListing {
 
 /// An `index.json` entry of a layout whose manifest blob is missing: it may or may not be a referrer of the subject
 /// being listed, since its `subject` field cannot be read. A blob that exists but does not hash to its digest is
-/// not one of these: it is an error ([`OciError::DigestMismatch`]).
+/// not one of these: it is an error ([`RegistryError::DigestMismatch`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UnreadableEntry {
@@ -328,7 +328,7 @@ pub(crate) async fn probe_api(
     let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     while let Some(url) = next {
         if !seen.insert(url.clone()) {
-            return Err(OciError::ReferrersPageLoop {
+            return Err(RegistryError::ReferrersPageLoop {
                 subject: subject.to_string(),
                 location: location(client, repo),
                 page: pages,
@@ -336,7 +336,7 @@ pub(crate) async fn probe_api(
             });
         }
         if pages >= usize::try_from(limit).unwrap_or(usize::MAX) {
-            return Err(OciError::ReferrersTooManyPages {
+            return Err(RegistryError::ReferrersTooManyPages {
                 subject: subject.to_string(),
                 location: location(client, repo),
                 limit,
@@ -344,7 +344,7 @@ pub(crate) async fn probe_api(
         }
         let page = client.get_referrers_page(repo, &url).await?;
         if !is_api_answer(&page) {
-            return Err(OciError::Registry {
+            return Err(RegistryError::Registry {
                 registry: client.registry().to_owned(),
                 operation: format!("GET /v2/{repo}/referrers/{subject} (page {})", pages + 1),
                 status: page.status,
@@ -376,14 +376,14 @@ pub(crate) async fn read_fallback(
     subject: &Digest,
 ) -> Result<FallbackState> {
     let tag = subject.referrers_tag();
-    let refuse = |reason: String| OciError::FallbackIndexRefused {
+    let refuse = |reason: String| RegistryError::FallbackIndexRefused {
         tag: tag.clone(),
         location: location(client, repo),
         reason,
     };
     let fetched = match client.get_manifest(repo, &tag).await {
         Ok(m) => m,
-        Err(OciError::NotFound { .. }) => {
+        Err(RegistryError::NotFound { .. }) => {
             return Ok(FallbackState {
                 index: ImageIndex::empty(),
                 digest: None,
@@ -458,7 +458,7 @@ pub(crate) async fn update_fallback(
                     .filter(|r| current.index.manifests.iter().any(|m| &m.digest == *r))
                     .map(|r| format!("{r} (still listed after removal)")),
             );
-            return Err(OciError::FallbackIndexLost {
+            return Err(RegistryError::FallbackIndexLost {
                 tag,
                 location: location(client, repo),
                 missing,
@@ -519,7 +519,7 @@ pub(crate) fn layout_referrers(
         }
         let bytes = match layout.read_blob(&d.digest, limits.max_manifest_size) {
             Ok(b) => b,
-            Err(e @ OciError::NotFound { .. }) => {
+            Err(e @ RegistryError::NotFound { .. }) => {
                 unreadable.push(UnreadableEntry {
                     digest: d.digest.clone(),
                     media_type: d.media_type.clone(),
@@ -568,7 +568,7 @@ pub async fn list_referrers(
                 match probe_api(client, repository, subject, opts.artifact_type.as_deref()).await? {
                     Ok(index) => Some(index),
                     Err(detail) if opts.mode == ReferrersMode::Api => {
-                        return Err(OciError::ReferrersApiUnsupported {
+                        return Err(RegistryError::ReferrersApiUnsupported {
                             location: location(client, repository),
                             detail,
                         });

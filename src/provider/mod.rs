@@ -1,0 +1,16 @@
+//! OpenTofu's provider artifact in OCI: the media types and the artifact builder, pushing a release, attaching its
+//! SBOMs as referrers, pulling them back, and the whole publish pipeline (generate → package → push → attach).
+//!
+//! | module | what it does |
+//! |---|---|
+//! | [`artifact`] | the OpenTofu provider artifact builder (pure: inputs → exact manifest bytes) |
+//! | [`push`] | blobs → platform manifests → index → tags, with skip-existing, bounded concurrency, dry-run |
+//! | [`attach`] | SBOM files → referrer manifests pushed by digest (no-op when present), opt-in pruning of our older ones |
+//! | [`sbom_pull`] | fetch the SBOM referrer of a provider (index or one platform), digest-verified |
+//! | [`publish`] | push a scanned release and attach its SBOMs (platforms' to their manifests, the release-wide ones to the index) |
+
+pub mod artifact;
+pub mod attach;
+pub mod publish;
+pub mod push;
+pub mod sbom_pull;
