@@ -9,6 +9,18 @@ cargo_checks() {
 	tsb_section "cargo clippy --all-targets -- -D warnings"
 	cargo clippy --all-targets -- -D warnings || tsb_die "clippy found problems (above)"
 
+	tsb_section "MSRV: the locked dependencies against rust-version"
+	cargo metadata --format-version 1 --locked | python3 scripts/msrv_check.py || tsb_die "the declared rust-version is not true (above)"
+
+	tsb_section "cargo check --lib --no-default-features (the library without the CLI's dependencies)"
+	cargo check --lib --no-default-features --locked || tsb_die "the library does not build without the cli feature"
+
+	tsb_section "cargo doc --no-deps (RUSTDOCFLAGS=-D warnings)"
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked || tsb_die "rustdoc found problems (above)"
+
+	tsb_section "cargo deny check licenses bans sources"
+	"$TSB_CARGO_DENY" check licenses bans sources || tsb_die "cargo-deny found problems (above); see deny.toml"
+
 	if [[ -f fuzz/Cargo.toml ]]; then
 		tsb_section "cargo build --manifest-path fuzz/Cargo.toml (fuzz targets compile)"
 		cargo build --manifest-path fuzz/Cargo.toml || tsb_die "the fuzz targets do not compile"

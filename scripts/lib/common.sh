@@ -149,6 +149,8 @@ TSB_TRIVY_OLD=$TSB_CACHE/npm/$TSB_TRIVY_OLD_PKG@$TSB_TRIVY_OLD_PKG_VERSION/packa
 TSB_FIXTURES=$TSB_CACHE/fixtures/gobin
 TSB_BUF_RELEASE=$TSB_CACHE/releases/buf_$TSB_BUF_VERSION
 TSB_GOZIP=$TSB_CACHE/bin/gozip
+TSB_CARGO_DENY_VERSION=0.20.2
+TSB_CARGO_DENY=$TSB_CACHE/cargo-deny/bin/cargo-deny
 
 # Exports the variables the Rust tests read (tests/support/mod.rs).
 tsb_export_env() {

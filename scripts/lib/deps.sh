@@ -173,6 +173,20 @@ deps_gozip() {
 	tsb_stamp_write gozip "$key"
 }
 
+# Builds cargo-deny (pinned, from crates.io) into the cache: `cargo deny check licenses bans sources` runs in
+# scripts/lib/cargo.sh. Advisories are not checked here (they need the advisory database from GitHub).
+deps_cargo_deny() {
+	local key=$TSB_CARGO_DENY_VERSION
+	if [[ -x $TSB_CARGO_DENY ]] && tsb_stamp_is cargo-deny "$key"; then
+		tsb_info "cargo-deny: $("$TSB_CARGO_DENY" --version)"
+		return
+	fi
+	tsb_info "cargo-deny: building $TSB_CARGO_DENY_VERSION from crates.io (a few minutes, once)"
+	cargo install --locked --quiet --version "$TSB_CARGO_DENY_VERSION" --root "$TSB_CACHE/cargo-deny" cargo-deny \
+		|| tsb_die "cargo-deny: cargo install failed"
+	tsb_stamp_write cargo-deny "$key"
+}
+
 # Everything, in dependency order.
 deps_all() {
 	tsb_section "deps: Debian packages"
@@ -186,4 +200,6 @@ deps_all() {
 	deps_trivy_old
 	tsb_section "deps: npm Go binaries (buf, esbuild)"
 	deps_npm
+	tsb_section "deps: cargo-deny"
+	deps_cargo_deny
 }
