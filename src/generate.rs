@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use time::OffsetDateTime;
 
 use crate::archive::release::{Platform, Release};
-use crate::archive::{ArchiveError, Digests, ProviderAddress, ReleaseError, lockfile};
+use crate::archive::{ArchiveError, Digests, ProviderAddress, ReleaseError, lockfile, names};
 use crate::buildinfo::{self, BuildInfo};
 use crate::inventory::{
     Author, Inventory, InventoryError, PlatformInput, ReleaseInput, ReleaseSignature, ToolInfo,
@@ -142,7 +142,7 @@ pub struct ScannedRelease {
 impl ScannedRelease {
     /// `terraform-provider-TYPE_VERSION`.
     pub fn name(&self) -> String {
-        format!("terraform-provider-{}_{}", self.provider_type, self.version)
+        names::release_name(&self.provider_type, &self.version)
     }
 
     /// The newest entry time across all ZIPs (the default SBOM timestamp).
@@ -453,10 +453,7 @@ pub fn documents(input: &ReleaseInput, formats: &[Format]) -> Result<Vec<Documen
         .flatten()
         .collect();
     let inv = Inventory::for_release(input)?;
-    let stem = format!(
-        "terraform-provider-{}_{}",
-        input.provider_type, input.version
-    );
+    let stem = names::release_name(&input.provider_type, &input.version);
     for &f in formats {
         docs.push(Document {
             file_name: format!("{stem}{}", extension(f, formats)),

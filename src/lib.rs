@@ -24,7 +24,7 @@ pub mod inventory;
 pub mod limits;
 pub mod mirror;
 pub mod provider;
-pub mod purl;
+pub use inventory::purl;
 pub mod read_at;
 pub mod registry;
 pub mod sbom;

@@ -128,7 +128,9 @@ fn the_release_signature_field_renders_what_the_mirror_copy_rendered() {
 
 #[test]
 fn a_release_signature_reads_back_only_in_the_forms_written() {
-    let ok = |s: Option<&str>, k: Option<&str>| ReleaseSignature::from_properties(s, k);
+    let ok = |s: Option<&str>, k: Option<&str>| {
+        ReleaseSignature::from_properties(s, k).map_err(|e| e.to_string())
+    };
     assert_eq!(ok(None, None), Ok(None));
     assert_eq!(
         ok(Some("verified"), Some("ABCD")),

@@ -2,6 +2,8 @@
 //!
 //! - [`release`]: a provider release (GoReleaser `dist/` or explicit ZIPs) — file names parsed into type, version
 //!   and platforms, every ZIP verified against `SHA256SUMS` before anything is read from it.
+//! - [`names`]: release file names (`terraform-provider-TYPE_VERSION_OS_ARCH.zip`, `…_SHA256SUMS`), parsed and
+//!   formatted in one place; [`checksums`]: the one `SHA256SUMS` parser.
 //! - [`ProviderZip`]: one provider ZIP opened through its central directory exactly as OpenTofu's Go
 //!   `archive/zip` opens it (see [`zip`] for what is trusted and what is refused), the provider binary found by
 //!   OpenTofu's `ExecutableFile` rule, and every entry streamed through an [`EntryReader`] — a forward-only
@@ -31,17 +33,20 @@
 
 pub mod address;
 mod bytes;
+mod central;
+pub mod checksums;
 pub mod digest;
+mod entry_names;
 mod error;
 pub mod lockfile;
-mod names;
+pub mod names;
 pub mod release;
 mod stream;
 pub mod zip;
 
 pub use address::ProviderAddress;
 pub use digest::{Digests, FileHash, hash1};
+pub use entry_names::BinarySelector;
 pub use error::{AddressError, ArchiveError, ReleaseError};
-pub use names::BinarySelector;
 pub use stream::{EntryDigests, EntryOutcome, EntryReader, Observe};
 pub use zip::{EntryInfo, ProviderZip, ZipScan};

@@ -1,77 +1,273 @@
-//! Entry names: what is accepted, and which entry is the provider binary.
+//! Release file names, parsed and formatted in one place:
+//!
+//! ```text
+//! terraform-provider-TYPE                          the provider (and its executable, plus `_vVERSION`/`.exe`)
+//! terraform-provider-TYPE_VERSION                  the release
+//! terraform-provider-TYPE_VERSION_OS_ARCH.zip      one platform's package
+//! terraform-provider-TYPE_VERSION_SHA256SUMS       its checksums
+//! terraform-provider-TYPE_VERSION_SHA256SUMS.sig   their detached signature
+//! ```
+//! With the rules the parts follow: Go `GOOS`/`GOARCH` names ([`Platform`]), semantic versions without `v`
+//! ([`semver_problem`]). Knows nothing of the files' contents, of ZIPs, registries or SBOMs.
 
-/// Why an entry name is refused, or `None` when it is a safe relative `/`-separated path.
-///
-/// Refused: empty names, control characters (Go's `dirhash` refuses newlines, terminals misprint the rest),
-/// `\` (a separator on Windows), `:` (drive letters, NTFS streams), absolute paths, and empty, `.` or `..`
-/// components. A single trailing `/` marks a directory entry and is allowed.
-pub(crate) fn unsafe_name_reason(name: &str) -> Option<&'static str> {
-    if name.is_empty() {
-        return Some("empty name");
-    }
-    if name.chars().any(|c| c.is_control()) {
-        return Some("control character in name");
-    }
-    if name.contains('\\') {
-        return Some("backslash in name");
-    }
-    if name.contains(':') {
-        return Some("colon in name (drive letter or stream)");
-    }
-    if name.starts_with('/') {
-        return Some("absolute path");
-    }
-    let path = name.strip_suffix('/').unwrap_or(name);
-    for component in path.split('/') {
-        match component {
-            "" => return Some("empty path component"),
-            "." => return Some("\".\" path component"),
-            ".." => return Some("\"..\" path component"),
-            _ => {}
+use std::fmt;
+use std::path::Path;
+
+use super::error::ReleaseError;
+
+/// What every provider file name starts with.
+pub const PROVIDER_PREFIX: &str = "terraform-provider-";
+/// What the checksums file name ends with (after `terraform-provider-TYPE_VERSION`).
+pub const CHECKSUMS_SUFFIX: &str = "_SHA256SUMS";
+
+/// `terraform-provider-TYPE`: the provider's name (the root component, the executable's stem).
+pub fn provider_name(provider_type: &str) -> String {
+    format!("{PROVIDER_PREFIX}{provider_type}")
+}
+
+/// `terraform-provider-TYPE_VERSION`: the release's name, the stem of its checksums file.
+pub fn release_name(provider_type: &str, version: &str) -> String {
+    format!("{PROVIDER_PREFIX}{provider_type}_{version}")
+}
+
+/// `terraform-provider-TYPE_VERSION_OS_ARCH.zip`; `os_arch` is anything displaying as `OS_ARCH` (a [`Platform`],
+/// or a `&str` already spelled so).
+pub fn zip_name(provider_type: &str, version: &str, os_arch: impl fmt::Display) -> String {
+    format!("{PROVIDER_PREFIX}{provider_type}_{version}_{os_arch}.zip")
+}
+
+/// `RELEASE_SHA256SUMS` for a release name as [`release_name`] spells it.
+pub fn checksums_name(release_name: &str) -> String {
+    format!("{release_name}{CHECKSUMS_SUFFIX}")
+}
+
+/// `TYPE` from `terraform-provider-TYPE…` (whatever follows the prefix), or `None` without the prefix.
+pub fn strip_provider_prefix(name: &str) -> Option<&str> {
+    name.strip_prefix(PROVIDER_PREFIX)
+}
+
+/// Parses `terraform-provider-TYPE_VERSION_OS_ARCH.zip` (the file name of `path`).
+pub fn parse_zip_name(path: &Path) -> Result<ParsedName, ReleaseError> {
+    parse_name(path, true)
+}
+
+/// Parses `terraform-provider-TYPE_VERSION_SHA256SUMS` (the file name of `path`).
+pub fn parse_checksums_name(path: &Path) -> Result<ParsedName, ReleaseError> {
+    parse_name(path, false)
+}
+
+/// Go `GOOS` values a Go toolchain can build for (`go tool dist list`); anything else (`macos`, `win`) is refused.
+/// The one list every stage checks platforms against (release names, OCI platforms).
+pub const KNOWN_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+];
+
+/// Go `GOARCH` values a Go toolchain can build for (`go tool dist list`); anything else (`x86_64`, `aarch64`,
+/// `i386`) is refused.
+pub const KNOWN_ARCH: &[&str] = &[
+    "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64",
+    "ppc64le", "riscv64", "s390x", "wasm",
+];
+
+/// A target platform in Go's names. Displays as `os_arch` (file names); [`Platform::oci`] gives `os/arch`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Platform {
+    /// `GOOS`, e.g. `linux`, `darwin`, `windows`.
+    pub os: String,
+    /// `GOARCH`, e.g. `amd64`, `arm64`, `386`, `arm`.
+    pub arch: String,
+}
+
+impl Platform {
+    /// Parses `os_arch` or `os/arch` with Go's names.
+    pub fn parse(spec: &str) -> Result<Self, ReleaseError> {
+        let bad = |reason: String| ReleaseError::BadPlatform {
+            spec: spec.to_owned(),
+            reason,
+        };
+        let (os, arch) = spec
+            .split_once('/')
+            .or_else(|| spec.split_once('_'))
+            .ok_or_else(|| bad("expected OS_ARCH or OS/ARCH".into()))?;
+        if !KNOWN_OS.contains(&os) {
+            return Err(bad(format!(
+                "unknown operating system {os:?} (not a Go GOOS)"
+            )));
         }
+        if !KNOWN_ARCH.contains(&arch) {
+            return Err(bad(format!(
+                "unknown architecture {arch:?} (not a Go GOARCH)"
+            )));
+        }
+        Ok(Self {
+            os: os.to_owned(),
+            arch: arch.to_owned(),
+        })
+    }
+
+    /// The OCI spelling `os/arch`.
+    pub fn oci(&self) -> String {
+        format!("{}/{}", self.os, self.arch)
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}_{}", self.os, self.arch)
+    }
+}
+
+/// Parses a comma-separated platform list (`linux_amd64,darwin/arm64`); empty items are ignored.
+pub fn parse_platforms(list: &str) -> Result<Vec<Platform>, ReleaseError> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(Platform::parse)
+        .collect()
+}
+
+/// What a release file name says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedName {
+    /// Provider type, e.g. `tls`.
+    pub provider_type: String,
+    /// Version without `v`, e.g. `4.0.6`.
+    pub version: String,
+    /// The platform (ZIP names only).
+    pub platform: Option<Platform>,
+}
+
+/// Parses `terraform-provider-TYPE_VERSION_OS_ARCH.zip` (`zip`) or `terraform-provider-TYPE_VERSION_SHA256SUMS`.
+pub(crate) fn parse_name(path: &Path, zip: bool) -> Result<ParsedName, ReleaseError> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let bad = |reason: String| ReleaseError::BadFileName {
+        file: path.to_path_buf(),
+        reason,
+    };
+    let expected = if zip {
+        "expected terraform-provider-TYPE_VERSION_OS_ARCH.zip"
+    } else {
+        "expected terraform-provider-TYPE_VERSION_SHA256SUMS"
+    };
+    let stem = if zip {
+        name.strip_suffix(".zip")
+    } else {
+        name.strip_suffix(CHECKSUMS_SUFFIX)
+    };
+    let Some(rest) = stem.and_then(|s| s.strip_prefix(PROVIDER_PREFIX)) else {
+        return Err(bad(expected.into()));
+    };
+    let parts: Vec<&str> = rest.split('_').collect();
+    let (provider_type, version, platform) = match (zip, parts.as_slice()) {
+        (true, [t, v, os, arch]) => (*t, *v, Some((*os, *arch))),
+        (false, [t, v]) => (*t, *v, None),
+        _ => return Err(bad(expected.into())),
+    };
+    if provider_type.is_empty()
+        || !provider_type
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(bad(format!(
+            "provider type {provider_type:?} must be lowercase letters, digits and dashes"
+        )));
+    }
+    if version.starts_with('v') || version.starts_with('V') {
+        return Err(ReleaseError::VPrefixedVersion {
+            file: path.to_path_buf(),
+            version: version.to_owned(),
+        });
+    }
+    if let Some(reason) = semver_problem(version) {
+        return Err(ReleaseError::BadVersion {
+            file: path.to_path_buf(),
+            version: version.to_owned(),
+            reason,
+        });
+    }
+    let platform = match platform {
+        None => None,
+        Some((os, arch)) => {
+            if !KNOWN_OS.contains(&os) {
+                return Err(ReleaseError::UnknownOs {
+                    file: path.to_path_buf(),
+                    os: os.to_owned(),
+                });
+            }
+            if !KNOWN_ARCH.contains(&arch) {
+                return Err(ReleaseError::UnknownArch {
+                    file: path.to_path_buf(),
+                    arch: arch.to_owned(),
+                });
+            }
+            Some(Platform {
+                os: os.to_owned(),
+                arch: arch.to_owned(),
+            })
+        }
+    };
+    Ok(ParsedName {
+        provider_type: provider_type.to_owned(),
+        version: version.to_owned(),
+        platform,
+    })
+}
+
+/// Why `v` is not a semantic version 2.0.0 `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]`, or `None`: numbers without
+/// leading zeros, identifiers `[0-9A-Za-z-]+`, numeric pre-release identifiers without leading zeros. The one rule set
+/// every stage uses (release file names, OCI version tags).
+pub fn semver_problem(v: &str) -> Option<&'static str> {
+    let (rest, build) = match v.split_once('+') {
+        Some((r, b)) => (r, Some(b)),
+        None => (v, None),
+    };
+    let (core, pre) = match rest.split_once('-') {
+        Some((c, p)) => (c, Some(p)),
+        None => (rest, None),
+    };
+    let numbers: Vec<&str> = core.split('.').collect();
+    if numbers.len() != 3
+        || numbers
+            .iter()
+            .any(|n| n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Some("the core must be three numbers MAJOR.MINOR.PATCH");
+    }
+    if numbers.iter().any(|n| n.len() > 1 && n.starts_with('0')) {
+        return Some("numbers must not have leading zeros");
+    }
+    let ident_ok =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if let Some(pre) = pre {
+        for id in pre.split('.') {
+            if !ident_ok(id) {
+                return Some("pre-release identifiers must be non-empty [0-9A-Za-z-]");
+            }
+            if id.len() > 1 && id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit()) {
+                return Some("numeric pre-release identifiers must not have leading zeros");
+            }
+        }
+    }
+    if let Some(build) = build
+        && !build.split('.').all(ident_ok)
+    {
+        return Some("build identifiers must be non-empty [0-9A-Za-z-]");
     }
     None
-}
-
-/// The key two entries collide on when unpacked: ASCII case folded (case-insensitive file systems), trailing `/`
-/// dropped (a file and a directory of the same name).
-pub(crate) fn collision_key(name: &str) -> String {
-    name.strip_suffix('/').unwrap_or(name).to_ascii_lowercase()
-}
-
-/// How to find the provider binary among a ZIP's top-level files.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BinarySelector {
-    /// The provider type is known (from the release file name): exactly OpenTofu's `ExecutableFile` rule — the
-    /// first top-level file, in byte order of names, named `terraform-provider-TYPE` optionally followed by text
-    /// starting with `_` or `.` (e.g. `terraform-provider-tls_v4.0.6`, `terraform-provider-tls.exe`).
-    ProviderType(String),
-    /// The type is unknown: the single top-level file whose name starts with `terraform-provider-`.
-    Any,
-}
-
-impl BinarySelector {
-    /// The name prefix searched for.
-    pub fn prefix(&self) -> String {
-        match self {
-            Self::ProviderType(t) => format!("terraform-provider-{t}"),
-            Self::Any => "terraform-provider-".to_owned(),
-        }
-    }
-
-    /// Whether a top-level file name is a candidate.
-    pub fn matches(&self, name: &str) -> bool {
-        let prefix = self.prefix();
-        let Some(rest) = name.strip_prefix(prefix.as_str()) else {
-            return false;
-        };
-        match self {
-            Self::ProviderType(_) => {
-                rest.is_empty() || rest.starts_with('_') || rest.starts_with('.')
-            }
-            Self::Any => true,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -79,36 +275,92 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unsafe_names_are_refused_with_their_reason() {
-        let cases = [
-            ("", Some("empty name")),
-            ("../x", Some("\"..\" path component")),
-            ("a/../../x", Some("\"..\" path component")),
-            ("/etc/passwd", Some("absolute path")),
-            ("C:/x", Some("colon in name (drive letter or stream)")),
-            ("a\\b", Some("backslash in name")),
-            ("a\nb", Some("control character in name")),
-            ("a//b", Some("empty path component")),
-            ("./a", Some("\".\" path component")),
-            ("dir/", None),
-            ("terraform-provider-x_v1.2.3", None),
-            ("docs/README.md", None),
+    fn semver_rules() {
+        for ok in [
+            "1.2.3",
+            "0.0.0",
+            "1.2.3-rc.1",
+            "1.2.3-alpha-1.0a",
+            "1.2.3+build.5",
+            "1.2.3-rc.1+b",
+        ] {
+            assert_eq!(semver_problem(ok), None, "{ok}");
+        }
+        let bad = [
+            ("1.2", "the core must be three numbers MAJOR.MINOR.PATCH"),
+            (
+                "1.2.3.4",
+                "the core must be three numbers MAJOR.MINOR.PATCH",
+            ),
+            ("01.2.3", "numbers must not have leading zeros"),
+            (
+                "1.2.3-",
+                "pre-release identifiers must be non-empty [0-9A-Za-z-]",
+            ),
+            (
+                "1.2.3-rc.01",
+                "numeric pre-release identifiers must not have leading zeros",
+            ),
+            ("1.2.3+", "build identifiers must be non-empty [0-9A-Za-z-]"),
+            (
+                "1.2.3+a..b",
+                "build identifiers must be non-empty [0-9A-Za-z-]",
+            ),
         ];
-        for (name, want) in cases {
-            assert_eq!(unsafe_name_reason(name), want, "{name:?}");
+        for (v, want) in bad {
+            assert_eq!(semver_problem(v), Some(want), "{v}");
         }
     }
 
     #[test]
-    fn selector_follows_opentofu_executable_file_rule() {
-        let tls = BinarySelector::ProviderType("tls".into());
-        assert!(tls.matches("terraform-provider-tls"));
-        assert!(tls.matches("terraform-provider-tls_v4.0.6"));
-        assert!(tls.matches("terraform-provider-tls.exe"));
-        assert!(!tls.matches("terraform-provider-tlsx"));
-        assert!(!tls.matches("terraform-provider-tl"));
-        assert!(!tls.matches("README.md"));
-        assert!(BinarySelector::Any.matches("terraform-provider-anything"));
-        assert!(!BinarySelector::Any.matches("LICENSE"));
+    fn platforms_parse_in_both_spellings() {
+        assert_eq!(
+            parse_platforms("linux_amd64, darwin/arm64,,windows_386").unwrap(),
+            vec![
+                Platform {
+                    os: "linux".into(),
+                    arch: "amd64".into()
+                },
+                Platform {
+                    os: "darwin".into(),
+                    arch: "arm64".into()
+                },
+                Platform {
+                    os: "windows".into(),
+                    arch: "386".into()
+                },
+            ]
+        );
+        assert_eq!(
+            Platform::parse("macos_arm64").unwrap_err().to_string(),
+            "bad platform \"macos_arm64\": unknown operating system \"macos\" (not a Go GOOS)"
+        );
+        assert_eq!(
+            Platform::parse("linux-amd64").unwrap_err().to_string(),
+            "bad platform \"linux-amd64\": expected OS_ARCH or OS/ARCH"
+        );
+        assert_eq!(Platform::parse("linux/arm").unwrap().oci(), "linux/arm");
+    }
+
+    #[test]
+    fn names_format_as_they_parse() {
+        let platform = Platform::parse("linux_amd64").unwrap();
+        let zip = zip_name("tls", "4.0.6", &platform);
+        assert_eq!(zip, "terraform-provider-tls_4.0.6_linux_amd64.zip");
+        let parsed = parse_zip_name(Path::new(&zip)).unwrap();
+        assert_eq!(parsed.provider_type, "tls");
+        assert_eq!(parsed.version, "4.0.6");
+        assert_eq!(parsed.platform, Some(platform));
+        let sums = checksums_name(&release_name("tls", "4.0.6"));
+        assert_eq!(sums, "terraform-provider-tls_4.0.6_SHA256SUMS");
+        assert_eq!(
+            parse_checksums_name(Path::new(&sums)).unwrap().platform,
+            None
+        );
+        assert_eq!(provider_name("tls"), "terraform-provider-tls");
+        assert_eq!(
+            strip_provider_prefix("terraform-provider-tls_v4"),
+            Some("tls_v4")
+        );
     }
 }

@@ -18,7 +18,6 @@
 //! and lock files use exactly that form.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,98 +25,14 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::bytes::ZipBytes;
+use super::checksums::{self, ChecksumsError};
 use super::digest::Digests;
+use super::entry_names::BinarySelector;
 use super::error::ReleaseError;
-use super::names::BinarySelector;
+use super::names::{self, CHECKSUMS_SUFFIX, PROVIDER_PREFIX, ParsedName, parse_name};
+pub use super::names::{KNOWN_ARCH, KNOWN_OS, Platform, parse_platforms, semver_problem};
 use super::zip::{ProviderZip, hash_source, open_file};
 use crate::limits::Limits;
-
-/// Go `GOOS` values a Go toolchain can build for (`go tool dist list`); anything else (`macos`, `win`) is refused.
-/// The one list every stage checks platforms against (release names, OCI platforms).
-pub const KNOWN_OS: &[&str] = &[
-    "aix",
-    "android",
-    "darwin",
-    "dragonfly",
-    "freebsd",
-    "illumos",
-    "ios",
-    "js",
-    "linux",
-    "netbsd",
-    "openbsd",
-    "plan9",
-    "solaris",
-    "wasip1",
-    "windows",
-];
-
-/// Go `GOARCH` values a Go toolchain can build for (`go tool dist list`); anything else (`x86_64`, `aarch64`,
-/// `i386`) is refused.
-pub const KNOWN_ARCH: &[&str] = &[
-    "386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le", "mipsle", "ppc64",
-    "ppc64le", "riscv64", "s390x", "wasm",
-];
-
-const PREFIX: &str = "terraform-provider-";
-const SUMS_SUFFIX: &str = "_SHA256SUMS";
-
-/// A target platform in Go's names. Displays as `os_arch` (file names); [`Platform::oci`] gives `os/arch`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Platform {
-    /// `GOOS`, e.g. `linux`, `darwin`, `windows`.
-    pub os: String,
-    /// `GOARCH`, e.g. `amd64`, `arm64`, `386`, `arm`.
-    pub arch: String,
-}
-
-impl Platform {
-    /// Parses `os_arch` or `os/arch` with Go's names.
-    pub fn parse(spec: &str) -> Result<Self, ReleaseError> {
-        let bad = |reason: String| ReleaseError::BadPlatform {
-            spec: spec.to_owned(),
-            reason,
-        };
-        let (os, arch) = spec
-            .split_once('/')
-            .or_else(|| spec.split_once('_'))
-            .ok_or_else(|| bad("expected OS_ARCH or OS/ARCH".into()))?;
-        if !KNOWN_OS.contains(&os) {
-            return Err(bad(format!(
-                "unknown operating system {os:?} (not a Go GOOS)"
-            )));
-        }
-        if !KNOWN_ARCH.contains(&arch) {
-            return Err(bad(format!(
-                "unknown architecture {arch:?} (not a Go GOARCH)"
-            )));
-        }
-        Ok(Self {
-            os: os.to_owned(),
-            arch: arch.to_owned(),
-        })
-    }
-
-    /// The OCI spelling `os/arch`.
-    pub fn oci(&self) -> String {
-        format!("{}/{}", self.os, self.arch)
-    }
-}
-
-impl fmt::Display for Platform {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}_{}", self.os, self.arch)
-    }
-}
-
-/// Parses a comma-separated platform list (`linux_amd64,darwin/arm64`); empty items are ignored.
-pub fn parse_platforms(list: &str) -> Result<Vec<Platform>, ReleaseError> {
-    list.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(Platform::parse)
-        .collect()
-}
 
 /// A parsed `SHA256SUMS` file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,14 +79,6 @@ pub struct Release {
     pub checksums: Vec<Checksums>,
 }
 
-/// What a release file name says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ParsedName {
-    provider_type: String,
-    version: String,
-    platform: Option<Platform>,
-}
-
 impl Release {
     /// Reads a release from the given paths: one directory, or one or more ZIP files.
     pub fn from_paths(paths: &[PathBuf], limits: &Limits) -> Result<Self, ReleaseError> {
@@ -187,13 +94,13 @@ impl Release {
         let mut zips = Vec::new();
         let mut sums = Vec::new();
         for name in &names {
-            if !name.starts_with(PREFIX) {
+            if !name.starts_with(PROVIDER_PREFIX) {
                 continue;
             }
             let path = dir.join(name);
             if name.ends_with(".zip") {
                 zips.push(path);
-            } else if name.ends_with(SUMS_SUFFIX) {
+            } else if name.ends_with(CHECKSUMS_SUFFIX) {
                 sums.push(path);
             }
         }
@@ -217,7 +124,7 @@ impl Release {
     /// Reads a release given as explicit ZIP paths; the `SHA256SUMS` is looked for beside each ZIP.
     pub fn from_zips(paths: &[PathBuf], limits: &Limits) -> Result<Self, ReleaseError> {
         let mut release = Self::from_zip_names(paths)?;
-        let sums_name = format!("{}{SUMS_SUFFIX}", release.name());
+        let sums_name = names::checksums_name(&release.name());
         let mut dirs: Vec<PathBuf> = release
             .platforms
             .iter()
@@ -324,7 +231,7 @@ impl Release {
 
     /// `terraform-provider-TYPE_VERSION`.
     pub fn name(&self) -> String {
-        format!("{PREFIX}{}_{}", self.provider_type, self.version)
+        names::release_name(&self.provider_type, &self.version)
     }
 
     /// The ZIPs read without a `SHA256SUMS` to check them against.
@@ -457,125 +364,6 @@ fn find_signature(sums: &Path, names: &[String], dir: &Path) -> Option<PathBuf> 
         .map(|n| dir.join(n))
 }
 
-/// Parses `terraform-provider-TYPE_VERSION_OS_ARCH.zip` (`zip`) or `terraform-provider-TYPE_VERSION_SHA256SUMS`.
-fn parse_name(path: &Path, zip: bool) -> Result<ParsedName, ReleaseError> {
-    let name = file_name(path);
-    let bad = |reason: String| ReleaseError::BadFileName {
-        file: path.to_path_buf(),
-        reason,
-    };
-    let expected = if zip {
-        "expected terraform-provider-TYPE_VERSION_OS_ARCH.zip"
-    } else {
-        "expected terraform-provider-TYPE_VERSION_SHA256SUMS"
-    };
-    let stem = if zip {
-        name.strip_suffix(".zip")
-    } else {
-        name.strip_suffix(SUMS_SUFFIX)
-    };
-    let Some(rest) = stem.and_then(|s| s.strip_prefix(PREFIX)) else {
-        return Err(bad(expected.into()));
-    };
-    let parts: Vec<&str> = rest.split('_').collect();
-    let (provider_type, version, platform) = match (zip, parts.as_slice()) {
-        (true, [t, v, os, arch]) => (*t, *v, Some((*os, *arch))),
-        (false, [t, v]) => (*t, *v, None),
-        _ => return Err(bad(expected.into())),
-    };
-    if provider_type.is_empty()
-        || !provider_type
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(bad(format!(
-            "provider type {provider_type:?} must be lowercase letters, digits and dashes"
-        )));
-    }
-    if version.starts_with('v') || version.starts_with('V') {
-        return Err(ReleaseError::VPrefixedVersion {
-            file: path.to_path_buf(),
-            version: version.to_owned(),
-        });
-    }
-    if let Some(reason) = semver_problem(version) {
-        return Err(ReleaseError::BadVersion {
-            file: path.to_path_buf(),
-            version: version.to_owned(),
-            reason,
-        });
-    }
-    let platform = match platform {
-        None => None,
-        Some((os, arch)) => {
-            if !KNOWN_OS.contains(&os) {
-                return Err(ReleaseError::UnknownOs {
-                    file: path.to_path_buf(),
-                    os: os.to_owned(),
-                });
-            }
-            if !KNOWN_ARCH.contains(&arch) {
-                return Err(ReleaseError::UnknownArch {
-                    file: path.to_path_buf(),
-                    arch: arch.to_owned(),
-                });
-            }
-            Some(Platform {
-                os: os.to_owned(),
-                arch: arch.to_owned(),
-            })
-        }
-    };
-    Ok(ParsedName {
-        provider_type: provider_type.to_owned(),
-        version: version.to_owned(),
-        platform,
-    })
-}
-
-/// Why `v` is not a semantic version 2.0.0 `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]`, or `None`: numbers without
-/// leading zeros, identifiers `[0-9A-Za-z-]+`, numeric pre-release identifiers without leading zeros. The one rule set
-/// every stage uses (release file names, OCI version tags).
-pub fn semver_problem(v: &str) -> Option<&'static str> {
-    let (rest, build) = match v.split_once('+') {
-        Some((r, b)) => (r, Some(b)),
-        None => (v, None),
-    };
-    let (core, pre) = match rest.split_once('-') {
-        Some((c, p)) => (c, Some(p)),
-        None => (rest, None),
-    };
-    let numbers: Vec<&str> = core.split('.').collect();
-    if numbers.len() != 3
-        || numbers
-            .iter()
-            .any(|n| n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return Some("the core must be three numbers MAJOR.MINOR.PATCH");
-    }
-    if numbers.iter().any(|n| n.len() > 1 && n.starts_with('0')) {
-        return Some("numbers must not have leading zeros");
-    }
-    let ident_ok =
-        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if let Some(pre) = pre {
-        for id in pre.split('.') {
-            if !ident_ok(id) {
-                return Some("pre-release identifiers must be non-empty [0-9A-Za-z-]");
-            }
-            if id.len() > 1 && id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit()) {
-                return Some("numeric pre-release identifiers must not have leading zeros");
-            }
-        }
-    }
-    if let Some(build) = build
-        && !build.split('.').all(ident_ok)
-    {
-        return Some("build identifiers must be non-empty [0-9A-Za-z-]");
-    }
-    None
-}
-
 fn load_checksums(
     path: &Path,
     signature: Option<PathBuf>,
@@ -595,135 +383,20 @@ fn load_checksums(
     }
     let bytes = fs::read(path).map_err(io_err)?;
     let text = String::from_utf8_lossy(&bytes);
-    let mut entries = BTreeMap::new();
-    for (i, raw) in text.split('\n').enumerate() {
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let malformed = || ReleaseError::MalformedChecksums {
+    let entries = checksums::parse(&text).map_err(|e| match e {
+        ChecksumsError::Malformed { line } => ReleaseError::MalformedChecksums {
             file: path.to_path_buf(),
-            line: i + 1,
-        };
-        let (digest, name) = parse_sums_line(line).ok_or_else(malformed)?;
-        if let Some(previous) = entries.insert(name.to_owned(), digest)
-            && previous != digest
-        {
-            return Err(ReleaseError::ConflictingChecksums {
-                file: path.to_path_buf(),
-                line: i + 1,
-                name: name.to_owned(),
-            });
-        }
-    }
+            line,
+        },
+        ChecksumsError::Conflicting { line, name } => ReleaseError::ConflictingChecksums {
+            file: path.to_path_buf(),
+            line,
+            name,
+        },
+    })?;
     Ok(Checksums {
         path: path.to_path_buf(),
         signature,
         entries,
     })
-}
-
-/// `<64 hex>  <name>` (text mode) or `<64 hex> *<name>` (binary mode), as `sha256sum` writes.
-fn parse_sums_line(line: &str) -> Option<([u8; 32], &str)> {
-    let hex_part = line.get(..64)?;
-    let rest = line.get(64..)?;
-    let name = rest
-        .strip_prefix("  ")
-        .or_else(|| rest.strip_prefix(" *"))?;
-    if name.is_empty() || name.contains('/') || name.chars().any(char::is_control) {
-        return None;
-    }
-    let mut digest = [0u8; 32];
-    hex::decode_to_slice(hex_part, &mut digest).ok()?;
-    Some((digest, name))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn semver_rules() {
-        for ok in [
-            "1.2.3",
-            "0.0.0",
-            "1.2.3-rc.1",
-            "1.2.3-alpha-1.0a",
-            "1.2.3+build.5",
-            "1.2.3-rc.1+b",
-        ] {
-            assert_eq!(semver_problem(ok), None, "{ok}");
-        }
-        let bad = [
-            ("1.2", "the core must be three numbers MAJOR.MINOR.PATCH"),
-            (
-                "1.2.3.4",
-                "the core must be three numbers MAJOR.MINOR.PATCH",
-            ),
-            ("01.2.3", "numbers must not have leading zeros"),
-            (
-                "1.2.3-",
-                "pre-release identifiers must be non-empty [0-9A-Za-z-]",
-            ),
-            (
-                "1.2.3-rc.01",
-                "numeric pre-release identifiers must not have leading zeros",
-            ),
-            ("1.2.3+", "build identifiers must be non-empty [0-9A-Za-z-]"),
-            (
-                "1.2.3+a..b",
-                "build identifiers must be non-empty [0-9A-Za-z-]",
-            ),
-        ];
-        for (v, want) in bad {
-            assert_eq!(semver_problem(v), Some(want), "{v}");
-        }
-    }
-
-    #[test]
-    fn sums_lines() {
-        let d = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-        assert_eq!(
-            parse_sums_line(&format!("{d}  a.zip")).map(|x| x.1),
-            Some("a.zip")
-        );
-        assert_eq!(
-            parse_sums_line(&format!("{d} *a.zip")).map(|x| x.1),
-            Some("a.zip")
-        );
-        assert_eq!(parse_sums_line(&format!("{d} a.zip")), None);
-        assert_eq!(parse_sums_line(&format!("{d}  ")), None);
-        assert_eq!(parse_sums_line(&format!("{d}  dir/a.zip")), None);
-        assert_eq!(parse_sums_line("zz  a.zip"), None);
-    }
-
-    #[test]
-    fn platforms_parse_in_both_spellings() {
-        assert_eq!(
-            parse_platforms("linux_amd64, darwin/arm64,,windows_386").unwrap(),
-            vec![
-                Platform {
-                    os: "linux".into(),
-                    arch: "amd64".into()
-                },
-                Platform {
-                    os: "darwin".into(),
-                    arch: "arm64".into()
-                },
-                Platform {
-                    os: "windows".into(),
-                    arch: "386".into()
-                },
-            ]
-        );
-        assert_eq!(
-            Platform::parse("macos_arm64").unwrap_err().to_string(),
-            "bad platform \"macos_arm64\": unknown operating system \"macos\" (not a Go GOOS)"
-        );
-        assert_eq!(
-            Platform::parse("linux-amd64").unwrap_err().to_string(),
-            "bad platform \"linux-amd64\": expected OS_ARCH or OS/ARCH"
-        );
-        assert_eq!(Platform::parse("linux/arm").unwrap().oci(), "linux/arm");
-    }
 }

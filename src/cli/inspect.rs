@@ -189,8 +189,7 @@ fn selector_for(path: &Path) -> BinarySelector {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match name
-        .strip_prefix("terraform-provider-")
+    match tofu_sbom::archive::names::strip_provider_prefix(&name)
         .and_then(|rest| rest.split_once('_'))
     {
         Some((ty, _)) if !ty.is_empty() => BinarySelector::ProviderType(ty.to_owned()),

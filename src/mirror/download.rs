@@ -39,6 +39,7 @@ use super::registry_protocol::{
 };
 use super::signature::{self, PublishedKey, SignatureCheck};
 use crate::archive::address::ProviderAddress;
+use crate::archive::checksums;
 use crate::archive::release::{Platform, Release};
 use crate::registry::client::ClientOptions;
 
@@ -270,7 +271,7 @@ impl MirroredVersion {
 
 /// `terraform-provider-TYPE_VERSION`.
 pub fn release_name(provider_type: &str, version: &str) -> String {
-    format!("terraform-provider-{provider_type}_{version}")
+    crate::archive::names::release_name(provider_type, version)
 }
 
 /// The signing key's file name in a mirrored release.
@@ -454,7 +455,7 @@ pub async fn download_version(
         }
     }
     let name = release_name(&provider.provider_type, version);
-    let sums_name = format!("{name}_SHA256SUMS");
+    let sums_name = crate::archive::names::checksums_name(&name);
     let sig_name = format!("{sums_name}.sig");
     let key_name = signing_key_file_name(&provider.provider_type, version);
 
@@ -538,16 +539,16 @@ pub async fn download_version(
     };
 
     // 3. Registry shasums against the signed list.
-    let listed = parse_sums(&sums);
+    let listed = checksums::parse_like_opentofu(&sums);
     for m in &metas {
         let registry_hex = hex::encode(m.shasum);
         match listed.get(m.filename.as_str()) {
-            Some(l) if l.eq_ignore_ascii_case(&registry_hex) => {}
+            Some(l) if *l == m.shasum => {}
             other => {
                 return Err(MirrorError::ChecksumsDisagree {
                     checksums: sums_name.clone(),
                     file: m.filename.clone(),
-                    listed: other.map(|s| s.to_ascii_lowercase()),
+                    listed: other.map(hex::encode),
                     registry: registry_hex,
                 });
             }
@@ -783,24 +784,6 @@ fn finish(
     }
 }
 
-/// `name → lowercase hex` from a checksums file, read as OpenTofu's `MatchingChecksumAuthentication` reads it
-/// (whitespace-separated fields, first the hex digest, then the name; a `*` binary-mode marker is dropped).
-fn parse_sums(bytes: &[u8]) -> BTreeMap<&str, &str> {
-    let text = std::str::from_utf8(bytes).unwrap_or("");
-    let mut out = BTreeMap::new();
-    for line in text.lines() {
-        let mut fields = line.split_whitespace();
-        if let (Some(hash), Some(name)) = (fields.next(), fields.next())
-            && hash.len() == 64
-            && hash.bytes().all(|b| b.is_ascii_hexdigit())
-        {
-            out.entry(name.strip_prefix('*').unwrap_or(name))
-                .or_insert(hash);
-        }
-    }
-    out
-}
-
 /// `Some(size)` when `path` is a file hashing to `sha256`.
 async fn file_matches(path: &Path, sha256: &[u8; 32]) -> Result<Option<u64>> {
     let path = path.to_path_buf();
@@ -1034,15 +1017,5 @@ mod tests {
             e.to_string(),
             "no version of p matches \">= 3\" (pre-releases are only selected when named exactly); available: 2.1.0-rc.1, 2.0.0, 1.1.0, 1.0.0"
         );
-    }
-
-    #[test]
-    fn sums_parse_like_opentofu() {
-        let h = "a".repeat(64);
-        let text = format!("{h}  a.zip\n{h} *b.zip\nbad line\n");
-        let m = parse_sums(text.as_bytes());
-        assert_eq!(m.get("a.zip"), Some(&h.as_str()));
-        assert_eq!(m.get("b.zip"), Some(&h.as_str()));
-        assert_eq!(m.len(), 2);
     }
 }

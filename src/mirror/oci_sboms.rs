@@ -216,9 +216,10 @@ pub async fn add_missing_sboms(
         limits: *limits,
     };
     for (os_arch, p) in &artifact.platforms {
-        let name = p.zip_name.clone().unwrap_or_else(|| {
-            format!("terraform-provider-{provider_type}_{version}_{os_arch}.zip")
-        });
+        let name = p
+            .zip_name
+            .clone()
+            .unwrap_or_else(|| crate::archive::names::zip_name(provider_type, version, os_arch));
         if name.contains('/') || name.contains('\\') || !name.ends_with(".zip") {
             return Err(MirrorError::Copy {
                 reference: format!("layer {}", p.zip_digest),

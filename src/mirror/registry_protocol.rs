@@ -498,9 +498,10 @@ impl ProviderRegistryClient {
                 format!("{}_{}", doc.os, doc.arch)
             )));
         }
-        let expected_name = format!(
-            "terraform-provider-{}_{version}_{os}_{arch}.zip",
-            provider.provider_type
+        let expected_name = crate::archive::names::zip_name(
+            &provider.provider_type,
+            version,
+            format_args!("{os}_{arch}"),
         );
         if doc.filename != expected_name {
             return Err(invalid(format!(

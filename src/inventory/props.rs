@@ -1,0 +1,91 @@
+//! Property names (part of the output format: each documented on its constant) and the properties describing one
+//! platform. Knows the input; not how the graph is assembled nor any SBOM format.
+
+use super::go::split_go_version;
+use super::{PlatformInput, Property};
+
+/// Property: GOOS of the platform (`linux`, `darwin`, …).
+pub const PROP_OS: &str = "tofu-sbom:platform:os";
+/// Property: GOARCH of the platform (`amd64`, `arm64`, …).
+pub const PROP_ARCH: &str = "tofu-sbom:platform:arch";
+/// Property: the raw Go toolchain version from the build info, e.g. `go1.22.3 X:boringcrypto`.
+pub const PROP_GO_VERSION: &str = "tofu-sbom:go:version";
+/// Property: the GOEXPERIMENTs baked into the toolchain version, comma-separated (only when there are any).
+pub const PROP_GO_EXPERIMENTS: &str = "tofu-sbom:go:experiments";
+/// Property prefix: one property per Go build setting, `tofu-sbom:go:build:<key>` = value (e.g. `…:CGO_ENABLED` = `0`,
+/// `…:-trimpath` = `true`, `…:vcs.revision`).
+pub const PROP_GO_BUILD_PREFIX: &str = "tofu-sbom:go:build:";
+/// Property: where the provider version came from (e.g. `release-filename`).
+pub const PROP_VERSION_SOURCE: &str = "tofu-sbom:version-source";
+/// Property: the OpenTofu lock-file `zh:` hash of the platform's ZIP (`zh:<sha256 hex>`).
+pub const PROP_LOCK_ZH: &str = "tofu-sbom:lock:zh";
+/// Property: the OpenTofu lock-file `h1:` hash of the platform's ZIP contents.
+pub const PROP_LOCK_H1: &str = "tofu-sbom:lock:h1";
+/// Property: the file name of the platform's release ZIP.
+pub const PROP_ZIP_NAME: &str = "tofu-sbom:zip:name";
+/// Property: the size of the platform's release ZIP in bytes.
+pub const PROP_ZIP_SIZE: &str = "tofu-sbom:zip:size";
+/// Property: the detached signature file that accompanies the release (e.g. `…_SHA256SUMS.sig`), when present.
+pub const PROP_SIGNATURE_FILE: &str = "tofu-sbom:release:signature-file";
+/// Root property: how the release's `SHA256SUMS` was authenticated when it was mirrored from a provider registry —
+/// `verified` (its detached signature verified with a key the registry published, see [`PROP_RELEASE_SIGNING_KEY`])
+/// or `unverified` (mirrored with `--allow-unsigned`). Written from [`ReleaseInput::release_signature`] only.
+pub const PROP_RELEASE_SIGNATURE: &str = "tofu-sbom:release:signature";
+/// Root property: the fingerprint (uppercase hex) of the key that verified the release's signature.
+pub const PROP_RELEASE_SIGNING_KEY: &str = "tofu-sbom:release:signing-key";
+/// Property: the provider address `HOST/NAMESPACE/TYPE`.
+pub const PROP_PROVIDER_ADDRESS: &str = "tofu-sbom:provider:address";
+/// Property: the platforms (`os_arch`, comma-separated, sorted) a component was found in (release-wide documents).
+pub const PROP_PLATFORMS: &str = "tofu-sbom:platforms";
+/// Property: the main package path of the binary (Go build info `path` line), on the main module.
+pub const PROP_GO_MAIN_PACKAGE: &str = "tofu-sbom:go:main-package";
+/// Property: the main module version as recorded in the build info (often `(devel)`), on the main module.
+pub const PROP_GO_BUILDINFO_VERSION: &str = "tofu-sbom:go:buildinfo-version";
+/// Property: the module's go.sum hash (`h1:<base64>`, Go dirhash Hash1). Never emitted as a `hashes` entry.
+pub const PROP_GO_MODULE_H1: &str = "tofu-sbom:go:module:h1";
+/// Property: the module a `=>` replacement replaced, as `path@version` (or `path` when it had no version).
+pub const PROP_GO_REPLACED: &str = "tofu-sbom:go:replace:original";
+/// Property: the local directory a module was replaced with (`=> ../dir`).
+pub const PROP_GO_REPLACE_LOCAL_PATH: &str = "tofu-sbom:go:replace:local-path";
+/// Property: `true` on a module replaced by a local directory: it has no version and no hash.
+pub const PROP_GO_UNVERSIONED_LOCAL: &str = "tofu-sbom:go:replace:unversioned-local";
+/// Trivy property: application type; `gobinary` makes Trivy collect the modules below the binary.
+pub const PROP_TRIVY_TYPE: &str = "aquasecurity:trivy:Type";
+/// Trivy property: application class, `lang-pkgs`.
+pub const PROP_TRIVY_CLASS: &str = "aquasecurity:trivy:Class";
+
+pub(super) fn prop(name: impl Into<String>, value: impl Into<String>) -> Property {
+    Property {
+        name: name.into(),
+        value: value.into(),
+    }
+}
+
+/// The properties describing one platform: os/arch, Go version, experiments, build settings, version source,
+/// lock hashes, ZIP name/size, signature file.
+pub(super) fn platform_properties(p: &PlatformInput) -> Vec<Property> {
+    let go = split_go_version(&p.buildinfo.go_version);
+    let mut props = vec![
+        prop(PROP_OS, &p.os),
+        prop(PROP_ARCH, &p.arch),
+        prop(PROP_GO_VERSION, &p.buildinfo.go_version),
+        prop(PROP_VERSION_SOURCE, &p.version_source),
+        prop(PROP_LOCK_ZH, &p.zh),
+        prop(PROP_LOCK_H1, &p.h1),
+        prop(PROP_ZIP_NAME, &p.zip_name),
+        prop(PROP_ZIP_SIZE, p.zip_size.to_string()),
+    ];
+    if !go.experiments.is_empty() {
+        props.push(prop(PROP_GO_EXPERIMENTS, go.experiments.join(",")));
+    }
+    for setting in &p.buildinfo.settings {
+        props.push(prop(
+            format!("{PROP_GO_BUILD_PREFIX}{}", setting.key),
+            &setting.value,
+        ));
+    }
+    if let Some(sig) = &p.signature_file {
+        props.push(prop(PROP_SIGNATURE_FILE, sig));
+    }
+    props
+}
