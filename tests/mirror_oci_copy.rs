@@ -48,6 +48,7 @@ async fn copy_ref(from: &str, to: &str, opts: &CopyOptions) -> Result<CopyOutcom
         opts,
     )
     .await
+    .map_err(MirrorError::from)
 }
 
 async fn assert_verifies(target: &str) {
@@ -379,7 +380,8 @@ impl ReferrersCopier for Recorder {
         _source: &'a Store,
         target: &'a Store,
         subject: &'a Descriptor,
-    ) -> Pin<Box<dyn Future<Output = tofu_sbom::mirror::Result<ReferrersCopied>> + Send + 'a>> {
+    ) -> Pin<Box<dyn Future<Output = tofu_sbom::registry::Result<ReferrersCopied>> + Send + 'a>>
+    {
         Box::pin(async move {
             assert!(matches!(
                 target.resolve_tag(&self.tag).await,

@@ -8,13 +8,16 @@ use std::collections::BTreeMap;
 
 use oci_support::{pseudo_random, test_options};
 use support::{Registry, RegistryOpts};
+use tofu_sbom::provider::media_types::{
+    ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG, ARTIFACT_TYPE_PROVIDER_TARGET,
+    MEDIA_TYPE_ZIP_LAYER,
+};
 use tofu_sbom::registry::client::{Protocol, RegistryClient};
 use tofu_sbom::registry::digest::Digest;
 use tofu_sbom::registry::layout::LayoutStore;
 use tofu_sbom::registry::manifest::{
-    ANNOTATION_TITLE, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG,
-    ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor, EMPTY_JSON, ImageIndex, ImageManifest,
-    MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, MEDIA_TYPE_ZIP_LAYER, Platform, to_canonical_bytes,
+    ANNOTATION_TITLE, Descriptor, EMPTY_JSON, ImageIndex, ImageManifest, MEDIA_TYPE_INDEX,
+    MEDIA_TYPE_MANIFEST, Platform, to_canonical_bytes,
 };
 use tofu_sbom::registry::reference::Target;
 use tofu_sbom::registry::store::Store;

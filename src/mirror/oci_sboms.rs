@@ -20,13 +20,13 @@ use crate::limits::Limits;
 use crate::provider::attach::{
     self, ARTIFACT_TYPE_CHECKSUMS, AttachOptions, AttachOutcome, SbomFile,
 };
+use crate::provider::media_types::{
+    ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_TARGET, MEDIA_TYPE_ZIP_LAYER,
+};
 use crate::registry::copy::copy_blob;
 use crate::registry::digest::Digest;
 use crate::registry::layout::LayoutStore;
-use crate::registry::manifest::{
-    ANNOTATION_TITLE, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor,
-    ImageIndex, ImageManifest, MEDIA_TYPE_ZIP_LAYER, decode,
-};
+use crate::registry::manifest::{ANNOTATION_TITLE, Descriptor, ImageIndex, ImageManifest, decode};
 use crate::registry::referrers::{self, ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX, ListOptions};
 use crate::registry::store::Store;
 use crate::sbom::Format;

@@ -13,7 +13,7 @@
 //! Transport rules are those of the OCI client (the same `reqwest` builder, [`crate::registry::client`]): TLS by default;
 //! with [`Protocol::Auto`] a loopback host falls back to plain HTTP when the TLS handshake fails; plain `http://` URLs
 //! in responses are refused unless the host is loopback or [`Protocol::PlainHttp`] was chosen. Transient faults
-//! (connection reset/refused, timeouts, 429, 5xx) are retried with the OCI [`RetryPolicy`](crate::registry::retry); every
+//! (connection reset/refused, timeouts, 429, 5xx) are retried with the OCI [`RetryPolicy`](crate::http::retry); every
 //! response is read under [`crate::limits::Limits`]. A registry token (OpenTofu's `TF_TOKEN_<host>`) is sent as a
 //! bearer token to the registry host only, never to download hosts.
 
@@ -27,13 +27,12 @@ use tokio::sync::OnceCell;
 use super::error::{MirrorError, Result};
 use super::signature::PublishedKey;
 use crate::archive::address::ProviderAddress;
+use crate::http::retry::{parse_retry_after, with_retries};
+use crate::http::{error_chain, error_text, is_tls_error, read_limited};
 use crate::registry::RegistryError;
-use crate::registry::client::{
-    ClientOptions, Protocol, build_http_client, error_chain, error_text, is_tls_error, read_limited,
-};
+use crate::registry::client::{ClientOptions, Protocol, build_http_client};
 use crate::registry::digest::Sha256Counter;
 use crate::registry::reference::is_loopback;
-use crate::registry::retry::{parse_retry_after, with_retries};
 
 /// The discovery document path.
 pub const DISCOVERY_PATH: &str = "/.well-known/terraform.json";

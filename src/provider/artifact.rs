@@ -11,12 +11,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use crate::provider::media_types::{
+    ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG, ARTIFACT_TYPE_PROVIDER_TARGET,
+    MEDIA_TYPE_ZIP_LAYER,
+};
 use crate::registry::digest::Digest;
 use crate::registry::manifest::{
     ANNOTATION_CREATED, ANNOTATION_REVISION, ANNOTATION_SOURCE, ANNOTATION_TITLE,
-    ANNOTATION_VERSION, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG,
-    ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_INDEX,
-    MEDIA_TYPE_MANIFEST, MEDIA_TYPE_ZIP_LAYER, Platform, to_canonical_bytes,
+    ANNOTATION_VERSION, Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_INDEX,
+    MEDIA_TYPE_MANIFEST, Platform, to_canonical_bytes,
 };
 use crate::registry::reference::{Reference, Target, validate_tag};
 use crate::registry::{RegistryError, Result};

@@ -20,7 +20,7 @@
 //! * `org.opencontainers.image.created` is the SBOM's own timestamp, never the current time (no timestamp: no
 //!   annotation), so re-attaching the same file yields the same manifest digest;
 //! * the title is on the layer (what `oras pull` names the file) and on the manifest (so that listings, which copy
-//!   manifest annotations, show it); [`crate::registry::referrers::ANNOTATION_TOOL`] marks referrers this tool created;
+//!   manifest annotations, show it); [`crate::provider::media_types::ANNOTATION_TOOL`] marks referrers this tool created;
 //! * pushed by digest, never tagged;
 //! * a referrer of the same `artifactType` whose layer has the same digest already attached ⇒ nothing is written,
 //!   whatever its title.
@@ -45,6 +45,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::limits::Limits;
+use crate::provider::media_types::{ANNOTATION_TOOL, ToolAnnotation as _};
 use crate::registry::client::BlobSource;
 use crate::registry::digest::Digest;
 use crate::registry::lock::{self, LockOptions};
@@ -55,8 +56,8 @@ use crate::registry::manifest::{
 };
 use crate::registry::reference::Target;
 use crate::registry::referrers::{
-    self, ANNOTATION_TOOL, ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX, FallbackOptions,
-    FallbackReport, ListOptions, ReferrerEntry, ReferrersMode, ReferrersSource,
+    self, ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX, FallbackOptions, FallbackReport,
+    ListOptions, ReferrerEntry, ReferrersMode, ReferrersSource,
 };
 use crate::registry::store::Store;
 use crate::registry::{RegistryError, Result};

@@ -3,6 +3,7 @@
 //!
 //! | module | what it does |
 //! |---|---|
+//! | [`media_types`] | OpenTofu's artifact and media types (`application/vnd.opentofu.provider`, …) |
 //! | [`artifact`] | the OpenTofu provider artifact builder (pure: inputs → exact manifest bytes) |
 //! | [`push`] | blobs → platform manifests → index → tags, with skip-existing, bounded concurrency, dry-run |
 //! | [`attach`] | SBOM files → referrer manifests pushed by digest (no-op when present), opt-in pruning of our older ones |
@@ -11,6 +12,7 @@
 
 pub mod artifact;
 pub mod attach;
+pub mod media_types;
 pub mod publish;
 pub mod push;
 pub mod sbom_pull;

@@ -470,7 +470,7 @@ pub async fn push(
 
     // 3. The index by digest, then 4. the tags.
     let mut index_desc = artifact.index.descriptor();
-    index_desc.artifact_type = crate::registry::manifest::ARTIFACT_TYPE_PROVIDER.to_owned();
+    index_desc.artifact_type = crate::provider::media_types::ARTIFACT_TYPE_PROVIDER.to_owned();
     let child_jobs: Vec<&BlobJob> = Vec::new();
     put_manifest_checked(
         store,

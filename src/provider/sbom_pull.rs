@@ -15,10 +15,10 @@
 use serde::Serialize;
 
 use crate::provider::attach::{SbomKind, resolve_subject};
+use crate::provider::media_types::{ARTIFACT_TYPE_PROVIDER_TARGET, ToolAnnotation as _};
 use crate::registry::digest::Digest;
 use crate::registry::manifest::{
-    ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_MANIFEST,
-    decode,
+    Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_MANIFEST, decode,
 };
 use crate::registry::reference::Target;
 use crate::registry::referrers::{ListOptions, ReferrerEntry, ReferrersMode, list_referrers};
@@ -418,7 +418,7 @@ mod tests {
         let mut annotations = BTreeMap::new();
         if tool {
             annotations.insert(
-                crate::registry::referrers::ANNOTATION_TOOL.to_owned(),
+                crate::provider::media_types::ANNOTATION_TOOL.to_owned(),
                 "tofu-sbom/1".to_owned(),
             );
         }

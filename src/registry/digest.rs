@@ -17,6 +17,32 @@ use crate::registry::RegistryError;
 pub struct Digest(String);
 
 impl Digest {
+    /// The one digest check: `Ok` when `actual` is this (expected) digest, else
+    /// [`RegistryError::DigestMismatch`] naming `what` (built only on a mismatch).
+    pub fn verify(
+        &self,
+        actual: &Self,
+        what: impl FnOnce() -> String,
+    ) -> Result<(), RegistryError> {
+        if actual == self {
+            return Ok(());
+        }
+        Err(RegistryError::DigestMismatch {
+            what: what(),
+            expected: self.to_string(),
+            actual: actual.to_string(),
+        })
+    }
+
+    /// [`Digest::verify`] of the sha256 of `bytes`.
+    pub fn verify_bytes(
+        &self,
+        bytes: &[u8],
+        what: impl FnOnce() -> String,
+    ) -> Result<(), RegistryError> {
+        self.verify(&Self::sha256_of(bytes), what)
+    }
+
     /// The sha256 digest of `bytes`.
     pub fn sha256_of(bytes: &[u8]) -> Self {
         Self::from_sha256_bytes(&Sha256::digest(bytes))
@@ -107,16 +133,7 @@ impl FromStr for Digest {
 }
 
 /// Shortens untrusted text for an error message (at most 200 characters, never a panic on a char boundary).
-pub(crate) fn truncate_for_display(s: &str) -> String {
-    const MAX: usize = 200;
-    if s.chars().count() <= MAX {
-        s.to_owned()
-    } else {
-        let mut out: String = s.chars().take(MAX).collect();
-        out.push('…');
-        out
-    }
-}
+pub(crate) use crate::http::truncate_for_display;
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -5,6 +5,9 @@
 
 use std::path::PathBuf;
 
+use crate::http::HttpError;
+use crate::http::retry::Retryable;
+
 /// Result alias for the OCI module.
 pub type Result<T, E = RegistryError> = std::result::Result<T, E>;
 
@@ -381,6 +384,14 @@ pub enum RegistryError {
         /// What is wrong.
         reason: String,
     },
+    /// The graph copy found something it cannot copy (unsupported manifest type, graph too deep, bad reference…).
+    #[error("cannot copy {reference}: {reason}")]
+    Copy {
+        /// The source reference.
+        reference: String,
+        /// Why.
+        reason: String,
+    },
     /// A manifest PUT kept failing with `MANIFEST_BLOB_UNKNOWN` although its blobs were re-checked and re-uploaded.
     #[error(
         "manifest {digest} still refers to blobs the registry does not know after re-uploading them: {message}"
@@ -428,5 +439,124 @@ impl RegistryError {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// Each transport fault becomes the variant of the same name and text.
+impl From<HttpError> for RegistryError {
+    fn from(e: HttpError) -> Self {
+        match e {
+            HttpError::ClientSetup { reason } => Self::ClientSetup { reason },
+            HttpError::Io {
+                action,
+                path,
+                source,
+            } => Self::Io {
+                action,
+                path,
+                source,
+            },
+            HttpError::Transport {
+                host,
+                operation,
+                message,
+                transient,
+            } => Self::Transport {
+                registry: host,
+                operation,
+                message,
+                transient,
+            },
+            HttpError::TooLarge { what, limit } => Self::TooLarge { what, limit },
+        }
+    }
+}
+
+impl Retryable for RegistryError {
+    fn is_transient(&self) -> bool {
+        Self::is_transient(self)
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Transient { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    fn retries_exhausted(operation: String, attempts: u32, last: Self) -> Self {
+        Self::RetriesExhausted {
+            operation,
+            attempts,
+            last: Box::new(last),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::http::retry::{RetryPolicy, with_retries};
+
+    #[tokio::test]
+    async fn stops_on_permanent_and_bounds_attempts() {
+        let policy = RetryPolicy {
+            initial_backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(2),
+            ..RetryPolicy::default()
+        };
+        let mut calls = 0;
+        let r: Result<()> = with_retries(&policy, "op", |_| {
+            calls += 1;
+            async {
+                Err(RegistryError::NotFound {
+                    what: "x".into(),
+                    location: "y".into(),
+                })
+            }
+        })
+        .await;
+        assert_eq!(calls, 1);
+        assert_eq!(r.unwrap_err().to_string(), "x not found in y");
+
+        let mut calls = 0;
+        let r: Result<()> = with_retries(&policy, "op", |_| {
+            calls += 1;
+            async {
+                Err(RegistryError::Transient {
+                    registry: "r".into(),
+                    operation: "GET /v2/".into(),
+                    status: 503,
+                    retry_after: None,
+                })
+            }
+        })
+        .await;
+        assert_eq!(calls, 5);
+        assert_eq!(
+            r.unwrap_err().to_string(),
+            "op: giving up after 5 attempts: GET /v2/ on r: HTTP 503 (transient)"
+        );
+
+        let mut calls = 0;
+        let r = with_retries(&policy, "op", |n| {
+            calls += 1;
+            async move {
+                if n < 3 {
+                    Err(RegistryError::Transient {
+                        registry: "r".into(),
+                        operation: "x".into(),
+                        status: 429,
+                        retry_after: Some(0),
+                    })
+                } else {
+                    Ok(n)
+                }
+            }
+        })
+        .await;
+        assert_eq!((r.unwrap(), calls), (3, 3));
     }
 }

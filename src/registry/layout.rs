@@ -136,14 +136,7 @@ impl LayoutStore {
             out.sync_all()
                 .map_err(|e| RegistryError::io("writing", &tmp, e))?;
             let size = hasher.len();
-            let got = hasher.finish();
-            if &got != digest {
-                return Err(RegistryError::DigestMismatch {
-                    what: src.display().to_string(),
-                    expected: digest.to_string(),
-                    actual: got.to_string(),
-                });
-            }
+            digest.verify(&hasher.finish(), || src.display().to_string())?;
             Ok(size)
         })();
         finish_temp(tmp, &target, result)
@@ -151,14 +144,7 @@ impl LayoutStore {
 
     /// Writes `bytes` as blob `digest` (they must hash to it).
     pub fn put_blob_bytes(&self, digest: &Digest, bytes: &[u8]) -> Result<()> {
-        let got = Digest::sha256_of(bytes);
-        if &got != digest {
-            return Err(RegistryError::DigestMismatch {
-                what: "blob bytes".into(),
-                expected: digest.to_string(),
-                actual: got.to_string(),
-            });
-        }
+        digest.verify_bytes(bytes, || "blob bytes".into())?;
         let target = self.blob_path(digest);
         if self.blob_size(digest)? == Some(bytes.len() as u64) {
             return Ok(());
@@ -189,14 +175,7 @@ impl LayoutStore {
                 limit: max,
             });
         }
-        let got = Digest::sha256_of(&buf);
-        if &got != digest {
-            return Err(RegistryError::DigestMismatch {
-                what: p.display().to_string(),
-                expected: digest.to_string(),
-                actual: got.to_string(),
-            });
-        }
+        digest.verify_bytes(&buf, || p.display().to_string())?;
         Ok(buf)
     }
 
@@ -231,14 +210,7 @@ impl LayoutStore {
             }
         }
         let size = hasher.len();
-        let got = hasher.finish();
-        if &got != digest {
-            return Err(RegistryError::DigestMismatch {
-                what: p.display().to_string(),
-                expected: digest.to_string(),
-                actual: got.to_string(),
-            });
-        }
+        digest.verify(&hasher.finish(), || p.display().to_string())?;
         Ok(size)
     }
 

@@ -34,17 +34,6 @@ pub const EMPTY_JSON: &[u8] = b"{}";
 pub const EMPTY_JSON_DIGEST: &str =
     "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
-/// `artifactType` of a provider's index manifest (OpenTofu `ociIndexManifestArtifactType`).
-pub const ARTIFACT_TYPE_PROVIDER: &str = "application/vnd.opentofu.provider";
-/// `artifactType` of a provider's per-platform image manifest (OpenTofu `ociPackageManifestArtifactType`).
-pub const ARTIFACT_TYPE_PROVIDER_TARGET: &str = "application/vnd.opentofu.provider-target";
-/// `artifactType` of the ZIP layer (cosmetic for current OpenTofu, required by releases before March 2025).
-pub const ARTIFACT_TYPE_PROVIDER_PKG: &str = "application/vnd.opentofu.providerpkg";
-/// `artifactType` of an OpenTofu module package (a different kind of artifact; named in diagnostics).
-pub const ARTIFACT_TYPE_MODULE_PKG: &str = "application/vnd.opentofu.modulepkg";
-/// Media type of the provider ZIP layer (the bare string, OpenTofu `ociPackageMediaType`).
-pub const MEDIA_TYPE_ZIP_LAYER: &str = "archive/zip";
-
 /// Annotation: human-readable title (file name).
 pub const ANNOTATION_TITLE: &str = "org.opencontainers.image.title";
 /// Annotation: source repository URL.
@@ -249,7 +238,7 @@ mod tests {
     fn descriptor_field_order_matches_go_structs() {
         let mut d = Descriptor::new(MEDIA_TYPE_MANIFEST, Digest::sha256_of(b"x"), 1);
         d.platform = Some(Platform::new("linux", "amd64"));
-        d.artifact_type = ARTIFACT_TYPE_PROVIDER_TARGET.to_owned();
+        d.artifact_type = "application/vnd.opentofu.provider-target".to_owned();
         d.annotations.insert("b".into(), "2".into());
         d.annotations.insert("a".into(), "1".into());
         let (bytes, _) = to_canonical_bytes(&d);

@@ -8,14 +8,15 @@
 //! | [`reference`](mod@reference) | `HOST[:PORT]/REPO[:TAG\|@DIGEST]` and `oci-layout:DIR[:TAG\|@DIGEST]` |
 //! | [`digest`] | `sha256:<hex>` digests |
 //! | [`manifest`] | typed, spec-shaped OCI image manifest / index / descriptor structs (exact bytes) |
-//! | [`client`] | the registry client (HTTP, TLS, auth, retries) |
-//! | [`auth`] | `WWW-Authenticate` parsing, bearer token fetch and cache |
-//! | [`credentials`] | the credentials chain (explicit, env, docker config, credential helpers, containers `auth.json`) |
-//! | [`retry`] | backoff policy and transient/permanent fault classification |
+//! | [`client`] | the registry client: requests and auth, blobs, manifests, tags, the raw referrers endpoint (transport in [`crate::http`]) |
+//! | [`auth`] | `WWW-Authenticate` parsing, bearer token fetch and cache (= [`client::auth`]) |
+//! | [`credentials`] | the credentials chain (explicit, env, docker config, credential helpers, containers `auth.json`; = [`client::credentials`]) |
+//! | [`retry`] | backoff policy and transient/permanent fault classification (re-exported from [`crate::http::retry`]) |
 //! | [`layout`] | an OCI image layout store on disk |
 //! | [`store`] | one enum over "a registry repository" and "an OCI layout", used by push and verify |
 //! | [`referrers`] | referrers listing, API detection, the `sha256-<hex>` fallback index (and its concurrency rules) |
-//! | [`lock`] | per-subject serialisation: in-process keyed mutex + advisory lock file |
+//! | [`copy`] | the byte-for-byte graph copy between stores (used by the mirror), with a referrers extension point |
+//! | [`lock`] | per-subject serialisation: in-process keyed mutex + advisory lock file (= [`referrers::writer_lock`]) |
 //!
 //! # Why our own registry client and not `oci-client`
 //!
@@ -34,18 +35,17 @@
 //! are zero values, unknown fields ignored) so that it can *report* each problem instead of failing to deserialize;
 //! (3) its builder/enum indirection (`Os`, `Arch`, `MediaType::Other`) adds nothing for the dozen fields we use.
 
-pub mod auth;
 pub mod client;
 pub mod copy;
-pub mod credentials;
 pub mod digest;
 mod error;
 pub mod layout;
-pub mod lock;
 pub mod manifest;
 pub mod reference;
 pub mod referrers;
-pub mod retry;
 pub mod store;
 
+pub use crate::http::retry;
+pub use client::{auth, credentials};
 pub use error::{RegistryError, Result};
+pub use referrers::writer_lock as lock;

@@ -32,12 +32,15 @@ use serde::Serialize;
 
 use crate::provider::artifact::tag_for_version;
 use crate::provider::attach::SbomKind;
+use crate::provider::media_types::{
+    ARTIFACT_TYPE_MODULE_PKG, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG,
+    ARTIFACT_TYPE_PROVIDER_TARGET, MEDIA_TYPE_ZIP_LAYER,
+};
 use crate::provider::sbom_pull::fetch_referrer_sbom;
 use crate::registry::digest::Digest;
 use crate::registry::manifest::{
-    ARTIFACT_TYPE_MODULE_PKG, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG,
-    ARTIFACT_TYPE_PROVIDER_TARGET, Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_DESCRIPTOR,
-    MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, MEDIA_TYPE_ZIP_LAYER, decode,
+    Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_DESCRIPTOR, MEDIA_TYPE_INDEX,
+    MEDIA_TYPE_MANIFEST, decode,
 };
 use crate::registry::reference::Target;
 use crate::registry::referrers::{ListOptions, ReferrersMode, list_referrers};

@@ -48,11 +48,12 @@ use crate::inventory::{
 };
 use crate::provider::artifact::tag_for_version;
 use crate::provider::attach::SbomKind;
+use crate::provider::media_types::{ANNOTATION_TOOL, ToolAnnotation as _};
 use crate::provider::sbom_pull::{FetchedSbom, fetch_referrer_sbom};
 use crate::registry::RegistryError;
 use crate::registry::digest::Digest;
 use crate::registry::reference::{LayoutReference, Reference, Target};
-use crate::registry::referrers::{ANNOTATION_TOOL, ListOptions, ReferrersMode, list_referrers};
+use crate::registry::referrers::{ListOptions, ReferrersMode, list_referrers};
 use crate::registry::store::Store;
 use crate::sbom::{DocumentKind, Format};
 use crate::verify::artifact::{

@@ -1,4 +1,4 @@
-//! Copying a provider artifact (or any OCI image/index graph) byte for byte between registries and OCI layouts:
+//! Copying any OCI image/index graph (a provider artifact, for instance) byte for byte between registries and OCI layouts:
 //! `HOST/REPO:TAG` or `oci-layout:DIR:TAG` (or `@DIGEST`) to a registry repository or `oci-layout:DIR`.
 //!
 //! The graph — the tagged index, its platform manifests (nested indexes too, up to [`MAX_DEPTH`] levels), their
@@ -14,6 +14,9 @@
 //! 4. the tag, last, skipped when it already points at the root.
 //!
 //! Re-running an identical copy therefore writes nothing: no blob upload, no manifest `PUT`.
+//!
+//! Must not know what the graph is (OpenTofu provider, SBOMs) nor the mirror that calls it; errors are
+//! [`RegistryError`]s (the mirror wraps them).
 
 pub mod referrers;
 
@@ -28,8 +31,6 @@ use futures_util::{StreamExt as _, TryStreamExt as _};
 const REFERRERS_CONCURRENCY: usize = 8;
 use serde::Serialize;
 
-use crate::mirror::{MirrorError, Result};
-use crate::registry::RegistryError;
 use crate::registry::client::{BlobSink, BlobSource, ClientOptions};
 use crate::registry::digest::Digest;
 use crate::registry::manifest::{
@@ -38,6 +39,7 @@ use crate::registry::manifest::{
 };
 use crate::registry::reference::Target;
 use crate::registry::store::Store;
+use crate::registry::{RegistryError, Result};
 
 /// How deep indexes may nest (root index → platform manifests is depth 1).
 pub const MAX_DEPTH: usize = 4;
@@ -260,13 +262,13 @@ pub async fn copy(
     opts: &CopyOptions,
 ) -> Result<CopyOutcome> {
     if target.digest().is_some() {
-        return Err(MirrorError::Copy {
+        return Err(RegistryError::Copy {
             reference: target.to_string(),
             reason: "a copy target cannot name a digest (the digest is the source's)".into(),
         });
     }
     if source.tag().is_none() && source.digest().is_none() {
-        return Err(MirrorError::Copy {
+        return Err(RegistryError::Copy {
             reference: source.to_string(),
             reason: "the source must name a tag or a digest".into(),
         });
@@ -320,7 +322,7 @@ async fn read_source(src: &Store, source_ref: &Target) -> Result<Graph> {
             d
         }
         (None, None) => {
-            return Err(MirrorError::Copy {
+            return Err(RegistryError::Copy {
                 reference: source_ref.to_string(),
                 reason: "the source must name a tag or a digest".into(),
             });
@@ -329,7 +331,7 @@ async fn read_source(src: &Store, source_ref: &Target) -> Result<Graph> {
     // Read and verify the whole graph (post-order: children first, root last).
     let mut nodes: Vec<Node> = Vec::new();
     read_graph(src, source_ref, root_desc, 0, &mut nodes).await?;
-    let root = nodes.pop().ok_or_else(|| MirrorError::Copy {
+    let root = nodes.pop().ok_or_else(|| RegistryError::Copy {
         reference: source_ref.to_string(),
         reason: "empty graph".into(),
     })?;
@@ -353,13 +355,74 @@ async fn write_graph(
     opts: &CopyOptions,
 ) -> Result<CopyOutcome> {
     let Graph { nodes, root, blobs } = graph;
-    let emit = |e: CopyProgress| {
-        if let Some(p) = &opts.progress {
-            p(&e);
-        }
+    // 1. Blobs.
+    let blobs_done = write_blobs(src, dst, &blobs, opts).await?;
+    // 2. Manifests, children first, then the root, by digest.
+    let (mut manifests, copied_manifests, skipped_manifests) =
+        write_manifests(dst, &nodes, &root, opts).await?;
+    let root_out = manifests.pop().ok_or_else(|| RegistryError::Copy {
+        reference: source_ref.to_string(),
+        reason: "empty graph".into(),
+    })?;
+    // 3. Referrers (extension point).
+    let referrers = write_referrers(src, dst, &nodes, &root, opts).await?;
+    // 4. The tag, last.
+    let tagged = match tag {
+        Some(t) => write_tag(dst, &root, t, opts).await?,
+        None => false,
     };
 
-    // 1. Blobs.
+    let BlobsWritten {
+        list: blob_list,
+        copied: copied_blobs,
+        mounted: mounted_blobs,
+        bytes: copied_bytes,
+    } = blobs_done;
+    let skipped_blobs = blob_list
+        .iter()
+        .filter(|b| b.status == ItemStatus::Skipped)
+        .count();
+    Ok(CopyOutcome {
+        source: source_ref.to_string(),
+        target: dst.describe(),
+        pinned_reference: String::new(),
+        root: root_out,
+        tag: tag.map(str::to_owned),
+        tagged,
+        manifests,
+        blobs: blob_list,
+        copied_manifests,
+        skipped_manifests,
+        copied_blobs,
+        mounted_blobs,
+        skipped_blobs,
+        copied_bytes,
+        referrers,
+    })
+}
+
+fn emit(opts: &CopyOptions, e: CopyProgress) {
+    if let Some(p) = &opts.progress {
+        p(&e);
+    }
+}
+
+/// What step 1 wrote.
+struct BlobsWritten {
+    list: Vec<CopiedBlob>,
+    copied: usize,
+    mounted: usize,
+    bytes: u64,
+}
+
+/// Step 1: every blob the target lacks, `opts.concurrency` at a time (skipped when present with the same size).
+async fn write_blobs(
+    src: &Store,
+    dst: &Store,
+    blobs: &[Descriptor],
+    opts: &CopyOptions,
+) -> Result<BlobsWritten> {
+    let emit = |e: CopyProgress| emit(opts, e);
     let mount_from = mount_source(src, dst);
     let mut blob_status: Vec<Option<ItemStatus>> = vec![None; blobs.len()];
     for (i, b) in blobs.iter().enumerate() {
@@ -381,7 +444,7 @@ async fn write_graph(
         let todo: Vec<usize> = (0..blobs.len())
             .filter(|i| blob_status[*i].is_none())
             .collect();
-        futures_util::stream::iter(todo.into_iter().map(Ok::<_, MirrorError>))
+        futures_util::stream::iter(todo.into_iter().map(Ok::<_, RegistryError>))
             .try_for_each_concurrent(opts.concurrency.max(1), |i| {
                 let b = &blobs[i];
                 let mount_from = mount_from.as_deref();
@@ -412,7 +475,7 @@ async fn write_graph(
             })
             .await?;
     }
-    let blob_list: Vec<CopiedBlob> = blobs
+    let list: Vec<CopiedBlob> = blobs
         .iter()
         .zip(&statuses)
         .map(|(b, s)| CopiedBlob {
@@ -424,21 +487,38 @@ async fn write_graph(
                 .unwrap_or(ItemStatus::Copied),
         })
         .collect();
+    Ok(BlobsWritten {
+        list,
+        copied: copied.load(Ordering::Relaxed),
+        mounted: mounted.load(Ordering::Relaxed),
+        bytes: bytes.load(Ordering::Relaxed),
+    })
+}
 
-    // 2. Manifests, children first, then the root, by digest.
+/// Step 2: the manifests, children first, then the root (last in the returned list), by digest, skipped when
+/// present. Returns them with the counts written and skipped.
+async fn write_manifests(
+    dst: &Store,
+    nodes: &[Node],
+    root: &Node,
+    opts: &CopyOptions,
+) -> Result<(Vec<CopiedManifest>, usize, usize)> {
     let mut manifests = Vec::with_capacity(nodes.len());
     let mut copied_manifests = 0;
     let mut skipped_manifests = 0;
-    for n in nodes.iter().chain(std::iter::once(&root)) {
+    for n in nodes.iter().chain(std::iter::once(root)) {
         let present = dst_manifest_present(dst, &n.desc).await?;
         let status = if present {
             skipped_manifests += 1;
             ItemStatus::Skipped
         } else {
             dst.put_manifest(&n.bytes, &n.desc, None).await?;
-            emit(CopyProgress::ManifestCopied {
-                digest: n.desc.digest.clone(),
-            });
+            emit(
+                opts,
+                CopyProgress::ManifestCopied {
+                    digest: n.desc.digest.clone(),
+                },
+            );
             copied_manifests += 1;
             ItemStatus::Copied
         };
@@ -451,88 +531,67 @@ async fn write_graph(
             status,
         });
     }
-    let root_out = manifests.pop().ok_or_else(|| MirrorError::Copy {
-        reference: source_ref.to_string(),
-        reason: "empty graph".into(),
-    })?;
+    Ok((manifests, copied_manifests, skipped_manifests))
+}
 
-    // 3. Referrers (extension point).
-    let referrers = match &opts.referrers {
-        Some(r) => {
-            let mut count = 0;
-            let mut skipped = Vec::new();
-            // The child manifests concurrently, the root last (as publish attaches): on a target recording
-            // referrers with the fallback tag most of each subject's copy is the settle delay after its
-            // fallback-index write, which then overlaps across subjects instead of adding up. Each subject has its
-            // own lock and tag; results keep the manifests' order.
-            let children: Vec<_> = futures_util::stream::iter(
-                nodes.iter().map(|n| r.copy_referrers(src, dst, &n.desc)),
-            )
+/// Step 3: the referrers extension point, for every manifest.
+async fn write_referrers(
+    src: &Store,
+    dst: &Store,
+    nodes: &[Node],
+    root: &Node,
+    opts: &CopyOptions,
+) -> Result<ReferrersOutcome> {
+    let Some(r) = &opts.referrers else {
+        return Ok(ReferrersOutcome::NotCopied);
+    };
+    let mut count = 0;
+    let mut skipped = Vec::new();
+    // The child manifests concurrently, the root last (as publish attaches): on a target recording
+    // referrers with the fallback tag most of each subject's copy is the settle delay after its
+    // fallback-index write, which then overlaps across subjects instead of adding up. Each subject has its
+    // own lock and tag; results keep the manifests' order.
+    let children: Vec<_> =
+        futures_util::stream::iter(nodes.iter().map(|n| r.copy_referrers(src, dst, &n.desc)))
             .buffered(REFERRERS_CONCURRENCY)
             .collect()
             .await;
-            let mut results = children.into_iter().collect::<Result<Vec<_>>>()?;
-            results.push(r.copy_referrers(src, dst, &root.desc).await?);
-            for done in results {
-                count += done.written;
-                // A layout entry of unknown subject is met while listing every subject: report it once.
-                for s in done.skipped {
-                    if !skipped.contains(&s) {
-                        skipped.push(s);
-                    }
-                }
+    let mut results = children.into_iter().collect::<Result<Vec<_>>>()?;
+    results.push(r.copy_referrers(src, dst, &root.desc).await?);
+    for done in results {
+        count += done.written;
+        // A layout entry of unknown subject is met while listing every subject: report it once.
+        for s in done.skipped {
+            if !skipped.contains(&s) {
+                skipped.push(s);
             }
-            ReferrersOutcome::Copied { count, skipped }
-        }
-        _ => ReferrersOutcome::NotCopied,
-    };
-
-    // 4. The tag, last.
-    let mut tagged = false;
-    if let Some(t) = tag {
-        let current = match dst.resolve_tag(t).await {
-            Ok(r) => Some(r.digest),
-            Err(RegistryError::NotFound { .. }) => None,
-            Err(e) => return Err(e.into()),
-        };
-        if current.as_ref() != Some(&root.desc.digest) {
-            let mut tag_desc = root.desc.clone();
-            tag_desc.artifact_type = root.artifact_type.clone();
-            tag_desc.platform = None;
-            dst.put_manifest(&root.bytes, &tag_desc, Some(t)).await?;
-            emit(CopyProgress::Tagged {
-                tag: t.to_owned(),
-                digest: root.desc.digest.clone(),
-            });
-            tagged = true;
         }
     }
+    Ok(ReferrersOutcome::Copied { count, skipped })
+}
 
-    let skipped_blobs = blob_list
-        .iter()
-        .filter(|b| b.status == ItemStatus::Skipped)
-        .count();
-    let (copied_blobs, copied_bytes) = (
-        copied.load(Ordering::Relaxed),
-        bytes.load(Ordering::Relaxed),
+/// Step 4: the tag, skipped when it already points at the root. Returns whether it was written.
+async fn write_tag(dst: &Store, root: &Node, t: &str, opts: &CopyOptions) -> Result<bool> {
+    let current = match dst.resolve_tag(t).await {
+        Ok(r) => Some(r.digest),
+        Err(RegistryError::NotFound { .. }) => None,
+        Err(e) => return Err(e),
+    };
+    if current.as_ref() == Some(&root.desc.digest) {
+        return Ok(false);
+    }
+    let mut tag_desc = root.desc.clone();
+    tag_desc.artifact_type = root.artifact_type.clone();
+    tag_desc.platform = None;
+    dst.put_manifest(&root.bytes, &tag_desc, Some(t)).await?;
+    emit(
+        opts,
+        CopyProgress::Tagged {
+            tag: t.to_owned(),
+            digest: root.desc.digest.clone(),
+        },
     );
-    Ok(CopyOutcome {
-        source: source_ref.to_string(),
-        target: dst.describe(),
-        pinned_reference: String::new(),
-        root: root_out,
-        tag: tag.map(str::to_owned),
-        tagged,
-        manifests,
-        blobs: blob_list,
-        copied_manifests,
-        skipped_manifests,
-        copied_blobs,
-        mounted_blobs: mounted.load(Ordering::Relaxed),
-        skipped_blobs,
-        copied_bytes,
-        referrers,
-    })
+    Ok(true)
 }
 
 /// The source repository to mount blobs from: set when source and target are different repositories of the same
@@ -562,7 +621,7 @@ fn read_graph<'a>(
     out: &'a mut Vec<Node>,
 ) -> Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>> {
     Box::pin(async move {
-        let err = |reason: String| MirrorError::Copy {
+        let err = |reason: String| RegistryError::Copy {
             reference: source_ref.to_string(),
             reason,
         };
@@ -642,7 +701,7 @@ struct FileSink {
 }
 
 impl BlobSink for FileSink {
-    fn restart(&mut self) -> crate::registry::Result<()> {
+    fn restart(&mut self) -> Result<()> {
         use std::io::Seek as _;
         self.file
             .set_len(0)
@@ -650,7 +709,7 @@ impl BlobSink for FileSink {
             .map_err(|e| RegistryError::io("truncating", &self.path, e))
     }
 
-    fn write(&mut self, chunk: &[u8]) -> crate::registry::Result<()> {
+    fn write(&mut self, chunk: &[u8]) -> Result<()> {
         use std::io::Write as _;
         self.file
             .write_all(chunk)
@@ -691,10 +750,10 @@ pub(crate) async fn copy_blob(
                     tempfile::Builder::new().prefix("tofu-sbom-copy").tempdir()
                 }
             }
-            .map_err(|e| MirrorError::io("creating a temporary directory for", "blob copy", e))?;
+            .map_err(|e| RegistryError::io("creating a temporary directory for", "blob copy", e))?;
             let path = dir.path().join(b.digest.encoded());
-            let file =
-                std::fs::File::create(&path).map_err(|e| MirrorError::io("creating", &path, e))?;
+            let file = std::fs::File::create(&path)
+                .map_err(|e| RegistryError::io("creating", &path, e))?;
             let mut sink = FileSink {
                 file,
                 path: path.clone(),
@@ -713,7 +772,7 @@ pub(crate) async fn copy_blob(
 
 fn check_size(b: &Descriptor, size: u64) -> Result<()> {
     if b.size != size {
-        return Err(MirrorError::Copy {
+        return Err(RegistryError::Copy {
             reference: format!("blob {}", b.digest),
             reason: format!("it is {size} bytes, but its descriptor says {}", b.size),
         });

@@ -17,25 +17,24 @@
 //!    indexes the `subject` itself), the fallback tag on one without (the index is merged, never replaced, so
 //!    referrers already there are kept), `index.json` in a layout.
 //!
-//! Writes happen under the target subject's lock ([`crate::registry::lock`]), as `attach` writes. Re-running writes
+//! Writes happen under the target subject's lock ([`crate::registry::referrers::writer_lock`]), as `attach` writes. Re-running writes
 //! nothing: present manifests and blobs are skipped, and an unchanged fallback index is not re-written.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use super::{ReferrersCopied, ReferrersCopier, SkippedReferrer, copy_blob, mount_source};
-use crate::mirror::{MirrorError, Result};
-use crate::registry::RegistryError;
 use crate::registry::digest::Digest;
-use crate::registry::lock::{self, LockOptions};
 use crate::registry::manifest::{
     Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, decode,
     sniff_media_type,
 };
+use crate::registry::referrers::writer_lock::{self as lock, LockOptions};
 use crate::registry::referrers::{
     self, FallbackOptions, ListOptions, ReferrersMode, ReferrersSource, UnreadableEntry,
 };
 use crate::registry::store::Store;
+use crate::registry::{RegistryError, Result};
 
 /// A boxed future (recursion).
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -104,7 +103,7 @@ impl StoreReferrersCopier {
                 });
             }
             if listing.entries.len() > MAX_REFERRERS_PER_SUBJECT {
-                return Err(MirrorError::Copy {
+                return Err(RegistryError::Copy {
                     reference: format!("referrers of {subject}"),
                     reason: format!("more than {MAX_REFERRERS_PER_SUBJECT} referrers"),
                 });
@@ -145,7 +144,7 @@ impl StoreReferrersCopier {
                             });
                             continue;
                         }
-                        Err(e) => return Err(e.into()),
+                        Err(e) => return Err(e),
                     };
                     let (desc, n, confirmed) = copy_fetched(
                         src,
@@ -273,14 +272,7 @@ fn copy_fetched<'a>(
     depth: usize,
 ) -> BoxFuture<'a, Result<(Descriptor, usize, bool)>> {
     Box::pin(async move {
-        let actual = Digest::sha256_of(bytes);
-        if &actual != digest {
-            return Err(MirrorError::Oci(RegistryError::DigestMismatch {
-                what: format!("referrer manifest {digest}"),
-                expected: digest.to_string(),
-                actual: actual.to_string(),
-            }));
-        }
+        digest.verify_bytes(bytes, || format!("referrer manifest {digest}"))?;
         let desc = listing_descriptor(bytes, digest)?;
         let mut written = 0;
         match desc.media_type.as_str() {
@@ -302,7 +294,7 @@ fn copy_fetched<'a>(
                 }
             }
             other => {
-                return Err(MirrorError::Copy {
+                return Err(RegistryError::Copy {
                     reference: format!("referrer {digest}"),
                     reason: format!("unsupported media type {other:?}"),
                 });

@@ -4,6 +4,9 @@
 //! Basic challenges get `Authorization: Basic` on every request. Bearer challenges get a token from the realm:
 //! `GET realm?service=…&scope=…` (with Basic credentials when we have them, anonymously otherwise), or, for an
 //! identity (refresh) token, the OAuth2 `POST realm` with `grant_type=refresh_token`.
+//!
+//! Must not know the registry client: it uses the transport of [`crate::http`] directly, so `client` imports `auth`
+//! and never the other way round.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -11,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use crate::registry::credentials::Credential;
+use super::credentials::Credential;
 use crate::registry::{RegistryError, Result};
 
 /// One authentication challenge.
@@ -243,18 +246,18 @@ pub(crate) async fn fetch_token(
     let resp = request.send().await.map_err(|e| RegistryError::Transport {
         registry: registry.to_owned(),
         operation: "token request".into(),
-        message: crate::registry::client::error_chain(&e),
+        message: crate::http::error_chain(&e),
         transient: true,
     })?;
     let status = resp.status().as_u16();
-    let body = crate::registry::client::read_limited(resp, max_bytes, "token response").await?;
+    let body = crate::http::read_limited(resp, max_bytes, "token response").await?;
     if status == 401 || status == 403 {
         return Err(RegistryError::Unauthorized {
             registry: registry.to_owned(),
             credential_source: String::new(),
             message: format!(
                 "token endpoint answered HTTP {status}: {}",
-                crate::registry::client::error_text(&body)
+                crate::http::error_text(&body)
             ),
             remedy: None,
         });
@@ -270,7 +273,7 @@ pub(crate) async fn fetch_token(
     if status != 200 {
         return Err(proto(format!(
             "token endpoint answered HTTP {status}: {}",
-            crate::registry::client::error_text(&body)
+            crate::http::error_text(&body)
         )));
     }
     let parsed: TokenResponse = serde_json::from_slice(&body)

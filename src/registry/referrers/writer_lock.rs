@@ -1,4 +1,5 @@
-//! Serialising writers of one subject's referrers.
+//! Serialising writers of one subject's referrers (the referrers *writer lock*; not to be confused with
+//! `archive::lockfile`, the `.terraform.lock.hcl` block). Must not know what is written under the lock.
 //!
 //! The distribution spec has no compare-and-swap for the `sha256-<hex>` fallback tag (distribution 2.8 ignores
 //! `If-Match`), and an OCI layout's `index.json` is a plain read-modify-write file, so two writers that interleave
@@ -175,10 +176,7 @@ pub async fn lock_subject(key: &str, opts: &LockOptions) -> Result<SubjectGuard>
             });
         }
         poll = poll.wrapping_add(1);
-        tokio::time::sleep(
-            Duration::from_millis(25) + crate::registry::referrers::jitter(25, poll),
-        )
-        .await;
+        tokio::time::sleep(Duration::from_millis(25) + super::jitter(25, poll)).await;
     }
 }
 

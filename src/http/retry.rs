@@ -3,11 +3,24 @@
 //! Transient: connection refused/reset/closed, timeouts, HTTP 5xx (except 501/505) and 429 (honouring `Retry-After`).
 //! Permanent, stopping at once: every other 4xx — 401, 403 `DENIED` (GHCR `write_package`), 404, 400 `DIGEST_INVALID`…
 //! Attempts and total time are both bounded.
+//!
+//! Owns the policy and the loop; the classification of one error is the error type's own ([`Retryable`]), so this
+//! module must not know any caller's error type (OCI, provider registry).
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::registry::{RegistryError, Result};
+use reqwest::header::HeaderMap;
+
+/// An error [`with_retries`] can classify and wrap.
+pub trait Retryable: Sized {
+    /// True when another attempt may succeed.
+    fn is_transient(&self) -> bool;
+    /// The `Retry-After` the server sent with this error, in seconds.
+    fn retry_after(&self) -> Option<u64>;
+    /// The error returned when the attempts or the time are used up, wrapping the last one.
+    fn retries_exhausted(operation: String, attempts: u32, last: Self) -> Self;
+}
 
 /// How often and how long to retry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,10 +74,15 @@ impl RetryPolicy {
 
 /// Runs `op` until it succeeds, fails permanently, or the policy is exhausted. `op` receives the attempt number
 /// (1-based). A transient error's `Retry-After` is honoured (bounded by [`RetryPolicy::max_retry_after`]).
-pub async fn with_retries<T, F, Fut>(policy: &RetryPolicy, operation: &str, mut op: F) -> Result<T>
+pub async fn with_retries<T, E, F, Fut>(
+    policy: &RetryPolicy,
+    operation: &str,
+    mut op: F,
+) -> Result<T, E>
 where
+    E: Retryable,
     F: FnMut(u32) -> Fut,
-    Fut: Future<Output = Result<T>>,
+    Fut: Future<Output = Result<T, E>>,
 {
     let start = Instant::now();
     let mut attempt = 1;
@@ -76,13 +94,7 @@ where
         if !err.is_transient() {
             return Err(err);
         }
-        let retry_after = match &err {
-            RegistryError::Transient {
-                retry_after: Some(s),
-                ..
-            } => Some(Duration::from_secs(*s)),
-            _ => None,
-        };
+        let retry_after = err.retry_after().map(Duration::from_secs);
         let delay = match retry_after {
             Some(ra) if ra > policy.max_retry_after => None,
             Some(ra) => Some(ra.max(policy.backoff(attempt).min(ra + Duration::from_millis(250)))),
@@ -91,17 +103,21 @@ where
         let give_up = attempt >= policy.max_attempts
             || delay.is_none_or(|d| start.elapsed() + d > policy.max_total);
         if give_up {
-            return Err(RegistryError::RetriesExhausted {
-                operation: operation.to_owned(),
-                attempts: attempt,
-                last: Box::new(err),
-            });
+            return Err(E::retries_exhausted(operation.to_owned(), attempt, err));
         }
         if let Some(d) = delay {
             tokio::time::sleep(d).await;
         }
         attempt += 1;
     }
+}
+
+/// The `Retry-After` header of a response, in whole seconds from now.
+pub fn retry_after_of(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| parse_retry_after(v, time::OffsetDateTime::now_utc()))
 }
 
 /// Parses a `Retry-After` header value: delta-seconds, or an HTTP-date (`Sun, 06 Nov 1994 08:49:37 GMT`) relative to
@@ -138,65 +154,5 @@ mod tests {
             Some(0)
         );
         assert_eq!(parse_retry_after("soon", now), None);
-    }
-
-    #[tokio::test]
-    async fn stops_on_permanent_and_bounds_attempts() {
-        let policy = RetryPolicy {
-            initial_backoff: Duration::from_millis(1),
-            max_backoff: Duration::from_millis(2),
-            ..RetryPolicy::default()
-        };
-        let mut calls = 0;
-        let r: Result<()> = with_retries(&policy, "op", |_| {
-            calls += 1;
-            async {
-                Err(RegistryError::NotFound {
-                    what: "x".into(),
-                    location: "y".into(),
-                })
-            }
-        })
-        .await;
-        assert_eq!(calls, 1);
-        assert_eq!(r.unwrap_err().to_string(), "x not found in y");
-
-        let mut calls = 0;
-        let r: Result<()> = with_retries(&policy, "op", |_| {
-            calls += 1;
-            async {
-                Err(RegistryError::Transient {
-                    registry: "r".into(),
-                    operation: "GET /v2/".into(),
-                    status: 503,
-                    retry_after: None,
-                })
-            }
-        })
-        .await;
-        assert_eq!(calls, 5);
-        assert_eq!(
-            r.unwrap_err().to_string(),
-            "op: giving up after 5 attempts: GET /v2/ on r: HTTP 503 (transient)"
-        );
-
-        let mut calls = 0;
-        let r = with_retries(&policy, "op", |n| {
-            calls += 1;
-            async move {
-                if n < 3 {
-                    Err(RegistryError::Transient {
-                        registry: "r".into(),
-                        operation: "x".into(),
-                        status: 429,
-                        retry_after: Some(0),
-                    })
-                } else {
-                    Ok(n)
-                }
-            }
-        })
-        .await;
-        assert_eq!((r.unwrap(), calls), (3, 3));
     }
 }

@@ -24,12 +24,12 @@
 //! * no duplicates (by digest); entries are ordered CycloneDX first, then SPDX, then everything else, keeping the
 //!   existing order within each group (Trivy takes the first parsable SBOM in index order);
 //! * entries we did not create are never removed ([`merge_fallback`] removes only digests the caller names, and
-//!   callers name only referrers marked with [`ANNOTATION_TOOL`]);
+//!   callers name only referrers they marked as their own, e.g. `provider::media_types::ANNOTATION_TOOL`);
 //! * the referrer manifest is always pushed *before* the index that names it.
 //!
 //! # Concurrency and the residual risk
 //! There is no compare-and-swap on a tag (distribution 2.8 ignores `If-Match`), so concurrent read-modify-write
-//! cycles lose entries. Writers of one subject are serialised per process and per host by [`crate::registry::lock`]. Writers on
+//! cycles lose entries. Writers of one subject are serialised per process and per host by [`writer_lock`]. Writers on
 //! other hosts are not: after each write we wait a jittered settle delay, re-read the tag and re-add what is missing,
 //! for at most [`FallbackOptions::max_rounds`] writes, then fail with [`RegistryError::FallbackIndexLost`]. A writer on
 //! another host can still remove our entry *after* our last re-read without either side noticing (and we can do the
@@ -46,30 +46,40 @@
 //! listing does not fail on it but returns it in [`ReferrersListing::unreadable`] (for every subject listed), and each
 //! caller decides — `mirror` skips and reports it, `verify` reports a warning, `referrers` lists the readable ones
 //! and warns. A blob that exists but does not hash to its digest stays an error: that is damage, not a gap.
+//!
+//! | file | what it owns |
+//! |---|---|
+//! | `mod.rs` | the listing types and options, [`list_referrers`] |
+//! | `api.rs` | the referrers API probe and its paging (loop and page-count limits) |
+//! | `fallback.rs` | the `sha256-<hex>` fallback index: read (and refuse), merge, write with re-read and repair |
+//! | `layout.rs` | referrers recorded in an OCI layout's `index.json` |
+//! | [`writer_lock`] | per-subject serialisation of writers (in-process keyed mutex + advisory lock file) |
+
+mod api;
+mod fallback;
+mod layout;
+pub mod writer_lock;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::limits::Limits;
-use crate::registry::client::{ReferrersResponse, RegistryClient};
+use crate::registry::client::RegistryClient;
 use crate::registry::digest::Digest;
-use crate::registry::layout::LayoutStore;
-use crate::registry::manifest::{
-    ANNOTATION_CREATED, ANNOTATION_REF_NAME, ANNOTATION_TITLE, Descriptor, ImageIndex,
-    MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, decode, to_canonical_bytes,
-};
+use crate::registry::manifest::{ANNOTATION_CREATED, ANNOTATION_TITLE, Descriptor};
 use crate::registry::store::Store;
 use crate::registry::{RegistryError, Result};
+
+pub(crate) use api::probe_api;
+pub use fallback::merge_fallback;
+pub(crate) use fallback::{read_fallback, update_fallback};
+pub(crate) use layout::layout_referrers;
 
 /// `artifactType` (and layer media type) of a CycloneDX JSON SBOM referrer.
 pub const ARTIFACT_TYPE_CYCLONEDX: &str = "application/vnd.cyclonedx+json";
 /// `artifactType` (and layer media type) of an SPDX JSON SBOM referrer.
 pub const ARTIFACT_TYPE_SPDX: &str = "application/spdx+json";
-/// Manifest annotation marking a referrer this tool created, value `NAME/VERSION` (e.g. `tofu-sbom/0.1.0`). Only
-/// referrers carrying it are ever pruned. Reverse-domain key as the image spec asks for (`tofu-sbom.dev`).
-pub const ANNOTATION_TOOL: &str = "dev.tofu-sbom.tool";
 
 /// How referrers are discovered and recorded in a registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -155,11 +165,6 @@ impl ReferrerEntry {
             created: d.annotations.get(ANNOTATION_CREATED).cloned(),
             annotations: d.annotations.clone(),
         }
-    }
-
-    /// The value of [`ANNOTATION_TOOL`]: set when this tool created the referrer.
-    pub fn tool(&self) -> Option<&str> {
-        self.annotations.get(ANNOTATION_TOOL).map(String::as_str)
     }
 }
 
@@ -257,295 +262,8 @@ pub(crate) fn jitter(max_ms: u64, salt: u32) -> Duration {
     Duration::from_millis(x % max_ms)
 }
 
-/// The sort group of an artifactType in a fallback index: CycloneDX, then SPDX, then the rest.
-fn group(artifact_type: &str) -> u8 {
-    match artifact_type {
-        ARTIFACT_TYPE_CYCLONEDX => 0,
-        ARTIFACT_TYPE_SPDX => 1,
-        _ => 2,
-    }
-}
-
-/// The fallback index after removing `remove` and adding `add` (see the module docs for the rules), or `None`
-/// when nothing would change. Pure.
-pub fn merge_fallback(
-    index: &ImageIndex,
-    add: &[Descriptor],
-    remove: &[Digest],
-) -> Option<ImageIndex> {
-    let mut manifests: Vec<Descriptor> = index
-        .manifests
-        .iter()
-        .filter(|d| !remove.contains(&d.digest))
-        .cloned()
-        .collect();
-    for d in add {
-        if !manifests.iter().any(|m| m.digest == d.digest) {
-            manifests.push(d.clone());
-        }
-    }
-    if manifests == index.manifests {
-        return None;
-    }
-    manifests.sort_by_key(|d| group(&d.artifact_type)); // stable: keeps the order within a group
-    let mut out = index.clone();
-    out.schema_version = 2;
-    out.media_type = MEDIA_TYPE_INDEX.to_owned();
-    out.manifests = manifests;
-    Some(out)
-}
-
-/// A referrers API answer is one only when it is a 200 with exactly the OCI index content type.
-fn is_api_answer(r: &ReferrersResponse) -> bool {
-    r.status == 200 && r.content_type.as_deref() == Some(MEDIA_TYPE_INDEX)
-}
-
-fn location(client: &RegistryClient, repo: &str) -> String {
+pub(crate) fn location(client: &RegistryClient, repo: &str) -> String {
     format!("{}/{repo}", client.registry())
-}
-
-/// Probes the referrers API: `Ok(Some(index))` when the registry serves it, `Ok(None)` otherwise.
-pub(crate) async fn probe_api(
-    client: &RegistryClient,
-    repo: &str,
-    subject: &Digest,
-    artifact_type: Option<&str>,
-) -> Result<std::result::Result<ImageIndex, String>> {
-    let first = client.get_referrers(repo, subject, artifact_type).await?;
-    if !is_api_answer(&first) {
-        return Ok(Err(format!(
-            "GET /v2/{repo}/referrers/{subject} answered HTTP {} with Content-Type {}",
-            first.status,
-            first.content_type.as_deref().unwrap_or("(none)")
-        )));
-    }
-    let what = format!("referrers of {subject} in {}", location(client, repo));
-    let mut index: ImageIndex = decode(&first.body, &what)?;
-    let mut next = first.next;
-    let mut pages: usize = 1;
-    let limit = client.limits().max_referrers_pages;
-    // The URLs read so far (at most `limit` of them): a next link to one of them is a loop.
-    let mut seen: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
-    while let Some(url) = next {
-        if !seen.insert(url.clone()) {
-            return Err(RegistryError::ReferrersPageLoop {
-                subject: subject.to_string(),
-                location: location(client, repo),
-                page: pages,
-                url,
-            });
-        }
-        if pages >= usize::try_from(limit).unwrap_or(usize::MAX) {
-            return Err(RegistryError::ReferrersTooManyPages {
-                subject: subject.to_string(),
-                location: location(client, repo),
-                limit,
-            });
-        }
-        let page = client.get_referrers_page(repo, &url).await?;
-        if !is_api_answer(&page) {
-            return Err(RegistryError::Registry {
-                registry: client.registry().to_owned(),
-                operation: format!("GET /v2/{repo}/referrers/{subject} (page {})", pages + 1),
-                status: page.status,
-                code: None,
-                message: "a referrers page is not an OCI index".into(),
-            });
-        }
-        let more: ImageIndex = decode(&page.body, &what)?;
-        index.manifests.extend(more.manifests);
-        next = page.next;
-        pages += 1;
-    }
-    Ok(Ok(index))
-}
-
-/// The current fallback index of `subject`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FallbackState {
-    /// The index (empty when the tag does not exist).
-    pub(crate) index: ImageIndex,
-    /// Its digest (`None` when the tag does not exist).
-    pub(crate) digest: Option<Digest>,
-}
-
-/// Reads the fallback tag of `subject`, refusing what must not be touched (module docs).
-pub(crate) async fn read_fallback(
-    client: &RegistryClient,
-    repo: &str,
-    subject: &Digest,
-) -> Result<FallbackState> {
-    let tag = subject.referrers_tag();
-    let refuse = |reason: String| RegistryError::FallbackIndexRefused {
-        tag: tag.clone(),
-        location: location(client, repo),
-        reason,
-    };
-    let fetched = match client.get_manifest(repo, &tag).await {
-        Ok(m) => m,
-        Err(RegistryError::NotFound { .. }) => {
-            return Ok(FallbackState {
-                index: ImageIndex::empty(),
-                digest: None,
-            });
-        }
-        Err(e) => return Err(e),
-    };
-    if &fetched.digest == subject {
-        return Err(refuse(format!(
-            "it resolves to the subject {subject} itself (this registry aliases sha256-<hex> tags to manifests, as \
-             GitLab's does); using it would list the subject's own children as referrers"
-        )));
-    }
-    if fetched.media_type != MEDIA_TYPE_INDEX {
-        return Err(refuse(format!(
-            "it holds a {:?} document, not an OCI image index",
-            fetched.media_type
-        )));
-    }
-    let index: ImageIndex = decode(&fetched.bytes, &format!("fallback index {tag}"))
-        .map_err(|e| refuse(format!("it is not a valid OCI image index: {e}")))?;
-    if !index.media_type.is_empty() && index.media_type != MEDIA_TYPE_INDEX {
-        return Err(refuse(format!(
-            "its body says mediaType {:?}",
-            index.media_type
-        )));
-    }
-    if index.schema_version != 2 {
-        return Err(refuse(format!(
-            "its schemaVersion is {}, not 2",
-            index.schema_version
-        )));
-    }
-    Ok(FallbackState {
-        index,
-        digest: Some(fetched.digest),
-    })
-}
-
-/// Adds `add` to and removes `remove` from the fallback index of `subject`, re-reading after each write and
-/// re-applying what a concurrent writer undid (module docs). The caller holds the subject lock and has pushed every
-/// manifest in `add` already.
-pub(crate) async fn update_fallback(
-    client: &RegistryClient,
-    repo: &str,
-    subject: &Digest,
-    add: &[Descriptor],
-    remove: &[Digest],
-    opts: &FallbackOptions,
-) -> Result<FallbackReport> {
-    let tag = subject.referrers_tag();
-    let mut writes = 0u32;
-    loop {
-        let current = read_fallback(client, repo, subject).await?;
-        let Some(next) = merge_fallback(&current.index, add, remove) else {
-            return Ok(FallbackReport {
-                tag,
-                index_digest: current.digest,
-                writes,
-                repairs: writes.saturating_sub(1),
-            });
-        };
-        if writes >= opts.max_rounds.max(1) {
-            let mut missing: Vec<String> = add
-                .iter()
-                .filter(|d| !current.index.manifests.iter().any(|m| m.digest == d.digest))
-                .map(|d| d.digest.to_string())
-                .collect();
-            missing.extend(
-                remove
-                    .iter()
-                    .filter(|r| current.index.manifests.iter().any(|m| &m.digest == *r))
-                    .map(|r| format!("{r} (still listed after removal)")),
-            );
-            return Err(RegistryError::FallbackIndexLost {
-                tag,
-                location: location(client, repo),
-                missing,
-                rounds: writes,
-            });
-        }
-        let (bytes, _) = to_canonical_bytes(&next);
-        client
-            .put_manifest(repo, &tag, MEDIA_TYPE_INDEX, &bytes)
-            .await?;
-        writes += 1;
-        let settle = opts.settle_delay;
-        let max_jitter = u64::try_from(settle.as_millis() / 2).unwrap_or(u64::MAX);
-        tokio::time::sleep(settle + jitter(max_jitter, writes)).await;
-    }
-}
-
-/// Minimal view of a manifest (image manifest or index) for finding referrers in a layout.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReferrerProbe {
-    #[serde(default)]
-    artifact_type: String,
-    #[serde(default)]
-    config: Option<ConfigProbe>,
-    #[serde(default)]
-    subject: Option<Descriptor>,
-    #[serde(default)]
-    annotations: BTreeMap<String, String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ConfigProbe {
-    #[serde(default)]
-    media_type: String,
-}
-
-/// The referrers of `subject` recorded in a layout's `index.json` (module docs), and the entries whose manifest blob
-/// is missing (which may or may not be referrers of `subject`: their `subject` cannot be read; each is listed once,
-/// in `index.json` order). A blob that does not hash to its digest, exceeds [`Limits::max_manifest_size`] or is not a
-/// JSON manifest is an error naming it: the layout is damaged, not merely incomplete.
-pub(crate) fn layout_referrers(
-    layout: &LayoutStore,
-    limits: &Limits,
-    subject: &Digest,
-) -> Result<(Vec<ReferrerEntry>, Vec<UnreadableEntry>)> {
-    let index = layout.read_index(limits.max_registry_response)?;
-    let mut out: Vec<ReferrerEntry> = Vec::new();
-    let mut unreadable: Vec<UnreadableEntry> = Vec::new();
-    let mut seen: std::collections::BTreeSet<&Digest> = std::collections::BTreeSet::new();
-    for d in &index.manifests {
-        if d.media_type != MEDIA_TYPE_MANIFEST && d.media_type != MEDIA_TYPE_INDEX {
-            continue;
-        }
-        if !seen.insert(&d.digest) {
-            continue;
-        }
-        let bytes = match layout.read_blob(&d.digest, limits.max_manifest_size) {
-            Ok(b) => b,
-            Err(e @ RegistryError::NotFound { .. }) => {
-                unreadable.push(UnreadableEntry {
-                    digest: d.digest.clone(),
-                    media_type: d.media_type.clone(),
-                    artifact_type: d.artifact_type.clone(),
-                    ref_name: d.annotations.get(ANNOTATION_REF_NAME).cloned(),
-                    reason: e.to_string(),
-                });
-                continue;
-            }
-            Err(e) => return Err(e),
-        };
-        let probe: ReferrerProbe = decode(&bytes, &format!("manifest {}", d.digest))?;
-        if probe.subject.as_ref().map(|s| &s.digest) != Some(subject) {
-            continue;
-        }
-        let artifact_type = if probe.artifact_type.is_empty() {
-            probe.config.map(|c| c.media_type).unwrap_or_default()
-        } else {
-            probe.artifact_type
-        };
-        let mut desc = Descriptor::new(&d.media_type, d.digest.clone(), bytes.len() as u64);
-        desc.artifact_type = artifact_type;
-        desc.annotations = probe.annotations;
-        out.push(ReferrerEntry::from_descriptor(&desc));
-    }
-    Ok((out, unreadable))
 }
 
 /// Lists the referrers of `subject` in `store` (module docs for the detection rules).
@@ -619,6 +337,9 @@ pub async fn list_referrers(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::Limits;
+    use crate::registry::layout::LayoutStore;
+    use crate::registry::manifest::{ImageIndex, MEDIA_TYPE_MANIFEST, to_canonical_bytes};
 
     fn desc(n: u8, artifact_type: &str) -> Descriptor {
         let mut d = Descriptor::new(

@@ -1,0 +1,66 @@
+//! The error type of the HTTP transport ([`HttpError`]).
+//!
+//! Owns the faults of building a client and of reading a response body. It must not know what is being fetched
+//! (OCI manifests, provider documents): callers name that in `what` / `operation`, and wrap [`HttpError`] in their own
+//! error type (`RegistryError` maps each variant onto its own variant with the same text).
+
+use std::path::PathBuf;
+
+/// Result alias for the HTTP transport.
+pub type Result<T, E = HttpError> = std::result::Result<T, E>;
+
+/// What can go wrong in the HTTP transport itself.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// The HTTP client could not be built (bad CA file, TLS setup).
+    #[error("cannot set up the registry client: {reason}")]
+    ClientSetup {
+        /// What failed.
+        reason: String,
+    },
+    /// A local file (a CA bundle) could not be read.
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A network-level failure (connection refused/reset, TLS, timeout).
+    #[error("{operation} on {host}: {message}")]
+    Transport {
+        /// Host.
+        host: String,
+        /// What was being done (method and path, no query string).
+        operation: String,
+        /// The error chain, flattened.
+        message: String,
+        /// True when retrying may help (reset, timeout, refused).
+        transient: bool,
+    },
+    /// A response body exceeds its limit.
+    #[error("{what} exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// What was being read.
+        what: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+}
+
+impl HttpError {
+    /// True for faults where another attempt may succeed (connection reset, timeout).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Transport {
+                transient: true,
+                ..
+            }
+        )
+    }
+}

@@ -1,0 +1,337 @@
+//! The registry client: the distribution-spec endpoints we need, over `reqwest` with rustls.
+//!
+//! One [`RegistryClient`] talks to one registry host. On first use it resolves credentials (see
+//! [`crate::registry::credentials`]) and pings `GET /v2/` to learn the scheme and the authentication challenge:
+//! - TLS by default (system roots plus `--ca-file` roots); [`Protocol::PlainHttp`] forces HTTP; with
+//!   [`Protocol::Auto`] a loopback host (`localhost`, `127.0.0.0/8`, `::1`) falls back to HTTP when the TLS handshake
+//!   fails (Docker's rule for local registries);
+//! - `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` are honoured (reqwest's system proxy);
+//! - Basic challenges send credentials on every request; Bearer challenges fetch a token per scope
+//!   (`repository:REPO:pull,push`) and cache it; a 401 on a request refreshes the token once (new scope from the
+//!   challenge) before failing with a clear error that names the credential source, never the secret.
+//!
+//! Every request is rebuilt from a plain description (`Req`) so any of them can be retried (see [`crate::registry::retry`]);
+//! blob uploads restart from a new upload session. Responses are read under [`Limits`]: manifests under
+//! `max_manifest_size`, everything else under `max_registry_response`, error bodies truncated for display.
+//!
+//! | file | what it owns |
+//! |---|---|
+//! | `mod.rs` | options, scopes, the answer types, [`RegistryClient`] itself and the [`BlobSink`] trait |
+//! | `request.rs` | one request: ping and scheme choice, authentication header, send with retries, status → error |
+//! | [`auth`] | `WWW-Authenticate` parsing, bearer token fetch and cache (no client, no HTTP plumbing of its own) |
+//! | [`credentials`] | the credentials chain |
+//! | `blobs.rs` | blob `HEAD`, mount, upload (monolithic or chunked), verified download |
+//! | `manifests.rs` | manifest `GET`/`HEAD`/`PUT`/`DELETE`, tag listing, the raw referrers endpoint |
+//!
+//! The TLS setup, proxies, retry loop and bounded body reads are [`crate::http`]'s. Nothing here knows OpenTofu or
+//! SBOMs.
+
+pub mod auth;
+mod blobs;
+pub mod credentials;
+mod manifests;
+mod request;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
+use tokio::sync::OnceCell;
+
+use crate::http::HttpOptions;
+pub use crate::http::Protocol;
+use crate::limits::Limits;
+use crate::registry::Result;
+use crate::registry::digest::Digest;
+use crate::registry::retry::RetryPolicy;
+use auth::{Challenge, TokenCache};
+use credentials::{CredentialEnv, CredentialSource, ResolvedCredentials};
+
+/// Called with the number of bytes of a blob sent so far in the current attempt.
+pub type ByteProgress = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// Options of a [`RegistryClient`].
+#[derive(Clone)]
+pub struct ClientOptions {
+    /// Scheme selection.
+    pub protocol: Protocol,
+    /// Extra root CA certificates (PEM files, `--ca-file`), added to the system roots.
+    pub ca_files: Vec<PathBuf>,
+    /// Retry policy for transient faults.
+    pub retry: RetryPolicy,
+    /// Read limits.
+    pub limits: Limits,
+    /// Inputs of the credentials chain.
+    pub credentials: CredentialEnv,
+    /// `User-Agent`.
+    pub user_agent: String,
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Idle read timeout of a response.
+    pub read_timeout: Duration,
+    /// Blobs larger than this are uploaded in chunks (`PATCH`); smaller ones in one `PUT`.
+    pub chunked_threshold: u64,
+    /// Size of one upload chunk.
+    pub chunk_size: u64,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("protocol", &self.protocol)
+            .field("ca_files", &self.ca_files)
+            .field("retry", &self.retry)
+            .field("credentials", &self.credentials)
+            .field("chunked_threshold", &self.chunked_threshold)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            protocol: Protocol::Auto,
+            ca_files: Vec::new(),
+            retry: RetryPolicy::default(),
+            limits: Limits::default(),
+            credentials: CredentialEnv::from_process(),
+            user_agent: concat!("tofu-sbom/", env!("CARGO_PKG_VERSION")).to_owned(),
+            connect_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(120),
+            chunked_threshold: 64 << 20,
+            chunk_size: 16 << 20,
+        }
+    }
+}
+
+/// The access a request needs: a set of `repository:NAME:ACTIONS` scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope(Vec<String>);
+
+impl Scope {
+    /// Pull access to `repo`.
+    pub fn pull(repo: &str) -> Self {
+        Self(vec![format!("repository:{repo}:pull")])
+    }
+
+    /// Pull and push access to `repo`.
+    pub fn push(repo: &str) -> Self {
+        Self(vec![format!("repository:{repo}:pull,push")])
+    }
+
+    /// Adds pull access to another repository (cross-repository mount).
+    pub fn and_pull(mut self, repo: &str) -> Self {
+        self.0.push(format!("repository:{repo}:pull"));
+        self.0.sort();
+        self.0.dedup();
+        self
+    }
+
+    pub(super) fn key(&self) -> String {
+        self.0.join(" ")
+    }
+}
+
+/// A manifest as fetched: exact bytes and what the registry said about them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedManifest {
+    /// The exact bytes.
+    pub bytes: Vec<u8>,
+    /// `Content-Type` without parameters.
+    pub media_type: String,
+    /// sha256 of `bytes` (verified against the requested digest and `Docker-Content-Digest`).
+    pub digest: Digest,
+}
+
+/// What `HEAD` on a manifest said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestHead {
+    /// `Content-Type` without parameters.
+    pub media_type: String,
+    /// `Docker-Content-Digest`, if sent.
+    pub digest: Option<Digest>,
+    /// `Content-Length`, if sent.
+    pub size: Option<u64>,
+}
+
+/// Response headers of a manifest `PUT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutManifestResponse {
+    /// `Location`.
+    pub location: Option<String>,
+    /// `Docker-Content-Digest` (checked equal to the digest of our bytes when sent).
+    pub digest: Option<Digest>,
+    /// `OCI-Subject`: the registry maintains the referrers API for the pushed manifest's subject.
+    pub oci_subject: Option<Digest>,
+}
+
+/// A raw answer of `GET /v2/<name>/referrers/<digest>` (the caller decides: only a 200 with the OCI index content
+/// type is a referrers API answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferrersResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type` without parameters.
+    pub content_type: Option<String>,
+    /// The body (read under `max_registry_response`).
+    pub body: Vec<u8>,
+    /// `OCI-Filters-Applied`.
+    pub filters_applied: Option<String>,
+    /// The absolute URL of the next page (`Link: <…>; rel="next"`), if any.
+    pub next: Option<String>,
+}
+
+/// Where a blob's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobSource {
+    /// A file on disk (read from the start).
+    File(PathBuf),
+    /// Bytes in memory (small blobs such as the empty config).
+    Bytes(Vec<u8>),
+}
+
+#[derive(Debug)]
+struct Ready {
+    base: String,
+    creds: ResolvedCredentials,
+    challenge: Mutex<Option<Challenge>>,
+}
+
+/// A client for one registry host.
+pub struct RegistryClient {
+    http: reqwest::Client,
+    registry: String,
+    repository_hint: String,
+    opts: ClientOptions,
+    ready: OnceCell<Ready>,
+    tokens: TokenCache,
+}
+
+impl std::fmt::Debug for RegistryClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryClient")
+            .field("registry", &self.registry)
+            .field("opts", &self.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the HTTP client of a [`RegistryClient`] from its options (see [`crate::http::build_client`]). Shared with the
+/// provider-registry protocol client (`crate::mirror::registry_protocol`) so both speak TLS the same way.
+pub(crate) fn build_http_client(opts: &ClientOptions) -> Result<reqwest::Client> {
+    Ok(crate::http::build_client(&opts.http())?)
+}
+
+impl ClientOptions {
+    /// The transport part of these options.
+    pub fn http(&self) -> HttpOptions<'_> {
+        HttpOptions {
+            ca_files: &self.ca_files,
+            user_agent: &self.user_agent,
+            connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+        }
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `Content-Length` as sent (reqwest's `content_length()` is the body size hint, 0 for `HEAD`).
+fn header_content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn header_digest(headers: &HeaderMap, name: &str) -> Option<Digest> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+impl RegistryClient {
+    /// A client for `registry` (`HOST[:PORT]`). `repository` selects repository-scoped credentials (containers
+    /// `auth.json`); other repositories of the same registry can still be used.
+    pub fn new(registry: &str, repository: &str, opts: ClientOptions) -> Result<Self> {
+        let http = build_http_client(&opts)?;
+        Ok(Self {
+            http,
+            registry: registry.to_owned(),
+            repository_hint: repository.to_owned(),
+            opts,
+            ready: OnceCell::new(),
+            tokens: TokenCache::default(),
+        })
+    }
+
+    /// The registry host.
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    /// The limits responses are read under.
+    pub fn limits(&self) -> &Limits {
+        &self.opts.limits
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.opts.retry
+    }
+
+    /// Where the credentials came from (resolving them and pinging the registry on first use).
+    pub async fn credential_source(&self) -> Result<CredentialSource> {
+        Ok(self.ready().await?.creds.source.clone())
+    }
+
+    /// `http` or `https`, as decided by the ping.
+    pub async fn scheme(&self) -> Result<&'static str> {
+        let r = self.ready().await?;
+        Ok(if r.base.starts_with("https://") {
+            "https"
+        } else {
+            "http"
+        })
+    }
+}
+
+/// Receives the bytes of a downloaded blob.
+pub trait BlobSink {
+    /// Discards what was written so far (a download restarts).
+    fn restart(&mut self) -> Result<()>;
+    /// Receives the next chunk.
+    fn write(&mut self, chunk: &[u8]) -> Result<()>;
+}
+
+/// Keeps nothing (the blob is only hashed).
+#[derive(Debug, Default)]
+pub struct DiscardSink;
+
+impl BlobSink for DiscardSink {
+    fn restart(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn write(&mut self, _chunk: &[u8]) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl BlobSink for Vec<u8> {
+    fn restart(&mut self) -> Result<()> {
+        self.clear();
+        Ok(())
+    }
+    fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        self.extend_from_slice(chunk);
+        Ok(())
+    }
+}

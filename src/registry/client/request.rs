@@ -1,0 +1,502 @@
+//! One request of the [`RegistryClient`](super::RegistryClient): the first-use ping that picks the scheme and learns the
+//! challenge, the `Authorization` header (Basic, or a Bearer token per scope), sending with one 401 refresh and with
+//! retries, and turning an unexpected status into the matching [`RegistryError`] (with the remedy it calls for).
+//!
+//! Requests are rebuilt from a plain description ([`Req`]) so any of them can be retried. Must not know what the
+//! endpoints mean (blobs, manifests): that is `blobs.rs` and `manifests.rs`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt as _;
+use reqwest::header::{CONTENT_LENGTH, LOCATION, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode};
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+
+use super::auth::{Challenge, fetch_token, parse_challenge};
+use super::credentials::{self, CredentialSource, ResolvedCredentials};
+use super::{ByteProgress, Protocol, Ready, RegistryClient, Scope};
+use crate::http::retry::{retry_after_of, with_retries};
+use crate::http::{error_chain, error_text, is_tls_error, parse_errors, read_limited};
+use crate::registry::reference::is_loopback;
+use crate::registry::{RegistryError, Result};
+
+/// A request that can be rebuilt for every attempt.
+#[derive(Clone)]
+pub(super) struct Req {
+    method: Method,
+    url: String,
+    headers: Vec<(&'static str, String)>,
+    body: ReqBody,
+}
+
+#[derive(Clone)]
+pub(super) enum ReqBody {
+    Empty,
+    Bytes(Vec<u8>),
+    File {
+        path: PathBuf,
+        offset: u64,
+        len: u64,
+        progress: Option<ByteProgress>,
+    },
+}
+
+impl Req {
+    pub(super) fn new(method: Method, url: String) -> Self {
+        Self {
+            method,
+            url,
+            headers: Vec::new(),
+            body: ReqBody::Empty,
+        }
+    }
+
+    pub(super) fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub(super) fn body(mut self, body: ReqBody) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// `METHOD /path` without scheme, host or query (for messages: upload locations carry opaque state).
+    pub(super) fn operation(&self) -> String {
+        let no_scheme = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
+        let path = no_scheme.find('/').map_or("/", |i| &no_scheme[i..]);
+        let path = path.split('?').next().unwrap_or(path);
+        format!("{} {path}", self.method)
+    }
+}
+
+const MAX_ERROR_BODY: u64 = 64 << 10;
+const GHCR_REMEDY: &str = "GitHub Packages: give the workflow `permissions: packages: write`; if the package already \
+exists, add this repository under the package's \"Manage Actions access\" settings (or link it with the \
+org.opencontainers.image.source annotation)";
+
+impl RegistryClient {
+    pub(super) async fn ready(&self) -> Result<&Ready> {
+        self.ready.get_or_try_init(|| self.init()).await
+    }
+
+    async fn init(&self) -> Result<Ready> {
+        let creds = credentials::resolve(
+            &self.opts.credentials,
+            &self.registry,
+            &self.repository_hint,
+        )
+        .await?;
+        let https = format!("https://{}", self.registry);
+        let http = format!("http://{}", self.registry);
+        let base = match self.opts.protocol {
+            Protocol::PlainHttp => http,
+            Protocol::Https => https,
+            Protocol::Auto => match self.ping(&https).await {
+                Ok(_) => https,
+                Err(PingError::Tls(msg)) if is_loopback(&self.registry) => {
+                    // Docker's rule: a loopback registry may speak plain HTTP.
+                    match self.ping(&http).await {
+                        Ok(_) => http,
+                        Err(_) => {
+                            return Err(RegistryError::Transport {
+                                registry: self.registry.clone(),
+                                operation: "GET /v2/".into(),
+                                message: format!(
+                                    "{msg} (plain HTTP fallback for a loopback registry failed too)"
+                                ),
+                                transient: false,
+                            });
+                        }
+                    }
+                }
+                Err(_) => https,
+            },
+        };
+        let challenge = with_retries(
+            &self.opts.retry,
+            &format!("GET /v2/ on {}", self.registry),
+            |_| async {
+                self.ping(&base)
+                    .await
+                    .map_err(|e| e.into_oci(&self.registry))
+            },
+        )
+        .await?;
+        Ok(Ready {
+            base,
+            creds,
+            challenge: Mutex::new(challenge),
+        })
+    }
+
+    /// `GET /v2/`: `Ok(None)` when open, `Ok(Some(challenge))` on 401.
+    async fn ping(&self, base: &str) -> std::result::Result<Option<Challenge>, PingError> {
+        let resp = self
+            .http
+            .get(format!("{base}/v2/"))
+            .send()
+            .await
+            .map_err(|e| {
+                if is_tls_error(&e) {
+                    PingError::Tls(error_chain(&e))
+                } else {
+                    PingError::Transport(error_chain(&e))
+                }
+            })?;
+        let status = resp.status();
+        let challenge = resp
+            .headers()
+            .get(WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_challenge);
+        let retry_after = retry_after_of(resp.headers());
+        drop(resp);
+        match status.as_u16() {
+            200..=299 => Ok(None),
+            401 => Ok(challenge),
+            429 | 500..=599 => Err(PingError::Status(status.as_u16(), retry_after)),
+            s => Err(PingError::Unexpected(s)),
+        }
+    }
+
+    pub(super) fn url(&self, base: &str, path: &str) -> String {
+        format!("{base}/v2/{path}")
+    }
+
+    pub(super) fn resolve_location(base: &str, loc: &str) -> String {
+        if loc.starts_with("http://") || loc.starts_with("https://") {
+            loc.to_owned()
+        } else if loc.starts_with('/') {
+            format!("{base}{loc}")
+        } else {
+            format!("{base}/{loc}")
+        }
+    }
+
+    async fn auth_header(
+        &self,
+        ready: &Ready,
+        scope: &Scope,
+        extra_scope: Option<&str>,
+    ) -> Result<Option<String>> {
+        let challenge = ready
+            .challenge
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        match challenge {
+            None => Ok(None),
+            Some(Challenge::Basic) => Ok(ready
+                .creds
+                .credential
+                .as_ref()
+                .and_then(|c| c.basic_header())),
+            Some(Challenge::Bearer { realm, service, .. }) => {
+                let mut scopes = scope.0.clone();
+                if let Some(extra) = extra_scope
+                    && !scopes.iter().any(|s| s == extra)
+                {
+                    scopes.push(extra.to_owned());
+                    scopes.sort();
+                }
+                let key = scopes.join(" ");
+                if let Some(t) = self.tokens.get(&key) {
+                    return Ok(Some(format!("Bearer {t}")));
+                }
+                let (token, lifetime) = with_retries(&self.opts.retry, "token request", |_| {
+                    fetch_token(
+                        &self.http,
+                        &self.registry,
+                        &realm,
+                        service.as_deref(),
+                        &scopes,
+                        ready.creds.credential.as_ref(),
+                        self.opts.limits.max_registry_response,
+                    )
+                })
+                .await
+                .map_err(|e| match e {
+                    RegistryError::Unauthorized {
+                        registry, message, ..
+                    } => RegistryError::Unauthorized {
+                        registry,
+                        credential_source: ready.creds.source.to_string(),
+                        message,
+                        remedy: Some(unauthorized_remedy(&ready.creds)),
+                    },
+                    other => other,
+                })?;
+                self.tokens.put(&key, token.clone(), lifetime);
+                Ok(Some(format!("Bearer {token}")))
+            }
+        }
+    }
+
+    /// One attempt: authenticate, send, and on a 401 refresh the challenge/token once.
+    pub(super) async fn send_once(&self, req: &Req, scope: &Scope) -> Result<reqwest::Response> {
+        let ready = self.ready().await?;
+        let same_host = req.url.starts_with(&ready.base);
+        let mut extra_scope: Option<String> = None;
+        for round in 0..2 {
+            let mut rb = self.http.request(req.method.clone(), &req.url);
+            for (k, v) in &req.headers {
+                rb = rb.header(*k, v);
+            }
+            if same_host
+                && let Some(h) = self
+                    .auth_header(ready, scope, extra_scope.as_deref())
+                    .await?
+            {
+                rb = rb.header("Authorization", h);
+            }
+            rb = match &req.body {
+                ReqBody::Empty => rb.header(CONTENT_LENGTH, "0"),
+                ReqBody::Bytes(b) => rb.body(b.clone()),
+                ReqBody::File {
+                    path,
+                    offset,
+                    len,
+                    progress,
+                } => rb
+                    .header(CONTENT_LENGTH, len.to_string())
+                    .body(file_body(path, *offset, *len, progress.clone()).await?),
+            };
+            let resp = rb.send().await.map_err(|e| RegistryError::Transport {
+                registry: self.registry.clone(),
+                operation: req.operation(),
+                message: error_chain(&e),
+                transient: !is_tls_error(&e) && !e.is_builder(),
+            })?;
+            if resp.status() == StatusCode::UNAUTHORIZED && round == 0 && same_host {
+                let ch = resp
+                    .headers()
+                    .get(WWW_AUTHENTICATE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_challenge);
+                if let Some(ch) = ch {
+                    if let Challenge::Bearer { scope: Some(s), .. } = &ch {
+                        extra_scope = Some(s.clone());
+                    }
+                    let had_creds_header = {
+                        let mut cur = ready
+                            .challenge
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        let had = cur.is_some();
+                        let changed = cur.as_ref().map(std::mem::discriminant)
+                            != Some(std::mem::discriminant(&ch));
+                        if !had || changed {
+                            *cur = Some(ch.clone());
+                        }
+                        had && !changed
+                    };
+                    self.tokens.remove(&scope.key());
+                    // Basic with credentials already sent: a second try cannot help.
+                    if !(had_creds_header && ch == Challenge::Basic) {
+                        continue;
+                    }
+                }
+            }
+            return Ok(resp);
+        }
+        unreachable!("the loop returns in its second round")
+    }
+
+    /// Sends with retries for transient faults, returning the response when its status is in `ok`.
+    pub(super) async fn send(
+        &self,
+        req: Req,
+        scope: &Scope,
+        ok: &[u16],
+        repo: &str,
+    ) -> Result<reqwest::Response> {
+        let op = format!("{} on {}", req.operation(), self.registry);
+        with_retries(&self.opts.retry, &op, |_| {
+            let req = req.clone();
+            async move {
+                let resp = self.send_once(&req, scope).await?;
+                if ok.contains(&resp.status().as_u16()) {
+                    Ok(resp)
+                } else {
+                    Err(self.status_error(resp, repo, &req.operation()).await)
+                }
+            }
+        })
+        .await
+    }
+
+    /// Turns an unexpected status into the matching error (reading a bounded part of the body).
+    pub(super) async fn status_error(
+        &self,
+        resp: reqwest::Response,
+        repo: &str,
+        operation: &str,
+    ) -> RegistryError {
+        let status = resp.status().as_u16();
+        let retry_after = retry_after_of(resp.headers());
+        let body = read_limited(resp, MAX_ERROR_BODY, "error body")
+            .await
+            .unwrap_or_default();
+        let (code, message) = match parse_errors(&body) {
+            Some((c, m)) => (
+                Some(c).filter(|c| !c.is_empty()),
+                crate::registry::digest::truncate_for_display(&m),
+            ),
+            None => (None, error_text(&body)),
+        };
+        let creds = self.ready.get().map(|r| &r.creds);
+        match status {
+            401 => match creds {
+                Some(c) if c.credential.is_some() => RegistryError::Unauthorized {
+                    registry: self.registry.clone(),
+                    credential_source: c.source.to_string(),
+                    message: format!(
+                        "HTTP 401 on {operation}: {}",
+                        code.map(|c| format!("{c}: {message}")).unwrap_or(message)
+                    ),
+                    remedy: Some(unauthorized_remedy(c)),
+                },
+                Some(c) => RegistryError::CredentialsRequired {
+                    registry: self.registry.clone(),
+                    looked_at: c.looked_at.join(", "),
+                },
+                None => RegistryError::Unauthorized {
+                    registry: self.registry.clone(),
+                    credential_source: "unknown".into(),
+                    message,
+                    remedy: None,
+                },
+            },
+            403 => {
+                let text =
+                    format!("{} {message}", code.as_deref().unwrap_or("")).to_ascii_lowercase();
+                let ghcr =
+                    self.registry.eq_ignore_ascii_case("ghcr.io") || text.contains("write_package");
+                let remedy = if ghcr {
+                    GHCR_REMEDY.to_owned()
+                } else {
+                    format!(
+                        "the credentials from {} lack permission for {operation} on {repo}",
+                        creds.map_or_else(|| "anonymous".to_owned(), |c| c.source.to_string())
+                    )
+                };
+                RegistryError::Denied {
+                    registry: self.registry.clone(),
+                    repository: repo.to_owned(),
+                    operation: operation.to_owned(),
+                    message: code.map(|c| format!("{c}: {message}")).unwrap_or(message),
+                    remedy: Some(remedy),
+                }
+            }
+            429 | 500 | 502..=504 | 507..=599 => RegistryError::Transient {
+                registry: self.registry.clone(),
+                operation: operation.to_owned(),
+                status,
+                retry_after,
+            },
+            _ => RegistryError::Registry {
+                registry: self.registry.clone(),
+                operation: operation.to_owned(),
+                status,
+                code,
+                message,
+            },
+        }
+    }
+}
+
+enum PingError {
+    Tls(String),
+    Transport(String),
+    Status(u16, Option<u64>),
+    Unexpected(u16),
+}
+
+impl PingError {
+    fn into_oci(self, registry: &str) -> RegistryError {
+        let op = "GET /v2/".to_owned();
+        match self {
+            Self::Tls(message) => RegistryError::Transport {
+                registry: registry.to_owned(),
+                operation: op,
+                message,
+                transient: false,
+            },
+            Self::Transport(message) => RegistryError::Transport {
+                registry: registry.to_owned(),
+                operation: op,
+                message,
+                transient: true,
+            },
+            Self::Status(status, retry_after) => RegistryError::Transient {
+                registry: registry.to_owned(),
+                operation: op,
+                status,
+                retry_after,
+            },
+            Self::Unexpected(status) => RegistryError::Registry {
+                registry: registry.to_owned(),
+                operation: op,
+                status,
+                code: None,
+                message: "the registry does not answer the distribution API at /v2/".into(),
+            },
+        }
+    }
+}
+
+pub(super) fn location_of(resp: &reqwest::Response, base: &str, req: &Req) -> Result<String> {
+    let loc = resp
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| RegistryError::Registry {
+            registry: base.to_owned(),
+            operation: req.operation(),
+            status: resp.status().as_u16(),
+            code: None,
+            message: "upload response has no Location header".into(),
+        })?;
+    Ok(RegistryClient::resolve_location(base, loc))
+}
+
+async fn file_body(
+    path: &Path,
+    offset: u64,
+    len: u64,
+    progress: Option<ByteProgress>,
+) -> Result<reqwest::Body> {
+    let mut f = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| RegistryError::io("reading", path, e))?;
+    f.seek(std::io::SeekFrom::Start(offset))
+        .await
+        .map_err(|e| RegistryError::io("reading", path, e))?;
+    let sent = Arc::new(AtomicU64::new(offset));
+    let stream =
+        tokio_util::io::ReaderStream::with_capacity(f.take(len), 256 << 10).map(move |chunk| {
+            if let (Ok(c), Some(p)) = (&chunk, &progress) {
+                let n = sent.fetch_add(c.len() as u64, Ordering::Relaxed) + c.len() as u64;
+                p(n);
+            }
+            chunk
+        });
+    Ok(reqwest::Body::wrap_stream(stream))
+}
+
+fn unauthorized_remedy(creds: &ResolvedCredentials) -> String {
+    match &creds.source {
+        CredentialSource::Anonymous => {
+            "provide credentials (--username with --password-stdin, or the \
+            TOFU_SBOM_REGISTRY_USERNAME/_PASSWORD environment variables, or docker login)"
+                .to_owned()
+        }
+        source => format!("check the username and password or token from {source}"),
+    }
+}
