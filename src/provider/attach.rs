@@ -56,83 +56,15 @@ use crate::registry::manifest::{
 };
 use crate::registry::reference::Target;
 use crate::registry::referrers::{
-    self, ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX, FallbackOptions, FallbackReport,
-    ListOptions, ReferrerEntry, ReferrersMode, ReferrersSource,
+    self, FallbackOptions, FallbackReport, ListOptions, ReferrerEntry, ReferrersMode,
+    ReferrersSource,
 };
 use crate::registry::store::Store;
 use crate::registry::{RegistryError, Result};
-use crate::sbom::{self, DocumentKind};
+use crate::sbom;
 
-/// The two SBOM kinds this tool attaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SbomKind {
-    /// CycloneDX JSON (`application/vnd.cyclonedx+json`).
-    CycloneDx,
-    /// SPDX JSON (`application/spdx+json`).
-    Spdx,
-}
-
-impl SbomKind {
-    /// Both kinds, CycloneDX first.
-    pub const ALL: [Self; 2] = [Self::CycloneDx, Self::Spdx];
-
-    /// The referrer `artifactType` (= layer media type).
-    pub fn artifact_type(self) -> &'static str {
-        match self {
-            Self::CycloneDx => ARTIFACT_TYPE_CYCLONEDX,
-            Self::Spdx => ARTIFACT_TYPE_SPDX,
-        }
-    }
-
-    /// `cyclonedx` or `spdx`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::CycloneDx => "cyclonedx",
-            Self::Spdx => "spdx",
-        }
-    }
-
-    /// The kind of an `artifactType`, if it is one of the two.
-    pub fn from_artifact_type(t: &str) -> Option<Self> {
-        match t {
-            ARTIFACT_TYPE_CYCLONEDX => Some(Self::CycloneDx),
-            ARTIFACT_TYPE_SPDX => Some(Self::Spdx),
-            _ => None,
-        }
-    }
-
-    /// The kind of a parsed document.
-    pub fn of_document(kind: &DocumentKind) -> Self {
-        match kind {
-            DocumentKind::CycloneDx { .. } => Self::CycloneDx,
-            DocumentKind::Spdx { .. } => Self::Spdx,
-        }
-    }
-}
-
-impl std::str::FromStr for SbomKind {
-    type Err = RegistryError;
-
-    /// `cyclonedx` / `spdx` (also their media types).
-    fn from_str(s: &str) -> Result<Self> {
-        match s {
-            "cyclonedx" | ARTIFACT_TYPE_CYCLONEDX => Ok(Self::CycloneDx),
-            "spdx" | ARTIFACT_TYPE_SPDX => Ok(Self::Spdx),
-            other => Err(RegistryError::InvalidOption {
-                option: "SBOM kind",
-                value: other.to_owned(),
-                expected: "cyclonedx or spdx".into(),
-            }),
-        }
-    }
-}
-
-impl std::fmt::Display for SbomKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+/// The two SBOM kinds (their one home is [`crate::sbom::SbomKind`]; re-exported here, where referrers use it).
+pub use crate::sbom::SbomKind;
 
 /// `artifactType` (and layer media type) of a provider's `SHA256SUMS` referrer (OpenTofu OCI RFC draft).
 pub const ARTIFACT_TYPE_CHECKSUMS: &str = "text/plain";
@@ -401,7 +333,7 @@ pub fn prepare_referrer(
         )));
     }
     let summary = sbom::read(&file.bytes, limits).map_err(|e| refuse(e.to_string()))?;
-    let kind = SbomKind::of_document(&summary.kind);
+    let kind = summary.kind;
     let artifact_type = match &opts.artifact_type {
         None => kind.artifact_type().to_owned(),
         Some(t) => {
@@ -954,6 +886,7 @@ async fn attach_prepared(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::referrers::{ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX};
 
     const CDX: &[u8] = br#"{"bomFormat":"CycloneDX","specVersion":"1.5","metadata":{"timestamp":"2024-03-04T06:06:07+01:00"}}"#;
     const SPDX: &[u8] = br#"{"SPDXID":"SPDXRef-DOCUMENT","spdxVersion":"SPDX-2.3","creationInfo":{"created":"2024-03-04T05:06:07Z"}}"#;

@@ -148,14 +148,14 @@ pub async fn fetch_referrer_sbom(store: &Store, digest: &Digest) -> Result<Fetch
     let summary = sbom::read(&bytes, &limits)
         .map_err(|e| invalid(store, digest, format!("its SBOM does not parse: {e}")))?;
     if let Some(k) = SbomKind::from_artifact_type(&manifest.artifact_type)
-        && k != SbomKind::of_document(&summary.kind)
+        && k != summary.kind
     {
         return Err(invalid(
             store,
             digest,
             format!(
                 "its artifactType says {k} but the document is {}",
-                SbomKind::of_document(&summary.kind)
+                summary.kind
             ),
         ));
     }
@@ -370,9 +370,9 @@ pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Re
 
 /// The CycloneDX `specVersion` of a fetched document (empty for SPDX).
 fn spec_version_of(f: &FetchedSbom) -> &str {
-    match &f.summary.kind {
-        sbom::DocumentKind::CycloneDx { spec_version } => spec_version,
-        sbom::DocumentKind::Spdx { .. } => "",
+    match f.summary.kind {
+        sbom::SbomKind::CycloneDx => &f.summary.spec_version,
+        sbom::SbomKind::Spdx => "",
     }
 }
 
