@@ -11,6 +11,9 @@
 
 pub mod artifact;
 pub mod attach;
+pub mod error;
 pub mod publish;
 pub mod push;
 pub mod sbom_pull;
+
+pub use error::ProviderError;

@@ -880,7 +880,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
             ),
             Err(e) => {
                 let reason = match e {
-                    RegistryError::InvalidVersion { reason, .. } => reason,
+                    crate::provider::ProviderError::InvalidVersion { reason, .. } => reason,
                     other => other.to_string(),
                 };
                 ctx.error(

@@ -66,6 +66,9 @@ pub enum VerifyReleaseError {
     /// The store could not be read at all (the tag list, the registry).
     #[error(transparent)]
     Oci(#[from] RegistryError),
+    /// The release's version has no OpenTofu tag.
+    #[error(transparent)]
+    Provider(#[from] crate::provider::ProviderError),
     /// The SBOMs could not be derived from the release.
     #[error(transparent)]
     Generate(#[from] GenerateError),
