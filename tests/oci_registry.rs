@@ -12,6 +12,7 @@ use oci_support::fault_proxy::{Action, FaultProxy, Rule};
 use oci_support::{make_release, skopeo_raw, skopeo_tags, test_options};
 use serde_json::Value;
 use support::{Registry, RegistryAuth, RegistryOpts};
+use tofu_sbom::provider::ProviderError;
 use tofu_sbom::provider::artifact::{ProviderAddress, ProviderPackage, build_artifact};
 use tofu_sbom::provider::push::{PushOptions, PushOutcome, push};
 use tofu_sbom::registry::RegistryError;
@@ -34,7 +35,7 @@ async fn push_to(
     pkg: &ProviderPackage,
     opts: ClientOptions,
     push_opts: &PushOptions,
-) -> Result<PushOutcome, RegistryError> {
+) -> Result<PushOutcome, ProviderError> {
     let t = Target::parse(target)?;
     let store = Store::open(&t, opts, true)?;
     push(pkg, &store, &t, push_opts).await
@@ -588,7 +589,13 @@ async fn basic_auth_and_every_credential_source() {
         .await
         .unwrap_err();
     let msg = e.to_string();
-    assert!(matches!(e, RegistryError::Unauthorized { .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            ProviderError::Registry(RegistryError::Unauthorized { .. })
+        ),
+        "{e:?}"
+    );
     assert!(
         msg.starts_with(&format!(
             "authentication to {} failed (credentials from --username/--password-stdin): HTTP 401",
@@ -1080,7 +1087,13 @@ async fn bearer_token_auth() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(e, RegistryError::Unauthorized { .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            ProviderError::Registry(RegistryError::Unauthorized { .. })
+        ),
+        "{e:?}"
+    );
     assert!(
         e.to_string()
             .contains("(credentials from --username/--password-stdin): HTTP 401"),
@@ -1155,11 +1168,11 @@ async fn tls_with_a_private_ca() {
     .await
     .unwrap_err();
     match &e {
-        RegistryError::Transport {
+        ProviderError::Registry(RegistryError::Transport {
             transient: false,
             message,
             ..
-        } => assert!(
+        }) => assert!(
             message.to_ascii_lowercase().contains("certificate"),
             "{message}"
         ),

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use oci_support::{make_release, test_options};
 use support::{Registry, RegistryOpts};
+use tofu_sbom::provider::ProviderError;
 use tofu_sbom::provider::attach::{
     AttachOptions, AttachStatus, SbomFile, attach, subject_descriptor,
 };
@@ -295,7 +296,10 @@ async fn a_loss_that_persists_is_reported() {
         .unwrap_err();
     handle.abort();
     assert!(
-        matches!(err, RegistryError::FallbackIndexLost { rounds: 3, .. }),
+        matches!(
+            err,
+            ProviderError::Registry(RegistryError::FallbackIndexLost { rounds: 3, .. })
+        ),
         "{err}"
     );
     assert_eq!(

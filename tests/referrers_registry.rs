@@ -13,6 +13,7 @@ use oci_support::native_registry::NativeRegistry;
 use oci_support::sboms::{ReleaseSboms, release_input, render_release};
 use oci_support::{make_release, skopeo_raw, test_options};
 use support::{Registry, RegistryOpts};
+use tofu_sbom::provider::ProviderError;
 use tofu_sbom::provider::artifact::ProviderPackage;
 use tofu_sbom::provider::attach::{
     AttachOptions, AttachOutcome, AttachStatus, PruneStatus, SbomFile, SbomKind, attach,
@@ -946,7 +947,10 @@ async fn transient_faults_mid_attach_are_retried_and_no_index_names_a_missing_ma
     let err = attach(&dstore, &ls, &f.sboms.platforms["linux_amd64"], &opts)
         .await
         .unwrap_err();
-    assert!(matches!(err, RegistryError::Denied { .. }), "{err}");
+    assert!(
+        matches!(err, ProviderError::Registry(RegistryError::Denied { .. })),
+        "{err}"
+    );
     let client = RegistryClient::new(&reg.host, "acme/demo", plain()).unwrap();
     assert!(
         client

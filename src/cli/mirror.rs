@@ -36,9 +36,8 @@ use tofu_sbom::registry::referrers::ReferrersMode;
 use tofu_sbom::registry::store::Store;
 use tofu_sbom::sbom::Format;
 
-use super::generate::SbomArgs;
-use super::push::{RegistryArgs, progress, runtime};
-use super::referrers::ReferrersArgs;
+use super::args::{ReferrersArgs, RegistryArgs, SbomArgs};
+use super::runtime::{progress, runtime};
 use super::{GlobalArgs, Status, output};
 
 // Paragraphs are single logical lines (`\` continuations) so that clap wraps them to the terminal width itself.

@@ -1,15 +1,21 @@
-//! Command-line parsing and dispatch. Each command lives in its own module and only maps arguments onto library
-//! calls and library results onto text, JSON and exit codes.
+//! Command-line parsing and dispatch. Each command lives in its own module, named like it, and only maps arguments
+//! onto library options (`args` holds the flags several commands share), calls the library, and prints the result
+//! (`output`: text, JSON, GitHub Actions); `runtime` holds the async runtime, progress bars and release scanning.
 
+mod args;
+mod attach;
 mod generate;
-mod gha;
 mod inspect;
 mod mirror;
 mod output;
 mod publish;
 mod push;
 mod referrers;
-mod release;
+mod runtime;
+mod sbom;
+mod verify;
+
+pub(crate) use args::ReleaseArgs;
 
 use std::process::ExitCode;
 
@@ -70,20 +76,20 @@ enum Command {
     /// Push a provider release to an OCI registry or a local OCI layout, in OpenTofu's layout.
     Push(push::PushArgs),
     /// Attach SBOM files to a pushed provider (index or platform manifest) as OCI referrers.
-    Attach(referrers::AttachArgs),
+    Attach(attach::AttachArgs),
     /// Generate the SBOMs, push the provider and attach the SBOMs, in one run.
     Publish(publish::PublishCmdArgs),
     /// List the referrers of a manifest or index.
     Referrers(referrers::ReferrersListArgs),
     /// SBOMs attached to pushed providers.
     #[command(subcommand)]
-    Sbom(referrers::SbomCommand),
+    Sbom(sbom::SbomCommand),
     /// Mirror a provider (registry address, OCI artifact or release directory) into a registry or OCI layout, with
     /// SBOMs, SHA256SUMS and signature.
     #[command(after_help = mirror::MIRROR_AFTER_HELP)]
     Mirror(mirror::MirrorArgs),
     /// Check a pushed provider against OpenTofu's own selection and validation rules, and its SBOMs.
-    Verify(push::VerifyArgs),
+    Verify(verify::VerifyArgs),
 }
 
 /// The error and its causes, `: `-separated, as anyhow's `{:#}` prints them — except that a cause whose text the
@@ -115,23 +121,11 @@ pub(crate) fn run() -> anyhow::Result<Status> {
         Command::Inspect(a) => inspect::run(&cli.global, &a),
         Command::Generate(a) => generate::run(&cli.global, &a),
         Command::Push(a) => push::run(&cli.global, &a),
-        Command::Attach(a) => referrers::run_attach(&cli.global, &a),
+        Command::Attach(a) => attach::run(&cli.global, &a),
         Command::Publish(a) => publish::run(&cli.global, &a),
-        Command::Referrers(a) => referrers::run_list(&cli.global, &a),
-        Command::Sbom(c) => referrers::run_sbom(&cli.global, &c),
-        Command::Verify(a) => push::run_verify(&cli.global, &a),
+        Command::Referrers(a) => referrers::run(&cli.global, &a),
+        Command::Sbom(c) => sbom::run(&cli.global, &c),
+        Command::Verify(a) => verify::run(&cli.global, &a),
         Command::Mirror(a) => mirror::run(&cli.global, &a),
     }
-}
-
-/// Which platforms of a release, and the provider address.
-#[derive(Debug, Clone, Args)]
-pub(crate) struct ReleaseArgs {
-    /// Only these platforms (os_arch, comma-separated or repeated).
-    #[arg(long = "platform", value_name = "OS_ARCH", value_delimiter = ',')]
-    pub(crate) platforms: Vec<String>,
-    /// The provider address HOST/NAMESPACE/TYPE (host defaults to registry.opentofu.org; the namespace defaults to ORG
-    /// of a github.com/ORG/terraform-provider-TYPE main module).
-    #[arg(long, value_name = "HOST/NAMESPACE/TYPE")]
-    pub(crate) provider: Option<String>,
 }

@@ -1,27 +1,25 @@
-//! `tofu-sbom publish`: generate + push + attach in one run ([`tofu_sbom::provider::publish`] does the push and attach).
+//! `tofu-sbom publish`: generate + push + attach in one run ([`tofu_sbom::provider::publish::publish_release`] does
+//! the work; this maps the flags onto its options and prints its outcome).
 //!
 //! Re-running on the same release with the same tool version and flags changes no digest, uploads no blob and adds
 //! no referrer.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::Args;
-use serde::Serialize;
-use tofu_sbom::archive::lockfile;
-use tofu_sbom::generate;
 use tofu_sbom::limits::Limits;
 use tofu_sbom::provider::attach::AttachOptions;
-use tofu_sbom::provider::publish::PublishOptions;
-use tofu_sbom::provider::push::{PushOptions, PushOutcome};
-use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::provider::publish::{PublishOptions, ReleasePublishOptions, publish_release};
+use tofu_sbom::provider::push::PushOptions;
 use tofu_sbom::registry::reference::Target;
-use tofu_sbom::registry::store::Store;
 
-use super::generate::{DocumentJson, SbomArgs, document_json};
-use super::push::{PublishArgs, RegistryArgs, package, print_push, progress, runtime};
-use super::referrers::{ReferrersArgs, print_attach};
-use super::{GlobalArgs, ReleaseArgs, Status, gha, output, release};
+use super::args::{
+    PublishArgs, ReferrersArgs, RegistryArgs, ReleaseArgs, SbomArgs, check_address_type,
+};
+use super::output::json::{PublishJson, document_json};
+use super::output::{self, gha, text};
+use super::runtime::{self, progress, runtime};
+use super::{GlobalArgs, Status};
 
 #[derive(Debug, Args)]
 pub(crate) struct PublishCmdArgs {
@@ -54,56 +52,45 @@ pub(crate) struct PublishCmdArgs {
     gha: gha::GhaArgs,
 }
 
-/// The `--json` result of `publish`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PublishJson<'a> {
-    push: &'a PushOutcome,
-    /// SBOM referrer manifest digests, keyed by subject (`index` or `os_arch`) then document file name.
-    referrers: BTreeMap<String, BTreeMap<String, Digest>>,
-    documents: Vec<DocumentJson>,
-    lockfile: Option<String>,
-    tofurc: Option<&'a str>,
-}
-
 pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<Status> {
     let limits = Limits::default();
     let target = Target::parse(&args.target)?;
     let formats = args.sbom.formats()?;
     let sbom_opts = args.sbom.options(&args.release_args)?;
-    let scanned = release::scan(
+    let scanned = runtime::scan(
         global,
         std::slice::from_ref(&args.release),
         &args.release_args,
         &limits,
     )?;
-    release::check_address_type(sbom_opts.address.as_ref(), &scanned)?;
-    let address = scanned.address(sbom_opts.address.as_ref());
-    let input = generate::release_input(&scanned, &sbom_opts);
-    let docs = generate::documents(&input, &formats)?;
-    let created = input
-        .timestamp
-        .format(&time::format_description::well_known::Rfc3339)?;
-    let pkg = package(&scanned, &args.publish, Some(&created))?;
-    let opts = PublishOptions {
-        push: PushOptions {
-            extra_tags: args.publish.extra_tags.clone(),
-            dry_run: args.publish.dry_run,
-            progress: progress(global),
-            provider: address.clone(),
-            ..PushOptions::default()
-        },
-        attach: AttachOptions {
-            mode: args.referrers.referrers_mode,
-            prune_own: args.prune_own_referrers,
-            ..AttachOptions::default()
+    check_address_type(sbom_opts.address.as_ref(), &scanned)?;
+    let opts = ReleasePublishOptions {
+        sbom: sbom_opts,
+        formats,
+        source_url: args.publish.source.clone(),
+        source_date_epoch: std::env::var("SOURCE_DATE_EPOCH").ok(),
+        publish: PublishOptions {
+            push: PushOptions {
+                extra_tags: args.publish.extra_tags.clone(),
+                dry_run: args.publish.dry_run,
+                progress: progress(global),
+                ..PushOptions::default()
+            },
+            attach: AttachOptions {
+                mode: args.referrers.referrers_mode,
+                prune_own: args.prune_own_referrers,
+                ..AttachOptions::default()
+            },
         },
     };
     let client = args.registry.client_options()?;
-    let outcome = runtime()?.block_on(async {
-        let store = Store::open(&target, client, !args.publish.dry_run)?;
-        tofu_sbom::provider::publish::publish(&pkg, &docs, &store, &target, &opts).await
-    })?;
+    let published = runtime()?.block_on(publish_release(&scanned, &target, client, opts))?;
+    let (docs, address, lock, outcome) = (
+        &published.documents,
+        &published.address,
+        published.lockfile,
+        &published.outcome,
+    );
     let pushed = &outcome.push;
     if let Some(dir) = &args.sbom_dir {
         std::fs::create_dir_all(dir)?;
@@ -113,9 +100,6 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
             .collect();
         output::write_all_atomic(&files)?;
     }
-    let lock = address
-        .as_ref()
-        .map(|a| lockfile::render_provider_block(&scanned.lock(a)));
     let referrers = outcome.referrer_digests();
     gha::write_publish(
         &args.gha,
@@ -136,19 +120,19 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
         output::print_json(&PublishJson {
             push: pushed,
             referrers,
-            documents: document_json(&docs, args.sbom_dir.as_deref()),
+            documents: document_json(docs, args.sbom_dir.as_deref()),
             lockfile: lock,
             tofurc: pushed.tofurc.as_deref(),
         })?;
     } else {
-        print_push(pushed);
+        text::print_push(pushed);
         if pushed.dry_run {
-            for d in &docs {
+            for d in docs {
                 println!("would attach {}", d.file_name);
             }
         }
         for s in &outcome.attached {
-            print_attach(global, &s.outcome);
+            text::print_attach(global, &s.outcome);
         }
         if let Some(lock) = &lock {
             println!("\n# .terraform.lock.hcl\n{lock}");

@@ -252,7 +252,7 @@ impl MirroredVersion {
                 .iter()
                 .map(|z| {
                     let (os, arch) = z.platform.split_once('_').unwrap_or((&z.platform, ""));
-                    crate::provider::artifact::PlatformZip {
+                    crate::provider::artifact::PackageZip {
                         os: os.to_owned(),
                         arch: arch.to_owned(),
                         path: self.dir.join(&z.file_name),

@@ -113,6 +113,9 @@ pub enum MirrorError {
     /// missing manifest or blob…).
     #[error(transparent)]
     Oci(#[from] RegistryError),
+    /// Pushing the provider artifact or attaching its SBOMs and provenance failed.
+    #[error(transparent)]
+    Provider(#[from] crate::provider::ProviderError),
     /// A registry response is not the JSON document the protocol defines.
     #[error("{what} is not valid JSON of the expected shape: {message}")]
     Json {
@@ -308,6 +311,7 @@ impl MirrorError {
     /// True for faults where another attempt may succeed (connection reset, 5xx, 429).
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Transport(e) | Self::Oci(e) if e.is_transient())
+            || matches!(self, Self::Provider(e) if e.is_transient())
     }
 
     /// True for a verification failure (signature, checksums, tampered ZIP, unsigned refused): the source is not

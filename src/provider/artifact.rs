@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use crate::provider::error::{ProviderError, Result};
 use crate::provider::media_types::{
     ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG, ARTIFACT_TYPE_PROVIDER_TARGET,
     MEDIA_TYPE_ZIP_LAYER,
@@ -22,14 +23,19 @@ use crate::registry::manifest::{
     MEDIA_TYPE_MANIFEST, Platform, to_canonical_bytes,
 };
 use crate::registry::reference::{Reference, Target, validate_tag};
-use crate::registry::{RegistryError, Result};
 
 /// Go `GOOS`/`GOARCH` values: the archive stage's lists, so a release it reads is one we can push.
 pub use crate::archive::release::{KNOWN_ARCH as GO_ARCH, KNOWN_OS as GO_OS};
 
-/// One platform's release ZIP.
+/// One platform's ZIP as a [`ProviderPackage`] declares it for pushing: where it is, its released name, and the
+/// sha256 and size it must have (re-checked against the file before anything is pushed).
+///
+/// Not the same concept as [`crate::archive::release::PlatformZip`], which is a ZIP *being read* from a release
+/// directory (its parsed [`crate::archive::release::Platform`], the `SHA256SUMS` it is verified against, and the open
+/// bytes once verified). A package can be built from a release read that way ([`crate::provider::publish`]) or from
+/// ZIPs downloaded by the mirror, which never go through the archive reader; only the declared facts travel here.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlatformZip {
+pub struct PackageZip {
     /// Go `GOOS` (`linux`, `darwin`, `windows`, …).
     pub os: String,
     /// Go `GOARCH` (`amd64`, `arm64`, `386`, `arm`, …).
@@ -50,7 +56,7 @@ pub struct ProviderPackage {
     /// The version, full semver `X.Y.Z[-pre][+build]`, no `v` prefix.
     pub version: String,
     /// One ZIP per platform.
-    pub platforms: Vec<PlatformZip>,
+    pub platforms: Vec<PackageZip>,
     /// `org.opencontainers.image.source` (GHCR links the package to this repository; needed for `GITHUB_TOKEN`).
     pub source_url: Option<String>,
     /// `org.opencontainers.image.revision` (the VCS commit).
@@ -121,7 +127,7 @@ pub struct ProviderArtifact {
 /// listed as 1.2.0 and then looked up as tag `1.2.0`, leading zeros are normalised away, and so on.
 pub fn tag_for_version(version: &str) -> Result<String> {
     let refuse = |reason: String| {
-        Err(RegistryError::InvalidVersion {
+        Err(ProviderError::InvalidVersion {
             version: version.to_owned(),
             reason,
         })
@@ -165,7 +171,7 @@ pub fn validate_extra_tag(tag: &str, primary: &str) -> Result<()> {
     let first = tag.as_bytes()[0];
     let looks_like_version = first.is_ascii_digit();
     if looks_like_version {
-        return Err(RegistryError::InvalidTag {
+        return Err(ProviderError::InvalidTag {
             tag: tag.to_owned(),
             reason: format!(
                 "OpenTofu would read a tag starting with a digit as a provider version different from {primary:?}; \
@@ -179,7 +185,7 @@ pub fn validate_extra_tag(tag: &str, primary: &str) -> Result<()> {
 /// Builds the artifact: validates the package and serializes every manifest.
 pub fn build_artifact(pkg: &ProviderPackage) -> Result<ProviderArtifact> {
     let tag = tag_for_version(&pkg.version)?;
-    let invalid = |reason: String| RegistryError::InvalidPackage { reason };
+    let invalid = |reason: String| ProviderError::InvalidPackage { reason };
     if pkg.platforms.is_empty() {
         return Err(invalid("the release has no platform ZIPs".into()));
     }
@@ -376,7 +382,7 @@ mod tests {
     fn artifact_shape_matches_spec_section_6() {
         let pkg = ProviderPackage {
             version: "1.2.3".into(),
-            platforms: vec![PlatformZip {
+            platforms: vec![PackageZip {
                 os: "linux".into(),
                 arch: "amd64".into(),
                 path: "/nonexistent".into(),

@@ -8,11 +8,18 @@
 //! | [`push`] | blobs → platform manifests → index → tags, with skip-existing, bounded concurrency, dry-run |
 //! | [`attach`] | SBOM files → referrer manifests pushed by digest (no-op when present), opt-in pruning of our older ones |
 //! | [`sbom_pull`] | fetch the SBOM referrer of a provider (index or one platform), digest-verified |
-//! | [`publish`] | push a scanned release and attach its SBOMs (platforms' to their manifests, the release-wide ones to the index) |
+//! | [`publish`] | the whole pipeline in one call ([`publish::publish_release`]: render the SBOMs, package, push, attach — platforms' SBOMs to their manifests, the release-wide ones to the index) |
+//! | [`error`] | [`ProviderError`]: OpenTofu- and SBOM-specific failures, with every [`crate::registry::RegistryError`] passed through unchanged |
+//!
+//! Imports point down: this module uses `registry/` (generic OCI), `generate`/`sbom` (the documents) and `archive`;
+//! it knows nothing of verification, mirroring or the command line.
 
 pub mod artifact;
 pub mod attach;
+pub mod error;
 pub mod media_types;
 pub mod publish;
 pub mod push;
 pub mod sbom_pull;
+
+pub use error::ProviderError;

@@ -10,14 +10,18 @@ use std::collections::BTreeMap;
 
 use futures_util::stream::{self, StreamExt as _};
 
-use crate::generate::{Document, ScannedRelease, Subject};
-use crate::provider::artifact::{PlatformZip, ProviderPackage};
+use crate::archive::ProviderAddress;
+use crate::archive::lockfile;
+use crate::generate::{self, Document, SbomOptions, ScannedRelease, Subject, TimestampPolicy};
+use crate::provider::artifact::{PackageZip, ProviderPackage};
 use crate::provider::attach::{self, AttachOptions, AttachOutcome, SbomFile};
+use crate::provider::error::{ProviderError, Result};
 use crate::provider::push::{self, PushOptions, PushOutcome};
-use crate::registry::Result;
+use crate::registry::client::ClientOptions;
 use crate::registry::digest::Digest;
 use crate::registry::reference::Target;
 use crate::registry::store::Store;
+use crate::sbom::Format;
 
 /// How many platform subjects are attached to at once.
 const ATTACH_CONCURRENCY: usize = 8;
@@ -43,7 +47,7 @@ pub fn provider_package(
         platforms: release
             .platforms
             .iter()
-            .map(|p| PlatformZip {
+            .map(|p| PackageZip {
                 os: p.platform.os.clone(),
                 arch: p.platform.arch.clone(),
                 path: p.zip_path.clone(),
@@ -56,6 +60,22 @@ pub fn provider_package(
         revision,
         created: Some(created),
     }
+}
+
+/// The provider package of `release` as `push` and `publish` build it: `created` is an explicit time (`now`, Unix
+/// seconds or RFC 3339), else `source_date_epoch` (the `SOURCE_DATE_EPOCH` value), else the newest ZIP entry time —
+/// the same timestamp the SBOMs get.
+pub fn release_package(
+    release: &ScannedRelease,
+    created: Option<&str>,
+    source_date_epoch: Option<&str>,
+    source_url: Option<String>,
+) -> Result<ProviderPackage> {
+    let created = TimestampPolicy::resolve(created, source_date_epoch)?
+        .instant(release)
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|source| ProviderError::Timestamp { source })?;
+    Ok(provider_package(release, created, source_url))
 }
 
 /// `https://github.com/ORG/REPO` for a `github.com/ORG/REPO[/…]` module path.
@@ -148,7 +168,7 @@ pub async fn publish(
             }
             let subject = attach::subject_descriptor(store, &digest).await?;
             let outcome = attach::attach(store, &subject, &files, &opts.attach).await?;
-            Ok::<_, crate::registry::RegistryError>(Some(SubjectReferrers {
+            Ok::<_, ProviderError>(Some(SubjectReferrers {
                 subject: key,
                 digest,
                 outcome,
@@ -175,6 +195,72 @@ pub async fn publish(
     Ok(PublishOutcome {
         push: pushed,
         attached,
+    })
+}
+
+/// What [`publish_release`] renders and publishes.
+#[derive(Debug)]
+pub struct ReleasePublishOptions {
+    /// What the SBOMs say beyond the release (address, supplier, authors, timestamp, tool).
+    pub sbom: SbomOptions,
+    /// The SBOM formats to render (each platform's and the release-wide document per format).
+    pub formats: Vec<Format>,
+    /// `org.opencontainers.image.source` (default: the GitHub URL of a github.com main module).
+    pub source_url: Option<String>,
+    /// The `SOURCE_DATE_EPOCH` value, if any (the artifact's `created` time is the SBOMs' timestamp either way).
+    pub source_date_epoch: Option<String>,
+    /// Push and attach options; `push.provider` defaults to the release's provider address.
+    pub publish: PublishOptions,
+}
+
+/// What [`publish_release`] did.
+#[derive(Debug)]
+pub struct ReleasePublishOutcome {
+    /// The SBOM documents rendered (and attached, unless a dry run).
+    pub documents: Vec<Document>,
+    /// The provider address (explicit, or derived from a github.com main module), if known.
+    pub address: Option<ProviderAddress>,
+    /// The `.terraform.lock.hcl` provider block, when the address is known.
+    pub lockfile: Option<String>,
+    /// The push and the attached referrers.
+    pub outcome: PublishOutcome,
+}
+
+/// The whole publish pipeline for a scanned release: render the SBOMs ([`crate::generate::documents`]), build the
+/// provider package with the SBOMs' timestamp as its creation time, open `target` (created unless a dry run), push
+/// and attach ([`publish`]), and render the lock-file block.
+pub async fn publish_release(
+    release: &ScannedRelease,
+    target: &Target,
+    client: ClientOptions,
+    mut opts: ReleasePublishOptions,
+) -> Result<ReleasePublishOutcome> {
+    let address = release.address(opts.sbom.address.as_ref());
+    let input = generate::release_input(release, &opts.sbom);
+    let documents = generate::documents(&input, &opts.formats)?;
+    let created = input
+        .timestamp
+        .format(&time::format_description::well_known::Rfc3339)
+        .map_err(|source| ProviderError::Timestamp { source })?;
+    let package = release_package(
+        release,
+        Some(&created),
+        opts.source_date_epoch.as_deref(),
+        opts.source_url.take(),
+    )?;
+    if opts.publish.push.provider.is_none() {
+        opts.publish.push.provider.clone_from(&address);
+    }
+    let store = Store::open(target, client, !opts.publish.push.dry_run)?;
+    let outcome = publish(&package, &documents, &store, target, &opts.publish).await?;
+    let lockfile = address
+        .as_ref()
+        .map(|a| lockfile::render_provider_block(&release.lock(a)));
+    Ok(ReleasePublishOutcome {
+        documents,
+        address,
+        lockfile,
+        outcome,
     })
 }
 

@@ -16,12 +16,13 @@ use crate::provider::artifact::{
     ProviderAddress, ProviderArtifact, ProviderPackage, build_artifact, tofurc_for_target,
     validate_extra_tag,
 };
+use crate::provider::error::{ProviderError, Result};
+use crate::registry::RegistryError;
 use crate::registry::client::{BlobSource, ByteProgress};
 use crate::registry::digest::{Digest, Sha256Counter};
 use crate::registry::manifest::{Descriptor, EMPTY_JSON};
 use crate::registry::reference::Target;
 use crate::registry::store::Store;
-use crate::registry::{RegistryError, Result};
 
 /// A progress event (the CLI draws bars from these).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,18 +236,18 @@ pub async fn preflight(pkg: &ProviderPackage, progress: Option<&ProgressFn>) -> 
         let path = z.path.clone();
         let (digest, size) = tokio::task::spawn_blocking(move || hash_file(&path))
             .await
-            .map_err(|e| RegistryError::InvalidPackage {
+            .map_err(|e| ProviderError::InvalidPackage {
                 reason: format!("hashing task failed: {e}"),
             })??;
         if digest.encoded() != z.sha256.to_ascii_lowercase() {
-            return Err(RegistryError::ZipDigestMismatch {
+            return Err(ProviderError::ZipDigestMismatch {
                 path: z.path.clone(),
                 expected: format!("sha256:{}", z.sha256),
                 actual: digest.to_string(),
             });
         }
         if size != z.size {
-            return Err(RegistryError::ZipSizeMismatch {
+            return Err(ProviderError::ZipSizeMismatch {
                 path: z.path.clone(),
                 expected: z.size,
                 actual: size,
@@ -303,10 +304,44 @@ pub async fn push(
     opts: &PushOptions,
 ) -> Result<PushOutcome> {
     let artifact = build_artifact(pkg)?;
+    let extra_tags = checked_tags(pkg, &artifact, target, opts)?;
+    let progress = opts.progress.clone();
+    let emit = |e: ProgressEvent| {
+        if let Some(p) = &progress {
+            p(&e);
+        }
+    };
+
+    preflight(pkg, progress.as_ref()).await?;
+
+    let jobs = blob_jobs(&artifact);
+    let plan = plan(store, &jobs, &artifact, extra_tags, opts).await?;
+    let mut outcome = planned_outcome(&artifact, plan, target, opts);
+    if opts.dry_run {
+        return Ok(outcome);
+    }
+
+    // 1. Blobs (bounded concurrency; the first error stops the others and nothing further is written).
+    let (uploaded_blobs, uploaded_bytes) =
+        upload_missing(store, &jobs, &outcome.plan, opts, &emit).await?;
+    outcome.uploaded_blobs = uploaded_blobs;
+    outcome.uploaded_bytes = uploaded_bytes;
+    push_manifests(store, &artifact, &jobs, &outcome.tags, opts, &emit).await?;
+    Ok(outcome)
+}
+
+/// Refuses a target tag other than the version's and a target digest; returns the extra tags, validated and
+/// deduplicated (without the version tag).
+fn checked_tags(
+    pkg: &ProviderPackage,
+    artifact: &ProviderArtifact,
+    target: &Target,
+    opts: &PushOptions,
+) -> Result<Vec<String>> {
     if let Some(t) = target.tag()
         && t != artifact.tag
     {
-        return Err(RegistryError::InvalidTag {
+        return Err(ProviderError::InvalidTag {
             tag: t.to_owned(),
             reason: format!(
                 "OpenTofu looks version {} up under tag {:?} only; omit the tag or use it, and add informational tags with --extra-tag",
@@ -319,7 +354,8 @@ pub async fn push(
             input: target.to_string(),
             reason: "a push target cannot name a digest (the digest is computed from the release)"
                 .into(),
-        });
+        }
+        .into());
     }
     let mut extra_tags = Vec::new();
     for t in &opts.extra_tags {
@@ -328,19 +364,19 @@ pub async fn push(
             extra_tags.push(t.clone());
         }
     }
-    let progress = opts.progress.clone();
-    let emit = |e: ProgressEvent| {
-        if let Some(p) = &progress {
-            p(&e);
-        }
-    };
+    Ok(extra_tags)
+}
 
-    preflight(pkg, progress.as_ref()).await?;
-
-    // Plan: which blobs exist already.
-    let jobs = blob_jobs(&artifact);
+/// Which blobs exist already, and the manifests that will be written.
+async fn plan(
+    store: &Store,
+    jobs: &[BlobJob],
+    artifact: &ProviderArtifact,
+    extra_tags: Vec<String>,
+    opts: &PushOptions,
+) -> Result<PushPlan> {
     let mut planned = Vec::with_capacity(jobs.len());
-    for j in &jobs {
+    for j in jobs {
         let exists = if opts.dry_run {
             store.blob_exists_readonly(&j.digest).await?
         } else {
@@ -369,15 +405,23 @@ pub async fn push(
         media_type: artifact.index.media_type.to_owned(),
         what: "index".into(),
     });
-    let plan = PushPlan {
+    Ok(PushPlan {
         tag: artifact.tag.clone(),
-        extra_tags: extra_tags.clone(),
+        extra_tags,
         blobs: planned,
         manifests,
-    };
+    })
+}
 
+/// The outcome of a push of `plan`, before anything is uploaded (what a dry run returns).
+fn planned_outcome(
+    artifact: &ProviderArtifact,
+    plan: PushPlan,
+    target: &Target,
+    opts: &PushOptions,
+) -> PushOutcome {
     let mut tags = vec![artifact.tag.clone()];
-    tags.extend(extra_tags.iter().cloned());
+    tags.extend(plan.extra_tags.iter().cloned());
     let platforms = artifact
         .platforms
         .iter()
@@ -392,7 +436,7 @@ pub async fn push(
             )
         })
         .collect();
-    let mut outcome = PushOutcome {
+    PushOutcome {
         dry_run: opts.dry_run,
         index_digest: artifact.index.digest.clone(),
         index_size: artifact.index.bytes.len() as u64,
@@ -406,13 +450,19 @@ pub async fn push(
             .provider
             .as_ref()
             .and_then(|p| tofurc_for_target(target, p)),
-        plan: plan.clone(),
-    };
-    if opts.dry_run {
-        return Ok(outcome);
+        plan,
     }
+}
 
-    // 1. Blobs (bounded concurrency; the first error stops the others and nothing further is written).
+/// Uploads the blobs the plan found missing (bounded concurrency); returns how many and their bytes.
+async fn upload_missing(
+    store: &Store,
+    jobs: &[BlobJob],
+    plan: &PushPlan,
+    opts: &PushOptions,
+    emit: &impl Fn(ProgressEvent),
+) -> Result<(usize, u64)> {
+    let progress = opts.progress.clone();
     let uploaded = AtomicUsize::new(0);
     let uploaded_bytes = AtomicU64::new(0);
     let to_upload: Vec<&BlobJob> = jobs
@@ -430,7 +480,7 @@ pub async fn push(
             });
         }
     }
-    futures_util::stream::iter(to_upload.into_iter().map(Ok::<_, RegistryError>))
+    futures_util::stream::iter(to_upload.into_iter().map(Ok::<_, ProviderError>))
         .try_for_each_concurrent(opts.concurrency.max(1), |j| {
             let progress = progress.clone();
             let uploaded = &uploaded;
@@ -443,9 +493,22 @@ pub async fn push(
             }
         })
         .await?;
-    outcome.uploaded_blobs = uploaded.load(Ordering::Relaxed);
-    outcome.uploaded_bytes = uploaded_bytes.load(Ordering::Relaxed);
+    Ok((
+        uploaded.load(Ordering::Relaxed),
+        uploaded_bytes.load(Ordering::Relaxed),
+    ))
+}
 
+/// 2. The platform manifests by digest, 3. the index by digest, then 4. the tags.
+async fn push_manifests(
+    store: &Store,
+    artifact: &ProviderArtifact,
+    jobs: &[BlobJob],
+    tags: &[String],
+    opts: &PushOptions,
+    emit: &impl Fn(ProgressEvent),
+) -> Result<()> {
+    let progress = opts.progress.clone();
     // 2. Platform manifests, by digest.
     for p in &artifact.platforms {
         let layer_jobs: Vec<&BlobJob> = jobs
@@ -486,7 +549,7 @@ pub async fn push(
         digest: artifact.index.digest.clone(),
         what: "index".into(),
     });
-    for tag in &outcome.tags {
+    for tag in tags {
         put_manifest_checked(
             store,
             &artifact.index.bytes,
@@ -502,7 +565,7 @@ pub async fn push(
             digest: artifact.index.digest.clone(),
         });
     }
-    Ok(outcome)
+    Ok(())
 }
 
 async fn upload_one(store: &Store, j: &BlobJob, progress: Option<ProgressFn>) -> Result<()> {
@@ -557,7 +620,8 @@ async fn put_manifest_checked(
                     return Err(RegistryError::ManifestBlobUnknown {
                         digest: desc.digest.to_string(),
                         message: e.to_string(),
-                    });
+                    }
+                    .into());
                 }
                 for j in blobs {
                     if store.blob_exists(&j.digest).await? != Some(j.size) {
@@ -565,7 +629,7 @@ async fn put_manifest_checked(
                     }
                 }
             }
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
 }

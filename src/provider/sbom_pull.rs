@@ -15,7 +15,9 @@
 use serde::Serialize;
 
 use crate::provider::attach::{SbomKind, resolve_subject};
+use crate::provider::error::{ProviderError, Result};
 use crate::provider::media_types::{ARTIFACT_TYPE_PROVIDER_TARGET, ToolAnnotation as _};
+use crate::registry::RegistryError;
 use crate::registry::digest::Digest;
 use crate::registry::manifest::{
     Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_MANIFEST, decode,
@@ -23,7 +25,6 @@ use crate::registry::manifest::{
 use crate::registry::reference::Target;
 use crate::registry::referrers::{ListOptions, ReferrerEntry, ReferrersMode, list_referrers};
 use crate::registry::store::Store;
-use crate::registry::{RegistryError, Result};
 use crate::sbom::{self, SbomSummary};
 
 /// Options of [`pull_sbom`].
@@ -79,8 +80,8 @@ pub struct PulledSbom {
     pub bytes: Vec<u8>,
 }
 
-fn invalid(store: &Store, digest: &Digest, reason: String) -> RegistryError {
-    RegistryError::InvalidReferrer {
+fn invalid(store: &Store, digest: &Digest, reason: String) -> ProviderError {
+    ProviderError::InvalidReferrer {
         digest: digest.to_string(),
         location: store.describe(),
         reason,
@@ -130,7 +131,8 @@ pub async fn fetch_referrer_sbom(store: &Store, digest: &Digest) -> Result<Fetch
         return Err(RegistryError::TooLarge {
             what: format!("SBOM layer {} of referrer {digest}", layer.digest),
             limit: max,
-        });
+        }
+        .into());
     }
     let bytes = store.read_blob(&layer.digest, max).await?;
     if bytes.len() as u64 != layer.size {
@@ -201,7 +203,7 @@ pub async fn platform_subject(
                 .collect();
             listed.sort();
             listed.dedup();
-            Err(RegistryError::SubjectNotFound {
+            Err(ProviderError::SubjectNotFound {
                 reference: format!("{}@{index_digest} platform {os_arch}", store.describe()),
                 reason: format!(
                     "the index lists no manifest for {os_arch} (it lists: {})",
@@ -213,7 +215,7 @@ pub async fn platform_subject(
                 ),
             })
         }
-        many => Err(RegistryError::SubjectNotFound {
+        many => Err(ProviderError::SubjectNotFound {
             reference: format!("{}@{index_digest} platform {os_arch}", store.describe()),
             reason: format!("the index lists {} manifests for {os_arch}", many.len()),
         }),
@@ -229,7 +231,7 @@ fn choose(
     wanted: Option<&Digest>,
     note: &str,
 ) -> Result<ReferrerEntry> {
-    let none = || RegistryError::NoSbomReferrer {
+    let none = || ProviderError::NoSbomReferrer {
         subject: subject.to_string(),
         artifact_type: artifact_type.to_owned(),
         location: store.describe(),
@@ -257,12 +259,24 @@ fn choose(
     pool.dedup_by(|a, b| a.digest == b.digest);
     match pool.len() {
         1 => Ok(pool.remove(0)),
-        _ => Err(RegistryError::AmbiguousSbomReferrer {
+        _ => Err(ProviderError::AmbiguousSbomReferrer {
             subject: subject.to_string(),
             artifact_type: artifact_type.to_owned(),
             location: store.describe(),
             candidates: pool.iter().map(|c| c.digest.to_string()).collect(),
         }),
+    }
+}
+
+/// The SBOM kind and CycloneDX `specVersion` that a format name selects: `cyclonedx-json` / `cyclonedx-json@1.6`
+/// (CycloneDX 1.6), `cyclonedx-json@1.5`, `spdx` / `spdx-json`; anything else (`cyclonedx`) is CycloneDX of any
+/// version (the newest attached is pulled).
+pub fn format_selector(format: &str) -> (SbomKind, Option<&'static str>) {
+    match format {
+        "spdx" | "spdx-json" => (SbomKind::Spdx, None),
+        "cyclonedx-json" | "cyclonedx-json@1.6" => (SbomKind::CycloneDx, Some("1.6")),
+        "cyclonedx-json@1.5" => (SbomKind::CycloneDx, Some("1.5")),
+        _ => (SbomKind::CycloneDx, None),
     }
 }
 
@@ -321,7 +335,7 @@ pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Re
             let mut attached: Vec<&str> = versions.iter().map(String::as_str).collect();
             attached.sort_unstable();
             attached.dedup();
-            return Err(RegistryError::NoSbomReferrer {
+            return Err(ProviderError::NoSbomReferrer {
                 subject: subject.digest.to_string(),
                 artifact_type: format!(
                     "{artifact_type} (specVersion {keep}; attached: {})",
@@ -522,7 +536,7 @@ mod tests {
                 Some(&Digest::sha256_of(&[9])),
                 ""
             ),
-            Err(RegistryError::NoSbomReferrer { .. })
+            Err(ProviderError::NoSbomReferrer { .. })
         ));
     }
 }

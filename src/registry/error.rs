@@ -31,26 +31,12 @@ pub enum RegistryError {
         /// Why it was refused.
         reason: String,
     },
-    /// A provider version that OpenTofu would not resolve as a tag.
-    #[error("version {version:?} cannot be published for OpenTofu: {reason}")]
-    InvalidVersion {
-        /// The version given.
-        version: String,
-        /// Why OpenTofu would not resolve it.
-        reason: String,
-    },
     /// A tag that is not a valid OCI tag or that would mislead OpenTofu.
     #[error("tag {tag:?} refused: {reason}")]
     InvalidTag {
         /// The tag given.
         tag: String,
         /// Why it was refused.
-        reason: String,
-    },
-    /// The provider package description is inconsistent (duplicate platform, non-Go platform name, bad file name…).
-    #[error("invalid provider package: {reason}")]
-    InvalidPackage {
-        /// What is wrong.
         reason: String,
     },
     /// A local file could not be read or written.
@@ -63,26 +49,6 @@ pub enum RegistryError {
         /// The underlying error.
         #[source]
         source: std::io::Error,
-    },
-    /// A release ZIP does not hash to the sha256 it was declared with: nothing is pushed.
-    #[error("{} has sha256 {actual}, but the release declares {expected}; nothing was pushed", path.display())]
-    ZipDigestMismatch {
-        /// The ZIP file.
-        path: PathBuf,
-        /// The declared digest.
-        expected: String,
-        /// The digest of the bytes on disk.
-        actual: String,
-    },
-    /// A release ZIP's size on disk differs from the declared size.
-    #[error("{} is {actual} bytes, but the release declares {expected}", path.display())]
-    ZipSizeMismatch {
-        /// The ZIP file.
-        path: PathBuf,
-        /// Declared size.
-        expected: u64,
-        /// Size on disk.
-        actual: u64,
     },
     /// The HTTP client could not be built (bad CA file, TLS setup).
     #[error("cannot set up the registry client: {reason}")]
@@ -249,22 +215,6 @@ pub enum RegistryError {
         /// What is accepted.
         expected: String,
     },
-    /// A file given to attach is not an SBOM this tool can attach (not CycloneDX or SPDX JSON).
-    #[error("{name} is not an SBOM that can be attached: {reason}")]
-    NotAnSbom {
-        /// The file name (or path) given.
-        name: String,
-        /// Why it was refused.
-        reason: String,
-    },
-    /// The subject of an attach (or of a listing) does not exist.
-    #[error("subject {reference} not found: {reason}")]
-    SubjectNotFound {
-        /// The reference as given (`HOST/REPO@sha256:…`, `HOST/REPO:TAG`, `oci-layout:DIR@…`).
-        reference: String,
-        /// What was missing.
-        reason: String,
-    },
     /// The referrers fallback tag holds something this tool refuses to read or modify (nothing was changed).
     #[error(
         "refusing to use the referrers fallback tag {tag} in {location}: {reason}; nothing was changed"
@@ -344,45 +294,6 @@ pub enum RegistryError {
         path: Option<PathBuf>,
         /// How long we waited, in milliseconds.
         waited_ms: u64,
-    },
-    /// No SBOM referrer of the requested kind is attached to the subject.
-    #[error("no {artifact_type} referrer is attached to {subject} in {location}{note}")]
-    NoSbomReferrer {
-        /// The subject digest.
-        subject: String,
-        /// The artifactType looked for.
-        artifact_type: String,
-        /// The repository or layout.
-        location: String,
-        /// Empty, or `; …` naming layout entries that could not be read and may have been it.
-        note: String,
-    },
-    /// Several SBOM referrers of the requested kind are attached and none is preferred.
-    #[error(
-        "{} {artifact_type} referrers are attached to {subject} in {location} ({}); pick one by digest or prune the older ones",
-        candidates.len(),
-        candidates.join(", ")
-    )]
-    AmbiguousSbomReferrer {
-        /// The subject digest.
-        subject: String,
-        /// The artifactType looked for.
-        artifact_type: String,
-        /// The repository or layout.
-        location: String,
-        /// The referrer digests.
-        candidates: Vec<String>,
-    },
-    /// A referrer manifest does not have the shape of an SBOM referrer (one layer whose media type is the
-    /// artifactType).
-    #[error("referrer {digest} in {location} is not a usable SBOM referrer: {reason}")]
-    InvalidReferrer {
-        /// The referrer manifest digest.
-        digest: String,
-        /// The repository or layout.
-        location: String,
-        /// What is wrong.
-        reason: String,
     },
     /// The graph copy found something it cannot copy (unsupported manifest type, graph too deep, bad reference…).
     #[error("cannot copy {reference}: {reason}")]

@@ -181,7 +181,7 @@ fn check_tag_spelling(tag: &str, listed: &[String], ctx: &mut Ctx<'_>) {
         ),
         Err(e) => {
             let reason = match e {
-                RegistryError::InvalidVersion { reason, .. } => reason,
+                crate::provider::ProviderError::InvalidVersion { reason, .. } => reason,
                 other => other.to_string(),
             };
             ctx.error(

@@ -60,7 +60,7 @@ pub fn make_release(
     platforms: &[(&str, &str)],
     len: usize,
 ) -> tofu_sbom::provider::artifact::ProviderPackage {
-    use tofu_sbom::provider::artifact::{PlatformZip, ProviderPackage};
+    use tofu_sbom::provider::artifact::{PackageZip as PlatformZip, ProviderPackage};
     let mut zips = Vec::new();
     for (i, (os, arch)) in platforms.iter().enumerate() {
         let file_name = format!("terraform-provider-{name}_{version}_{os}_{arch}.zip");

@@ -70,6 +70,9 @@ pub enum VerifyReleaseError {
     /// The SBOMs could not be derived from the release.
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    /// The release's version has no OpenTofu tag.
+    #[error(transparent)]
+    Provider(#[from] crate::provider::ProviderError),
 }
 
 /// Settings given explicitly (CLI flags); each replaces what is read back from the stored SBOMs.

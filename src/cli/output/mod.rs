@@ -1,10 +1,19 @@
-//! Writing results: atomic file writes (temp file + rename, so a failure leaves no partial output) and JSON.
+//! Writing results: atomic file writes (temp file + rename, so a failure leaves no partial output) and JSON on stdout;
+//! the text forms are in [`text`], the `--json` documents in [`json`], GitHub Actions outputs and summaries in [`gha`].
+//!
+//! Output only: nothing here talks to a registry or reads a release.
+
+pub(crate) mod gha;
+pub(crate) mod json;
+pub(crate) mod text;
 
 use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
 use serde::Serialize;
+
+pub(crate) use super::runtime::show_progress;
 
 /// Writes several files so that either all of them exist afterwards or none of the new ones do: every file is first
 /// written to a temporary name; only when all are written are they renamed into place.
@@ -49,10 +58,4 @@ pub(crate) fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     out.write_all(b"\n")?;
     out.flush()?;
     Ok(())
-}
-
-/// Whether progress bars are drawn: not with `-q`, not in CI, and only when stderr is a terminal.
-pub(crate) fn show_progress(global: &super::GlobalArgs) -> bool {
-    use std::io::IsTerminal as _;
-    !global.quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
