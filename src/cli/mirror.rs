@@ -179,10 +179,8 @@ fn run_progress(global: &GlobalArgs, args: &MirrorArgs) -> RunProgress {
 /// A notice of the run: `info` lines unless `-q` or `--json`, warnings always.
 fn print_event(e: &MirrorEvent, info: bool) {
     match e {
-        MirrorEvent::Copying { source, target } => {
-            if info {
-                eprintln!("tofu-sbom: info: copying {source} → {target}");
-            }
+        MirrorEvent::Copying { source, target } if info => {
+            eprintln!("tofu-sbom: info: copying {source} → {target}");
         }
         MirrorEvent::SkippedReferrer {
             source,
