@@ -2,8 +2,8 @@
 //! attached to the index as referrers. What `tofu-sbom mirror` runs for a provider-registry source after
 //! [`super::download`], and for a release directory.
 //!
-//! Owns only what is mirror-specific; scanning, rendering, packaging, pushing and attaching SBOMs are the provider
-//! publish stage's ([`crate::provider::publish`]), called from here. Knows nothing of the CLI or of where the release
+//! Owns only what is mirror-specific; scanning and rendering ([`crate::generate`]), packaging, pushing and attaching
+//! SBOMs ([`crate::provider::publish`]) are called, not re-done, here. Knows nothing of the CLI or of where the release
 //! came from (a provider registry, a copied OCI artifact or a local directory).
 //!
 //! 1. [`prepare`]: the release directory is read back and scanned, and its SBOM documents rendered. How the release
