@@ -1,40 +1,25 @@
 //! `tofu-sbom mirror SOURCE TARGET`: a provider registry, an OCI artifact or a release directory → a registry
 //! repository or an OCI layout, with SBOMs and provenance ([`tofu_sbom::mirror`] does the work).
+//!
+//! This file maps the arguments to [`RunOptions`], calls [`tofu_sbom::mirror::run::mirror_source`] and prints the
+//! outcome (text or `--json`), the progress bars and the run's notices.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Args;
 use serde::Serialize;
 use tofu_sbom::archive::ProviderAddress;
-use tofu_sbom::archive::lockfile::{self, ProviderLock};
 use tofu_sbom::archive::release::parse_platforms;
-use tofu_sbom::generate::SbomOptions;
 use tofu_sbom::limits::Limits;
-use tofu_sbom::mirror::constraints::{Constraints, Version};
-use tofu_sbom::mirror::download::{
-    self, Authentication, MirrorOptions, MirrorProgress, MirroredVersion, ProviderSource,
+use tofu_sbom::mirror::download::{MirrorProgress, MirrorProgressFn};
+use tofu_sbom::mirror::run::{
+    self, MirrorEvent, RunOptions, RunProgress, VersionOutcome, default_work_dir,
 };
-use tofu_sbom::mirror::oci_sboms::{self, ProviderArtifact};
-use tofu_sbom::mirror::publish::{self as mirror_publish, PreparedRelease, PublishedRelease};
-use tofu_sbom::mirror::registry_protocol::{ProviderRegistryClient, token_from_env};
 use tofu_sbom::mirror::source::MirrorSource;
-use tofu_sbom::provider::artifact::tofurc_for_target;
-use tofu_sbom::provider::attach::{AttachOptions, AttachOutcome};
-use tofu_sbom::provider::publish::PublishOptions;
-use tofu_sbom::provider::push::PushOptions;
-use tofu_sbom::registry::client::ClientOptions;
-use tofu_sbom::registry::copy::referrers::StoreReferrersCopier;
-use tofu_sbom::registry::copy::{
-    self, CopyOptions, CopyOutcome, CopyProgress, ReferrersOutcome, SkippedReferrer,
-};
-use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::copy::{CopyProgress, CopyProgressFn};
 use tofu_sbom::registry::reference::Target;
-use tofu_sbom::registry::referrers::ReferrersMode;
-use tofu_sbom::registry::store::Store;
-use tofu_sbom::sbom::Format;
 
 use super::args::{ReferrersArgs, RegistryArgs, SbomArgs};
 use super::runtime::{progress, runtime};
@@ -111,83 +96,6 @@ pub(crate) struct MirrorArgs {
     json: bool,
 }
 
-/// Counts of one kind of item.
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Counts {
-    blobs: usize,
-    bytes: u64,
-    /// Manifests of the provider graph (OCI copies; a push reports blobs only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    manifests: Option<usize>,
-    referrers: usize,
-}
-
-/// The signature status of a version from a provider registry.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SignatureJson {
-    /// `verified` or `unverified`.
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    key_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fingerprint: Option<String>,
-}
-
-/// The download of a version from a provider registry.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct DownloadJson {
-    dir: PathBuf,
-    downloaded: usize,
-    skipped: usize,
-    downloaded_bytes: u64,
-}
-
-/// One platform of the result.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PlatformJson {
-    manifest_digest: Digest,
-    zip_digest: Digest,
-}
-
-/// The result for one version.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct VersionJson {
-    version: String,
-    source: String,
-    /// The pinned target reference (`HOST/REPO@sha256:…` or `oci-layout:DIR@sha256:…`); empty on a dry run.
-    target: String,
-    tag: String,
-    dry_run: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    signature: Option<SignatureJson>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    download: Option<DownloadJson>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    index_digest: Option<Digest>,
-    platforms: BTreeMap<String, PlatformJson>,
-    copied: Counts,
-    skipped: Counts,
-    /// Referrer manifest digests on the target: subject (`index` or `os_arch`) → title → digest.
-    referrers: BTreeMap<String, BTreeMap<String, Digest>>,
-    /// SBOM subjects `--add-sboms` attached to (OCI sources).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    added_sboms: Vec<String>,
-    /// Referrers the OCI source lists but does not have (dangling entries): not copied, not listed in the target.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    skipped_referrers: Vec<SkippedReferrer>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tofurc: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    lockfile: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    warnings: Vec<String>,
-}
-
 /// The `--json` result.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -196,45 +104,13 @@ struct MirrorJson {
     source_kind: &'static str,
     target: String,
     dry_run: bool,
-    versions: Vec<VersionJson>,
-}
-
-/// Everything the three paths share.
-struct Ctx<'a> {
-    global: &'a GlobalArgs,
-    args: &'a MirrorArgs,
-    target: Target,
-    client: ClientOptions,
-    limits: Limits,
-    formats: Vec<Format>,
-    sbom: SbomOptions,
-    provider: Option<ProviderAddress>,
-}
-
-impl Ctx<'_> {
-    fn attach_opts(&self) -> AttachOptions {
-        AttachOptions {
-            mode: self.args.referrers.referrers_mode,
-            ..AttachOptions::default()
-        }
-    }
-
-    fn info(&self, msg: &str) {
-        if !self.global.quiet && !self.args.json {
-            eprintln!("tofu-sbom: info: {msg}");
-        }
-    }
+    versions: Vec<VersionOutcome>,
 }
 
 pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Status> {
     let source = MirrorSource::parse(&args.source)?;
     let target = Target::parse(&args.target)?;
-    anyhow::ensure!(
-        target.tag().is_none() && target.digest().is_none(),
-        "TARGET {} names a tag or digest; name the repository (HOST/REPO) or the layout (oci-layout:DIR): each \
-         version is tagged with itself",
-        args.target
-    );
+    run::check_target(&target, &args.target)?;
     let provider = args
         .provider
         .as_deref()
@@ -245,27 +121,37 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
         provider: None,
     })?;
     sbom.address.clone_from(&provider);
-    let ctx = Ctx {
-        global,
-        args,
+    let client = args.registry.client_options()?;
+    let formats = args.sbom.formats()?;
+    let rt = runtime()?;
+    // Platforms filter provider and release sources (an OCI copy takes every platform).
+    let platforms = match &source {
+        MirrorSource::Oci(_) => Vec::new(),
+        _ if args.platforms.is_empty() => Vec::new(),
+        _ => parse_platforms(&args.platforms.join(","))?,
+    };
+    let opts = RunOptions {
         target,
-        client: args.registry.client_options()?,
+        client,
         limits: Limits::default(),
-        formats: args.sbom.formats()?,
+        formats,
         sbom,
         provider,
+        referrers_mode: args.referrers.referrers_mode,
+        dry_run: args.dry_run,
+        platforms,
+        all_matching: args.all_matching,
+        allow_unsigned: args.allow_unsigned,
+        add_sboms: !args.no_add_sboms,
+        work_dir: args.work_dir.clone().unwrap_or_else(default_work_dir),
+        progress: run_progress(global, args),
     };
-    let rt = runtime()?;
-    let versions = match &source {
-        MirrorSource::Provider(p) => rt.block_on(run_provider(&ctx, p))?,
-        MirrorSource::Oci(t) => rt.block_on(run_oci(&ctx, t))?,
-        MirrorSource::Release(dir) => rt.block_on(run_release(&ctx, dir))?,
-    };
+    let versions = rt.block_on(run::mirror_source(&source, &opts))?;
     if args.json {
         output::print_json(&MirrorJson {
             source: args.source.clone(),
             source_kind: source.kind(),
-            target: ctx.target.to_string(),
+            target: opts.target.to_string(),
             dry_run: args.dry_run,
             versions,
         })?;
@@ -277,23 +163,48 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
     Ok(Status::Success)
 }
 
-/// The default work directory: `$XDG_CACHE_HOME/tofu-sbom/mirror`, else `~/.cache/tofu-sbom/mirror`, else the
-/// temporary directory's `tofu-sbom-mirror`.
-fn default_work_dir() -> PathBuf {
-    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
-        return PathBuf::from(x).join("tofu-sbom").join("mirror");
+/// The progress bars (on a terminal) and the run's notices on stderr.
+fn run_progress(global: &GlobalArgs, args: &MirrorArgs) -> RunProgress {
+    let (g1, g2, g3) = (global.clone(), global.clone(), global.clone());
+    let info = !global.quiet && !args.json;
+    RunProgress {
+        download: Some(Arc::new(move || download_progress(&g1))),
+        copy: Some(Arc::new(move || copy_progress(&g2))),
+        push: Some(Arc::new(move || progress(&g3))),
+        events: Some(Arc::new(move |e: &MirrorEvent| print_event(e, info))),
     }
-    if let Some(h) = std::env::var_os("HOME").filter(|x| !x.is_empty()) {
-        return PathBuf::from(h)
-            .join(".cache")
-            .join("tofu-sbom")
-            .join("mirror");
+}
+
+/// A notice of the run: `info` lines unless `-q` or `--json`, warnings always.
+fn print_event(e: &MirrorEvent, info: bool) {
+    match e {
+        MirrorEvent::Copying { source, target } if info => {
+            eprintln!("tofu-sbom: info: copying {source} → {target}");
+        }
+        MirrorEvent::SkippedReferrer {
+            source,
+            referrer: s,
+        } => {
+            let of = match &s.subject {
+                Some(subject) => format!("of {subject}"),
+                None => "(subject unknown)".to_owned(),
+            };
+            eprintln!(
+                "tofu-sbom: warning: {source}: skipped referrer {} {of}: {}; it is neither copied nor listed in \
+                 the target",
+                s.digest, s.reason
+            );
+        }
+        MirrorEvent::UnsignedAllowed { provider, version } => eprintln!(
+            "tofu-sbom: warning: {provider} {version}: the registry publishes no signing key; mirrored UNVERIFIED \
+             because of --allow-unsigned (recorded in the SBOMs as tofu-sbom:release:signature = unverified)"
+        ),
+        _ => {}
     }
-    std::env::temp_dir().join("tofu-sbom-mirror")
 }
 
 /// A progress bar of download bytes on a terminal (nothing with `-q`, in CI or when stderr is not a terminal).
-fn download_progress(global: &GlobalArgs) -> Option<download::MirrorProgressFn> {
+fn download_progress(global: &GlobalArgs) -> Option<MirrorProgressFn> {
     if !output::show_progress(global) {
         return None;
     }
@@ -321,7 +232,7 @@ fn download_progress(global: &GlobalArgs) -> Option<download::MirrorProgressFn> 
 }
 
 /// Progress lines of an OCI copy on a terminal (nothing with `-q`, in CI or when stderr is not a terminal).
-fn copy_progress(global: &GlobalArgs) -> Option<copy::CopyProgressFn> {
+fn copy_progress(global: &GlobalArgs) -> Option<CopyProgressFn> {
     if !output::show_progress(global) {
         return None;
     }
@@ -346,503 +257,7 @@ fn copy_progress(global: &GlobalArgs) -> Option<copy::CopyProgressFn> {
     }))
 }
 
-async fn run_provider(ctx: &Ctx<'_>, source: &ProviderSource) -> anyhow::Result<Vec<VersionJson>> {
-    let args = ctx.args;
-    let platforms = if args.platforms.is_empty() {
-        Vec::new()
-    } else {
-        parse_platforms(&args.platforms.join(","))?
-    };
-    let opts = MirrorOptions {
-        client: ctx.client.clone(),
-        token: token_from_env(&source.address.host),
-        platforms,
-        allow_unsigned: args.allow_unsigned,
-        progress: download_progress(ctx.global),
-    };
-    // The versions to mirror: the newest match (or every match with --all-matching).
-    let client =
-        ProviderRegistryClient::new(&source.address.host, ctx.client.clone(), opts.token.clone())?;
-    let listed = client.versions(&source.address).await?;
-    let available: Vec<Version> = listed
-        .versions
-        .iter()
-        .filter_map(|v| Version::parse(&v.version))
-        .collect();
-    let constraints: Vec<Option<Constraints>> = if args.all_matching {
-        let c = source
-            .constraint
-            .clone()
-            .context("--all-matching needs a constraint (SOURCE@CONSTRAINT)")?;
-        let mut all: Vec<&Version> = available.iter().filter(|v| c.selects(v)).collect();
-        all.sort_by(|a, b| a.cmp_precedence(b));
-        anyhow::ensure!(
-            !all.is_empty(),
-            "no version of {} matches {c}",
-            source.address
-        );
-        all.into_iter()
-            .map(|v| Some(Constraints::exact(v)))
-            .collect()
-    } else {
-        vec![source.constraint.clone()]
-    };
-    if args.dry_run {
-        let selected =
-            download::select_versions(&source.address.to_string(), &available, &constraints)?;
-        return Ok(selected
-            .iter()
-            .map(|v| {
-                let version = v.to_string();
-                VersionJson {
-                    source: format!("{}@{version}", source.address),
-                    target: String::new(),
-                    tag: tofu_sbom::provider::artifact::tag_spelling(&version),
-                    version,
-                    dry_run: true,
-                    signature: None,
-                    download: None,
-                    index_digest: None,
-                    platforms: BTreeMap::new(),
-                    copied: Counts::default(),
-                    skipped: Counts::default(),
-                    referrers: BTreeMap::new(),
-                    added_sboms: Vec::new(),
-                    skipped_referrers: Vec::new(),
-                    tofurc: tofurc_for_target(&ctx.target, &source.address),
-                    lockfile: None,
-                    warnings: Vec::new(),
-                }
-            })
-            .collect());
-    }
-    let work = args.work_dir.clone().unwrap_or_else(default_work_dir);
-    let mirrored = download::mirror_listed(
-        &client,
-        &source.address,
-        &listed,
-        &constraints,
-        &work,
-        &opts,
-    )
-    .await?;
-    let mut sbom = ctx.sbom.clone();
-    sbom.address = Some(source.address.clone());
-    let mut out = Vec::new();
-    for v in &mirrored {
-        if v.authentication.unsigned_allowed() {
-            eprintln!(
-                "tofu-sbom: warning: {} {}: the registry publishes no signing key; mirrored UNVERIFIED because of \
-                 --allow-unsigned (recorded in the SBOMs as tofu-sbom:release:signature = unverified)",
-                v.provider, v.version
-            );
-        }
-        let prepared = mirror_publish::prepare_mirrored(v, &ctx.formats, &sbom, &ctx.limits)?;
-        let published = publish_prepared(ctx, &prepared).await?;
-        out.push(version_result(
-            format!("{}@{}", v.provider, v.version),
-            &prepared,
-            &published,
-            Some(v),
-        ));
-    }
-    Ok(out)
-}
-
-async fn run_release(ctx: &Ctx<'_>, dir: &Path) -> anyhow::Result<Vec<VersionJson>> {
-    let platforms = if ctx.args.platforms.is_empty() {
-        Vec::new()
-    } else {
-        parse_platforms(&ctx.args.platforms.join(","))?
-    };
-    let prepared = mirror_publish::prepare(
-        dir,
-        &platforms,
-        None,
-        &ctx.formats,
-        &ctx.sbom,
-        None,
-        &ctx.limits,
-    )?;
-    let published = publish_prepared(ctx, &prepared).await?;
-    Ok(vec![version_result(
-        dir.display().to_string(),
-        &prepared,
-        &published,
-        None,
-    )])
-}
-
-async fn publish_prepared(
-    ctx: &Ctx<'_>,
-    prepared: &PreparedRelease,
-) -> anyhow::Result<PublishedRelease> {
-    let opts = PublishOptions {
-        push: PushOptions {
-            dry_run: ctx.args.dry_run,
-            progress: progress(ctx.global),
-            provider: prepared.address.clone(),
-            ..PushOptions::default()
-        },
-        attach: ctx.attach_opts(),
-    };
-    // A dry run into a layout that does not exist yet plans against an empty one, created and removed again.
-    let created = match &ctx.target {
-        Target::Layout(l) if ctx.args.dry_run && !l.dir.exists() => Some(new_root(&l.dir)),
-        _ => None,
-    };
-    let store = Store::open(
-        &ctx.target,
-        ctx.client.clone(),
-        !ctx.args.dry_run || created.is_some(),
-    );
-    let result = match store {
-        Ok(store) => mirror_publish::publish(prepared, &store, &ctx.target, &opts)
-            .await
-            .map_err(anyhow::Error::from),
-        Err(e) => Err(e.into()),
-    };
-    if let Some(root) = created {
-        let _ = std::fs::remove_dir_all(root);
-    }
-    result
-}
-
-/// The outermost directory that creating `dir` (which does not exist) would create.
-fn new_root(dir: &Path) -> PathBuf {
-    let mut root = dir;
-    while let Some(parent) = root.parent()
-        && !parent.as_os_str().is_empty()
-        && !parent.exists()
-    {
-        root = parent;
-    }
-    root.to_path_buf()
-}
-
-fn version_result(
-    source: String,
-    prepared: &PreparedRelease,
-    published: &PublishedRelease,
-    mirrored: Option<&MirroredVersion>,
-) -> VersionJson {
-    let push = &published.outcome.push;
-    let mut referrers = published.outcome.referrer_digests();
-    let mut copied_refs = 0;
-    let mut skipped_refs = 0;
-    let mut count = |o: &AttachOutcome| {
-        for r in &o.referrers {
-            match r.status {
-                tofu_sbom::provider::attach::AttachStatus::Added => copied_refs += 1,
-                _ => skipped_refs += 1,
-            }
-        }
-    };
-    for s in &published.outcome.attached {
-        count(&s.outcome);
-    }
-    if let Some(p) = &published.provenance {
-        count(p);
-        let m = referrers
-            .entry(oci_sboms::INDEX_SUBJECT.to_owned())
-            .or_default();
-        for r in &p.referrers {
-            m.insert(r.title.clone(), r.digest.clone());
-        }
-    }
-    let signature = mirrored.map(|v| match &v.authentication {
-        Authentication::Signed { check, .. } => SignatureJson {
-            status: "verified",
-            key_id: Some(check.key_id.clone()),
-            fingerprint: Some(check.fingerprint.clone()),
-        },
-        _ => SignatureJson {
-            status: "unverified",
-            key_id: None,
-            fingerprint: None,
-        },
-    });
-    VersionJson {
-        version: prepared.scanned.version.clone(),
-        source,
-        target: if push.dry_run {
-            String::new()
-        } else {
-            push.pinned_reference.clone()
-        },
-        tag: push.tags.first().cloned().unwrap_or_default(),
-        dry_run: push.dry_run,
-        signature,
-        download: mirrored.map(|v| DownloadJson {
-            dir: v.dir.clone(),
-            downloaded: v.downloaded,
-            skipped: v.skipped,
-            downloaded_bytes: v.downloaded_bytes,
-        }),
-        index_digest: Some(push.index_digest.clone()),
-        platforms: push
-            .platforms
-            .iter()
-            .map(|(k, p)| {
-                (
-                    k.clone(),
-                    PlatformJson {
-                        manifest_digest: p.manifest_digest.clone(),
-                        zip_digest: p.layer_digest.clone(),
-                    },
-                )
-            })
-            .collect(),
-        copied: Counts {
-            blobs: push.uploaded_blobs,
-            bytes: push.uploaded_bytes,
-            manifests: None,
-            referrers: copied_refs,
-        },
-        skipped: Counts {
-            blobs: push.skipped_blobs,
-            bytes: 0,
-            manifests: None,
-            referrers: skipped_refs,
-        },
-        referrers,
-        added_sboms: Vec::new(),
-        skipped_referrers: Vec::new(),
-        tofurc: push.tofurc.clone(),
-        lockfile: prepared.lock.as_ref().map(lockfile::render_provider_block),
-        warnings: mirrored.map(|v| v.warnings.clone()).unwrap_or_default(),
-    }
-}
-
-async fn run_oci(ctx: &Ctx<'_>, source: &Target) -> anyhow::Result<Vec<VersionJson>> {
-    let args = ctx.args;
-    let src = Store::open(source, ctx.client.clone(), false)?;
-    // The tags to copy: the one named, else every tag that is a version.
-    let refs: Vec<Target> = if source.tag().is_some() || source.digest().is_some() {
-        vec![source.clone()]
-    } else {
-        let mut tags: Vec<(Version, String)> = src
-            .list_tags()
-            .await?
-            .into_iter()
-            .filter_map(|t| {
-                Version::parse(&tofu_sbom::provider::artifact::version_for_tag(&t)).map(|v| (v, t))
-            })
-            .collect();
-        tags.sort_by(|a, b| a.0.cmp_precedence(&b.0));
-        anyhow::ensure!(!tags.is_empty(), "{source} has no version tags");
-        tags.into_iter()
-            .map(|(_, t)| with_tag(source, &t))
-            .collect::<anyhow::Result<_>>()?
-    };
-    let mut out = Vec::new();
-    for r in &refs {
-        let tag = r.tag().map(str::to_owned);
-        if args.dry_run {
-            let root = match (r.digest(), &tag) {
-                (Some(d), _) => d.clone(),
-                (None, Some(t)) => src.resolve_tag(t).await?.digest,
-                _ => unreachable_ref(r)?,
-            };
-            out.push(VersionJson {
-                version: tofu_sbom::provider::artifact::version_for_tag(
-                    &tag.clone().unwrap_or_default(),
-                ),
-                source: r.to_string(),
-                target: String::new(),
-                tag: tag.unwrap_or_default(),
-                dry_run: true,
-                signature: None,
-                download: None,
-                index_digest: Some(root),
-                platforms: BTreeMap::new(),
-                copied: Counts::default(),
-                skipped: Counts::default(),
-                referrers: BTreeMap::new(),
-                added_sboms: Vec::new(),
-                skipped_referrers: Vec::new(),
-                tofurc: ctx
-                    .provider
-                    .as_ref()
-                    .and_then(|p| tofurc_for_target(&ctx.target, p)),
-                lockfile: None,
-                warnings: Vec::new(),
-            });
-            continue;
-        }
-        let copier = StoreReferrersCopier {
-            source_mode: ReferrersMode::Auto,
-            target_mode: args.referrers.referrers_mode,
-            ..StoreReferrersCopier::default()
-        };
-        let opts = CopyOptions {
-            referrers: Some(Arc::new(copier)),
-            progress: copy_progress(ctx.global),
-            ..CopyOptions::default()
-        };
-        let target = match &tag {
-            Some(t) => with_tag(&ctx.target, t)?,
-            None => ctx.target.clone(),
-        };
-        ctx.info(&format!("copying {r} → {target}"));
-        let copied = copy::copy(r, &target, ctx.client.clone(), &opts).await?;
-        if let ReferrersOutcome::Copied { skipped, .. } = &copied.referrers {
-            for s in skipped {
-                let of = match &s.subject {
-                    Some(subject) => format!("of {subject}"),
-                    None => "(subject unknown)".to_owned(),
-                };
-                eprintln!(
-                    "tofu-sbom: warning: {r}: skipped referrer {} {of}: {}; it is neither copied nor listed in \
-                     the target",
-                    s.digest, s.reason
-                );
-            }
-        }
-        let dst = Store::open(&ctx.target, ctx.client.clone(), false)?;
-        let artifact = oci_sboms::read_provider(&dst, &copied.root.digest).await?;
-        let version =
-            tofu_sbom::provider::artifact::version_for_tag(&tag.clone().unwrap_or_default());
-        let mut added = Vec::new();
-        if let Some(a) = &artifact
-            && !args.no_add_sboms
-            && !version.is_empty()
-        {
-            let provider_type = ctx
-                .provider
-                .as_ref()
-                .map(|p| p.provider_type.clone())
-                .unwrap_or_else(|| repo_type(&ctx.target));
-            let attached = oci_sboms::add_missing_sboms(
-                &dst,
-                a,
-                &version,
-                &provider_type,
-                &ctx.formats,
-                &ctx.sbom,
-                &ctx.attach_opts(),
-                &ctx.limits,
-            )
-            .await?;
-            added = attached
-                .iter()
-                .filter(|(_, o)| {
-                    o.referrers
-                        .iter()
-                        .any(|r| r.status == tofu_sbom::provider::attach::AttachStatus::Added)
-                })
-                .map(|(k, _)| k.clone())
-                .collect();
-        }
-        out.push(oci_result(ctx, r, &copied, artifact.as_ref(), &dst, version, added).await?);
-    }
-    Ok(out)
-}
-
-fn unreachable_ref(r: &Target) -> anyhow::Result<Digest> {
-    anyhow::bail!("{r} names neither a tag nor a digest")
-}
-
-/// `t` with `tag` (a layout or a repository).
-fn with_tag(t: &Target, tag: &str) -> anyhow::Result<Target> {
-    let base = t.without_version().to_string();
-    Ok(Target::parse(&format!("{base}:{tag}"))?)
-}
-
-/// The provider type a repository's last segment suggests (`…/terraform-provider-aws` or `…/aws`).
-fn repo_type(t: &Target) -> String {
-    let s = match t {
-        Target::Registry(r) => r.repository.clone(),
-        Target::Layout(l) => l
-            .dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    };
-    let last = s.rsplit('/').next().unwrap_or(&s);
-    last.strip_prefix("terraform-provider-")
-        .unwrap_or(last)
-        .to_owned()
-}
-
-async fn oci_result(
-    ctx: &Ctx<'_>,
-    source: &Target,
-    c: &CopyOutcome,
-    artifact: Option<&ProviderArtifact>,
-    dst: &Store,
-    version: String,
-    added_sboms: Vec<String>,
-) -> anyhow::Result<VersionJson> {
-    let referrers = match artifact {
-        Some(a) => oci_sboms::referrer_map(dst, a, ctx.args.referrers.referrers_mode).await?,
-        None => BTreeMap::new(),
-    };
-    let (copied_refs, skipped_referrers) = match &c.referrers {
-        ReferrersOutcome::Copied { count, skipped } => (*count, skipped.clone()),
-        ReferrersOutcome::NotCopied => (0, Vec::new()),
-    };
-    let lock = match (artifact, &ctx.provider) {
-        (Some(a), Some(p)) if !version.is_empty() => {
-            Some(lockfile::render_provider_block(&ProviderLock {
-                address: p.clone(),
-                version: version.clone(),
-                constraints: None,
-                hashes: a.zh_hashes(),
-            }))
-        }
-        _ => None,
-    };
-    Ok(VersionJson {
-        version,
-        source: source.to_string(),
-        target: c.pinned_reference.clone(),
-        tag: c.tag.clone().unwrap_or_default(),
-        dry_run: false,
-        signature: None,
-        download: None,
-        index_digest: Some(c.root.digest.clone()),
-        platforms: artifact
-            .map(|a| {
-                a.platforms
-                    .iter()
-                    .map(|(k, p)| {
-                        (
-                            k.clone(),
-                            PlatformJson {
-                                manifest_digest: p.manifest_digest.clone(),
-                                zip_digest: p.zip_digest.clone(),
-                            },
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        copied: Counts {
-            blobs: c.copied_blobs + c.mounted_blobs,
-            bytes: c.copied_bytes,
-            manifests: Some(c.copied_manifests),
-            referrers: copied_refs,
-        },
-        skipped: Counts {
-            blobs: c.skipped_blobs,
-            bytes: 0,
-            manifests: Some(c.skipped_manifests),
-            referrers: 0,
-        },
-        referrers,
-        added_sboms,
-        skipped_referrers,
-        tofurc: ctx
-            .provider
-            .as_ref()
-            .and_then(|p| tofurc_for_target(&ctx.target, p)),
-        lockfile: lock,
-        warnings: Vec::new(),
-    })
-}
-
-fn print_version(v: &VersionJson) {
+fn print_version(v: &VersionOutcome) {
     if v.dry_run {
         println!("would mirror {} → {}", v.source, v.tag);
         if let Some(d) = &v.index_digest {

@@ -13,6 +13,8 @@
 //! Hand-written rather than taken from a crate: `semver::VersionReq` implements Cargo's rules (`~` and `^`, partial
 //! versions that match ranges with `=`, pre-release opt-in per comparator) and would select different versions than
 //! `tofu` for the same string; the grammar above is small. `semver` is still used for versions and their precedence.
+//!
+//! Knows nothing of registries, downloads or the CLI: strings in, versions out.
 
 use std::cmp::Ordering;
 use std::fmt;

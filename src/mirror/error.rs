@@ -4,6 +4,9 @@
 //! signature, signature by a key the registry did not publish, no published key, missing platform), so callers and
 //! tests can tell them apart without parsing messages. Messages name the provider, the version and the file.
 //! Untrusted strings from registry responses are shown with `{:?}` (quoted, escaped) and truncated.
+//!
+//! The mirror layer's own error; lower layers' errors (`RegistryError`, `ReleaseError`, `GenerateError`) are wrapped
+//! with `#[from]`/`#[source]`, never re-worded. Knows nothing of the CLI.
 
 use std::path::PathBuf;
 
@@ -284,6 +287,38 @@ pub enum MirrorError {
         reference: String,
         /// Why.
         reason: String,
+    },
+    /// Every matching version was asked for, but the source names no constraint to match.
+    #[error("--all-matching needs a constraint (SOURCE@CONSTRAINT)")]
+    AllMatchingWithoutConstraint,
+    /// No listed version satisfies the constraint whose every match was asked for.
+    #[error("no version of {provider} matches {constraint}")]
+    NothingMatches {
+        /// The provider address.
+        provider: String,
+        /// The constraint.
+        constraint: String,
+    },
+    /// An OCI repository to copy every version of has no tag that is a version.
+    #[error("{reference} has no version tags")]
+    NoVersionTags {
+        /// The source repository.
+        reference: String,
+    },
+    /// An OCI reference to copy names neither a tag nor a digest.
+    #[error("{reference} names neither a tag nor a digest")]
+    NoTagOrDigest {
+        /// The reference.
+        reference: String,
+    },
+    /// The mirror target names a tag or digest, but each version is tagged with itself.
+    #[error(
+        "TARGET {target} names a tag or digest; name the repository (HOST/REPO) or the layout (oci-layout:DIR): each \
+         version is tagged with itself"
+    )]
+    TargetHasVersion {
+        /// The target as given.
+        target: String,
     },
 }
 

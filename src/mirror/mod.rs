@@ -1,16 +1,21 @@
 //! Mirroring providers into private and air-gapped places.
 //!
-//! Two sources, one library (the CLI `tofu-sbom mirror` and its chaining into `publish` live elsewhere):
+//! Three sources (a provider registry, an OCI artifact, a release directory), one library; the CLI `tofu-sbom mirror`
+//! only maps its arguments to [`run::RunOptions`] and prints [`run::VersionOutcome`]s.
 //!
 //! | module | what it does |
 //! |---|---|
-//! | [`registry_protocol`] | the provider registry protocol: service discovery, versions, package metadata, downloads |
-//! | [`constraints`] | OpenTofu's version constraints (`~> 5.0`, `>= 1.2, < 2.0`, `= 1.2.3`, `!=`), newest match |
 //! | [`source`] | what a `mirror` SOURCE names: provider address, OCI reference or release directory |
+//! | [`constraints`] | OpenTofu's version constraints (`~> 5.0`, `>= 1.2, < 2.0`, `= 1.2.3`, `!=`), newest match |
+//! | [`selection`] | which versions a run takes: constraint matches of a provider, version tags of an OCI repository |
+//! | [`registry_protocol`] | the provider registry protocol: service discovery, versions, package metadata, downloads, wire types |
 //! | [`signature`] | `SHA256SUMS` against its detached OpenPGP signature with the published keys (`pgp`, pure Rust) |
 //! | [`download`] | selected versions → verified release directories in GoReleaser's `dist/` shape (what `publish` reads) |
+//! | [`provenance`] | a mirrored release → the provider publish stage, its authentication on the SBOMs, `SHA256SUMS` and signature as referrers |
 //! | [`oci_sboms`] | a copied provider artifact read back; SBOMs added where a subject has none |
-//! | [`publish`] | a mirrored release → SBOMs (with its authentication recorded) → the target, `SHA256SUMS` and signature as referrers |
+//! | [`run`] | one library call per kind of source: typed options in, one typed outcome per version out |
+//!
+//! Imports point down: `mirror` uses `provider`, `registry`, `verify`, `archive` and `generate`, never the CLI.
 //!
 //! ```no_run
 //! use tofu_sbom::mirror::download::{MirrorOptions, ProviderSource, mirror};
@@ -27,8 +32,10 @@ pub mod constraints;
 pub mod download;
 mod error;
 pub mod oci_sboms;
-pub mod publish;
+pub mod provenance;
 pub mod registry_protocol;
+pub mod run;
+pub mod selection;
 pub mod signature;
 pub mod source;
 

@@ -4,17 +4,20 @@
 //! Adding SBOMs: every platform ZIP (the layer blob, verified against its digest on the way) is written into a
 //! temporary release directory under its layer title (else `terraform-provider-TYPE_VERSION_OS_ARCH.zip`), with the
 //! `SHA256SUMS` referrer of the index beside it when there is one (so the ZIPs are checked against it as `publish`
-//! checks a release); the release is scanned, the documents rendered ([`super::publish::prepare`]) and attached —
+//! checks a release); the release is scanned, the documents rendered ([`super::provenance::prepare`]) and attached —
 //! platform documents to their platform manifests, release-wide ones to the index — to the subjects that carry no
 //! SBOM at all. A subject with an SBOM of either kind (ours or another tool's) is left as it is, so no second SBOM
 //! of a kind is ever added (Trivy reads only the first).
+//!
+//! Knows nothing of provider registries or the CLI; [`StoredProvider`] is the artifact as read back, not the one a
+//! push builds ([`crate::provider::artifact::ProviderArtifact`]).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::error::{MirrorError, Result};
-use super::publish::prepare;
+use super::provenance::prepare;
 use crate::generate::{SbomOptions, Subject};
 use crate::limits::Limits;
 use crate::provider::attach::{
@@ -49,17 +52,19 @@ pub struct ArtifactPlatform {
     pub zip_name: Option<String>,
 }
 
-/// A provider artifact (an index of `application/vnd.opentofu.provider`) as stored.
+/// A provider artifact (an index of `application/vnd.opentofu.provider`) as it is stored, read back from a store:
+/// digests and layer sizes only. Not the artifact built for a push ([`crate::provider::artifact::ProviderArtifact`],
+/// which holds the manifests to write).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ProviderArtifact {
+pub struct StoredProvider {
     /// The index digest.
     pub index_digest: Digest,
     /// Platforms by `os_arch`.
     pub platforms: BTreeMap<String, ArtifactPlatform>,
 }
 
-impl ProviderArtifact {
+impl StoredProvider {
     /// The subjects: every platform manifest (`os_arch`) and the index ([`INDEX_SUBJECT`]), platforms first.
     pub fn subjects(&self) -> Vec<(String, Digest)> {
         let mut s: Vec<(String, Digest)> = self
@@ -85,7 +90,7 @@ impl ProviderArtifact {
 }
 
 /// Reads the provider artifact at `index` (`None` when the root is not a provider index).
-pub async fn read_provider(store: &Store, index: &Digest) -> Result<Option<ProviderArtifact>> {
+pub async fn read_provider(store: &Store, index: &Digest) -> Result<Option<StoredProvider>> {
     let fetched = store.fetch_manifest(index).await?;
     let Ok(idx) = decode::<ImageIndex>(&fetched.bytes, &format!("index {index}")) else {
         return Ok(None);
@@ -120,7 +125,7 @@ pub async fn read_provider(store: &Store, index: &Digest) -> Result<Option<Provi
             },
         );
     }
-    Ok(Some(ProviderArtifact {
+    Ok(Some(StoredProvider {
         index_digest: index.clone(),
         platforms,
     }))
@@ -129,7 +134,7 @@ pub async fn read_provider(store: &Store, index: &Digest) -> Result<Option<Provi
 /// Referrers of each subject: subject key → title (else the artifactType) → referrer digest.
 pub async fn referrer_map(
     store: &Store,
-    artifact: &ProviderArtifact,
+    artifact: &StoredProvider,
     mode: referrers::ReferrersMode,
 ) -> Result<BTreeMap<String, BTreeMap<String, Digest>>> {
     let mut out = BTreeMap::new();
@@ -166,7 +171,7 @@ pub type AddedSboms = Vec<(String, AttachOutcome)>;
 #[allow(clippy::too_many_arguments)]
 pub async fn add_missing_sboms(
     store: &Store,
-    artifact: &ProviderArtifact,
+    artifact: &StoredProvider,
     version: &str,
     provider_type: &str,
     formats: &[Format],

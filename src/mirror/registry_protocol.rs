@@ -6,6 +6,9 @@
 //! 3. `GET <providers.v1>NAMESPACE/TYPE/VERSION/download/OS/ARCH` → `filename`, `download_url`, `shasums_url`,
 //!    `shasums_signature_url`, `shasum`, `signing_keys.gpg_public_keys[]` (URLs relative to that response's URL).
 //!
+//! Owns the protocol's wire types (including [`PublishedKey`], which [`super::signature`] verifies with); knows
+//! nothing of signature checks, release directories or the CLI.
+//!
 //! Validation follows OpenTofu's `registryClient.PackageMeta`: the response must name the requested platform, the
 //! `shasum` must be 64 hex digits, URLs must be `http`/`https`. In addition the `filename` must be exactly
 //! `terraform-provider-TYPE_VERSION_OS_ARCH.zip` (it becomes a file name on disk and must be what the checksums list).
@@ -25,7 +28,6 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::sync::OnceCell;
 
 use super::error::{MirrorError, Result};
-use super::signature::PublishedKey;
 use crate::archive::address::ProviderAddress;
 use crate::http::retry::{parse_retry_after, with_retries};
 use crate::http::{error_chain, error_text, is_tls_error, read_limited};
@@ -113,6 +115,39 @@ pub struct VersionsResponse {
     /// Warnings the registry wants shown (e.g. a deprecated provider).
     #[serde(default, deserialize_with = "null_as_default")]
     pub warnings: Option<Vec<String>>,
+}
+
+/// A signing key as the registry publishes it (`signing_keys.gpg_public_keys[]`): a wire type of the protocol, which
+/// [`super::signature`] verifies with.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct PublishedKey {
+    /// The key id the registry reports (uppercase hex, informational).
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub key_id: String,
+    /// The ASCII-armored public key.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub ascii_armor: String,
+    /// Trust signature (HashiCorp partner providers; not used).
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub trust_signature: String,
+    /// Where the key comes from (informational).
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub source: String,
+    /// URL of the key's source (informational).
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub source_url: String,
 }
 
 /// `signing_keys` of a download response.

@@ -20,45 +20,17 @@
 //! `nettle-dev`, `pkg-config` and libclang (bindgen) on every build machine; its pure-Rust backend is marked
 //! experimental. We only verify detached signatures over a small file, which rPGP does fully (RSA, DSA, ECDSA,
 //! EdDSA, v4 and v6 keys).
+//!
+//! Knows nothing of HTTP or of where the files come from: bytes and the protocol's [`PublishedKey`]s in, a
+//! [`SignatureCheck`] out. Depends on [`super::registry_protocol`] only for that wire type, never the reverse.
 
 use pgp::composed::{Deserializable as _, DetachedSignature, SignedPublicKey};
 use pgp::types::KeyDetails as _;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::{MirrorError, Result};
-use super::registry_protocol::null_as_default;
-
-/// A signing key as the registry publishes it (`signing_keys.gpg_public_keys[]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PublishedKey {
-    /// The key id the registry reports (uppercase hex, informational).
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub key_id: String,
-    /// The ASCII-armored public key.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub ascii_armor: String,
-    /// Trust signature (HashiCorp partner providers; not used).
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub trust_signature: String,
-    /// Where the key comes from (informational).
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub source: String,
-    /// URL of the key's source (informational).
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub source_url: String,
-}
+// The wire type of the keys (declared by the protocol that carries them), re-exported under its old path.
+pub use super::registry_protocol::PublishedKey;
 
 /// Which key verified a signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -9,12 +9,56 @@
 //!
 //! So `registry.example/ns/type` is a provider (host `registry.example`), `registry.example/ns/type:1.0.0` is an OCI
 //! repository's tag, and `oci:registry.example/ns/type` is the OCI repository itself (every version tag).
+//!
+//! Also [`ProviderSource`], the provider-address reading. Knows nothing of registries or downloads: it only parses.
 
 use std::path::{Path, PathBuf};
 
-use super::download::ProviderSource;
+use super::constraints::Constraints;
 use super::error::{MirrorError, Result};
+use crate::archive::address::ProviderAddress;
 use crate::registry::reference::{LAYOUT_PREFIX, Target};
+
+/// A provider source: `[HOST/]NAMESPACE/TYPE[@VERSION|@CONSTRAINT]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderSource {
+    /// The provider address (host defaults to `registry.opentofu.org`).
+    pub address: ProviderAddress,
+    /// The version constraint; `None` selects the newest release.
+    pub constraint: Option<Constraints>,
+}
+
+impl ProviderSource {
+    /// Parses `[HOST/]NAMESPACE/TYPE[@VERSION|@CONSTRAINT]` (e.g. `hashicorp/aws@~> 5.0`,
+    /// `registry.opentofu.org/hashicorp/tls@4.0.6`).
+    pub fn parse(input: &str) -> Result<Self> {
+        let (addr, constraint) = match input.split_once('@') {
+            Some((a, c)) => (a, Some(c)),
+            None => (input, None),
+        };
+        let address =
+            ProviderAddress::parse(addr.trim()).map_err(|e| MirrorError::InvalidSource {
+                input: input.to_owned(),
+                reason: e.to_string(),
+            })?;
+        let constraint = match constraint {
+            Some(c) if c.trim().is_empty() => {
+                return Err(MirrorError::InvalidSource {
+                    input: input.to_owned(),
+                    reason:
+                        "nothing after '@' (expected a version or a constraint such as \"~> 5.0\")"
+                            .into(),
+                });
+            }
+            Some(c) => Some(Constraints::parse(c)?),
+            None => None,
+        };
+        Ok(Self {
+            address,
+            constraint,
+        })
+    }
+}
 
 /// A parsed `mirror` SOURCE.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +132,35 @@ impl MirrorSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sources_parse() {
+        let s = ProviderSource::parse("hashicorp/aws@~> 5.0").unwrap();
+        assert_eq!(s.address.to_string(), "registry.opentofu.org/hashicorp/aws");
+        assert_eq!(s.constraint.unwrap().to_string(), "~> 5.0");
+        let s = ProviderSource::parse("127.0.0.1:8080/acme/demo@1.2.3").unwrap();
+        assert_eq!(s.address.host, "127.0.0.1:8080");
+        assert!(
+            ProviderSource::parse("acme/demo")
+                .unwrap()
+                .constraint
+                .is_none()
+        );
+        assert_eq!(
+            ProviderSource::parse("acme/demo@").unwrap_err().to_string(),
+            "invalid provider source \"acme/demo@\": nothing after '@' (expected a version or a constraint such as \"~> 5.0\")"
+        );
+        assert_eq!(
+            ProviderSource::parse("acme@1.0").unwrap_err().to_string(),
+            "invalid provider source \"acme@1.0\": invalid provider address \"acme\": expected HOSTNAME/NAMESPACE/TYPE or NAMESPACE/TYPE"
+        );
+        assert_eq!(
+            ProviderSource::parse("acme/demo@v1.0")
+                .unwrap_err()
+                .to_string(),
+            "invalid version constraint \"v1.0\": a \"v\" prefix should not be used when specifying versions"
+        );
+    }
 
     fn kind(s: &str) -> String {
         match MirrorSource::parse(s) {

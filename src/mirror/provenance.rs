@@ -1,5 +1,10 @@
-//! A mirrored (or local) release → SBOMs → the target, with its provenance: what `tofu-sbom mirror` runs for a
-//! provider-registry source after [`super::download`], and for a release directory.
+//! Provenance of a mirrored release: how it was authenticated (recorded on its SBOMs) and its `SHA256SUMS` and `.sig`
+//! attached to the index as referrers. What `tofu-sbom mirror` runs for a provider-registry source after
+//! [`super::download`], and for a release directory.
+//!
+//! Owns only what is mirror-specific; scanning and rendering ([`crate::generate`]), packaging, pushing and attaching
+//! SBOMs ([`crate::provider::publish`]) are called, not re-done, here. Knows nothing of the CLI or of where the release
+//! came from (a provider registry, a copied OCI artifact or a local directory).
 //!
 //! 1. [`prepare`]: the release directory is read back and scanned, and its SBOM documents rendered. How the release
 //!    was authenticated is recorded on the SBOMs' root component ([`PROP_SIGNATURE`] = `verified` with
@@ -7,7 +12,7 @@
 //!    and, in SPDX, an annotation of the root package (the places every `tofu-sbom:` property of the root goes, so
 //!    the documents still validate against both schemas). It is [`SbomOptions::release_signature`], so the
 //!    documents come from the one generate pipeline, and `verify --release` reads it back and re-derives them.
-//! 2. [`publish`]: [`crate::provider::publish::publish`] (push, then SBOMs onto the platforms and the index), then the
+//! 2. [`publish_with_provenance`]: [`crate::provider::publish::publish`] (push, then SBOMs onto the platforms and the index), then the
 //!    release's `SHA256SUMS` (`text/plain`) and its signature (`application/pgp-signature`) onto the index
 //!    ([`crate::provider::attach::attach_provenance`]). Every step is idempotent, so a re-run writes nothing.
 
@@ -148,7 +153,7 @@ fn read_small(path: &Path, max: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// What [`publish`] did.
+/// What [`publish_with_provenance`] did.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PublishedRelease {
@@ -160,7 +165,7 @@ pub struct PublishedRelease {
 }
 
 /// Publishes `prepared` to `target` and attaches its provenance files to the index (see the module docs).
-pub async fn publish(
+pub async fn publish_with_provenance(
     prepared: &PreparedRelease,
     store: &Store,
     target: &Target,

@@ -1,0 +1,87 @@
+//! A provider registry source: versions selected ([`crate::mirror::selection`]), downloaded and verified
+//! ([`crate::mirror::download`]), then published with SBOMs and provenance ([`crate::mirror::provenance`]).
+//!
+//! Knows nothing of the command line or of OCI sources.
+
+use super::{MirrorEvent, RunOptions, VersionOutcome, publish_prepared};
+use crate::mirror::Result;
+use crate::mirror::constraints::Version;
+use crate::mirror::download::{self, MirrorOptions};
+use crate::mirror::provenance;
+use crate::mirror::registry_protocol::{ProviderRegistryClient, token_from_env};
+use crate::mirror::selection::{select_versions, source_constraints};
+use crate::mirror::source::ProviderSource;
+use crate::provider::artifact::{tag_spelling, tofurc_for_target};
+
+/// Mirrors the versions `source` selects (its newest match, or every match with `opts.all_matching`) into
+/// `opts.target`. A dry run resolves the versions and stops there: nothing is downloaded or verified.
+pub async fn mirror_provider(
+    source: &ProviderSource,
+    opts: &RunOptions,
+) -> Result<Vec<VersionOutcome>> {
+    let download_opts = MirrorOptions {
+        client: opts.client.clone(),
+        token: token_from_env(&source.address.host),
+        platforms: opts.platforms.clone(),
+        allow_unsigned: opts.allow_unsigned,
+        progress: opts.progress.download.as_ref().and_then(|f| f()),
+    };
+    // The versions to mirror: the newest match (or every match with all_matching).
+    let client = ProviderRegistryClient::new(
+        &source.address.host,
+        opts.client.clone(),
+        download_opts.token.clone(),
+    )?;
+    let listed = client.versions(&source.address).await?;
+    let available: Vec<Version> = listed
+        .versions
+        .iter()
+        .filter_map(|v| Version::parse(&v.version))
+        .collect();
+    let constraints = source_constraints(source, &available, opts.all_matching)?;
+    if opts.dry_run {
+        let selected = select_versions(&source.address.to_string(), &available, &constraints)?;
+        return Ok(selected
+            .iter()
+            .map(|v| {
+                let version = v.to_string();
+                VersionOutcome::planned(
+                    version.clone(),
+                    format!("{}@{version}", source.address),
+                    tag_spelling(&version),
+                    None,
+                    tofurc_for_target(&opts.target, &source.address),
+                )
+            })
+            .collect());
+    }
+    let mirrored = download::mirror_listed(
+        &client,
+        &source.address,
+        &listed,
+        &constraints,
+        &opts.work_dir,
+        &download_opts,
+    )
+    .await?;
+    let mut sbom = opts.sbom.clone();
+    sbom.address = Some(source.address.clone());
+    let mut out = Vec::new();
+    for v in &mirrored {
+        if v.authentication.unsigned_allowed() {
+            opts.emit(MirrorEvent::UnsignedAllowed {
+                provider: v.provider.clone(),
+                version: v.version.clone(),
+            });
+        }
+        let prepared = provenance::prepare_mirrored(v, &opts.formats, &sbom, &opts.limits)?;
+        let published = publish_prepared(opts, &prepared).await?;
+        out.push(VersionOutcome::published(
+            format!("{}@{}", v.provider, v.version),
+            &prepared,
+            &published,
+            Some(v),
+        ));
+    }
+    Ok(out)
+}
