@@ -3,7 +3,7 @@
 //! `ntia-conformance-checker` (via `scripts/validate_sbom.py`; tools located as described in
 //! `tests/sbom_support/mod.rs`).
 
-mod sbom_support;
+use crate::support::sbom as sbom_support;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -4,7 +4,7 @@
 //! Snapshots live in `tests/snapshots/`. After an intended output change, regenerate them with
 //! `TOFU_SBOM_UPDATE_SNAPSHOTS=1 cargo test --test sbom_snapshot` and review the diff.
 
-mod sbom_support;
+use crate::support::sbom as sbom_support;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -70,7 +70,7 @@ fn time_zone_is_irrelevant() {
     let exe = std::env::current_exe().expect("current exe");
     for tz in ["Pacific/Chatham", "America/St_Johns", "UTC"] {
         let out = Command::new(&exe)
-            .args(["--exact", "snapshot_files_match", "--test-threads=1"])
+            .args(["--exact", "sbom_snapshot::snapshot_files_match", "--test-threads=1"])
             .env("TZ", tz)
             .env_remove("TOFU_SBOM_UPDATE_SNAPSHOTS")
             .output()

@@ -3,8 +3,8 @@
 //! a writer on "another host" (simulated: it bypasses the lock and overwrites the index) is detected after the settle
 //! delay and repaired, or reported when it keeps winning.
 
-mod oci_support;
-mod support;
+use crate::support::oci as oci_support;
+use crate::support;
 
 use std::process::Command;
 use std::sync::Arc;
@@ -117,7 +117,7 @@ async fn parallel_attach_processes_all_land() {
         .map(|n| {
             Command::new(&exe)
                 .args([
-                    "child_attach",
+                    "referrers_concurrency::child_attach",
                     "--exact",
                     "--ignored",
                     "--nocapture",

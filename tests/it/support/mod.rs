@@ -20,7 +20,12 @@
 // Each test crate uses a different part of this module, and the module is private to it.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod action;
+pub mod cli;
 pub mod http_server;
+pub mod mirror;
+pub mod oci;
+pub mod sbom;
 
 use std::fmt::Write as _;
 use std::fs;

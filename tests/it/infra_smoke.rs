@@ -3,7 +3,7 @@
 //! oracle, both Trivy versions on a fixture, the sample and buf releases against their
 //! `SHA256SUMS`, and one real registry of each kind with exact statuses and headers.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::fs;

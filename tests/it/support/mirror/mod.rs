@@ -132,7 +132,7 @@ impl ProviderFixture {
             for (pi, (os, arch)) in platforms.iter().enumerate() {
                 let file_name = format!("terraform-provider-demo_{v}_{os}_{arch}.zip");
                 let path = vdir.join(&file_name);
-                crate::oci_support::make_zip(
+                crate::support::oci::make_zip(
                     &path,
                     "demo",
                     v,
@@ -421,7 +421,7 @@ impl ProviderFixture {
 /// Mirror options for tests: isolated credentials, fast retries, loopback server.
 pub fn mirror_options() -> tofu_sbom::mirror::download::MirrorOptions {
     tofu_sbom::mirror::download::MirrorOptions {
-        client: crate::oci_support::test_options(),
+        client: crate::support::oci::test_options(),
         ..Default::default()
     }
 }

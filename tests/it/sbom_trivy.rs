@@ -3,7 +3,7 @@
 //! SPDX (the main module carrying the release version), Trivy 0.44.1 reads its `rootfs` set plus stdlib and the main
 //! module from our CycloneDX 1.5.
 
-mod sbom_support;
+use crate::support::sbom as sbom_support;
 
 use sbom_support::{
     Expectation, PkgSet, assert_trivy_interop, buf_dir, build_go_fixture, diff, go_version_m,

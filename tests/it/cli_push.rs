@@ -5,8 +5,8 @@
 //!
 //! Needs `./scripts/deps` (docker-registry, apache2-utils, curl).
 
-mod cli_support;
-mod support;
+use crate::support::cli as cli_support;
+use crate::support;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,7 @@
 //! referrer that sits on the last page, verify's counts, and hostile chains (a loop, an endless chain) stopped by
 //! typed errors under `Limits::max_referrers_pages`.
 
-mod oci_support;
-mod support;
+use crate::support::oci as oci_support;
 
 use std::process::Command;
 
