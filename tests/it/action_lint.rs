@@ -4,8 +4,8 @@
 //! against `vendor.github-workflows`, zizmor `--offline --persona pedantic` with no findings, and shellcheck on the
 //! action's scripts. check-jsonschema's built-in schemas ship inside the package: no network.
 
-use crate::support::action as action_support;
 use crate::support;
+use crate::support::action as action_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

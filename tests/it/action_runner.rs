@@ -4,8 +4,8 @@
 //! real 7-platform buf release, and into an OCI layout. The outputs are checked against what the registry itself
 //! serves (raw manifests through curl) and what `tofu-sbom referrers` / `verify` / `inspect` / `generate` report.
 
-use crate::support::action as action_support;
 use crate::support;
+use crate::support::action as action_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,8 @@
 //! serialises them: every SBOM lands, each exactly once, and a re-run of all 6 adds nothing.
 //! (tests/referrers_concurrency.rs does the same through the library, plus a writer on "another host".)
 
-use crate::support::cli as cli_support;
 use crate::support;
+use crate::support::cli as cli_support;
 
 use std::collections::BTreeSet;
 use std::process::Stdio;

@@ -5,9 +5,9 @@
 //!
 //! Needs the test cache (`./scripts/test`, or `./scripts/deps && ./scripts/fixtures`).
 
+use crate::support;
 use crate::support::cli as cli_support;
 use crate::support::sbom as sbom_support;
-use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

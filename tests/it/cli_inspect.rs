@@ -4,8 +4,8 @@
 //!
 //! Needs the test cache (`./scripts/test`, or `./scripts/deps && ./scripts/fixtures`).
 
-use crate::support::cli as cli_support;
 use crate::support;
+use crate::support::cli as cli_support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

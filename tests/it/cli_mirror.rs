@@ -4,10 +4,10 @@
 //! `docker-registry`, `tests/support`) and OCI layouts; verification failures; a registry → layout → registry round
 //! trip; transport faults; and the README's "Air-gapped mirror" quick start, run from the README itself.
 
+use crate::support;
 use crate::support::cli as cli_support;
 use crate::support::mirror as mirror_support;
 use crate::support::oci as oci_support;
-use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

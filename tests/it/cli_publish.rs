@@ -2,8 +2,8 @@
 //! API, so the `sha256-<hex>` fallback tag path), on the real 7-platform buf release: push, attach, list, pull,
 //! verify, a no-op re-publish, and both Trivy versions reading what was published.
 
-use crate::support::sbom as sbom_support;
 use crate::support;
+use crate::support::sbom as sbom_support;
 
 use std::path::Path;
 use std::process::{Command, Output};

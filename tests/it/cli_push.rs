@@ -5,8 +5,8 @@
 //!
 //! Needs `./scripts/deps` (docker-registry, apache2-utils, curl).
 
-use crate::support::cli as cli_support;
 use crate::support;
+use crate::support::cli as cli_support;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -2,8 +2,8 @@
 //! it against the release (exit 0, JSON summary), against the release with overridden settings and against a release
 //! lacking a platform (exit 1, the findings), and the usage errors (exit 2).
 
-use crate::support::cli as cli_support;
 use crate::support;
+use crate::support::cli as cli_support;
 
 use cli_support::tofu_sbom_run;
 use serde_json::json;

@@ -2,8 +2,8 @@
 //! digest preserved byte for byte, re-runs write nothing (checked in the registry's access log), cross-repository
 //! mounts, corrupt sources refused before anything is tagged, and the referrers extension point.
 
-use crate::support::oci as oci_support;
 use crate::support;
+use crate::support::oci as oci_support;
 
 use std::collections::BTreeSet;
 use std::future::Future;

@@ -2,9 +2,9 @@
 //! signatures: verification, constraint resolution, the release directory shape, resume, faults, and publishing the
 //! mirrored release into an OCI layout and a real registry (Debian's `docker-registry`).
 
+use crate::support;
 use crate::support::mirror as mirror_support;
 use crate::support::oci as oci_support;
-use crate::support;
 
 use std::path::Path;
 

@@ -1,8 +1,8 @@
 //! Push / read back / verify / re-push against a real registry (Debian's distribution 2.8), the OCI layout target,
 //! credentials sources and basic auth, and fault injection through an in-test proxy.
 
-use crate::support::oci as oci_support;
 use crate::support;
+use crate::support::oci as oci_support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,8 +1,8 @@
 //! `verify` negative cases: hand-built artifacts that break one OpenTofu rule each, in an OCI layout (and one in the
 //! real registry), each reported precisely.
 
-use crate::support::oci as oci_support;
 use crate::support;
+use crate::support::oci as oci_support;
 
 use std::collections::BTreeMap;
 

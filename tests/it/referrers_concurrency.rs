@@ -3,8 +3,8 @@
 //! a writer on "another host" (simulated: it bypasses the lock and overwrites the index) is detected after the settle
 //! delay and repaired, or reported when it keeps winning.
 
-use crate::support::oci as oci_support;
 use crate::support;
+use crate::support::oci as oci_support;
 
 use std::process::Command;
 use std::sync::Arc;

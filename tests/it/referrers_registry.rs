@@ -2,8 +2,8 @@
 //! fallback tag), an in-test registry that implements the referrers API (nothing installable does), and an OCI
 //! layout: attach, list, re-attach (no-op), pull, verify, prune, hazards and faults.
 
-use crate::support::oci as oci_support;
 use crate::support;
+use crate::support::oci as oci_support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -10,9 +10,9 @@
 //! Current Trivy (0.76) refuses `trivy image` on provider artifacts; its path is `sbom pull` + `trivy sbom`, checked
 //! here on the pulled bytes of every kind, for the index and for platforms.
 
+use crate::support;
 use crate::support::oci as oci_support;
 use crate::support::sbom as sbom_support;
-use crate::support;
 
 use std::collections::BTreeSet;
 use std::process::Command;

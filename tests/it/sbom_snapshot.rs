@@ -70,7 +70,11 @@ fn time_zone_is_irrelevant() {
     let exe = std::env::current_exe().expect("current exe");
     for tz in ["Pacific/Chatham", "America/St_Johns", "UTC"] {
         let out = Command::new(&exe)
-            .args(["--exact", "sbom_snapshot::snapshot_files_match", "--test-threads=1"])
+            .args([
+                "--exact",
+                "sbom_snapshot::snapshot_files_match",
+                "--test-threads=1",
+            ])
             .env("TZ", tz)
             .env_remove("TOFU_SBOM_UPDATE_SNAPSHOTS")
             .output()

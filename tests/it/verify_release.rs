@@ -2,8 +2,8 @@
 //! path) and an OCI layout: the real buf release and the committed sample release are published the way `publish`
 //! does it (scan → generate → push → attach), optionally with a doctored document, then verified against a release.
 
-use crate::support::oci as oci_support;
 use crate::support;
+use crate::support::oci as oci_support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

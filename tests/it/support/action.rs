@@ -9,8 +9,6 @@
 //!
 //! No installable program implements a GitHub runner (the real one needs GitHub), hence this harness.
 
-#![allow(dead_code, unreachable_pub)] // each test crate uses a different subset
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,26 +16,26 @@ use std::process::{Command, Stdio};
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// The repository root (`GITHUB_ACTION_PATH` of the action).
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Parses a YAML file into its single document.
-pub fn load_yaml(path: &Path) -> Yaml {
+pub(crate) fn load_yaml(path: &Path) -> Yaml {
     let text =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     load_yaml_str(&text)
 }
 
 /// Parses YAML text into its single document.
-pub fn load_yaml_str(text: &str) -> Yaml {
+pub(crate) fn load_yaml_str(text: &str) -> Yaml {
     let mut docs = YamlLoader::load_from_str(text).unwrap_or_else(|e| panic!("YAML: {e}"));
     assert_eq!(docs.len(), 1, "one YAML document");
     docs.remove(0)
 }
 
 /// A scalar as the runner sees it: a string (numbers and booleans in their YAML spelling).
-pub fn scalar(y: &Yaml) -> Option<String> {
+pub(crate) fn scalar(y: &Yaml) -> Option<String> {
     match y {
         Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
         Yaml::Integer(i) => Some(i.to_string()),
@@ -47,7 +45,7 @@ pub fn scalar(y: &Yaml) -> Option<String> {
 }
 
 /// The keys and values of a mapping, in file order (panics when `y` is not a mapping).
-pub fn mapping(y: &Yaml) -> Vec<(String, &Yaml)> {
+pub(crate) fn mapping(y: &Yaml) -> Vec<(String, &Yaml)> {
     match y {
         Yaml::Hash(h) => h
             .iter()
@@ -59,7 +57,7 @@ pub fn mapping(y: &Yaml) -> Vec<(String, &Yaml)> {
 
 /// The contexts an expression can read.
 #[derive(Debug, Clone, Default)]
-pub struct Contexts {
+pub(crate) struct Contexts {
     /// Input values (given, else the evaluated defaults).
     pub inputs: BTreeMap<String, String>,
     /// The `github` context (only the properties the tests set; any other is an error).
@@ -72,7 +70,7 @@ pub struct Contexts {
 
 /// Evaluates every `${{ … }}` in `template`. Allowed: `inputs.NAME` (declared), `github.NAME`, `steps.ID.outputs.NAME`
 /// (a step that has not run, or an output it did not write, gives `""` as on GitHub). Anything else is an error.
-pub fn evaluate(template: &str, ctx: &Contexts) -> Result<String, String> {
+pub(crate) fn evaluate(template: &str, ctx: &Contexts) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = template;
     while let Some(start) = rest.find("${{") {
@@ -123,7 +121,7 @@ fn lookup(expr: &str, ctx: &Contexts) -> Result<String, String> {
 }
 
 /// Every string scalar anywhere in `y` (keys included), with its path.
-pub fn all_strings(y: &Yaml, path: &str, out: &mut Vec<(String, String)>) {
+pub(crate) fn all_strings(y: &Yaml, path: &str, out: &mut Vec<(String, String)>) {
     match y {
         Yaml::String(s) => out.push((path.to_owned(), s.clone())),
         Yaml::Array(a) => {
@@ -144,7 +142,7 @@ pub fn all_strings(y: &Yaml, path: &str, out: &mut Vec<(String, String)>) {
 
 /// Parses a `$GITHUB_OUTPUT` file as the runner does: `NAME=VALUE` lines and `NAME<<DELIMITER` heredocs (the value is
 /// the lines up to the line equal to the delimiter, joined with `\n`). Errors on anything else.
-pub fn parse_github_output(text: &str) -> Result<BTreeMap<String, String>, String> {
+pub(crate) fn parse_github_output(text: &str) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();
     let mut lines = text.split('\n').peekable();
     while let Some(line) = lines.next() {
@@ -178,7 +176,7 @@ pub fn parse_github_output(text: &str) -> Result<BTreeMap<String, String>, Strin
 
 /// The runner environment of one action run.
 #[derive(Debug)]
-pub struct Runner {
+pub(crate) struct Runner {
     /// Temporary root: `RUNNER_TEMP`, `HOME`, the per-step output and summary files.
     pub root: tempfile::TempDir,
     /// The working directory of the steps (the job's workspace).
@@ -199,7 +197,7 @@ pub struct Runner {
 
 /// One step's run.
 #[derive(Debug, Clone)]
-pub struct StepRun {
+pub(crate) struct StepRun {
     /// The step id.
     pub id: String,
     /// Exit code (-1 on a signal).
@@ -214,13 +212,11 @@ pub struct StepRun {
     pub outputs: BTreeMap<String, String>,
     /// The step's `GITHUB_STEP_SUMMARY` text.
     pub summary: String,
-    /// The evaluated `env:` mapping.
-    pub env: BTreeMap<String, String>,
 }
 
 /// The result of a whole action run.
 #[derive(Debug, Clone)]
-pub struct ActionRun {
+pub(crate) struct ActionRun {
     /// Steps run, in order (stops after the first failing one, as a runner does).
     pub steps: Vec<StepRun>,
     /// The action's outputs (`outputs.*.value` evaluated), when every step succeeded.
@@ -231,12 +227,12 @@ pub struct ActionRun {
 
 impl ActionRun {
     /// True when every step exited 0.
-    pub fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         self.outputs.is_some()
     }
 
     /// The step with this id (panics when it did not run).
-    pub fn step(&self, id: &str) -> &StepRun {
+    pub(crate) fn step(&self, id: &str) -> &StepRun {
         self.steps
             .iter()
             .find(|s| s.id == id)
@@ -244,7 +240,7 @@ impl ActionRun {
     }
 
     /// Everything the steps printed, for failure messages.
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.steps
             .iter()
             .map(|s| {
@@ -260,7 +256,7 @@ impl ActionRun {
 
 impl Runner {
     /// A Linux X64 runner whose action path is this repository.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let root = tempfile::Builder::new()
             .prefix("tofu-sbom-runner")
             .tempdir()
@@ -282,12 +278,12 @@ impl Runner {
     }
 
     /// `RUNNER_TEMP`.
-    pub fn runner_temp(&self) -> PathBuf {
+    pub(crate) fn runner_temp(&self) -> PathBuf {
         self.root.path().join("temp")
     }
 
     /// Runs the action at `self.action_path` with `inputs` (and the defaults of the others) and `github` context.
-    pub fn run_action(
+    pub(crate) fn run_action(
         &self,
         inputs: &[(&str, &str)],
         github: &BTreeMap<String, String>,
@@ -442,13 +438,12 @@ impl Runner {
             output_file: raw,
             outputs,
             summary: std::fs::read_to_string(&summary_file).expect("read the summary"),
-            env: env.clone(),
         }
     }
 }
 
 /// The fenced ```yaml blocks of a Markdown text that contain `uses:` of this action (`…/tofu-sbom@…`).
-pub fn readme_action_workflows(markdown: &str) -> Vec<String> {
+pub(crate) fn readme_action_workflows(markdown: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
     for line in markdown.lines() {

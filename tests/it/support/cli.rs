@@ -1,8 +1,6 @@
 //! Shared helpers of the `cli_*` integration tests, which run the real `tofu-sbom` binary
 //! (`CARGO_BIN_EXE_tofu-sbom`) as a user would. Tool and fixture paths come from `tests/support`.
 
-#![allow(dead_code, unreachable_pub)] // each test crate uses a different subset
-
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,7 +9,7 @@ use std::process::{Command, Stdio};
 /// A `tofu-sbom` command with an environment that cannot leak into the results: no `SOURCE_DATE_EPOCH`, no registry
 /// credentials from the environment, no `CI` (progress output). Tests that push also point `HOME`/`DOCKER_CONFIG` at
 /// an empty directory (see [`isolate_credentials`]).
-pub fn tofu_sbom() -> Command {
+pub(crate) fn tofu_sbom() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tofu-sbom"));
     for var in [
         "SOURCE_DATE_EPOCH",
@@ -34,7 +32,7 @@ pub fn tofu_sbom() -> Command {
 
 /// Points every credential source `push` reads at the empty directory `home` (docker config, containers
 /// `auth.json`, `XDG_RUNTIME_DIR`), so the machine's own credentials never take part.
-pub fn isolate_credentials<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
+pub(crate) fn isolate_credentials<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
     cmd.env("HOME", home)
         .env("DOCKER_CONFIG", home.join(".docker"))
         .env("XDG_RUNTIME_DIR", home.join("run"))
@@ -43,7 +41,7 @@ pub fn isolate_credentials<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Com
 
 /// What one run printed and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
+pub(crate) struct Run {
     /// Exit code (`-1` when killed by a signal).
     pub code: i32,
     /// Standard output.
@@ -54,18 +52,18 @@ pub struct Run {
 
 impl Run {
     /// Standard output as text (panics when it is not UTF-8).
-    pub fn out(&self) -> String {
+    pub(crate) fn out(&self) -> String {
         String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
     }
 
     /// Standard output parsed as JSON.
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.out()))
     }
 
     /// Panics with the whole run unless it exited `code`.
-    pub fn expect_code(self, code: i32) -> Self {
+    pub(crate) fn expect_code(self, code: i32) -> Self {
         assert_eq!(
             self.code,
             code,
@@ -78,7 +76,7 @@ impl Run {
 }
 
 /// Runs `cmd` to completion.
-pub fn run(cmd: &mut Command) -> Run {
+pub(crate) fn run(cmd: &mut Command) -> Run {
     let out = cmd.output().unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -88,7 +86,7 @@ pub fn run(cmd: &mut Command) -> Run {
 }
 
 /// `tofu-sbom ARGS...`, run to completion.
-pub fn tofu_sbom_run<I, S>(args: I) -> Run
+pub(crate) fn tofu_sbom_run<I, S>(args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
@@ -97,7 +95,7 @@ where
 }
 
 /// The entry names of a ZIP, as Info-ZIP's `unzip -Z1` lists them (a ZIP reader that is not ours).
-pub fn zip_entries(zip: &Path) -> Vec<String> {
+pub(crate) fn zip_entries(zip: &Path) -> Vec<String> {
     let out = Command::new("unzip")
         .arg("-Z1")
         .arg(zip)
@@ -112,7 +110,7 @@ pub fn zip_entries(zip: &Path) -> Vec<String> {
 }
 
 /// Extracts a ZIP into `dir` with Info-ZIP's `unzip` (what users do by hand).
-pub fn unzip(zip: &Path, dir: &Path) {
+pub(crate) fn unzip(zip: &Path, dir: &Path) {
     fs::create_dir_all(dir).expect("create the extraction directory");
     let out = Command::new("unzip")
         .args(["-q", "-o"])
@@ -130,7 +128,7 @@ pub fn unzip(zip: &Path, dir: &Path) {
 }
 
 /// The provider binary's entry name in a provider ZIP (`terraform-provider-…`), found with `unzip -Z1`.
-pub fn provider_entry(zip: &Path) -> String {
+pub(crate) fn provider_entry(zip: &Path) -> String {
     let names: Vec<String> = zip_entries(zip)
         .into_iter()
         .filter(|n| n.starts_with("terraform-provider-"))
@@ -140,7 +138,7 @@ pub fn provider_entry(zip: &Path) -> String {
 }
 
 /// `sha256sum FILE` (coreutils): the lowercase hex digest.
-pub fn sha256sum(path: &Path) -> String {
+pub(crate) fn sha256sum(path: &Path) -> String {
     let out = Command::new("sha256sum")
         .arg(path)
         .output()
@@ -151,7 +149,7 @@ pub fn sha256sum(path: &Path) -> String {
 }
 
 /// Copies the regular files of `src` (not recursive) into the new directory `dst`.
-pub fn copy_dir(src: &Path, dst: &Path) {
+pub(crate) fn copy_dir(src: &Path, dst: &Path) {
     fs::create_dir_all(dst).expect("create the copy");
     for e in fs::read_dir(src).expect("read the directory") {
         let e = e.expect("entry");
@@ -162,7 +160,7 @@ pub fn copy_dir(src: &Path, dst: &Path) {
 }
 
 /// The names of the entries of a directory, sorted.
-pub fn dir_names(dir: &Path) -> Vec<String> {
+pub(crate) fn dir_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -172,7 +170,7 @@ pub fn dir_names(dir: &Path) -> Vec<String> {
 }
 
 /// Every file of a directory tree with its bytes, keyed by the path relative to `dir`.
-pub fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+pub(crate) fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {

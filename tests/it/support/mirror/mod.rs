@@ -1,9 +1,8 @@
 //! Test support for the mirror tests: a provider-registry server (see `server.rs` for why it is in-test), GnuPG keys
 //! and signatures made by the real `gpg`, and provider releases of real ZIPs served through the protocol.
-#![allow(dead_code, unreachable_pub)]
 
-pub mod gpg;
-pub mod server;
+pub(crate) mod gpg;
+pub(crate) mod server;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +14,7 @@ use server::{RegistryServer, Response};
 
 /// One platform's served package.
 #[derive(Clone, Debug)]
-pub struct Package {
+pub(crate) struct Package {
     pub os: String,
     pub arch: String,
     pub file_name: String,
@@ -25,7 +24,7 @@ pub struct Package {
 
 /// One version as served.
 #[derive(Clone, Debug)]
-pub struct FixtureVersion {
+pub(crate) struct FixtureVersion {
     pub version: String,
     pub packages: Vec<Package>,
     /// The served `SHA256SUMS` bytes.
@@ -92,7 +91,7 @@ struct DownloadJson<'a> {
 }
 
 /// A provider served by an in-test registry, signed by a key made with gpg.
-pub struct ProviderFixture {
+pub(crate) struct ProviderFixture {
     pub server: RegistryServer,
     pub gpg: Gpg,
     pub key: Key,
@@ -104,14 +103,14 @@ pub struct ProviderFixture {
     pub dir: tempfile::TempDir,
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
 impl ProviderFixture {
     /// `acme/demo` with the given versions, each for the given platforms, signed by a fresh ed25519 key.
-    pub fn new(versions: &[&str], platforms: &[(&str, &str)]) -> Self {
+    pub(crate) fn new(versions: &[&str], platforms: &[(&str, &str)]) -> Self {
         let gpg = Gpg::new();
         let key = gpg.gen_key("Demo Provider Signer <signer@example.com>", "ed25519");
         let dir = tempfile::tempdir().unwrap();
@@ -156,7 +155,7 @@ impl ProviderFixture {
 
     /// Adds `version` with `packages`: a GoReleaser-shaped `SHA256SUMS` (ZIPs and a manifest file, sorted) signed by
     /// the fixture's key, which is the one published key.
-    pub fn add_signed_version(&mut self, v: &str, packages: Vec<Package>) {
+    pub(crate) fn add_signed_version(&mut self, v: &str, packages: Vec<Package>) {
         let vdir = self.dir.path().join(v);
         std::fs::create_dir_all(&vdir).unwrap();
         let t = self.provider_type.clone();
@@ -191,12 +190,16 @@ impl ProviderFixture {
     /// `namespace/provider_type` at `version` whose ZIPs hold the real Go provider binaries of the committed sample
     /// release (`testdata/sample-release`: darwin_arm64, linux_amd64, windows_amd64), re-packed under this
     /// provider's names (`terraform-provider-TYPE_vVERSION[.exe]` beside the README), signed by a fresh key.
-    pub fn with_sample_binaries(namespace: &str, provider_type: &str, version: &str) -> Self {
+    pub(crate) fn with_sample_binaries(
+        namespace: &str,
+        provider_type: &str,
+        version: &str,
+    ) -> Self {
         Self::with_sample_binaries_versions(namespace, provider_type, &[version])
     }
 
     /// [`ProviderFixture::with_sample_binaries`] with several versions (each re-packed under its own names).
-    pub fn with_sample_binaries_versions(
+    pub(crate) fn with_sample_binaries_versions(
         namespace: &str,
         provider_type: &str,
         versions: &[&str],
@@ -266,7 +269,7 @@ impl ProviderFixture {
         fx
     }
 
-    pub fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         format!(
             "{}/{}/{}",
             self.server.host(),
@@ -275,22 +278,22 @@ impl ProviderFixture {
         )
     }
 
-    pub fn version_mut(&mut self, v: &str) -> &mut FixtureVersion {
+    pub(crate) fn version_mut(&mut self, v: &str) -> &mut FixtureVersion {
         self.versions.iter_mut().find(|x| x.version == v).unwrap()
     }
 
-    pub fn version(&self, v: &str) -> &FixtureVersion {
+    pub(crate) fn version(&self, v: &str) -> &FixtureVersion {
         self.versions.iter().find(|x| x.version == v).unwrap()
     }
 
-    pub fn files_path(&self, v: &str, name: &str) -> String {
+    pub(crate) fn files_path(&self, v: &str, name: &str) -> String {
         format!(
             "/files/{}/{}/{v}/{name}",
             self.namespace, self.provider_type
         )
     }
 
-    pub fn zip_path(&self, v: &str, os_arch: &str) -> String {
+    pub(crate) fn zip_path(&self, v: &str, os_arch: &str) -> String {
         self.files_path(
             v,
             &format!(
@@ -301,7 +304,7 @@ impl ProviderFixture {
     }
 
     /// (Re)serves every document and file from `self.versions`.
-    pub fn publish(&self) {
+    pub(crate) fn publish(&self) {
         let s = &self.server;
         s.route(
             "/.well-known/terraform.json",
@@ -411,7 +414,7 @@ impl ProviderFixture {
     }
 
     /// Signs `bytes` with `signer` (a fingerprint, `FPR!` for a subkey), returning a binary signature.
-    pub fn sign_bytes(&self, signer: &str, bytes: &[u8]) -> Vec<u8> {
+    pub(crate) fn sign_bytes(&self, signer: &str, bytes: &[u8]) -> Vec<u8> {
         let p = self.dir.path().join("to-sign");
         std::fs::write(&p, bytes).unwrap();
         self.gpg.sign(signer, &p)
@@ -419,7 +422,7 @@ impl ProviderFixture {
 }
 
 /// Mirror options for tests: isolated credentials, fast retries, loopback server.
-pub fn mirror_options() -> tofu_sbom::mirror::download::MirrorOptions {
+pub(crate) fn mirror_options() -> tofu_sbom::mirror::download::MirrorOptions {
     tofu_sbom::mirror::download::MirrorOptions {
         client: crate::support::oci::test_options(),
         ..Default::default()
@@ -427,7 +430,7 @@ pub fn mirror_options() -> tofu_sbom::mirror::download::MirrorOptions {
 }
 
 /// Every file below `dir` (relative paths), sorted.
-pub fn list_tree(dir: &Path) -> Vec<String> {
+pub(crate) fn list_tree(dir: &Path) -> Vec<String> {
     fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
         let Ok(rd) = std::fs::read_dir(d) else { return };
         for e in rd {

@@ -22,14 +22,14 @@ const MAX_CONNECTIONS: usize = 2000;
 
 /// A fixed response.
 #[derive(Clone, Debug)]
-pub struct Response {
+pub(crate) struct Response {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
 }
 
 impl Response {
-    pub fn json(body: impl Into<Vec<u8>>) -> Self {
+    pub(crate) fn json(body: impl Into<Vec<u8>>) -> Self {
         Self {
             status: 200,
             content_type: "application/json",
@@ -37,7 +37,7 @@ impl Response {
         }
     }
 
-    pub fn bytes(body: impl Into<Vec<u8>>) -> Self {
+    pub(crate) fn bytes(body: impl Into<Vec<u8>>) -> Self {
         Self {
             status: 200,
             content_type: "application/octet-stream",
@@ -48,7 +48,7 @@ impl Response {
 
 /// A fault injected on a path.
 #[derive(Clone, Debug)]
-pub enum Fault {
+pub(crate) enum Fault {
     /// Send the headers and this many body bytes, then reset the connection.
     ResetAfterBodyBytes(usize),
     /// Answer with this status instead.
@@ -62,14 +62,14 @@ struct State {
     log: Vec<String>,
 }
 
-pub struct RegistryServer {
+pub(crate) struct RegistryServer {
     pub port: u16,
     _listener: http_server::Listener,
     state: Arc<Mutex<State>>,
 }
 
 impl RegistryServer {
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let state = Arc::new(Mutex::new(State::default()));
         let shared = state.clone();
         let listener = http_server::Listener::start(MAX_CONNECTIONS, move |sock| {
@@ -83,16 +83,16 @@ impl RegistryServer {
     }
 
     /// `127.0.0.1:PORT`.
-    pub fn host(&self) -> String {
+    pub(crate) fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
     /// `http://127.0.0.1:PORT`.
-    pub fn base(&self) -> String {
+    pub(crate) fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    pub fn route(&self, path: &str, response: Response) {
+    pub(crate) fn route(&self, path: &str, response: Response) {
         self.state
             .lock()
             .unwrap()
@@ -100,12 +100,12 @@ impl RegistryServer {
             .insert(path.to_owned(), response);
     }
 
-    pub fn remove_route(&self, path: &str) {
+    pub(crate) fn remove_route(&self, path: &str) {
         self.state.lock().unwrap().routes.remove(path);
     }
 
     /// Injects `fault` on the next `times` requests for `path`.
-    pub fn fault(&self, path: &str, fault: Fault, times: usize) {
+    pub(crate) fn fault(&self, path: &str, fault: Fault, times: usize) {
         self.state
             .lock()
             .unwrap()
@@ -114,17 +114,17 @@ impl RegistryServer {
     }
 
     /// `GET /path` lines of every request so far (faulted ones included).
-    pub fn log(&self) -> Vec<String> {
+    pub(crate) fn log(&self) -> Vec<String> {
         self.state.lock().unwrap().log.clone()
     }
 
     /// How many requests were made for `path`.
-    pub fn count(&self, path: &str) -> usize {
+    pub(crate) fn count(&self, path: &str) -> usize {
         let want = format!("GET {path}");
         self.log().iter().filter(|l| **l == want).count()
     }
 
-    pub fn clear_log(&self) {
+    pub(crate) fn clear_log(&self) {
         self.state.lock().unwrap().log.clear();
     }
 }

@@ -15,7 +15,7 @@ const MAX_CONNECTIONS: usize = 2000;
 
 /// What to do to a matching request.
 #[derive(Clone, Debug)]
-pub enum Action {
+pub(crate) enum Action {
     /// Read this many body bytes, then close the socket with unread data (the kernel sends a RST).
     ResetAfterBodyBytes(usize),
     /// Answer with this status (and optional `Retry-After`) without forwarding.
@@ -24,7 +24,7 @@ pub enum Action {
 
 /// A rule: method + path substring → action, for the first `times` matching requests (`usize::MAX` = always).
 #[derive(Clone, Debug)]
-pub struct Rule {
+pub(crate) struct Rule {
     pub method: &'static str,
     pub path_contains: &'static str,
     pub action: Action,
@@ -38,14 +38,14 @@ struct State {
     log: Vec<(String, String)>,
 }
 
-pub struct FaultProxy {
+pub(crate) struct FaultProxy {
     pub port: u16,
     _listener: http_server::Listener,
     state: Arc<Mutex<State>>,
 }
 
 impl FaultProxy {
-    pub fn start(upstream_port: u16, rules: Vec<Rule>) -> Self {
+    pub(crate) fn start(upstream_port: u16, rules: Vec<Rule>) -> Self {
         let state = Arc::new(Mutex::new(State {
             rules: rules.into_iter().map(|r| (r, 0)).collect(),
             log: Vec::new(),
@@ -62,17 +62,17 @@ impl FaultProxy {
     }
 
     /// `127.0.0.1:PORT`.
-    pub fn host(&self) -> String {
+    pub(crate) fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
     /// Every request seen: `(METHOD PATH, what happened)`.
-    pub fn log(&self) -> Vec<(String, String)> {
+    pub(crate) fn log(&self) -> Vec<(String, String)> {
         self.state.lock().unwrap().log.clone()
     }
 
     /// How often a rule (by index) fired.
-    pub fn fired(&self, rule: usize) -> usize {
+    pub(crate) fn fired(&self, rule: usize) -> usize {
         self.state.lock().unwrap().rules[rule].1
     }
 }

@@ -5,12 +5,11 @@
 //!
 //! Only fault injection (resets, 503, 429, 403), the credential-checking token realm and the referrers API are in-test
 //! servers, because no installable registry does those on demand.
-#![allow(dead_code, unreachable_pub)]
 
-pub mod fault_proxy;
-pub mod native_registry;
-pub mod sboms;
-pub mod token_realm;
+pub(crate) mod fault_proxy;
+pub(crate) mod native_registry;
+pub(crate) mod sboms;
+pub(crate) mod token_realm;
 
 use std::io::Write;
 use std::path::Path;
@@ -20,7 +19,7 @@ use std::time::Duration;
 use sha2::Digest as _;
 
 /// Deterministic pseudo-random bytes (xorshift), so ZIPs are reproducible.
-pub fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
+pub(crate) fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..len)
         .map(|_| {
@@ -33,7 +32,13 @@ pub fn pseudo_random(seed: u64, len: usize) -> Vec<u8> {
 }
 
 /// A release ZIP (stored, fixed timestamps) holding one `terraform-provider-NAME_vVERSION` file.
-pub fn make_zip(path: &Path, name: &str, version: &str, seed: u64, len: usize) -> (String, u64) {
+pub(crate) fn make_zip(
+    path: &Path,
+    name: &str,
+    version: &str,
+    seed: u64,
+    len: usize,
+) -> (String, u64) {
     use zip::write::SimpleFileOptions;
     let file = std::fs::File::create(path).unwrap();
     let mut w = zip::ZipWriter::new(file);
@@ -53,7 +58,7 @@ pub fn make_zip(path: &Path, name: &str, version: &str, seed: u64, len: usize) -
 }
 
 /// A provider release: one ZIP per platform in `dir`.
-pub fn make_release(
+pub(crate) fn make_release(
     dir: &Path,
     name: &str,
     version: &str,
@@ -85,7 +90,7 @@ pub fn make_release(
 }
 
 /// Client options for tests: anonymous (isolated credentials), fast retries.
-pub fn test_options() -> tofu_sbom::registry::client::ClientOptions {
+pub(crate) fn test_options() -> tofu_sbom::registry::client::ClientOptions {
     use tofu_sbom::registry::client::ClientOptions;
     use tofu_sbom::registry::credentials::CredentialEnv;
     use tofu_sbom::registry::retry::RetryPolicy;
@@ -103,7 +108,7 @@ pub fn test_options() -> tofu_sbom::registry::client::ClientOptions {
 }
 
 /// `skopeo inspect --raw` bytes of a reference (an independent reader).
-pub fn skopeo_raw(reference: &str, creds: Option<(&str, &str)>) -> Vec<u8> {
+pub(crate) fn skopeo_raw(reference: &str, creds: Option<(&str, &str)>) -> Vec<u8> {
     let mut cmd = Command::new("skopeo");
     cmd.args(["inspect", "--raw", "--tls-verify=false"]);
     if let Some((u, p)) = creds {
@@ -122,7 +127,7 @@ pub fn skopeo_raw(reference: &str, creds: Option<(&str, &str)>) -> Vec<u8> {
 }
 
 /// `skopeo list-tags`.
-pub fn skopeo_tags(repo_ref: &str) -> Vec<String> {
+pub(crate) fn skopeo_tags(repo_ref: &str) -> Vec<String> {
     let out = Command::new("skopeo")
         .args([
             "list-tags",

@@ -36,7 +36,7 @@ struct Repo {
 
 /// How a hostile registry pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hostile {
+pub(crate) enum Hostile {
     /// Every page links to `?page=0`, a page already served.
     Cycle,
     /// Every page links to the next one, forever (empty pages past the end).
@@ -45,7 +45,7 @@ pub enum Hostile {
 
 /// How the referrers answer is paged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Paging {
+pub(crate) struct Paging {
     /// Entries per page; 0: one unpaged answer.
     pub page_size: usize,
     /// `Link` with an absolute `http://127.0.0.1:PORT/v2/…` URL instead of a path.
@@ -64,7 +64,7 @@ struct State {
     log: Vec<String>,
 }
 
-pub struct NativeRegistry {
+pub(crate) struct NativeRegistry {
     pub port: u16,
     _listener: http_server::Listener,
     state: Arc<Mutex<State>>,
@@ -97,7 +97,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 impl NativeRegistry {
-    pub fn start() -> Self {
+    pub(crate) fn start() -> Self {
         let state = Arc::new(Mutex::new(State::default()));
         let shared = state.clone();
         let listener = http_server::Listener::start(MAX_CONNECTIONS, move |sock| {
@@ -111,22 +111,22 @@ impl NativeRegistry {
         }
     }
 
-    pub fn host(&self) -> String {
+    pub(crate) fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
     /// `METHOD PATH` of every request so far.
-    pub fn log(&self) -> Vec<String> {
+    pub(crate) fn log(&self) -> Vec<String> {
         self.state.lock().unwrap().log.clone()
     }
 
     /// Pages the referrers answers from now on.
-    pub fn set_paging(&self, paging: Paging) {
+    pub(crate) fn set_paging(&self, paging: Paging) {
         self.state.lock().unwrap().paging = paging;
     }
 
     /// Every tag of `repo`.
-    pub fn tags(&self, repo: &str) -> Vec<String> {
+    pub(crate) fn tags(&self, repo: &str) -> Vec<String> {
         let st = self.state.lock().unwrap();
         st.repos
             .get(repo)

@@ -12,15 +12,15 @@ use tofu_sbom::provider::attach::SbomFile;
 use tofu_sbom::sbom::{self, Format};
 
 /// The modules every platform binary lists: `(path, version)`.
-pub const MODULES: &[(&str, &str)] = &[
+pub(crate) const MODULES: &[(&str, &str)] = &[
     ("github.com/hashicorp/go-plugin", "v1.6.0"),
     ("github.com/hashicorp/terraform-plugin-go", "v0.23.0"),
     ("golang.org/x/text", "v0.14.0"),
 ];
 /// The Go toolchain of every binary (Trivy reports stdlib as `v1.22.5`).
-pub const GO_VERSION: &str = "go1.22.5";
+pub(crate) const GO_VERSION: &str = "go1.22.5";
 /// The main module.
-pub const MAIN_MODULE: &str = "github.com/example/terraform-provider-demo";
+pub(crate) const MAIN_MODULE: &str = "github.com/example/terraform-provider-demo";
 
 fn module(path: &str, version: &str) -> Module {
     Module {
@@ -32,7 +32,7 @@ fn module(path: &str, version: &str) -> Module {
 }
 
 /// The release input of `pkg` (tool version `tool_version`, which ends up in the documents).
-pub fn release_input(pkg: &ProviderPackage, name: &str, tool_version: &str) -> ReleaseInput {
+pub(crate) fn release_input(pkg: &ProviderPackage, name: &str, tool_version: &str) -> ReleaseInput {
     let platforms = pkg
         .platforms
         .iter()
@@ -98,7 +98,7 @@ pub fn release_input(pkg: &ProviderPackage, name: &str, tool_version: &str) -> R
 }
 
 /// Every SBOM of a release: per platform (`os_arch` → files) and release-wide.
-pub struct ReleaseSboms {
+pub(crate) struct ReleaseSboms {
     pub platforms: BTreeMap<String, Vec<SbomFile>>,
     pub index: Vec<SbomFile>,
 }
@@ -116,7 +116,7 @@ fn render(inv: &Inventory, formats: &[Format]) -> Vec<SbomFile> {
 }
 
 /// Renders every document of `input` in `formats`.
-pub fn render_release(input: &ReleaseInput, formats: &[Format]) -> ReleaseSboms {
+pub(crate) fn render_release(input: &ReleaseInput, formats: &[Format]) -> ReleaseSboms {
     let mut platforms = BTreeMap::new();
     for (i, p) in input.platforms.iter().enumerate() {
         let inv = Inventory::for_platform(input, i).unwrap();

@@ -14,28 +14,28 @@ use base64::Engine as _;
 use crate::support::{self, TokenGrant, http_server};
 
 /// The signing key's certificate (the registry's `rootcertbundle`) and a JWT granting it.
-pub struct TokenMaterial {
+pub(crate) struct TokenMaterial {
     pub cert_pem: PathBuf,
     pub jwt: String,
 }
 
 /// Makes the key and certificate under `dir` and mints a JWT granting `pull,push` on `repository`, for
 /// `support::TOKEN_SERVICE` and `support::TOKEN_ISSUER` (`support::mint_token_key_and_jwt`).
-pub fn mint(dir: &Path, repository: &str) -> TokenMaterial {
+pub(crate) fn mint(dir: &Path, repository: &str) -> TokenMaterial {
     let (cert_pem, jwt) =
         support::mint_token_key_and_jwt(dir, &[TokenGrant::new(repository, &["pull", "push"])]);
     TokenMaterial { cert_pem, jwt }
 }
 
 /// The token realm server.
-pub struct TokenRealm {
+pub(crate) struct TokenRealm {
     pub port: u16,
     _listener: http_server::Listener,
     pub queries: Arc<Mutex<Vec<String>>>,
 }
 
 impl TokenRealm {
-    pub fn start(jwt: String, basic_user: &str, basic_pass: &str) -> Self {
+    pub(crate) fn start(jwt: String, basic_user: &str, basic_pass: &str) -> Self {
         let queries = Arc::new(Mutex::new(Vec::new()));
         let expected = format!(
             "Basic {}",
