@@ -1,4 +1,4 @@
-//! The composite action (`action.yml`) run as a GitHub runner would run it (`tests/action_support`: steps, `env:`
+//! The composite action (`action.yml`) run as a GitHub runner would run it (`tests/it/support/action.rs`: steps, `env:`
 //! evaluated from the file itself, `bash -eo pipefail`, per-step `GITHUB_OUTPUT`/`GITHUB_STEP_SUMMARY`), with
 //! `install: path` and the freshly built `tofu-sbom`, against a real registry (Debian's `docker-registry`) and the
 //! real 7-platform buf release, and into an OCI layout. The outputs are checked against what the registry itself

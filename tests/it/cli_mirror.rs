@@ -1,7 +1,7 @@
 //! `tofu-sbom mirror`, run as a user runs it: a provider served by the in-test provider registry
-//! (`mirror_support/server.rs`; the public registry is unreachable here) whose ZIPs hold the real Go binaries of the
+//! (`support/mirror/server.rs`; the public registry is unreachable here) whose ZIPs hold the real Go binaries of the
 //! sample release and whose `SHA256SUMS` is signed by a key made with Debian's gnupg → the real registry (Debian's
-//! `docker-registry`, `tests/support`) and OCI layouts; verification failures; a registry → layout → registry round
+//! `docker-registry`, `tests/it/support`) and OCI layouts; verification failures; a registry → layout → registry round
 //! trip; transport faults; and the README's "Air-gapped mirror" quick start, run from the README itself.
 
 use crate::support;

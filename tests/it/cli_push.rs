@@ -1,5 +1,5 @@
 //! `tofu-sbom push` and `tofu-sbom verify` as users run them (issue 4, CLI level; the library has its own tests): the
-//! committed sample release pushed to a real registry (Debian's `docker-registry`, `tests/support`) and to an OCI
+//! committed sample release pushed to a real registry (Debian's `docker-registry`, `tests/it/support`) and to an OCI
 //! layout, the same index in both, `verify` on both, a re-push that uploads nothing (the registry's access log), a dry
 //! run that writes nothing, basic auth from `--password-stdin`, refused tags and a tampered release.
 //!

@@ -1,5 +1,5 @@
 //! Checks the installed test infrastructure itself (`scripts/deps`, `scripts/fixtures`,
-//! `tests/support`): pinned tool versions, the Go fixture matrix against the `go version -m`
+//! `tests/it/support`): pinned tool versions, the Go fixture matrix against the `go version -m`
 //! oracle, both Trivy versions on a fixture, the sample and buf releases against their
 //! `SHA256SUMS`, and one real registry of each kind with exact statuses and headers.
 

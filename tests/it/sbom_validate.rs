@@ -1,7 +1,7 @@
 //! Every rendered document passes the official validators: CycloneDX 1.6 and 1.5 with cyclonedx-python-lib's
 //! `JsonStrictValidator`, SPDX 2.3 with `pyspdxtools -i` and the NTIA minimum-elements check of
 //! `ntia-conformance-checker` (via `scripts/validate_sbom.py`; tools located as described in
-//! `tests/sbom_support/mod.rs`).
+//! `tests/it/support/sbom.rs`).
 
 use crate::support::sbom as sbom_support;
 

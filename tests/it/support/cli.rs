@@ -1,5 +1,5 @@
 //! Shared helpers of the `cli_*` integration tests, which run the real `tofu-sbom` binary
-//! (`CARGO_BIN_EXE_tofu-sbom`) as a user would. Tool and fixture paths come from `tests/support`.
+//! (`CARGO_BIN_EXE_tofu-sbom`) as a user would. Tool and fixture paths come from `tests/it/support`.
 
 use std::ffi::OsStr;
 use std::fs;

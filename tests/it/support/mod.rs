@@ -1,4 +1,4 @@
-//! Shared support for the integration tests (`mod support;` in any `tests/*.rs`).
+//! Shared support for the integration tests (`crate::support` of the one test crate, `tests/it/main.rs`).
 //!
 //! - Paths of the real tools and binaries that `./scripts/deps` installs and `./scripts/fixtures` builds
 //!   into the test cache (`$TOFU_SBOM_TEST_CACHE`, default `~/.cache/tofu-sbom-test`): the Go toolchain

@@ -40,7 +40,7 @@ fn tool_path(var: &str, default: PathBuf, what: &str) -> PathBuf {
     let path = std::env::var_os(var).map(PathBuf::from).unwrap_or(default);
     assert!(
         path.exists(),
-        "{what} not found at {} (set {var}; see tests/sbom_support/mod.rs for how to install it)",
+        "{what} not found at {} (set {var}; see tests/it/support/sbom.rs for how to install it)",
         path.display()
     );
     path

@@ -1,7 +1,7 @@
 //! Test support for the OCI tests: deterministic provider ZIPs and releases, client options, `skopeo` as an
 //! independent reader, and the in-test servers (a fault-injecting proxy, a bearer token realm that checks
 //! credentials, a registry with the referrers API). The real registry (Debian's `docker-registry`) is
-//! `support::Registry`: a test crate using this module also declares `mod support;`.
+//! `support::Registry` (this module is `support::oci`).
 //!
 //! Only fault injection (resets, 503, 429, 403), the credential-checking token realm and the referrers API are in-test
 //! servers, because no installable registry does those on demand.
