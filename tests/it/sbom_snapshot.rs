@@ -1,8 +1,19 @@
 //! Exact-bytes snapshots of every document of the fixed sample release (two platforms + the release-wide one, in
 //! CycloneDX 1.6, CycloneDX 1.5 and SPDX 2.3), and reproducibility.
 //!
-//! Snapshots live in `tests/snapshots/`. After an intended output change, regenerate them with
-//! `TOFU_SBOM_UPDATE_SNAPSHOTS=1 cargo test --test sbom_snapshot` and review the diff.
+//! The golden documents are insta snapshots, `tests/snapshots/<document>.snap` (the document after insta's
+//! `---` header), so a difference prints a line diff. Beside each, `tests/snapshots/<document>` holds the same
+//! document as plain bytes (the exact-bytes check here, including the trailing newline insta ignores; unit tests in
+//! `src/verify` read these files).
+//!
+//! After an intended output change:
+//! 1. `INSTA_UPDATE=always cargo test --test it sbom_snapshot::` rewrites the `.snap` files (or, with `cargo-insta`
+//!    installed, `cargo insta test --review -- sbom_snapshot::` to accept them one by one; without `INSTA_UPDATE`,
+//!    insta writes `.snap.new` files beside them for `cargo insta review`), then
+//! 2. `TOFU_SBOM_UPDATE_SNAPSHOTS=1 cargo test --test it sbom_snapshot::` rewrites the plain documents, and
+//! 3. review `git diff tests/snapshots/`.
+//!
+//! Under `CI=true` insta writes nothing and a difference fails the test (insta's default).
 
 use crate::support::sbom as sbom_support;
 
@@ -24,6 +35,14 @@ fn snapshot_files_match() {
     assert_eq!(docs.len(), 9);
     let mut mismatched = Vec::new();
     for (name, bytes) in &docs {
+        let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        insta::with_settings!({
+            snapshot_path => snapshot_dir(),
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+        }, {
+            insta::assert_snapshot!(name.as_str(), text);
+        });
         let path = snapshot_dir().join(name);
         if update {
             std::fs::write(&path, bytes).expect("write snapshot");
@@ -77,6 +96,7 @@ fn time_zone_is_irrelevant() {
             ])
             .env("TZ", tz)
             .env_remove("TOFU_SBOM_UPDATE_SNAPSHOTS")
+            .env("INSTA_UPDATE", "no")
             .output()
             .expect("run self");
         let stdout = String::from_utf8_lossy(&out.stdout);
