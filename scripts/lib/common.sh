@@ -28,7 +28,7 @@ TSB_BUF_VERSION=1.74.0
 # docker-registry: the real OCI registry; apache2-utils: htpasswd; skopeo: raw manifest reads;
 # gnupg: signatures; binutils: objdump/readelf; hyperfine: benchmarks; procps: kill (the test
 # harness stops servers by PID); openssl/curl: TLS certificates, tokens and the test HTTP client;
-# shellcheck: lints the action's scripts (tests/action_lint.rs).
+# shellcheck: lints the action's scripts (tests/it/action_lint.rs).
 TSB_APT_PACKAGES=(docker-registry apache2-utils skopeo gnupg binutils hyperfine procps openssl curl git ca-certificates unzip shellcheck)
 
 TSB_T0=${TSB_T0:-$(date +%s)}
@@ -152,7 +152,7 @@ TSB_GOZIP=$TSB_CACHE/bin/gozip
 TSB_CARGO_DENY_VERSION=0.20.2
 TSB_CARGO_DENY=$TSB_CACHE/cargo-deny/bin/cargo-deny
 
-# Exports the variables the Rust tests read (tests/support/mod.rs).
+# Exports the variables the Rust tests read (tests/it/support/mod.rs).
 tsb_export_env() {
 	export TOFU_SBOM_TEST_CACHE=$TSB_CACHE
 	export TOFU_SBOM_GO=$TSB_GO

@@ -6,7 +6,7 @@
 ZIPs are written byte by byte with `struct` (not `zipfile`) so that every field can lie: local headers that
 disagree with the central directory, wrong CRC-32s and sizes, hidden central-directory headers, data before the
 archive or after its end record. Timestamps are fixed (1980-01-01 00:00), so the output is deterministic for a given
-zlib. `tests/archive_zip.rs` asserts the exact error each file produces; the expectations are listed in CASES below.
+zlib. `tests/it/archive_zip.rs` asserts the exact error each file produces; the expectations are listed in CASES below.
 """
 
 import os

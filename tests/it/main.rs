@@ -1,0 +1,39 @@
+//! The one integration-test crate: one module per area (formerly one test binary each, so one link instead of
+//! thirty-one), and [`support`], the shared helpers (real tools and registries, in-test servers, fixtures).
+//!
+//! Run one area with `cargo test --test it AREA::` (e.g. `cargo test --test it cli_push::`), one test with
+//! `cargo test --test it cli_push::NAME`; `eval "$(./scripts/env)"` first exports the paths of the test cache.
+
+mod support;
+
+mod action_lint;
+mod action_runner;
+mod archive_release;
+mod archive_stream;
+mod archive_zip;
+mod buildinfo_fuzz_regressions;
+mod buildinfo_hostile;
+mod buildinfo_oracle;
+mod buildinfo_real;
+mod buildinfo_synthetic;
+mod cli_attach_concurrency;
+mod cli_generate;
+mod cli_inspect;
+mod cli_mirror;
+mod cli_publish;
+mod cli_push;
+mod cli_verify;
+mod infra_smoke;
+mod mirror_oci_copy;
+mod mirror_publish;
+mod mirror_registry;
+mod oci_registry;
+mod oci_verify;
+mod referrers_concurrency;
+mod referrers_paging;
+mod referrers_registry;
+mod referrers_trivy;
+mod sbom_snapshot;
+mod sbom_trivy;
+mod sbom_validate;
+mod verify_release;
