@@ -13,8 +13,8 @@ use super::props::{PROP_RELEASE_SIGNATURE, PROP_RELEASE_SIGNING_KEY, prop};
 use super::{Author, Property, ProviderAddress, ToolInfo};
 use crate::buildinfo::BuildInfo;
 
-/// A whole provider release, as read from its ZIPs: the input of [`Inventory::for_platform`] and
-/// [`Inventory::for_release`].
+/// A whole provider release, as read from its ZIPs: the input of `Inventory::for_platform` and
+/// `Inventory::for_release`.
 #[derive(Debug, Clone)]
 pub struct ReleaseInput {
     /// Provider type (`TYPE` in `terraform-provider-TYPE`).
@@ -168,7 +168,7 @@ impl PlatformInput {
     }
 }
 
-/// Errors building an [`Inventory`] from a [`ReleaseInput`].
+/// Errors building an `Inventory` from a `ReleaseInput`.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum InventoryError {

@@ -29,7 +29,7 @@ pub const PROP_ZIP_SIZE: &str = "tofu-sbom:zip:size";
 pub const PROP_SIGNATURE_FILE: &str = "tofu-sbom:release:signature-file";
 /// Root property: how the release's `SHA256SUMS` was authenticated when it was mirrored from a provider registry —
 /// `verified` (its detached signature verified with a key the registry published, see [`PROP_RELEASE_SIGNING_KEY`])
-/// or `unverified` (mirrored with `--allow-unsigned`). Written from [`ReleaseInput::release_signature`] only.
+/// or `unverified` (mirrored with `--allow-unsigned`). Written from `ReleaseInput::release_signature` only.
 pub const PROP_RELEASE_SIGNATURE: &str = "tofu-sbom:release:signature";
 /// Root property: the fingerprint (uppercase hex) of the key that verified the release's signature.
 pub const PROP_RELEASE_SIGNING_KEY: &str = "tofu-sbom:release:signing-key";

@@ -61,7 +61,7 @@ pub struct FetchedSbom {
     pub manifest: ImageManifest,
     /// The SBOM bytes (digest-verified).
     pub bytes: Vec<u8>,
-    /// What [`crate::sbom::read`] found in them.
+    /// What `crate::sbom::read` found in them.
     pub summary: SbomSummary,
 }
 

@@ -1,4 +1,4 @@
-//! SBOM documents: CycloneDX 1.6 / 1.5 JSON and SPDX 2.3 JSON rendered from an [`Inventory`]; [`read`] is the one
+//! SBOM documents: CycloneDX 1.6 / 1.5 JSON and SPDX 2.3 JSON rendered from an `Inventory`; `read` is the one
 //! reader of either format, [`Format`]/[`SbomKind`] the one home of "which format".
 //!
 //! Why our own serde structs instead of a crate:

@@ -21,7 +21,7 @@
 //! With [`VerifyOptions::sboms`] set (the CLI's default), the SBOM referrers are checked too (see
 //! [`crate::verify::sboms`]): the index and every platform manifest carry exactly one SBOM referrer of each expected kind
 //! (none: error; several: warning, Trivy reads only the first parsable one); every SBOM referrer attached has the
-//! referrer shape, its layer re-hashes to its digest and parses ([`crate::sbom::read`]) as the kind its
+//! referrer shape, its layer re-hashes to its digest and parses (`crate::sbom::read`) as the kind its
 //! `artifactType` says; and the ZIP SHA-256 it records (see [`crate::sbom::zip_claims`]) equals the ZIP layer actually
 //! stored: per platform the platform's layer, for the index every platform's layer and nothing else.
 

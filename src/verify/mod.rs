@@ -6,7 +6,7 @@
 //! * [`release`] — `verify --release`: re-derives the SBOMs from a release directory and compares them with the
 //!   stored ones, on top of [`artifact`].
 //!
-//! SBOMs are read only through [`crate::sbom::read`]. The registry is reached through [`crate::registry::store`]
+//! SBOMs are read only through `crate::sbom::read`. The registry is reached through `crate::registry::store`
 //! and the provider helpers ([`crate::provider`]); nothing here writes.
 
 pub mod artifact;

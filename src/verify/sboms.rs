@@ -3,7 +3,7 @@
 //! `artifactType` says) and that the ZIP SHA-256 it records ([`crate::sbom::zip_claims`]) equals the ZIP layer
 //! actually stored: per platform the platform's layer, for the index every platform's layer and nothing else.
 //!
-//! Reads SBOMs only through [`crate::sbom::read`]; knows the report ([`crate::verify::report`]) below it, not the
+//! Reads SBOMs only through `crate::sbom::read`; knows the report (`crate::verify::report`) below it, not the
 //! OpenTofu replay ([`crate::verify::artifact`]) that calls it nor the release re-derivation.
 
 use std::collections::BTreeMap;

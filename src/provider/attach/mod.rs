@@ -18,7 +18,7 @@
 //! ```
 //!
 //! * exactly one layer whose media type equals the manifest `artifactType` (Trivy requires both);
-//! * the type is detected from the content with [`crate::sbom::read`] (CycloneDX JSON or SPDX JSON, as Trivy sniffs
+//! * the type is detected from the content with `crate::sbom::read` (CycloneDX JSON or SPDX JSON, as Trivy sniffs
 //!   them); anything else is refused before anything is written; [`AttachOptions::artifact_type`] overrides the type
 //!   (it must not contradict the content);
 //! * `org.opencontainers.image.created` is the SBOM's own timestamp, never the current time (no timestamp: no
@@ -239,7 +239,7 @@ pub struct AttachOptions {
     /// Use this `artifactType` instead of the detected one (a valid `type/subtype` media type; it must not
     /// contradict the content when it is one of the two SBOM types).
     pub artifact_type: Option<String>,
-    /// Value of [`ANNOTATION_TOOL`] (`NAME/VERSION`); empty: the referrers are not marked as ours.
+    /// Value of `ANNOTATION_TOOL` (`NAME/VERSION`); empty: the referrers are not marked as ours.
     pub tool: String,
     /// Remove older referrers this tool created for the same subject and artifactType (opt-in).
     pub prune_own: bool,

@@ -50,7 +50,7 @@ impl RegistryClient {
         Ok(resp.status() == StatusCode::CREATED)
     }
 
-    /// Uploads a blob (monolithic `POST`+`PUT` up to [`ClientOptions::chunked_threshold`], chunked `PATCH`es above),
+    /// Uploads a blob (monolithic `POST`+`PUT` up to `ClientOptions::chunked_threshold`, chunked `PATCH`es above),
     /// restarting from a fresh upload session on a transient fault.
     pub async fn upload_blob(
         &self,

@@ -6,7 +6,7 @@
 //!    `application/vnd.oci.image.index.v1+json` counts as the API (ggcr's rule; distribution 2.8 answers `404
 //!    text/plain`). This probe is also the listing, so attach knows the answer before it pushes anything. A paged
 //!    answer (`Link: <URL>; rel="next"`, relative or absolute, on the same registry) is followed to its end, at most
-//!    [`Limits::max_referrers_pages`] pages ([`RegistryError::ReferrersTooManyPages`]); a next link to a page already read
+//!    `Limits::max_referrers_pages` pages (`RegistryError::ReferrersTooManyPages`); a next link to a page already read
 //!    stops at once ([`RegistryError::ReferrersPageLoop`]).
 //! 2. After pushing a referrer manifest, an `OCI-Subject` header on the PUT response also means "the registry keeps
 //!    the referrers list": no fallback tag is written.

@@ -3,8 +3,8 @@
 //!
 //! * Format detection exactly as Trivy sniffs (SPEC §4.1): CycloneDX iff the top-level `"bomFormat"` is
 //!   `"CycloneDX"`, SPDX iff the top-level `"SPDXID"` is `"SPDXRef-DOCUMENT"` ([`read`]).
-//! * One lenient serde model of both formats ([`cyclonedx`], [`spdx`]; the top level of either is one
-//!   [`Document`], parsed in one pass): unknown fields are ignored, fields of interest are optional or defaulted.
+//! * One lenient serde model of both formats (`cyclonedx`, `spdx`; the top level of either is one
+//!   `Document`, parsed in one pass): unknown fields are ignored, fields of interest are optional or defaulted.
 //! * What is read from it: the kind, version, timestamp and package list ([`SbomSummary`]); the ZIP SHA-256 claims
 //!   of the root ([`zip_claims`]); and, inside the crate, the typed fields `verify --release` reads its settings
 //!   from.

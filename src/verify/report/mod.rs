@@ -1,5 +1,5 @@
 //! The bottom of `verify`: what a verification reports — per tag, per platform, per SBOM referrer, the
-//! `--release` comparison ([`ReleaseReport`]) — and the findings ([`finding`]). Every check above (`artifact`,
+//! `--release` comparison (`ReleaseReport`) — and the findings (`finding`). Every check above (`artifact`,
 //! `sboms`, `release`) fills these types; none of them is needed to read a report.
 //!
 //! Knows digests and the finding messages; nothing of stores, registries' clients, referrers discovery or how a
