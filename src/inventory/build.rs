@@ -1,20 +1,23 @@
 //! Assembling an [`Inventory`] from a validated [`ReleaseInput`]: the root, one binary per platform, the main module
-//! and its dependencies, merged by purl release-wide, with the dependency and `contains` edges. Uses the Go rules
-//! ([`super::go`]) and property names ([`super::props`]); knows no SBOM format.
+//! and its dependencies, merged by purl release-wide, with the dependency and `contains` edges, and the properties
+//! describing each platform. Uses the Go rules (`go.rs`) and the property names (`props.rs`); knows no SBOM format.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use time::OffsetDateTime;
 
-use super::go::{module_component, stdlib_component, supplier_from_module_path};
+use super::go::{module_component, split_go_version, stdlib_component, supplier_from_module_path};
 use super::input::validate;
 use super::props::{
-    PROP_GO_BUILDINFO_VERSION, PROP_GO_MAIN_PACKAGE, PROP_GO_MODULE_H1, PROP_PLATFORMS,
-    PROP_PROVIDER_ADDRESS, PROP_TRIVY_CLASS, PROP_TRIVY_TYPE, platform_properties, prop,
+    PROP_ARCH, PROP_GO_BUILD_PREFIX, PROP_GO_BUILDINFO_VERSION, PROP_GO_EXPERIMENTS,
+    PROP_GO_MAIN_PACKAGE, PROP_GO_MODULE_H1, PROP_GO_VERSION, PROP_LOCK_H1, PROP_LOCK_ZH, PROP_OS,
+    PROP_PLATFORMS, PROP_PROVIDER_ADDRESS, PROP_SIGNATURE_FILE, PROP_TRIVY_CLASS, PROP_TRIVY_TYPE,
+    PROP_VERSION_SOURCE, PROP_ZIP_NAME, PROP_ZIP_SIZE, prop,
 };
 use super::{
     Author, AuthorKind, Component, ComponentKind, Dependency, Distribution, Hash, HashAlgorithm,
-    Inventory, InventoryError, PlatformInput, ReleaseInput, Scope, Subject, empty_component, purl,
+    Inventory, InventoryError, PlatformInput, Property, ReleaseInput, Scope, Subject,
+    empty_component, purl,
 };
 use crate::archive::names;
 
@@ -81,6 +84,35 @@ fn release_facts(input: &ReleaseInput) -> ReleaseFacts {
         supplier,
         authors,
     }
+}
+
+/// The properties describing one platform: os/arch, Go version, experiments, build settings, version source,
+/// lock hashes, ZIP name/size, signature file.
+fn platform_properties(p: &PlatformInput) -> Vec<Property> {
+    let go = split_go_version(&p.buildinfo.go_version);
+    let mut props = vec![
+        prop(PROP_OS, &p.os),
+        prop(PROP_ARCH, &p.arch),
+        prop(PROP_GO_VERSION, &p.buildinfo.go_version),
+        prop(PROP_VERSION_SOURCE, &p.version_source),
+        prop(PROP_LOCK_ZH, &p.zh),
+        prop(PROP_LOCK_H1, &p.h1),
+        prop(PROP_ZIP_NAME, &p.zip_name),
+        prop(PROP_ZIP_SIZE, p.zip_size.to_string()),
+    ];
+    if !go.experiments.is_empty() {
+        props.push(prop(PROP_GO_EXPERIMENTS, go.experiments.join(",")));
+    }
+    for setting in &p.buildinfo.settings {
+        props.push(prop(
+            format!("{PROP_GO_BUILD_PREFIX}{}", setting.key),
+            &setting.value,
+        ));
+    }
+    if let Some(sig) = &p.signature_file {
+        props.push(prop(PROP_SIGNATURE_FILE, sig));
+    }
+    props
 }
 
 fn platform_parts(input: &ReleaseInput, facts: &ReleaseFacts, p: &PlatformInput) -> PlatformParts {

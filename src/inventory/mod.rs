@@ -29,9 +29,9 @@
 //! Property names (all prefixed `tofu-sbom:` except Trivy's two; see the `PROP_*` constants) are part of the output
 //! format and documented on each constant.
 //!
-//! Files: `input` (what the release reader hands in, and its validation), `props` (the property names and the
-//! platform properties), `go` (the Go rules: toolchain version, stdlib CPE, module components, suppliers),
-//! `build` (assembling the graph per platform and release-wide), [`purl`] (package URLs). This stage knows the
+//! Files: `input.rs` (what the release reader hands in, and its validation), `props.rs` (the property names),
+//! `go.rs` (the Go rules: toolchain version, stdlib CPE, module components, suppliers), `build.rs` (assembling the
+//! graph per platform and release-wide, with the platform properties), [`purl`] (package URLs). This stage knows the
 //! build info and the archive's provider address; it knows nothing of SBOM formats (`sbom/` renders it) nor of
 //! registries.
 

@@ -1,8 +1,7 @@
-//! Property names (part of the output format: each documented on its constant) and the properties describing one
-//! platform. Knows the input; not how the graph is assembled nor any SBOM format.
+//! Property names (part of the output format: each documented on its constant) and the one way a property is
+//! made. A leaf: knows neither the input, the Go rules, how the graph is assembled nor any SBOM format.
 
-use super::go::split_go_version;
-use super::{PlatformInput, Property};
+use super::Property;
 
 /// Property: GOOS of the platform (`linux`, `darwin`, …).
 pub const PROP_OS: &str = "tofu-sbom:platform:os";
@@ -59,33 +58,4 @@ pub(super) fn prop(name: impl Into<String>, value: impl Into<String>) -> Propert
         name: name.into(),
         value: value.into(),
     }
-}
-
-/// The properties describing one platform: os/arch, Go version, experiments, build settings, version source,
-/// lock hashes, ZIP name/size, signature file.
-pub(super) fn platform_properties(p: &PlatformInput) -> Vec<Property> {
-    let go = split_go_version(&p.buildinfo.go_version);
-    let mut props = vec![
-        prop(PROP_OS, &p.os),
-        prop(PROP_ARCH, &p.arch),
-        prop(PROP_GO_VERSION, &p.buildinfo.go_version),
-        prop(PROP_VERSION_SOURCE, &p.version_source),
-        prop(PROP_LOCK_ZH, &p.zh),
-        prop(PROP_LOCK_H1, &p.h1),
-        prop(PROP_ZIP_NAME, &p.zip_name),
-        prop(PROP_ZIP_SIZE, p.zip_size.to_string()),
-    ];
-    if !go.experiments.is_empty() {
-        props.push(prop(PROP_GO_EXPERIMENTS, go.experiments.join(",")));
-    }
-    for setting in &p.buildinfo.settings {
-        props.push(prop(
-            format!("{PROP_GO_BUILD_PREFIX}{}", setting.key),
-            &setting.value,
-        ));
-    }
-    if let Some(sig) = &p.signature_file {
-        props.push(prop(PROP_SIGNATURE_FILE, sig));
-    }
-    props
 }
