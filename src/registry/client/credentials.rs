@@ -529,105 +529,17 @@ pub async fn resolve(
         (None, None) => {}
     }
 
-    let want = normalize_host(registry);
     if let Some(path) = env.docker_config_path() {
         looked_at.push(format!("docker config {}", path.display()));
-        if let Some(cfg) = read_config(&path, env.max_bytes).await? {
-            if let Some(helper) = cfg
-                .cred_helpers
-                .iter()
-                .find(|(k, _)| normalize_host(k) == want)
-                .map(|(_, v)| v)
-            {
-                if let Some(c) = run_helper(env, helper, &helper_server_url(registry)).await? {
-                    return found(
-                        c,
-                        CredentialSource::CredHelper {
-                            helper: helper.clone(),
-                        },
-                        looked_at,
-                    );
-                }
-            } else if let Some(store) = cfg.creds_store.as_deref().filter(|s| !s.is_empty())
-                && let Some(c) = run_helper(env, store, &helper_server_url(registry)).await?
-            {
-                return found(
-                    c,
-                    CredentialSource::CredsStore {
-                        helper: store.to_owned(),
-                    },
-                    looked_at,
-                );
-            }
-            // Prefer an exact key, then any key that normalises to the same host (https:// prefix, path, alias).
-            let mut keys: Vec<&String> = cfg
-                .auths
-                .keys()
-                .filter(|k| normalize_host(k) == want)
-                .collect();
-            keys.sort_by_key(|k| (k.as_str() != registry, k.as_str() != DOCKER_HUB_KEY));
-            for key in keys {
-                let what = format!("docker config {}", path.display());
-                if let Some(c) = entry_credential(&cfg.auths[key], &what)? {
-                    return found(
-                        c,
-                        CredentialSource::DockerConfig {
-                            path: path.clone(),
-                            key: key.clone(),
-                        },
-                        looked_at,
-                    );
-                }
-            }
+        if let Some((c, source)) = from_docker_config(env, registry, &path).await? {
+            return found(c, source, looked_at);
         }
     }
 
     for path in env.containers_auth_paths() {
         looked_at.push(format!("containers auth file {}", path.display()));
-        let Some(cfg) = read_config(&path, env.max_bytes).await? else {
-            continue;
-        };
-        // Most specific first: host/ns/repo, host/ns, host (containers-auth.json(5)).
-        let full = format!("{registry}/{repository}");
-        let mut candidates: Vec<String> = Vec::new();
-        let mut cur = full.as_str();
-        loop {
-            candidates.push(cur.to_owned());
-            match cur.rsplit_once('/') {
-                Some((parent, _)) => cur = parent,
-                None => break,
-            }
-        }
-        let what = format!("containers auth file {}", path.display());
-        for cand in &candidates {
-            if let Some(entry) = cfg.auths.get(cand)
-                && let Some(c) = entry_credential(entry, &what)?
-            {
-                return found(
-                    c,
-                    CredentialSource::ContainersAuth {
-                        path: path.clone(),
-                        key: cand.clone(),
-                    },
-                    looked_at,
-                );
-            }
-        }
-        // Legacy keys with a scheme (`https://host`), host only.
-        for (key, entry) in &cfg.auths {
-            if (key.starts_with("https://") || key.starts_with("http://"))
-                && normalize_host(key) == want
-                && let Some(c) = entry_credential(entry, &what)?
-            {
-                return found(
-                    c,
-                    CredentialSource::ContainersAuth {
-                        path: path.clone(),
-                        key: key.clone(),
-                    },
-                    looked_at,
-                );
-            }
+        if let Some((c, source)) = from_containers_auth(env, registry, repository, &path).await? {
+            return found(c, source, looked_at);
         }
     }
 
@@ -636,6 +548,117 @@ pub async fn resolve(
         source: CredentialSource::Anonymous,
         looked_at,
     })
+}
+
+/// Step 3 of [`resolve`]: the docker config at `path` (credential helper, credentials store, inline `auths`).
+async fn from_docker_config(
+    env: &CredentialEnv,
+    registry: &str,
+    path: &Path,
+) -> Result<Option<(Credential, CredentialSource)>> {
+    let want = normalize_host(registry);
+    let Some(cfg) = read_config(path, env.max_bytes).await? else {
+        return Ok(None);
+    };
+    if let Some(helper) = cfg
+        .cred_helpers
+        .iter()
+        .find(|(k, _)| normalize_host(k) == want)
+        .map(|(_, v)| v)
+    {
+        if let Some(c) = run_helper(env, helper, &helper_server_url(registry)).await? {
+            return Ok(Some((
+                c,
+                CredentialSource::CredHelper {
+                    helper: helper.clone(),
+                },
+            )));
+        }
+    } else if let Some(store) = cfg.creds_store.as_deref().filter(|s| !s.is_empty())
+        && let Some(c) = run_helper(env, store, &helper_server_url(registry)).await?
+    {
+        return Ok(Some((
+            c,
+            CredentialSource::CredsStore {
+                helper: store.to_owned(),
+            },
+        )));
+    }
+    // Prefer an exact key, then any key that normalises to the same host (https:// prefix, path, alias).
+    let mut keys: Vec<&String> = cfg
+        .auths
+        .keys()
+        .filter(|k| normalize_host(k) == want)
+        .collect();
+    keys.sort_by_key(|k| (k.as_str() != registry, k.as_str() != DOCKER_HUB_KEY));
+    for key in keys {
+        let what = format!("docker config {}", path.display());
+        if let Some(c) = entry_credential(&cfg.auths[key], &what)? {
+            return Ok(Some((
+                c,
+                CredentialSource::DockerConfig {
+                    path: path.to_path_buf(),
+                    key: key.clone(),
+                },
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Step 4 of [`resolve`]: the containers `auth.json` at `path` (most specific repository-scoped key first, then
+/// legacy keys with a scheme).
+async fn from_containers_auth(
+    env: &CredentialEnv,
+    registry: &str,
+    repository: &str,
+    path: &Path,
+) -> Result<Option<(Credential, CredentialSource)>> {
+    let want = normalize_host(registry);
+    let Some(cfg) = read_config(path, env.max_bytes).await? else {
+        return Ok(None);
+    };
+    // Most specific first: host/ns/repo, host/ns, host (containers-auth.json(5)).
+    let full = format!("{registry}/{repository}");
+    let mut candidates: Vec<String> = Vec::new();
+    let mut cur = full.as_str();
+    loop {
+        candidates.push(cur.to_owned());
+        match cur.rsplit_once('/') {
+            Some((parent, _)) => cur = parent,
+            None => break,
+        }
+    }
+    let what = format!("containers auth file {}", path.display());
+    for cand in &candidates {
+        if let Some(entry) = cfg.auths.get(cand)
+            && let Some(c) = entry_credential(entry, &what)?
+        {
+            return Ok(Some((
+                c,
+                CredentialSource::ContainersAuth {
+                    path: path.to_path_buf(),
+                    key: cand.clone(),
+                },
+            )));
+        }
+    }
+    // Legacy keys with a scheme (`https://host`), host only.
+    for (key, entry) in &cfg.auths {
+        if (key.starts_with("https://") || key.starts_with("http://"))
+            && normalize_host(key) == want
+            && let Some(c) = entry_credential(entry, &what)?
+        {
+            return Ok(Some((
+                c,
+                CredentialSource::ContainersAuth {
+                    path: path.to_path_buf(),
+                    key: key.clone(),
+                },
+            )));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
