@@ -54,6 +54,18 @@ pub struct Limits {
     /// Maximum size of a detached OpenPGP signature (`…_SHA256SUMS.sig`) and of one published ASCII-armored signing
     /// key, in bytes.
     pub max_signature_file: u64,
+    /// Maximum number of ELF program headers read from a binary (real Go binaries have 6–13). Checked on the count
+    /// (also the real count behind `PN_XNUM`) before the table is read.
+    pub max_program_headers: u64,
+    /// Maximum number of section headers read from an ELF, PE or XCOFF binary (real Go binaries have 15–70).
+    pub max_sections: u64,
+    /// Maximum number of Mach-O load commands, and of sections in one segment command (real Go binaries have 15–30
+    /// load commands).
+    pub max_load_commands: u64,
+    /// Maximum number of bytes scanned for the build-info magic in one binary, over all regions searched. Each file
+    /// byte is scanned at most once however many segments map it; real binaries hold the blob in the first KiB of
+    /// their data, and a whole non-Go binary is scanned only up to this budget.
+    pub max_buildinfo_search_bytes: u64,
 }
 
 impl Default for Limits {
@@ -74,6 +86,10 @@ impl Default for Limits {
             max_provider_registry_response: 8 << 20, // 8 MiB: the largest version lists are ~1 MiB
             max_provider_zip: 1 << 30,   // 1 GiB
             max_signature_file: 1 << 20, // 1 MiB: real keys are a few KiB of armor
+            max_program_headers: 1_024,
+            max_sections: 4_096,
+            max_load_commands: 1_024,
+            max_buildinfo_search_bytes: 1 << 30, // 1 GiB
         }
     }
 }

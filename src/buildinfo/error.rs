@@ -157,6 +157,19 @@ pub enum Error {
         /// The limit.
         max: u64,
     },
+    /// A count (program headers, sections, load commands, build-info magics) exceeded a limit: a
+    /// [`crate::limits::Limits`] field, or the documented constant [`crate::buildinfo::search::MAX_MAGICS`].
+    #[error("limit exceeded: {count} {what}, more than the limit {limit_name} = {max}")]
+    TooMany {
+        /// What there are too many of, e.g. `ELF program headers`.
+        what: &'static str,
+        /// How many the input declares (or holds).
+        count: u64,
+        /// The name of the limit.
+        limit_name: &'static str,
+        /// The limit.
+        max: u64,
+    },
     /// The file could not be opened.
     #[error("could not open {}: {source}", path.display())]
     Open {

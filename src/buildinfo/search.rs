@@ -42,6 +42,9 @@ use crate::limits::Limits;
 
 /// The 14-byte magic that starts the build-info blob.
 pub(crate) const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
+/// The most occurrences of the magic recorded while searching one binary (a [`Error::TooMany`] beyond): real
+/// binaries hold one, or a few when they embed other Go binaries.
+pub const MAX_MAGICS: u64 = super::exe::MAX_MAGICS;
 /// The blob's alignment.
 const ALIGN: u64 = 16;
 /// The size of the fixed header.
@@ -88,9 +91,18 @@ pub struct RawBuildInfo {
 
 /// Finds and decodes the blob of an already parsed executable.
 pub(crate) fn read_raw(src: &mut Src<'_>, img: &Image, limits: &Limits) -> Result<RawBuildInfo> {
+    if src.is_forward_only() {
+        let mut budget = limits.max_buildinfo_search_bytes;
+        let ranges: Vec<(u64, u64)> = img
+            .regions
+            .iter()
+            .flat_map(|r| region_ranges(img, r, src.len(), &mut budget))
+            .collect();
+        src.prefetch(&ranges, &img.maps);
+    }
     let mut found = None;
-    for region in search_order(src, img) {
-        if let Some(addr) = search(src, img, &region)? {
+    for region in &img.regions {
+        if let Some(addr) = search(src, img, region, limits)? {
             found = Some(addr);
             break;
         }
@@ -169,29 +181,34 @@ pub(crate) fn read_raw(src: &mut Src<'_>, img: &Image, limits: &Limits) -> Resul
     })
 }
 
-/// The regions in the order to search them: header order (as Go), except on a forward-only source, where they go
-/// in file order and a region starting inside one already searched is skipped — so that hostile headers cannot make
-/// the search jump back and forth over a stream (in real binaries header order is file order anyway).
-fn search_order(src: &Src<'_>, img: &Image) -> Vec<Region> {
-    if !src.is_forward_only() {
-        return img.regions.clone();
-    }
-    let mut regions: Vec<(u64, u64, Region)> = img
-        .regions
-        .iter()
-        .filter_map(|r| {
-            let (off, avail) = img.resolve(r.vaddr)?;
-            Some((off, off.saturating_add(avail.min(r.size)), *r))
-        })
-        .collect();
-    regions.sort_by_key(|&(off, _, _)| off);
-    let mut end = 0;
+/// The file ranges [`search`] asks about for `region` (no I/O), at most `budget` bytes (decremented): what a stream
+/// prefetches before the regions are searched.
+fn region_ranges(img: &Image, region: &Region, file_len: u64, budget: &mut u64) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
-    for (off, region_end, r) in regions {
-        if off >= end {
-            out.push(r);
-            end = region_end;
+    let (Some(end), Some(mut start)) = (
+        region.vaddr.checked_add(region.size),
+        region.vaddr.checked_next_multiple_of(ALIGN),
+    ) else {
+        return out;
+    };
+    let mut step = 0;
+    while start < end && *budget > 0 {
+        let want = CHUNKS[step.min(CHUNKS.len() - 1)].min(end - start);
+        step += 1;
+        let Some((off, avail)) = img.resolve(start) else {
+            break;
+        };
+        let mapped = want.min(avail);
+        let n = mapped.min(file_len.saturating_sub(off));
+        if n == 0 {
+            break;
         }
+        out.push((off, off + n));
+        *budget = budget.saturating_sub(n);
+        if n < mapped {
+            break;
+        }
+        start += want;
     }
     out
 }
@@ -236,7 +253,7 @@ fn not_found(img: &Image) -> Error {
 }
 
 /// Scans `region` for the first 16-byte-aligned magic and returns its virtual address.
-fn search(src: &mut Src<'_>, img: &Image, region: &Region) -> Result<Option<u64>> {
+fn search(src: &mut Src<'_>, img: &Image, region: &Region, limits: &Limits) -> Result<Option<u64>> {
     let Some(end) = region.vaddr.checked_add(region.size) else {
         return Err(Error::Malformed {
             format: img.format,
@@ -276,24 +293,20 @@ fn search(src: &mut Src<'_>, img: &Image, region: &Region) -> Result<Option<u64>
         if n == 0 {
             return Err(truncated());
         }
-        // n <= 1 MiB (a CHUNKS entry).
-        let buf = src.read_window(off, n as usize, region.what)?;
-        let hit = (0..buf.len())
-            .step_by(ALIGN as usize)
-            .find(|&i| buf[i..].starts_with(MAGIC));
-        if let Some(i) = hit {
-            let left = remaining - i as u64;
+        if let Some(at) = src.find_magic(off, n, limits)? {
+            let i = at - off;
+            let left = remaining - i;
             if left < HEADER_SIZE {
                 return Err(Error::Damaged {
                     field: DamagedField::Header,
-                    offset: off + i as u64,
+                    offset: at,
                     detail: format!(
                         "magic found, but only {left} of the 32 header bytes are left in the {}",
                         region.what
                     ),
                 });
             }
-            return Ok(Some(start + i as u64));
+            return Ok(Some(start + i));
         }
         if n < mapped {
             return Err(truncated());

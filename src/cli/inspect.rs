@@ -206,7 +206,7 @@ fn error_kind(e: &buildinfo::Error) -> &'static str {
         E::Packed { .. } => "packed",
         E::Damaged { .. } | E::Modinfo { .. } => "damaged",
         E::Malformed { .. } | E::Truncated { .. } => "malformed",
-        E::LimitExceeded { .. } => "limit-exceeded",
+        E::LimitExceeded { .. } | E::TooMany { .. } => "limit-exceeded",
         _ => "io",
     }
 }

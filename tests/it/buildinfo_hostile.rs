@@ -108,12 +108,8 @@ fn truncated() {
         "truncated file: the ELF section header table at file offset 4480 (192 bytes) extends past the end of the \
          file (4239 bytes)"
     );
-    let e = err_stream("truncated.elf");
-    assert_eq!(
-        e.to_string(),
-        "truncated file: the modinfo string at file offset 4139 (298 bytes) extends past the end of the file \
-         (4239 bytes)"
-    );
+    // A stream reads the section table too (issue 15, finding 1): the same answer as the file.
+    assert_eq!(err_stream("truncated.elf").to_string(), e.to_string());
 }
 
 #[test]
@@ -132,18 +128,8 @@ fn damaged_magic() {
         "damaged Go build info: bad build-info magic at file offset 4096: the 352-byte .go.buildinfo section holds \
          no 16-byte-aligned \"\\xff Go buildinf:\" magic"
     );
-    let e = err_stream("damaged-magic.elf");
-    assert!(matches!(
-        e,
-        Error::NotGo {
-            format: ExeFormat::Elf,
-            ..
-        }
-    ));
-    assert_eq!(
-        e.to_string(),
-        "not a Go executable: this ELF file has no Go build info (searched the writable PT_LOAD segments)"
-    );
+    // A stream reads the section table too (issue 15, finding 1): the same answer as the file.
+    assert_eq!(err_stream("damaged-magic.elf").to_string(), e.to_string());
 }
 
 #[test]

@@ -15,6 +15,7 @@ mod buildinfo_fuzz_regressions;
 mod buildinfo_hostile;
 mod buildinfo_oracle;
 mod buildinfo_real;
+mod buildinfo_stream;
 mod buildinfo_synthetic;
 mod cli_attach_concurrency;
 mod cli_generate;

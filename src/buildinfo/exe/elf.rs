@@ -15,11 +15,14 @@
 //! `PT_LOAD` in order: in `-buildmode=pie` binaries the first one is the RELRO segment (`.data.rel.ro`) and
 //! `.go.buildinfo` starts the second.
 //!
-//! On a forward-only source (a ZIP entry stream) the section table is skipped: it sits at the end of the file, so
-//! reading it would cost a whole extra pass, and the data segments found through the program headers hold the same
-//! blob (`.go.buildinfo` is the first section of Go's data segment).
+//! On a forward-only source (a ZIP entry stream) the answer must be the same, and the section table — or at least
+//! its name table — sits at the end of the file, after the blob. So the writable segments are scanned for the magic
+//! on the way there (each occurrence and the bytes after it captured, see `source.rs`), the section table is read,
+//! and the search then runs over the `.go.buildinfo` section exactly as with positioned reads, served from the
+//! scan: one pass for a real binary, whatever decoys a hostile one plants in other segments (issue 15, finding 1).
+//! A section that lies outside the scanned segments costs a second pass (or the pass limit's error).
 
-use super::{Image, Mapping, Region, Src, cstr, table_len};
+use super::{AddrMap, Image, Mapping, Region, Src, check_count, cstr, table_len};
 use crate::buildinfo::error::{Error, ExeFormat, Result};
 use crate::limits::Limits;
 use object::Endianness;
@@ -86,6 +89,12 @@ pub(crate) fn parse(src: &mut Src<'_>, limits: &Limits) -> Result<Image> {
         (true, None) => return Err(malformed("e_phnum is PN_XNUM but there is no section 0", 0)),
         (false, _) => hdr.phnum,
     };
+    check_count(
+        phnum,
+        "ELF program headers",
+        "max_program_headers",
+        limits.max_program_headers,
+    )?;
 
     let progs = read_progs(src, &hdr, phnum, limits)?;
     let maps: Vec<Mapping> = progs
@@ -97,10 +106,29 @@ pub(crate) fn parse(src: &mut Src<'_>, limits: &Limits) -> Result<Image> {
             offset: p.offset,
         })
         .collect();
+    let maps = AddrMap::new(maps);
+    let writable = |p: &&Prog| {
+        p.p_type == elf::PT_LOAD.0 && p.flags & (elf::PF_X.0 | elf::PF_W.0) == elf::PF_W.0
+    };
 
-    if !src.is_forward_only()
-        && let Some(region) = find_buildinfo_section(src, &hdr, sect0, limits)?
-    {
+    // A stream reaches the section table, or at least its name table, only at the end of the file, after the data:
+    // scan the writable segments for the magic on the way, capturing what follows each occurrence, so that the blob
+    // the section names is at hand once the tables have been read. Tables that lie before the data are read first.
+    let mut plan = Plan {
+        ranges: if src.is_forward_only() {
+            progs
+                .iter()
+                .filter(writable)
+                .map(|p| (p.offset, p.offset.saturating_add(p.filesz)))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        maps: &maps,
+    };
+    let section = find_buildinfo_section(src, &hdr, sect0, &mut plan, limits)?;
+    plan.run(src);
+    if let Some(region) = section {
         return Ok(Image {
             format: ExeFormat::Elf,
             maps,
@@ -112,11 +140,7 @@ pub(crate) fn parse(src: &mut Src<'_>, limits: &Limits) -> Result<Image> {
 
     let regions = progs
         .iter()
-        .filter(|p| {
-            p.p_type == elf::PT_LOAD.0
-                && p.flags & (elf::PF_X.0 | elf::PF_W.0) == elf::PF_W.0
-                && p.memsz > 0
-        })
+        .filter(|p| writable(p) && p.memsz > 0)
         .map(|p| Region {
             vaddr: p.vaddr,
             size: p.memsz,
@@ -303,6 +327,7 @@ fn find_buildinfo_section(
     src: &mut Src<'_>,
     hdr: &Header,
     sect0: Option<Sect>,
+    plan: &mut Plan<'_>,
     limits: &Limits,
 ) -> Result<Option<Region>> {
     if hdr.shoff == 0 {
@@ -325,6 +350,7 @@ fn find_buildinfo_section(
             hdr.shoff,
         ));
     }
+    check_count(shnum, "ELF sections", "max_sections", limits.max_sections)?;
     let shstrndx = match (hdr.shstrndx == u64::from(elf::SHN_XINDEX.0), sect0) {
         (true, Some(s)) => u64::from(s.link),
         _ => hdr.shstrndx,
@@ -336,10 +362,12 @@ fn find_buildinfo_section(
         ));
     }
     let len = table_len(shnum, hdr.shentsize, "ELF section header table", limits)?;
+    plan.before(src, hdr.shoff, len as u64);
     let table = src.read_vec(hdr.shoff, len, "ELF section header table")?;
     let entsize = hdr.shentsize as usize;
     let strtab_hdr = decode_sect(hdr, &table[shstrndx as usize * entsize..])?;
     let strtab_len = table_len(strtab_hdr.size, 1, "ELF section name table", limits)?;
+    plan.before(src, strtab_hdr.offset, strtab_len as u64);
     let strtab = src.read_vec(strtab_hdr.offset, strtab_len, "ELF section name table")?;
     const NAME: &[u8] = b".go.buildinfo";
     for entry in table.chunks_exact(entsize) {
@@ -358,4 +386,29 @@ fn find_buildinfo_section(
         }
     }
     Ok(None)
+}
+
+/// Stream mode: the writable segments to scan before the first read that lies past their start.
+struct Plan<'m> {
+    /// File ranges still to scan (empty once scanned, and always with positioned reads).
+    ranges: Vec<(u64, u64)>,
+    maps: &'m AddrMap,
+}
+
+impl Plan<'_> {
+    /// Scans the ranges now if a read of `len` bytes at `offset` would pass their start.
+    fn before(&mut self, src: &mut Src<'_>, offset: u64, len: u64) {
+        let first = self.ranges.iter().map(|r| r.0).min().unwrap_or(u64::MAX);
+        if offset.saturating_add(len) > first {
+            self.run(src);
+        }
+    }
+
+    /// Scans the ranges (once).
+    fn run(&mut self, src: &mut Src<'_>) {
+        let ranges = std::mem::take(&mut self.ranges);
+        if !ranges.is_empty() {
+            src.prefetch(&ranges, self.maps);
+        }
+    }
 }

@@ -13,7 +13,7 @@
 //! `filesize != 0` and `initprot == maxprot == rw-` — we keep that fallback (over every such segment, in order) for
 //! binaries without the section. Addresses map through the segments, skipping `__PAGEZERO`.
 
-use super::{Image, Mapping, Region, Src, cstr, not_executable, table_len};
+use super::{AddrMap, Image, Mapping, Region, Src, check_count, cstr, not_executable, table_len};
 use crate::buildinfo::error::{Error, ExeFormat, Result};
 use crate::limits::Limits;
 use object::macho::{
@@ -50,6 +50,10 @@ pub(crate) fn parse_fat(src: &mut Src<'_>, limits: &Limits) -> Result<Image> {
         u64::from(a.offset.get(BigEndian))
     };
     // `CAFEBABE` is also the magic of Java class files; a first "arch" that is not Mach-O means this is not one.
+    // The slice's header and load commands are kept, so that a stream reads them once (issue 15, finding 12).
+    if offset != 0 && offset < src.len() {
+        src.cache_head_at(offset)?;
+    }
     let mut m = [0u8; 4];
     if offset == 0 || src.read(offset, &mut m, "fat arch image").is_err() || !is_macho_magic(&m) {
         return Err(not_executable(src.head_bytes(4)));
@@ -87,6 +91,12 @@ pub(crate) fn parse(src: &mut Src<'_>, base: u64, limits: &Limits) -> Result<Ima
         let off = base + size_of::<MachHeader32<Endianness>>() as u64;
         (h.ncmds.get(endian), h.sizeofcmds.get(endian), off)
     };
+    check_count(
+        u64::from(ncmds),
+        "Mach-O load commands",
+        "max_load_commands",
+        limits.max_load_commands,
+    )?;
     let len = table_len(u64::from(sizeofcmds), 1, "Mach-O load commands", limits)?;
     let cmds = src.read_vec(cmds_off, len, "Mach-O load commands")?;
 
@@ -109,8 +119,8 @@ pub(crate) fn parse(src: &mut Src<'_>, base: u64, limits: &Limits) -> Result<Ima
         let (cmd, tail) = rest.split_at(cmdsize);
         rest = tail;
         let seg = match lc.cmd.get(endian).0 {
-            c if c == macho::LC_SEGMENT_64.0 => segment64(cmd, endian, at)?,
-            c if c == macho::LC_SEGMENT.0 => segment32(cmd, endian, at)?,
+            c if c == macho::LC_SEGMENT_64.0 => segment64(cmd, endian, at, limits)?,
+            c if c == macho::LC_SEGMENT.0 => segment32(cmd, endian, at, limits)?,
             _ => continue,
         };
         if cstr(&seg.name) != b"__PAGEZERO" && seg.filesize > 0 {
@@ -146,7 +156,7 @@ pub(crate) fn parse(src: &mut Src<'_>, base: u64, limits: &Limits) -> Result<Ima
     };
     Ok(Image {
         format: ExeFormat::MachO,
-        maps,
+        maps: AddrMap::new(maps),
         regions,
         searched,
         packer: None,
@@ -168,11 +178,18 @@ struct Segment {
 
 const GO_BUILDINFO: &[u8] = b"__go_buildinfo";
 
-fn segment64(cmd: &[u8], e: Endianness, at: u64) -> Result<Segment> {
+fn segment64(cmd: &[u8], e: Endianness, at: u64, limits: &Limits) -> Result<Segment> {
     let (s, mut sects) = object::pod::from_bytes::<SegmentCommand64<Endianness>>(cmd)
         .map_err(|()| malformed("short LC_SEGMENT_64 command", at))?;
     let mut buildinfo = None;
-    for _ in 0..s.nsects.get(e) {
+    let nsects = u64::from(s.nsects.get(e));
+    check_count(
+        nsects,
+        "Mach-O sections in one segment",
+        "max_load_commands",
+        limits.max_load_commands,
+    )?;
+    for _ in 0..nsects {
         let (sect, tail) = object::pod::from_bytes::<Section64<Endianness>>(sects)
             .map_err(|()| malformed("LC_SEGMENT_64 section headers run past the command", at))?;
         sects = tail;
@@ -192,11 +209,18 @@ fn segment64(cmd: &[u8], e: Endianness, at: u64) -> Result<Segment> {
     })
 }
 
-fn segment32(cmd: &[u8], e: Endianness, at: u64) -> Result<Segment> {
+fn segment32(cmd: &[u8], e: Endianness, at: u64, limits: &Limits) -> Result<Segment> {
     let (s, mut sects) = object::pod::from_bytes::<SegmentCommand32<Endianness>>(cmd)
         .map_err(|()| malformed("short LC_SEGMENT command", at))?;
     let mut buildinfo = None;
-    for _ in 0..s.nsects.get(e) {
+    let nsects = u64::from(s.nsects.get(e));
+    check_count(
+        nsects,
+        "Mach-O sections in one segment",
+        "max_load_commands",
+        limits.max_load_commands,
+    )?;
+    for _ in 0..nsects {
         let (sect, tail) = object::pod::from_bytes::<Section32<Endianness>>(sects)
             .map_err(|()| malformed("LC_SEGMENT section headers run past the command", at))?;
         sects = tail;

@@ -13,7 +13,7 @@
 //! `[VirtualAddress + ImageBase, + SizeOfRawData)` → `PointerToRawData` (pointer-format binaries store absolute
 //! addresses that include `ImageBase`).
 
-use super::{Image, Mapping, Region, Src, cstr, table_len};
+use super::{AddrMap, Image, Mapping, Region, Src, check_count, cstr, table_len};
 use crate::buildinfo::error::{Error, ExeFormat, Result};
 use crate::limits::Limits;
 use object::pe::{
@@ -57,6 +57,7 @@ pub(crate) fn parse(src: &mut Src<'_>, limits: &Limits) -> Result<Image> {
     let opt_off = fh_off + size_of::<ImageFileHeader>() as u64;
     let image_base = read_image_base(src, opt_off, opt_size)?;
 
+    check_count(nsect, "PE sections", "max_sections", limits.max_sections)?;
     let sect_off = opt_off + opt_size;
     let len = table_len(
         nsect,
@@ -110,7 +111,7 @@ pub(crate) fn parse(src: &mut Src<'_>, limits: &Limits) -> Result<Image> {
     }
     Ok(Image {
         format: ExeFormat::Pe,
-        maps,
+        maps: AddrMap::new(maps),
         regions: region.into_iter().collect(),
         searched: "first writable data section",
         packer,

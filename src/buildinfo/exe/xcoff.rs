@@ -12,7 +12,7 @@
 //! and so cannot read `-s`-stripped binaries ("unrecognized file format"); we never look at symbols, so those read
 //! fine.
 
-use super::{Image, Mapping, Region, Src, table_len};
+use super::{AddrMap, Image, Mapping, Region, Src, check_count, table_len};
 use crate::buildinfo::error::{Error, ExeFormat, Result};
 use crate::limits::Limits;
 use object::BigEndian as BE;
@@ -52,6 +52,12 @@ pub(crate) fn parse(src: &mut Src<'_>, limits: &Limits) -> Result<Image> {
         size_of::<SectionHeader32>()
     };
     let table_off = hdr_len as u64 + u64::from(opthdr);
+    check_count(
+        u64::from(nscns),
+        "XCOFF sections",
+        "max_sections",
+        limits.max_sections,
+    )?;
     let len = table_len(
         u64::from(nscns),
         entsize as u64,
@@ -102,7 +108,7 @@ pub(crate) fn parse(src: &mut Src<'_>, limits: &Limits) -> Result<Image> {
     }
     Ok(Image {
         format: ExeFormat::Xcoff,
-        maps,
+        maps: AddrMap::new(maps),
         regions: region.into_iter().collect(),
         searched: "data section (STYP_DATA)",
         packer: None,

@@ -19,6 +19,7 @@
 
 pub(crate) mod action;
 pub(crate) mod cli;
+pub(crate) mod exe;
 pub(crate) mod http_server;
 pub(crate) mod mirror;
 pub(crate) mod oci;
