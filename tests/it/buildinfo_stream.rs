@@ -382,3 +382,157 @@ fn a_universal_macho_with_its_slice_at_0x4000_reads_the_same_from_its_zip() {
         .map(str::to_owned)
     );
 }
+
+// ------------------------------------------------------------------------- fuzz seeds and the agreement property
+
+/// The in-memory twin of `archive::EntryReader`'s pass accounting (as in the fuzz target): a read behind the
+/// position starts a new pass; more than `max_stream_passes` is an error.
+struct PassStream<'a> {
+    data: &'a [u8],
+    pos: u64,
+    passes: u32,
+}
+
+const TOO_MANY_PASSES: &str = "the stream needs more inflation passes than max_stream_passes";
+
+impl tofu_sbom::read_at::ReadAt for PassStream<'_> {
+    fn read_exact_at(&mut self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        if offset + buf.len() as u64 > self.data.len() as u64 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        if self.passes == 0 || offset < self.pos {
+            if self.passes >= Limits::default().max_stream_passes {
+                return Err(std::io::Error::other(TOO_MANY_PASSES));
+            }
+            self.passes += 1;
+        }
+        let start = offset as usize;
+        buf.copy_from_slice(&self.data[start..start + buf.len()]);
+        self.pos = offset + buf.len() as u64;
+        Ok(())
+    }
+    fn len(&self) -> u64 {
+        self.data.len() as u64
+    }
+    fn is_forward_only(&self) -> bool {
+        true
+    }
+}
+
+/// The fuzz target's property on one input (see `fuzz/fuzz_targets/buildinfo.rs`): the stream gives the file's
+/// answer, or refuses (pass limit, work limits); never another answer.
+fn assert_modes_agree(name: &str, bytes: &[u8]) {
+    let limits = Limits::default();
+    let file = file_read(bytes, &limits);
+    let mut stream = PassStream {
+        data: bytes,
+        pos: 0,
+        passes: 0,
+    };
+    let streamed = buildinfo::read(&mut stream, &limits);
+    let refusal = |e: &Error| match e {
+        Error::Io { source, .. } => source.to_string() == TOO_MANY_PASSES,
+        Error::LimitExceeded { .. } | Error::TooMany { .. } => true,
+        _ => false,
+    };
+    match (&file, &streamed) {
+        (Ok(a), Ok(b)) => assert_eq!(a, b, "{name}"),
+        (Err(a), Ok(b)) => panic!("{name}: the stream read {b:?} where the file gave {a}"),
+        (Ok(_), Err(e)) => assert!(refusal(e), "{name}: {e}"),
+        (Err(a), Err(b)) => {
+            if !refusal(b) {
+                assert_eq!(a.to_string(), b.to_string(), "{name}");
+            }
+        }
+    }
+}
+
+/// The issue-15 shapes, small, as seeds of the `buildinfo` fuzz target.
+fn fuzz_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let decoy = Elf64 {
+        phdrs: vec![
+            load(5, 0, 0x40_0000, 0x400),
+            load(6, 0x400, 0x40_0400, 0x400),
+            load(6, 0x800, 0x40_0800, 0x400),
+        ],
+        sections: vec![(".go.buildinfo", 0x40_0800, 0x800, 0x200)],
+        body: vec![(0x500, decoy_blob()), (0x800, default_blob())],
+        min_len: 0xc00,
+        xnum: false,
+    };
+    let xnum_overlap = Elf64 {
+        phdrs: (0..48)
+            .map(|i| load(6, 0xc00, 0x60_0000 + i * 0x1000, 0x400))
+            .collect(),
+        body: vec![(0xc00 + 0x210, default_blob())],
+        min_len: 0x1000,
+        xnum: true,
+        ..Elf64::default()
+    };
+    let out_of_order = Elf64 {
+        phdrs: vec![
+            load(5, 0, 0x40_0000, 0x200),
+            load(6, 0x600, 0x40_0600, 0x300),
+            load(6, 0x300, 0x40_0300, 0x300),
+        ],
+        body: vec![(0x300, decoy_blob()), (0x600, default_blob())],
+        min_len: 0x900,
+        ..Elf64::default()
+    };
+    vec![
+        ("issue15-decoy-in-flipped-segment.elf", decoy.build()),
+        (
+            "issue15-pn-xnum-overlapping-segments.elf",
+            xnum_overlap.build(),
+        ),
+        (
+            "issue15-segments-out-of-file-order.elf",
+            out_of_order.build(),
+        ),
+        (
+            "issue15-fat-macho-slice-past-the-head.macho",
+            fat(&MachO::new(default_blob()).build(), 0x2400),
+        ),
+    ]
+}
+
+/// The seeds under `fuzz/corpus/buildinfo/` are these shapes (regenerate with `TOFU_SBOM_WRITE_FUZZ_SEEDS=1`), and
+/// both modes agree on each seed and on every hostile fixture — the fuzz property, checked without the fuzzer.
+#[test]
+fn fuzz_seeds_are_current_and_both_modes_agree_on_them() {
+    let root = support::repo_root();
+    let dir = root.join("fuzz/corpus/buildinfo");
+    let write = std::env::var_os("TOFU_SBOM_WRITE_FUZZ_SEEDS").is_some();
+    for (name, bytes) in fuzz_seeds() {
+        let path = dir.join(name);
+        if write {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        assert!(bytes.len() < 16 << 10, "{name}: {} bytes", bytes.len());
+        assert_eq!(
+            std::fs::read(&path).unwrap_or_default(),
+            bytes,
+            "{} is stale: run with TOFU_SBOM_WRITE_FUZZ_SEEDS=1",
+            path.display()
+        );
+        assert_modes_agree(name, &bytes);
+    }
+    for name in [
+        "issue15-decoy-in-flipped-segment.elf",
+        "issue15-segments-out-of-file-order.elf",
+    ] {
+        let bytes = std::fs::read(dir.join(name)).unwrap();
+        assert_eq!(
+            file_read(&bytes, &Limits::default()).unwrap(),
+            expected(),
+            "{name}"
+        );
+    }
+    for entry in std::fs::read_dir(root.join("testdata/hostile/bin")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "elf") {
+            assert_modes_agree(&path.display().to_string(), &std::fs::read(&path).unwrap());
+        }
+    }
+}
