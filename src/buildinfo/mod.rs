@@ -4,11 +4,13 @@
 //! # Reading
 //!
 //! [`read`] works over any [`ReadAt`] — a plain file ([`read_path`]) or a forward-only ZIP entry stream — and never
-//! holds a whole binary in memory: it reads the first 8 KiB (headers), the header tables it needs, then scans the
-//! data region for the blob in chunks of at most 1 MiB. A typical binary costs well under 100 KiB of reads.
+//! holds a whole binary in memory: it reads the first 8 KiB (headers), the header tables it needs, then searches the
+//! data region for the blob. A typical file read costs well under 100 KiB; a stream is read once, to the end of the
+//! section tables, and gives the very same answer (see [`search`] for how).
 //!
 //! 1. `exe`: detect ELF / PE / Mach-O (thin or fat: first arch) / XCOFF from the first bytes; decode just the header
-//!    tables (with the `object` crate's plain-old-data structs) into an address map and the regions to search.
+//!    tables (with the `object` crate's plain-old-data structs; counts capped by [`Limits`]) into an address map and
+//!    the regions to search.
 //! 2. [`search`]: find the 16-byte-aligned magic, decode the 32-byte header and the version and modinfo strings —
 //!    inline (Go ≥ 1.18) or through pointers (Go 1.13–1.17). The blob layout is documented there.
 //! 3. [`modinfo`]: parse the modinfo text like `runtime/debug.ParseBuildInfo`.

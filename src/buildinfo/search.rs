@@ -22,19 +22,25 @@
 //!
 //! # Search
 //!
-//! Each region (the build-info section, or the writable data segments) is scanned in chunks for the magic at a
-//! 16-byte-aligned address (misaligned hits are ignored); a hit with fewer than 32 bytes left in the region is a
-//! damaged header. Go reads 1 MiB chunks; we read 4 KiB, then 64 KiB, then 1 MiB chunks — the blob normally sits at the
-//! very start of its region, so a typical binary costs one 4 KiB read here. Memory stays bounded by one chunk.
+//! Each region (the build-info section, or the writable data segments, in header order) is searched in chunks for
+//! the magic at a 16-byte-aligned address (misaligned hits are ignored); a hit with fewer than 32 bytes left in the
+//! region is a damaged header. Go reads 1 MiB chunks; we ask about 4 KiB, then 64 KiB, then 1 MiB chunks — the blob
+//! normally sits at the very start of its region. A chunk is answered by the magic index of `exe/source.rs`: the
+//! file is scanned in 16 KiB blocks, each at most once, so segments mapping the same bytes at many addresses cost
+//! one scan; the bytes asked about count against
+//! [`Limits::max_buildinfo_search_bytes`](crate::limits::Limits::max_buildinfo_search_bytes), and at most
+//! [`MAX_MAGICS`] occurrences are recorded. Addresses resolve in `O(log n)` (`exe/map.rs`).
 //!
 //! # Passes over a forward-only stream
 //!
-//! Go ≥ 1.18 (inline strings): every read is at or after the magic, which lies after the headers — one forward pass.
-//! The search window is cached, so reading the header and strings that the last chunk already holds never goes
-//! back. Pre-1.18 (pointer format): the string headers lie after the blob (`.data`), but the string bytes lie in
-//! `.rodata`, *before* the blob in file order; a stream must restart once for them (they are read in ascending file
-//! order, so one extra pass suffices). This is the documented second pass bounded by
-//! [`Limits::max_stream_passes`](crate::limits::Limits::max_stream_passes).
+//! A stream (a ZIP entry) must give exactly the answer of a file (issue 15): same regions, same order, same index.
+//! Before searching, the file ranges the search will ask about are scanned in ascending order (ELF: the writable
+//! segments, before the section table at the end of the file decides which region counts), and the bytes after
+//! each occurrence are captured — the blob header and inline strings (Go ≥ 1.18), or the two string headers a
+//! pointer-format blob points to. So a Go ≥ 1.18 binary costs one pass. Pre-1.18 (pointer format): the string
+//! bytes lie in `.rodata`, *before* the blob in file order; the stream restarts once for them (read in ascending
+//! file order, so one extra pass suffices). Hostile layouts that need more are refused by
+//! [`Limits::max_stream_passes`](crate::limits::Limits::max_stream_passes) — never answered differently.
 
 use super::error::{DamagedField, Error, ExeFormat, Result};
 use super::exe::{Image, Region, Src};
