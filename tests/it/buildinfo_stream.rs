@@ -283,6 +283,39 @@ fn hundreds_of_thousands_of_program_headers_are_refused_by_max_program_headers()
     assert!(run.stderr.contains("max_program_headers"), "{}", run.stderr);
 }
 
+/// The other header counts have their limits too: sections (ELF, PE, XCOFF) and Mach-O load commands — refused
+/// before their tables are read, in both modes.
+#[test]
+fn section_and_load_command_counts_are_capped() {
+    let limits = Limits::default();
+    let too_many = |r: Result<BuildInfo, Error>| match r {
+        Err(Error::TooMany {
+            limit_name, count, ..
+        }) => (limit_name, count),
+        other => panic!("expected a count limit, got {other:?}"),
+    };
+    let elf = Elf64 {
+        phdrs: vec![load(6, 0x1000, 0x40_1000, 0x200)],
+        sections: vec![(".data", 0x40_1000, 0x1000, 0x200); 4200],
+        body: vec![(0x1000, default_blob())],
+        ..Elf64::default()
+    }
+    .build();
+    assert_eq!(too_many(file_read(&elf, &limits)), ("max_sections", 4202));
+    assert_eq!(too_many(zip_read(&elf, &limits).0), ("max_sections", 4202));
+
+    let mut macho = MachO::new(default_blob()).build();
+    macho[16..20].copy_from_slice(&5000u32.to_le_bytes()); // ncmds
+    assert_eq!(
+        too_many(file_read(&macho, &limits)),
+        ("max_load_commands", 5000)
+    );
+    assert_eq!(
+        too_many(zip_read(&macho, &limits).0),
+        ("max_load_commands", 5000)
+    );
+}
+
 /// Deterministic bytes that never contain the magic (a xorshift stream with `0xff` bytes cleared).
 fn noise(len: usize) -> Vec<u8> {
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
