@@ -62,9 +62,9 @@ pub struct Limits {
     /// Maximum number of Mach-O load commands, and of sections in one segment command (real Go binaries have 15–30
     /// load commands).
     pub max_load_commands: u64,
-    /// Maximum number of bytes scanned for the build-info magic in one binary, over all regions searched. Each file
-    /// byte is scanned at most once however many segments map it; real binaries hold the blob in the first KiB of
-    /// their data, and a whole non-Go binary is scanned only up to this budget.
+    /// Maximum number of bytes searched for the build-info magic in one binary, counted over all the address ranges
+    /// searched (a byte mapped at two addresses counts twice, though it is read and scanned only once). Real binaries
+    /// hold the blob in the first KiB of their data; a non-Go binary is searched only up to this budget.
     pub max_buildinfo_search_bytes: u64,
 }
 
