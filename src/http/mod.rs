@@ -9,6 +9,7 @@
 
 mod body;
 mod error;
+pub mod origin;
 pub mod retry;
 mod tls;
 

@@ -252,6 +252,18 @@ pub enum RegistryError {
         /// The repeated next-page URL.
         url: String,
     },
+    /// A paged answer's `Link: rel="next"` names another origin (scheme, host or port differ from the registry's):
+    /// not followed, so neither credentials nor the page request reach it.
+    #[error(
+        "{what}: the next-page link points to another origin ({url}); refusing to follow it — the registry is \
+         misconfigured or hostile"
+    )]
+    PageLinkElsewhere {
+        /// What was being listed.
+        what: String,
+        /// The next-page URL (without its query).
+        url: String,
+    },
     /// A referrers API answer has more `Link: rel="next"` pages than [`crate::limits::Limits::max_referrers_pages`].
     #[error(
         "referrers of {subject} in {location}: more than {limit} pages (max_referrers_pages); the registry keeps \

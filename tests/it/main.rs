@@ -33,6 +33,7 @@ mod referrers_concurrency;
 mod referrers_paging;
 mod referrers_registry;
 mod referrers_trivy;
+mod registry_hostile;
 mod sbom_snapshot;
 mod sbom_trivy;
 mod sbom_validate;

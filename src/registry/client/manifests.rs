@@ -13,6 +13,7 @@ use super::{
     FetchedManifest, ManifestHead, PutManifestResponse, ReferrersResponse, RegistryClient, Scope,
     content_type, header_content_length, header_digest,
 };
+use crate::http::origin::same_origin;
 use crate::http::read_limited;
 use crate::registry::digest::Digest;
 use crate::registry::manifest::MEDIA_TYPE_INDEX;
@@ -175,7 +176,15 @@ impl RegistryClient {
             })?;
             out.extend(page.tags.unwrap_or_default());
             match next {
-                Some(n) => url = Self::resolve_location(&base, &n),
+                Some(n) => {
+                    url = Self::resolve_location(&base, &n);
+                    if !same_origin(&url, &base) {
+                        return Err(RegistryError::PageLinkElsewhere {
+                            what: format!("tag list of {}/{repo}", self.registry),
+                            url: without_query(&url),
+                        });
+                    }
+                }
                 None => return Ok(out),
             }
         }
@@ -204,13 +213,10 @@ impl RegistryClient {
     /// registry are followed.
     pub async fn get_referrers_page(&self, repo: &str, url: &str) -> Result<ReferrersResponse> {
         let base = self.ready().await?.base.clone();
-        if !url.starts_with(&format!("{base}/")) {
-            return Err(RegistryError::Registry {
-                registry: self.registry.clone(),
-                operation: format!("GET /v2/{repo}/referrers"),
-                status: 200,
-                code: None,
-                message: "the next-page link points to another host".into(),
+        if !same_origin(url, &base) {
+            return Err(RegistryError::PageLinkElsewhere {
+                what: format!("referrers in {}/{repo}", self.registry),
+                url: without_query(url),
             });
         }
         self.referrers_request(repo, &base, url.to_owned()).await
@@ -248,6 +254,11 @@ impl RegistryClient {
             next,
         })
     }
+}
+
+/// A URL without its query string (for messages: page tokens and signatures live there).
+fn without_query(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or(url).to_owned()
 }
 
 /// The target of a `Link: <URL>; rel="next"` header.

