@@ -11,7 +11,7 @@ use clap::Args;
 use tofu_sbom::archive::ProviderAddress;
 use tofu_sbom::generate::{SbomOptions, ScannedRelease, TimestampPolicy};
 use tofu_sbom::inventory::{Author, AuthorKind, ToolInfo};
-use tofu_sbom::registry::client::{ClientOptions, Protocol};
+use tofu_sbom::registry::client::{ClientOptions, ClientWarning, Protocol};
 use tofu_sbom::registry::credentials::CredentialEnv;
 use tofu_sbom::registry::referrers::ReferrersMode;
 use tofu_sbom::sbom::Format;
@@ -95,8 +95,23 @@ impl RegistryArgs {
             },
             ca_files: self.ca_files.clone(),
             credentials,
+            warnings: Some(std::sync::Arc::new(print_warning_once)),
             ..ClientOptions::default()
         })
+    }
+}
+
+/// Prints a registry-client warning on stderr, each distinct one once per run (a command may open several clients).
+fn print_warning_once(w: &ClientWarning) {
+    static SEEN: std::sync::Mutex<std::collections::BTreeSet<String>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let text = w.to_string();
+    let first = SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(text.clone());
+    if first {
+        eprintln!("tofu-sbom: warning: {text}");
     }
 }
 

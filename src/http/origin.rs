@@ -42,6 +42,17 @@ pub fn host_port(url: &Url) -> String {
     }
 }
 
+/// `scheme://host[:port]/path` without userinfo, query or fragment (for messages: queries of signed URLs and upload
+/// locations carry secrets or opaque state).
+pub fn display_url(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_password(None);
+    let _ = u.set_username("");
+    u.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -155,6 +155,19 @@ pub enum RegistryError {
         /// What went wrong (never the secret).
         message: String,
     },
+    /// The registry's Bearer challenge names a plain-HTTP token realm on a host that is not loopback: the credentials
+    /// would travel in clear text. Nothing was sent to the realm.
+    #[error(
+        "refusing to send credentials for {registry} to the plain-HTTP token realm {realm} — {remedy}"
+    )]
+    InsecureTokenRealm {
+        /// Registry host.
+        registry: String,
+        /// The realm URL (without its query).
+        realm: String,
+        /// What to do about it.
+        remedy: String,
+    },
     /// An authentication challenge or token response could not be understood.
     #[error("authentication with {registry}: {message}")]
     AuthProtocol {

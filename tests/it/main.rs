@@ -22,6 +22,7 @@ mod cli_inspect;
 mod cli_mirror;
 mod cli_publish;
 mod cli_push;
+mod cli_registry_flags;
 mod cli_verify;
 mod infra_smoke;
 mod mirror_oci_copy;

@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use oci_support::scripted::{Reply, Scripted, prefix_port_pair};
 use oci_support::test_options;
 use tofu_sbom::registry::RegistryError;
-use tofu_sbom::registry::client::{BlobSource, ClientOptions, Protocol, RegistryClient};
+use tofu_sbom::registry::client::{
+    BlobSource, ClientOptions, ClientWarning, Protocol, RegistryClient,
+};
 use tofu_sbom::registry::credentials::CredentialEnv;
 use tofu_sbom::registry::digest::Digest;
 
@@ -133,5 +135,103 @@ async fn tag_list_link_to_another_origin_is_refused() {
     }
 }
 
-#[allow(dead_code)]
-fn _unused(_: Instant, _: Duration) {}
+/// Finding 4: `Bearer realm="http://10.1.2.3/token"` would get the Basic credentials in clear text; it is refused
+/// with a typed error naming the realm, before any connection (the connect timeout is 30 s, the refusal immediate).
+#[tokio::test]
+async fn plain_http_realm_on_remote_host_is_refused() {
+    const CHALLENGE: &str = r#"Bearer realm="http://10.1.2.3/token",service="reg""#;
+    let reg = Scripted::start(|_| Reply::with_headers(401, &[("WWW-Authenticate", CHALLENGE)]));
+    let opts = ClientOptions {
+        connect_timeout: Duration::from_secs(30),
+        ..with_creds()
+    };
+    let client = RegistryClient::new(&reg.host(), "acme/demo", opts).unwrap();
+    let started = Instant::now();
+    let err = client.list_tags("acme/demo").await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    match &err {
+        RegistryError::InsecureTokenRealm {
+            registry, realm, ..
+        } => {
+            assert_eq!(registry, &reg.host());
+            assert_eq!(realm, "http://10.1.2.3/token");
+        }
+        other => panic!("expected InsecureTokenRealm, got {other:?}"),
+    }
+    assert!(err.to_string().contains("https"), "{err}");
+    // Only the ping reached the registry; no request carried credentials.
+    assert_eq!(reg.count("/tags/list"), 0);
+    assert!(reg.log().iter().all(|s| s.authorization.is_none()));
+}
+
+/// Finding 4: a plain-HTTP realm on a loopback host is allowed (Docker's rule for local registries); one on another
+/// host than the registry (`localhost` for a registry on `127.0.0.1`) is reported once through the warnings sink.
+#[tokio::test]
+async fn loopback_realm_is_used_and_other_host_realm_warned() {
+    let realm = Scripted::start(|head| {
+        let expected = format!("Basic {}", base64_of(&format!("{USER}:{SECRET}")));
+        if head.line.path() == "/token" && head.header("authorization") == Some(expected.as_str()) {
+            Reply::json(
+                200,
+                "application/json",
+                r#"{"token":"tok-1","expires_in":300}"#,
+                &[],
+            )
+        } else {
+            Reply::status(401)
+        }
+    });
+    let challenge = format!(
+        r#"Bearer realm="http://localhost:{}/token",service="reg""#,
+        realm.port
+    );
+    let reg = Scripted::start(move |head| {
+        if head.header("authorization") != Some("Bearer tok-1") {
+            return Reply::with_headers(401, &[("WWW-Authenticate", challenge.as_str())]);
+        }
+        match head.line.path() {
+            "/v2/" => Reply::status(200),
+            "/v2/acme/demo/tags/list" => Reply::json(
+                200,
+                "application/json",
+                r#"{"name":"acme/demo","tags":["1.0.0","1.1.0"]}"#,
+                &[],
+            ),
+            _ => Reply::status(404),
+        }
+    });
+    let warnings = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = warnings.clone();
+    let opts = ClientOptions {
+        warnings: Some(std::sync::Arc::new(move |w: &ClientWarning| {
+            sink.lock().unwrap().push(w.clone());
+        })),
+        ..with_creds()
+    };
+    let client = RegistryClient::new(&reg.host(), "acme/demo", opts).unwrap();
+    assert_eq!(
+        client.list_tags("acme/demo").await.unwrap(),
+        vec!["1.0.0", "1.1.0"]
+    );
+    assert_eq!(
+        client.list_tags("acme/demo").await.unwrap(),
+        vec!["1.0.0", "1.1.0"]
+    );
+    assert_eq!(
+        *warnings.lock().unwrap(),
+        vec![ClientWarning::RealmOnOtherHost {
+            registry: reg.host(),
+            realm: format!("http://localhost:{}/token", realm.port),
+        }]
+    );
+    assert_eq!(realm.count("/token"), 1);
+}
+
+fn base64_of(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}

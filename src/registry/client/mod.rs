@@ -51,6 +51,45 @@ use credentials::{CredentialEnv, CredentialSource, ResolvedCredentials};
 /// Called with the number of bytes of a blob sent so far in the current attempt.
 pub type ByteProgress = Arc<dyn Fn(u64) + Send + Sync>;
 
+/// Something the user should know about how a registry is reached, reported through [`ClientOptions::warnings`]
+/// (the CLI prints each distinct one once per run on stderr).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientWarning {
+    /// Credentials are sent over plain HTTP (`--plain-http`) to a host that is not loopback.
+    CleartextCredentials {
+        /// The registry host (`HOST[:PORT]`).
+        host: String,
+    },
+    /// The Bearer token realm is on another host (and another site) than the registry: the credentials go there.
+    RealmOnOtherHost {
+        /// The registry host.
+        registry: String,
+        /// The token realm URL (without its query).
+        realm: String,
+    },
+}
+
+impl std::fmt::Display for ClientWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::CleartextCredentials { host } => write!(
+                f,
+                "{host}: credentials are sent over plain HTTP (--plain-http) to a host that is not loopback; \
+                 anyone on the network path can read them"
+            ),
+            Self::RealmOnOtherHost { registry, realm } => write!(
+                f,
+                "{registry}: the registry sends our credentials' token request to {realm}, another host; \
+                 check that the registry is the one you meant"
+            ),
+        }
+    }
+}
+
+/// Receives [`ClientWarning`]s.
+pub type WarningSink = Arc<dyn Fn(&ClientWarning) + Send + Sync>;
+
 /// Options of a [`RegistryClient`].
 #[derive(Clone)]
 pub struct ClientOptions {
@@ -74,6 +113,8 @@ pub struct ClientOptions {
     pub chunked_threshold: u64,
     /// Size of one upload chunk.
     pub chunk_size: u64,
+    /// Where warnings go (`None`: dropped).
+    pub warnings: Option<WarningSink>,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -101,6 +142,7 @@ impl Default for ClientOptions {
             read_timeout: Duration::from_secs(120),
             chunked_threshold: 64 << 20,
             chunk_size: 16 << 20,
+            warnings: None,
         }
     }
 }
@@ -206,6 +248,8 @@ pub struct RegistryClient {
     opts: ClientOptions,
     ready: OnceCell<Ready>,
     tokens: TokenCache,
+    /// The warnings already reported (by text).
+    warned: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for RegistryClient {
@@ -270,6 +314,7 @@ impl RegistryClient {
             opts,
             ready: OnceCell::new(),
             tokens: TokenCache::default(),
+            warned: Mutex::default(),
         })
     }
 

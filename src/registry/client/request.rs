@@ -16,8 +16,8 @@ use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
 use super::auth::{Challenge, fetch_token, parse_challenge};
 use super::credentials::{self, CredentialSource, ResolvedCredentials};
-use super::{ByteProgress, Protocol, Ready, RegistryClient, Scope};
-use crate::http::origin::same_origin;
+use super::{ByteProgress, ClientWarning, Protocol, Ready, RegistryClient, Scope};
+use crate::http::origin::{display_url, host_port, same_origin};
 use crate::http::retry::{retry_after_of, with_retries};
 use crate::http::{error_chain, error_text, is_tls_error, parse_errors, read_limited};
 use crate::registry::reference::is_loopback;
@@ -119,6 +119,12 @@ impl RegistryClient {
                 Err(_) => https,
             },
         };
+        if base.starts_with("http://") && !is_loopback(&self.registry) && creds.credential.is_some()
+        {
+            self.warn_once(ClientWarning::CleartextCredentials {
+                host: self.registry.clone(),
+            });
+        }
         let challenge = with_retries(
             &self.opts.retry,
             &format!("GET /v2/ on {}", self.registry),
@@ -207,6 +213,7 @@ impl RegistryClient {
                 if let Some(t) = self.tokens.get(&key) {
                     return Ok(Some(format!("Bearer {t}")));
                 }
+                self.check_realm(&realm, ready.creds.credential.is_some())?;
                 let (token, lifetime) = with_retries(&self.opts.retry, "token request", |_| {
                     fetch_token(
                         &self.http,
@@ -233,6 +240,59 @@ impl RegistryClient {
                 self.tokens.put(&key, token.clone(), lifetime);
                 Ok(Some(format!("Bearer {token}")))
             }
+        }
+    }
+
+    /// Refuses a plain-HTTP token realm on a host that is not loopback, unless `--plain-http` was given and the realm
+    /// is on the registry's own host (issue 15, finding 4); warns once when the credentials go to a realm on another
+    /// site than the registry.
+    fn check_realm(&self, realm: &str, with_credentials: bool) -> Result<()> {
+        let Ok(url) = reqwest::Url::parse(realm) else {
+            return Ok(()); // `fetch_token` reports the unusable realm.
+        };
+        let realm_host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let registry_host = registry_host(&self.registry);
+        let shown = display_url(&url);
+        if url.scheme() == "http" && !is_loopback(&host_port(&url)) {
+            let own_host = realm_host == registry_host;
+            if !(own_host && self.opts.protocol == Protocol::PlainHttp) {
+                return Err(RegistryError::InsecureTokenRealm {
+                    registry: self.registry.clone(),
+                    realm: shown,
+                    remedy: if own_host {
+                        format!(
+                            "the registry should announce an https:// realm; to send credentials to {realm_host} \
+                             over plain HTTP on a network you trust, pass --plain-http"
+                        )
+                    } else {
+                        "the registry must announce an https:// token realm (plain HTTP is accepted only on \
+                         loopback, or with --plain-http on the registry's own host)"
+                            .to_owned()
+                    },
+                });
+            }
+        }
+        if with_credentials && !same_site(&realm_host, &registry_host) {
+            self.warn_once(ClientWarning::RealmOnOtherHost {
+                registry: self.registry.clone(),
+                realm: shown,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reports `w` through [`ClientOptions::warnings`](super::ClientOptions::warnings), once per client.
+    pub(super) fn warn_once(&self, w: ClientWarning) {
+        let Some(sink) = &self.opts.warnings else {
+            return;
+        };
+        let first = self
+            .warned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(w.to_string());
+        if first {
+            sink(&w);
         }
     }
 
@@ -490,6 +550,31 @@ async fn file_body(
     Ok(reqwest::Body::wrap_stream(stream))
 }
 
+/// The host of `HOST[:PORT]` (IPv6 brackets kept), lower-cased.
+fn registry_host(registry: &str) -> String {
+    reqwest::Url::parse(&format!("http://{registry}/"))
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_else(|| registry.to_ascii_lowercase())
+}
+
+/// Whether two hosts belong to one site: equal, or DNS names sharing their last two labels (`auth.docker.io` and
+/// `registry-1.docker.io`). IP addresses are one site only with themselves.
+fn same_site(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let is_ip = |h: &str| h.starts_with('[') || h.parse::<std::net::IpAddr>().is_ok();
+    if is_ip(a) || is_ip(b) {
+        return false;
+    }
+    let site = |h: &str| {
+        let labels: Vec<&str> = h.trim_end_matches('.').rsplit('.').take(2).collect();
+        (labels.len() == 2).then(|| labels.join("."))
+    };
+    site(a).is_some() && site(a) == site(b)
+}
+
 fn unauthorized_remedy(creds: &ResolvedCredentials) -> String {
     match &creds.source {
         CredentialSource::Anonymous => {
@@ -498,5 +583,21 @@ fn unauthorized_remedy(creds: &ResolvedCredentials) -> String {
                 .to_owned()
         }
         source => format!("check the username and password or token from {source}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn realm_sites() {
+        assert!(same_site("auth.docker.io", "registry-1.docker.io"));
+        assert!(same_site("ghcr.io", "ghcr.io"));
+        assert!(!same_site("ghcr.io.evil.example", "ghcr.io"));
+        assert!(!same_site("localhost", "127.0.0.1"));
+        assert!(!same_site("10.1.2.3", "10.1.2.4"));
+        assert_eq!(registry_host("Reg.Example:5000"), "reg.example");
+        assert_eq!(registry_host("[::1]:5000"), "[::1]");
     }
 }

@@ -1,0 +1,43 @@
+//! The registry transport as a CLI user meets it (issue 15): the one warning when `--plain-http` sends credentials to
+//! a host that is not loopback, and the request and command deadlines (`--request-timeout`, `--timeout`). The
+//! registry is `oci_support::scripted`, an in-test fault-injection server on 127.0.0.1 (for the non-loopback host it
+//! is reached as the HTTP proxy, so nothing leaves the machine).
+
+use crate::support::cli::{run, tofu_sbom};
+use crate::support::oci::scripted::{Reply, Scripted};
+
+/// `--plain-http` to `registry.example:5000` with credentials: one warning naming the host, however many requests.
+#[test]
+fn plain_http_to_remote_host_warns_once() {
+    const HOST: &str = "registry.example:5000";
+    let proxy = Scripted::start(|head| {
+        let target = head.line.target.as_str();
+        let path = target
+            .strip_prefix(&format!("http://{HOST}"))
+            .unwrap_or(target);
+        if head.header("authorization").is_none() {
+            return Reply::with_headers(401, &[("WWW-Authenticate", "Basic realm=\"r\"")]);
+        }
+        match path {
+            "/v2/" => Reply::status(200),
+            _ => Reply::status(404),
+        }
+    });
+    let home = tempfile::tempdir().unwrap();
+    let r = run(
+        crate::support::cli::isolate_credentials(&mut tofu_sbom(), home.path())
+            .env("HTTP_PROXY", format!("http://{}", proxy.host()))
+            .env("NO_PROXY", "")
+            .env("no_proxy", "")
+            .env("TOFU_SBOM_REGISTRY_USERNAME", "ci-bot")
+            .env("TOFU_SBOM_REGISTRY_PASSWORD", "s3cret")
+            .args(["verify", "--plain-http", &format!("{HOST}/acme/demo:1.0.0")]),
+    );
+    let warning = format!(
+        "tofu-sbom: warning: {HOST}: credentials are sent over plain HTTP (--plain-http) to a host that is not \
+         loopback; anyone on the network path can read them"
+    );
+    assert_eq!(r.stderr.matches(&warning).count(), 1, "{}", r.stderr);
+    assert!(proxy.log().len() >= 2, "{:?}", proxy.log());
+    assert!(!r.stderr.contains("s3cret"));
+}
