@@ -54,6 +54,14 @@ pub struct Limits {
     /// Maximum size of a detached OpenPGP signature (`…_SHA256SUMS.sig`) and of one published ASCII-armored signing
     /// key, in bytes.
     pub max_signature_file: u64,
+    /// Maximum total bytes of one paged listing (a tag list, a referrers answer) across all its `Link: rel="next"`
+    /// pages; each page is also bounded by `max_registry_response`. A next-page URL already read is an error at once
+    /// (a loop).
+    pub max_listing_bytes: u64,
+    /// Maximum total entries (tags, referrer descriptors) of one paged listing across all its pages.
+    pub max_listing_entries: u64,
+    /// Maximum number of pages of one tag list followed.
+    pub max_tag_list_pages: u32,
 }
 
 impl Default for Limits {
@@ -74,6 +82,9 @@ impl Default for Limits {
             max_provider_registry_response: 8 << 20, // 8 MiB: the largest version lists are ~1 MiB
             max_provider_zip: 1 << 30,   // 1 GiB
             max_signature_file: 1 << 20, // 1 MiB: real keys are a few KiB of armor
+            max_listing_bytes: 64 << 20, // 64 MiB: ~1M tags of a typical length
+            max_listing_entries: 100_000, // the largest public provider repositories have a few hundred tags
+            max_tag_list_pages: 1_000,
         }
     }
 }

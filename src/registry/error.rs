@@ -277,6 +277,31 @@ pub enum RegistryError {
         /// The next-page URL (without its query).
         url: String,
     },
+    /// A paged answer's `Link: rel="next"` chain leads back to a page already read (a hostile or broken registry).
+    #[error("{what}: page {page} links back to {url}, which was already read")]
+    PageLoop {
+        /// What was being listed.
+        what: String,
+        /// The page (1-based) whose `Link` repeats.
+        page: usize,
+        /// The repeated next-page URL (without its query).
+        url: String,
+    },
+    /// A paged answer exceeds a total across its pages ([`crate::limits::Limits::max_listing_bytes`],
+    /// `max_listing_entries`, `max_tag_list_pages`).
+    #[error(
+        "{what}: more than {limit} {unit} across its pages ({limit_name}); the registry keeps sending more"
+    )]
+    ListingTooLarge {
+        /// What was being listed.
+        what: String,
+        /// The `Limits` field.
+        limit_name: &'static str,
+        /// The limit.
+        limit: u64,
+        /// `bytes`, `entries` or `pages`.
+        unit: &'static str,
+    },
     /// A referrers API answer has more `Link: rel="next"` pages than [`crate::limits::Limits::max_referrers_pages`].
     #[error(
         "referrers of {subject} in {location}: more than {limit} pages (max_referrers_pages); the registry keeps \

@@ -10,12 +10,17 @@ use std::time::{Duration, Instant};
 
 use oci_support::scripted::{Reply, Scripted, prefix_port_pair};
 use oci_support::test_options;
+use tofu_sbom::limits::Limits;
 use tofu_sbom::registry::RegistryError;
 use tofu_sbom::registry::client::{
     BlobSource, ClientOptions, ClientWarning, Protocol, RegistryClient,
 };
 use tofu_sbom::registry::credentials::CredentialEnv;
 use tofu_sbom::registry::digest::Digest;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::referrers::{ListOptions, list_referrers};
+use tofu_sbom::registry::store::Store;
+use tofu_sbom::verify::artifact::{FindingKind, VerifyOptions, verify};
 
 const USER: &str = "ci-bot";
 const SECRET: &str = "s3cret-token";
@@ -234,4 +239,245 @@ async fn loopback_realm_is_used_and_other_host_realm_warned() {
 fn base64_of(s: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// A tag list page of `n` tags named `p{page}-{i}`, linking to `?page={page+1}` (an endless chain of distinct pages).
+fn endless_tag_page(head: &crate::support::http_server::RequestHead, n: usize) -> Reply {
+    let page: usize = head
+        .line
+        .query()
+        .strip_prefix("page=")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let tags: Vec<String> = (0..n).map(|i| format!("\"p{page}-{i}\"")).collect();
+    let body = format!(r#"{{"name":"acme/demo","tags":[{}]}}"#, tags.join(","));
+    let link = format!("</v2/acme/demo/tags/list?page={}>; rel=\"next\"", page + 1);
+    Reply::json(200, "application/json", &body, &[("Link", link.as_str())])
+}
+
+fn anonymous(limits: Limits) -> ClientOptions {
+    ClientOptions {
+        protocol: Protocol::PlainHttp,
+        limits,
+        ..test_options()
+    }
+}
+
+/// Finding 6: a tag list whose `Link` points back to itself is a loop, stopped at the first repeat with a typed
+/// error (it drove `verify` to 2.6 GB before).
+#[tokio::test]
+async fn tag_list_link_loop_is_refused() {
+    let reg = Scripted::start(|head| match head.line.path() {
+        "/v2/" => Reply::status(200),
+        "/v2/acme/demo/tags/list" => Reply::json(
+            200,
+            "application/json",
+            r#"{"name":"acme/demo","tags":["1.0.0"]}"#,
+            &[("Link", "</v2/acme/demo/tags/list>; rel=\"next\"")],
+        ),
+        _ => Reply::status(404),
+    });
+    let client =
+        RegistryClient::new(&reg.host(), "acme/demo", anonymous(Limits::default())).unwrap();
+    let err = client.list_tags("acme/demo").await.unwrap_err();
+    match &err {
+        RegistryError::PageLoop { what, page, url } => {
+            assert_eq!(what, &format!("tag list of {}/acme/demo", reg.host()));
+            assert_eq!(*page, 1);
+            assert_eq!(
+                url,
+                &format!("http://{}/v2/acme/demo/tags/list", reg.host())
+            );
+        }
+        other => panic!("expected PageLoop, got {other:?}"),
+    }
+    assert_eq!(reg.count("/tags/list"), 1);
+}
+
+/// Finding 6: an endless chain of distinct tag pages stops at `max_listing_entries` entries or `max_listing_bytes`
+/// bytes across all pages, whichever comes first, with a typed error naming the limit.
+#[tokio::test]
+async fn tag_list_pages_are_bounded_in_entries_and_bytes() {
+    let reg = Scripted::start(|head| match head.line.path() {
+        "/v2/" => Reply::status(200),
+        "/v2/acme/demo/tags/list" => endless_tag_page(head, 20),
+        _ => Reply::status(404),
+    });
+    let entries = Limits {
+        max_listing_entries: 50,
+        ..Limits::default()
+    };
+    let client = RegistryClient::new(&reg.host(), "acme/demo", anonymous(entries)).unwrap();
+    let err = client.list_tags("acme/demo").await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RegistryError::ListingTooLarge {
+                limit_name: "max_listing_entries",
+                limit: 50,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(reg.count("/tags/list"), 3);
+    assert!(err.to_string().contains("max_listing_entries"), "{err}");
+
+    let bytes = Limits {
+        max_listing_bytes: 1000,
+        ..Limits::default()
+    };
+    let client = RegistryClient::new(&reg.host(), "acme/demo", anonymous(bytes)).unwrap();
+    let err = client.list_tags("acme/demo").await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RegistryError::ListingTooLarge {
+                limit_name: "max_listing_bytes",
+                limit: 1000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // Each page is 179 bytes: five fit in 1000, the sixth is refused by its Content-Length before it is read.
+    assert_eq!(reg.count("/tags/list"), 3 + 6);
+}
+
+const SUBJECT: &str = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+
+/// A referrers page with `n` distinct descriptors, linking to `next` (if any).
+fn referrers_page(page: usize, n: usize, next: Option<String>) -> Reply {
+    let manifests: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#"{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{:064x}","size":500,"artifactType":"application/spdx+json"}}"#,
+                page * 1000 + i
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{}]}}"#,
+        manifests.join(",")
+    );
+    let link = next.map(|n| format!("<{n}>; rel=\"next\""));
+    let headers: Vec<(&str, &str)> = link.iter().map(|l| ("Link", l.as_str())).collect();
+    Reply::json(
+        200,
+        "application/vnd.oci.image.index.v1+json",
+        &body,
+        &headers,
+    )
+}
+
+/// Finding 6: referrers paging detects a page that links to itself at once, and bounds the bytes and entries across
+/// pages (it reached 1 GB before its 100-page limit).
+#[tokio::test]
+async fn referrers_pages_loop_and_totals_are_bounded() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let path = format!("/v2/acme/demo/referrers/{SUBJECT}");
+    let endless = std::sync::Arc::new(AtomicBool::new(false));
+    let mode = endless.clone();
+    let reg = Scripted::start(move |head| {
+        if head.line.path() == "/v2/" {
+            return Reply::status(200);
+        }
+        if head.line.path() != path {
+            return Reply::status(404);
+        }
+        let page: usize = head
+            .line
+            .query()
+            .strip_prefix("page=")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        if mode.load(Ordering::SeqCst) {
+            // Distinct pages of 30 entries, forever.
+            referrers_page(page, 30, Some(format!("{path}?page={}", page + 1)))
+        } else {
+            // The first page links to itself.
+            referrers_page(0, 3, Some(head.line.target.clone()))
+        }
+    });
+    let subject: Digest = SUBJECT.parse().unwrap();
+    let t = Target::parse(&format!("{}/acme/demo", reg.host())).unwrap();
+    let store = Store::open(&t, anonymous(Limits::default()), false).unwrap();
+    let err = list_referrers(&store, &subject, &ListOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, RegistryError::ReferrersPageLoop { page: 1, .. }),
+        "{err:?}"
+    );
+    assert_eq!(reg.count("/referrers/"), 1);
+
+    // Stopped at 100 entries (on the fourth page), long before 100 pages.
+    endless.store(true, Ordering::SeqCst);
+    let small = |limits| Store::open(&t, anonymous(limits), false).unwrap();
+    let err = list_referrers(
+        &small(Limits {
+            max_listing_entries: 100,
+            ..Limits::default()
+        }),
+        &subject,
+        &ListOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RegistryError::ListingTooLarge {
+                limit_name: "max_listing_entries",
+                limit: 100,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(reg.count("/referrers/"), 1 + 4);
+    // And at 20,000 bytes (each page is ~5.7 KB: the fourth crosses it).
+    let err = list_referrers(
+        &small(Limits {
+            max_listing_bytes: 20_000,
+            ..Limits::default()
+        }),
+        &subject,
+        &ListOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RegistryError::ListingTooLarge {
+                limit_name: "max_listing_bytes",
+                limit: 20_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(reg.count("/referrers/"), 1 + 4 + 4);
+}
+
+/// Finding 6: `verify` of one tag reads that tag only; it never lists the repository's tags (a hostile tag list
+/// cannot cost it memory).
+#[tokio::test]
+async fn verify_with_a_tag_does_not_list_tags() {
+    let reg = Scripted::start(|head| match head.line.path() {
+        "/v2/" => Reply::status(200),
+        "/v2/acme/demo/tags/list" => endless_tag_page(head, 20),
+        _ => Reply::status(404),
+    });
+    let t = Target::parse(&format!("{}/acme/demo:1.0.0", reg.host())).unwrap();
+    let store = Store::open(&t, anonymous(Limits::default()), false).unwrap();
+    let report = verify(&store, &t, &VerifyOptions::default()).await.unwrap();
+    assert_eq!(reg.count("/tags/list"), 0, "{:?}", reg.log());
+    assert!(reg.count("/manifests/1.0.0") >= 1);
+    let kinds: Vec<&FindingKind> = report.findings.iter().map(|f| &f.kind).collect();
+    assert!(
+        matches!(kinds.as_slice(), [FindingKind::TagUnresolvable { tag, .. }] if tag == "1.0.0"),
+        "{kinds:?}"
+    );
 }

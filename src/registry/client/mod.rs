@@ -222,6 +222,8 @@ pub struct ReferrersResponse {
     pub filters_applied: Option<String>,
     /// The absolute URL of the next page (`Link: <…>; rel="next"`), if any.
     pub next: Option<String>,
+    /// The URL this page was read from (to recognise a `Link` back to it).
+    pub url: String,
 }
 
 /// Where a blob's bytes come from.
