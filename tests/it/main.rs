@@ -24,6 +24,7 @@ mod cli_publish;
 mod cli_push;
 mod cli_registry_flags;
 mod cli_verify;
+mod credential_helpers;
 mod infra_smoke;
 mod mirror_oci_copy;
 mod mirror_publish;

@@ -249,6 +249,8 @@ pub struct RegistryClient {
     repository_hint: String,
     opts: ClientOptions,
     ready: OnceCell<Ready>,
+    /// The outcome of the credentials chain, failures included (see `request.rs`).
+    creds: OnceCell<std::result::Result<ResolvedCredentials, Arc<crate::registry::RegistryError>>>,
     tokens: TokenCache,
     /// The warnings already reported (by text).
     warned: Mutex<std::collections::BTreeSet<String>>,
@@ -315,6 +317,7 @@ impl RegistryClient {
             repository_hint: repository.to_owned(),
             opts,
             ready: OnceCell::new(),
+            creds: OnceCell::new(),
             tokens: TokenCache::default(),
             warned: Mutex::default(),
         })

@@ -87,12 +87,24 @@ impl RegistryClient {
     }
 
     async fn init(&self) -> Result<Ready> {
-        let creds = credentials::resolve(
-            &self.opts.credentials,
-            &self.registry,
-            &self.repository_hint,
-        )
-        .await?;
+        // Resolved once per client, failures included: a hanging credential helper is not run again by the next
+        // call (it cost `push --dry-run` two helper timeouts).
+        let creds = match self
+            .creds
+            .get_or_init(|| async {
+                credentials::resolve(
+                    &self.opts.credentials,
+                    &self.registry,
+                    &self.repository_hint,
+                )
+                .await
+                .map_err(std::sync::Arc::new)
+            })
+            .await
+        {
+            Ok(c) => c.clone(),
+            Err(e) => return Err(same_error(e)),
+        };
         let https = format!("https://{}", self.registry);
         let http = format!("http://{}", self.registry);
         let base = match self.opts.protocol {
@@ -548,6 +560,37 @@ async fn file_body(
             chunk
         });
     Ok(reqwest::Body::wrap_stream(stream))
+}
+
+/// A copy of a remembered credentials error (`RegistryError` is not `Clone`: its `Io` variant holds an
+/// `std::io::Error`).
+fn same_error(e: &RegistryError) -> RegistryError {
+    match e {
+        RegistryError::Credentials {
+            source_name,
+            message,
+        } => RegistryError::Credentials {
+            source_name: source_name.clone(),
+            message: message.clone(),
+        },
+        RegistryError::TooLarge { what, limit } => RegistryError::TooLarge {
+            what: what.clone(),
+            limit: *limit,
+        },
+        RegistryError::Io {
+            action,
+            path,
+            source,
+        } => RegistryError::Io {
+            action,
+            path: path.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        },
+        other => RegistryError::Credentials {
+            source_name: "the credentials chain".into(),
+            message: other.to_string(),
+        },
+    }
 }
 
 /// The host of `HOST[:PORT]` (IPv6 brackets kept), lower-cased.
