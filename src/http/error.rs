@@ -42,6 +42,18 @@ pub enum HttpError {
         /// True when retrying may help (reset, timeout, refused).
         transient: bool,
     },
+    /// A request ran past its total deadline, or the command's (see [`super::deadline`]). Permanent.
+    #[error("{operation} on {host}: {}", super::deadline::describe(*kind, *seconds))]
+    Deadline {
+        /// Host.
+        host: String,
+        /// What was being done (method and path, no query string).
+        operation: String,
+        /// Which deadline.
+        kind: super::deadline::DeadlineKind,
+        /// Its limit in seconds.
+        seconds: f64,
+    },
     /// A response body exceeds its limit.
     #[error("{what} exceeds the limit of {limit} bytes")]
     TooLarge {

@@ -8,6 +8,7 @@
 //! and which statuses are errors, is decided by the callers.
 
 mod body;
+pub mod deadline;
 mod error;
 pub mod origin;
 pub mod retry;
@@ -42,6 +43,9 @@ pub struct HttpOptions<'a> {
     pub connect_timeout: Duration,
     /// Idle read timeout of a response.
     pub read_timeout: Duration,
+    /// Total time of one request, body included (every request of the client; callers with a command deadline
+    /// shorten it per request, see [`deadline`]).
+    pub request_timeout: Duration,
 }
 
 /// Builds an HTTP client: rustls (system roots plus `ca_files`), the timeouts, the `User-Agent`, HTTP/1.1, system
@@ -51,6 +55,7 @@ pub fn build_client(opts: &HttpOptions<'_>) -> Result<reqwest::Client> {
         .user_agent(opts.user_agent.to_owned())
         .connect_timeout(opts.connect_timeout)
         .read_timeout(opts.read_timeout)
+        .timeout(opts.request_timeout)
         .http1_only()
         .tls_backend_preconfigured(tls::rustls_config(opts.ca_files)?)
         .build()

@@ -312,12 +312,22 @@ impl ProviderRegistryClient {
         {
             rb = rb.bearer_auth(t);
         }
-        let resp = rb.send().await.map_err(|e| RegistryError::Transport {
-            registry: host_port(url),
-            operation: format!("GET {}", url.path()),
-            message: error_chain(&e),
-            transient: !is_tls_error(&e) && !e.is_builder(),
+        let operation = format!("GET {}", url.path());
+        let budget = self.opts.deadlines().budget(&host_port(url), &operation)?;
+        let mut resp = budget.apply(rb).send().await.map_err(|e| {
+            budget
+                .classify(&e, &host_port(url), &operation)
+                .map_or_else(
+                    || RegistryError::Transport {
+                        registry: host_port(url),
+                        operation: operation.clone(),
+                        message: error_chain(&e),
+                        transient: !is_tls_error(&e) && !e.is_builder(),
+                    },
+                    RegistryError::from,
+                )
         })?;
+        budget.mark(&mut resp);
         let status = resp.status().as_u16();
         if status == 200 {
             let final_url = resp.url().clone();
@@ -635,13 +645,20 @@ impl ProviderRegistryClient {
         {
             rb = rb.bearer_auth(t);
         }
-        let transport = |e: &reqwest::Error| RegistryError::Transport {
-            registry: host_port(url),
-            operation: format!("GET {}", url.path()),
-            message: error_chain(e),
-            transient: !is_tls_error(e) && !e.is_builder(),
+        let operation = format!("GET {}", url.path());
+        let budget = self.opts.deadlines().budget(&host_port(url), &operation)?;
+        let transport = |e: &reqwest::Error| {
+            budget.classify(e, &host_port(url), &operation).map_or_else(
+                || RegistryError::Transport {
+                    registry: host_port(url),
+                    operation: operation.clone(),
+                    message: error_chain(e),
+                    transient: !is_tls_error(e) && !e.is_builder(),
+                },
+                RegistryError::from,
+            )
         };
-        let mut resp = rb.send().await.map_err(|e| transport(&e))?;
+        let mut resp = budget.apply(rb).send().await.map_err(|e| transport(&e))?;
         let status = resp.status();
         if matches!(status.as_u16(), 429 | 500 | 502..=504 | 507..=599) {
             return Err(RegistryError::Transient {

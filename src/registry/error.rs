@@ -68,6 +68,19 @@ pub enum RegistryError {
         /// True when retrying may help (reset, timeout, refused).
         transient: bool,
     },
+    /// A request ran past its total deadline (`ClientOptions::request_timeout`) or the command's
+    /// (`ClientOptions::deadline`). Permanent: not retried.
+    #[error("{operation} on {registry}: {}", crate::http::deadline::describe(*kind, *seconds))]
+    Deadline {
+        /// Registry host.
+        registry: String,
+        /// What was being done (method and path, no query string).
+        operation: String,
+        /// Which deadline.
+        kind: crate::http::deadline::DeadlineKind,
+        /// Its limit in seconds.
+        seconds: f64,
+    },
     /// The registry rejected our credentials (HTTP 401 after authenticating).
     #[error(
         "authentication to {registry} failed (credentials from {credential_source}): {message}{}",
@@ -429,6 +442,17 @@ impl From<HttpError> for RegistryError {
                 transient,
             },
             HttpError::TooLarge { what, limit } => Self::TooLarge { what, limit },
+            HttpError::Deadline {
+                host,
+                operation,
+                kind,
+                seconds,
+            } => Self::Deadline {
+                registry: host,
+                operation,
+                kind,
+                seconds,
+            },
         }
     }
 }

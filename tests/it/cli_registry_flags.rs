@@ -41,3 +41,36 @@ fn plain_http_to_remote_host_warns_once() {
     assert!(proxy.log().len() >= 2, "{:?}", proxy.log());
     assert!(!r.stderr.contains("s3cret"));
 }
+
+/// `--request-timeout 3` (finding 7): a registry trickling one byte every 2 s ends the command with the deadline
+/// error, in seconds, instead of holding it.
+#[test]
+fn request_timeout_flag_bounds_a_trickling_registry() {
+    let reg = Scripted::start(|head| match head.line.path() {
+        "/v2/" => Reply::status(200),
+        _ => Reply::Trickle {
+            status: 200,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            bytes: 10,
+            every: std::time::Duration::from_secs(2),
+        },
+    });
+    let started = std::time::Instant::now();
+    let r = run(tofu_sbom().args([
+        "verify",
+        "--plain-http",
+        "--request-timeout",
+        "3",
+        &format!("{}/acme/demo:1.0.0", reg.host()),
+    ]));
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(12), "{took:?}");
+    // The tag cannot be resolved: a finding (exit 1), whose text names the deadline.
+    assert_eq!(r.code, 1, "{}\n{}", r.out(), r.stderr);
+    assert!(
+        r.out()
+            .contains("no complete answer within the request deadline of 3 s"),
+        "{}",
+        r.out()
+    );
+}

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use oci_support::scripted::{Reply, Scripted, prefix_port_pair};
 use oci_support::test_options;
+use tofu_sbom::http::deadline::{CommandDeadline, DeadlineKind};
 use tofu_sbom::limits::Limits;
 use tofu_sbom::registry::RegistryError;
 use tofu_sbom::registry::client::{
@@ -480,4 +481,93 @@ async fn verify_with_a_tag_does_not_list_tags() {
         matches!(kinds.as_slice(), [FindingKind::TagUnresolvable { tag, .. }] if tag == "1.0.0"),
         "{kinds:?}"
     );
+}
+
+/// A registry whose `/v2/` answers at once and whose every other answer trickles: 8 body bytes, one every 2 s (the
+/// idle read timeout never fires; the server stops by itself after 16 s).
+fn trickling_registry() -> Scripted {
+    Scripted::start(|head| match head.line.path() {
+        "/v2/" => Reply::status(200),
+        _ => Reply::Trickle {
+            status: 200,
+            headers: vec![(
+                "Content-Type".into(),
+                "application/vnd.oci.image.index.v1+json".into(),
+            )],
+            bytes: 8,
+            every: Duration::from_secs(2),
+        },
+    })
+}
+
+/// Finding 7: each request has a total deadline (`ClientOptions::request_timeout`), body included, besides the idle
+/// read timeout: a body trickling one byte every 2 s stops at 3 s with a typed, permanent error (not retried).
+#[tokio::test]
+async fn a_trickling_answer_hits_the_request_deadline() {
+    let reg = trickling_registry();
+    let opts = ClientOptions {
+        request_timeout: Duration::from_secs(3),
+        ..anonymous(Limits::default())
+    };
+    let client = RegistryClient::new(&reg.host(), "acme/demo", opts).unwrap();
+    let started = Instant::now();
+    let err = client.get_manifest("acme/demo", "1.0.0").await.unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(2500) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
+    match &err {
+        RegistryError::Deadline { kind, seconds, .. } => {
+            assert_eq!((*kind, *seconds), (DeadlineKind::Request, 3.0));
+        }
+        other => panic!("expected Deadline, got {other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "reading manifest 1.0.0 in {0}/acme/demo on {0}: no complete answer within the request deadline of 3 s \
+             (request_timeout: --request-timeout or TOFU_SBOM_REQUEST_TIMEOUT; the server may be stalling on purpose)",
+            reg.host()
+        )
+    );
+    assert_eq!(reg.count("/manifests/"), 1, "a deadline is not retried");
+}
+
+/// Finding 7: the whole command has a deadline too (`ClientOptions::deadline`): it cuts a request short and no
+/// request starts after it.
+#[tokio::test]
+async fn the_command_deadline_stops_requests() {
+    let reg = trickling_registry();
+    let opts = ClientOptions {
+        deadline: Some(CommandDeadline::from_now(Duration::from_secs(2))),
+        ..anonymous(Limits::default())
+    };
+    let client = RegistryClient::new(&reg.host(), "acme/demo", opts).unwrap();
+    let started = Instant::now();
+    let err = client.get_manifest("acme/demo", "1.0.0").await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(&err, RegistryError::Deadline { kind: DeadlineKind::Command, seconds, .. } if *seconds == 2.0),
+        "{err:?}"
+    );
+    let err = client
+        .head_manifest("acme/demo", "1.0.0")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            RegistryError::Deadline {
+                kind: DeadlineKind::Command,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(reg.count("/manifests/"), 1, "no request after the deadline");
 }

@@ -189,6 +189,7 @@ impl TokenCache {
 /// Fetches a bearer token for `scopes` from the challenge's realm.
 pub(crate) async fn fetch_token(
     http: &reqwest::Client,
+    deadlines: crate::http::deadline::Deadlines,
     registry: &str,
     realm: &str,
     service: Option<&str>,
@@ -243,12 +244,19 @@ pub(crate) async fn fetch_token(
             rb
         }
     };
-    let resp = request.send().await.map_err(|e| RegistryError::Transport {
-        registry: registry.to_owned(),
-        operation: "token request".into(),
-        message: crate::http::error_chain(&e),
-        transient: true,
+    let budget = deadlines.budget(registry, "token request")?;
+    let mut resp = budget.apply(request).send().await.map_err(|e| {
+        budget.classify(&e, registry, "token request").map_or_else(
+            || RegistryError::Transport {
+                registry: registry.to_owned(),
+                operation: "token request".into(),
+                message: crate::http::error_chain(&e),
+                transient: true,
+            },
+            RegistryError::from,
+        )
     })?;
+    budget.mark(&mut resp);
     let status = resp.status().as_u16();
     let body = crate::http::read_limited(resp, max_bytes, "token response").await?;
     if status == 401 || status == 403 {

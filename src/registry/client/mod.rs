@@ -41,6 +41,7 @@ use tokio::sync::OnceCell;
 
 use crate::http::HttpOptions;
 pub use crate::http::Protocol;
+use crate::http::deadline::{CommandDeadline, Deadlines};
 use crate::limits::Limits;
 use crate::registry::Result;
 use crate::registry::digest::Digest;
@@ -115,6 +116,10 @@ pub struct ClientOptions {
     pub chunk_size: u64,
     /// Where warnings go (`None`: dropped).
     pub warnings: Option<WarningSink>,
+    /// Total time of one request, response body included (the read timeout only bounds idle gaps). Default 600 s.
+    pub request_timeout: Duration,
+    /// The deadline of the whole command (`None`: none): no request starts after it, running ones stop at it.
+    pub deadline: Option<CommandDeadline>,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -143,6 +148,8 @@ impl Default for ClientOptions {
             chunked_threshold: 64 << 20,
             chunk_size: 16 << 20,
             warnings: None,
+            request_timeout: Duration::from_secs(600),
+            deadline: None,
         }
     }
 }
@@ -279,6 +286,15 @@ impl ClientOptions {
             user_agent: &self.user_agent,
             connect_timeout: self.connect_timeout,
             read_timeout: self.read_timeout,
+            request_timeout: self.request_timeout,
+        }
+    }
+
+    /// The deadlines requests are sent under.
+    pub fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            request: self.request_timeout,
+            command: self.deadline,
         }
     }
 }

@@ -112,6 +112,7 @@ impl RegistryClient {
             Protocol::Https => https,
             Protocol::Auto => match self.ping(&https).await {
                 Ok(_) => https,
+                Err(PingError::Deadline(e)) => return Err(e.into()),
                 Err(PingError::Tls(msg)) if is_loopback(&self.registry) => {
                     // Docker's rule: a loopback registry may speak plain HTTP.
                     match self.ping(&http).await {
@@ -156,13 +157,19 @@ impl RegistryClient {
 
     /// `GET /v2/`: `Ok(None)` when open, `Ok(Some(challenge))` on 401.
     async fn ping(&self, base: &str) -> std::result::Result<Option<Challenge>, PingError> {
-        let resp = self
-            .http
-            .get(format!("{base}/v2/"))
+        let budget = self
+            .opts
+            .deadlines()
+            .budget(&self.registry, "GET /v2/")
+            .map_err(PingError::Deadline)?;
+        let resp = budget
+            .apply(self.http.get(format!("{base}/v2/")))
             .send()
             .await
             .map_err(|e| {
-                if is_tls_error(&e) {
+                if let Some(d) = budget.classify(&e, &self.registry, "GET /v2/") {
+                    PingError::Deadline(d)
+                } else if is_tls_error(&e) {
                     PingError::Tls(error_chain(&e))
                 } else {
                     PingError::Transport(error_chain(&e))
@@ -229,6 +236,7 @@ impl RegistryClient {
                 let (token, lifetime) = with_retries(&self.opts.retry, "token request", |_| {
                     fetch_token(
                         &self.http,
+                        self.opts.deadlines(),
                         &self.registry,
                         &realm,
                         service.as_deref(),
@@ -339,12 +347,20 @@ impl RegistryClient {
                     .header(CONTENT_LENGTH, len.to_string())
                     .body(file_body(path, *offset, *len, progress.clone()).await?),
             };
-            let resp = rb.send().await.map_err(|e| RegistryError::Transport {
-                registry: self.registry.clone(),
-                operation: req.operation(),
-                message: error_chain(&e),
-                transient: !is_tls_error(&e) && !e.is_builder(),
+            let operation = req.operation();
+            let budget = self.opts.deadlines().budget(&self.registry, &operation)?;
+            let mut resp = budget.apply(rb).send().await.map_err(|e| {
+                budget.classify(&e, &self.registry, &operation).map_or_else(
+                    || RegistryError::Transport {
+                        registry: self.registry.clone(),
+                        operation: operation.clone(),
+                        message: error_chain(&e),
+                        transient: !is_tls_error(&e) && !e.is_builder(),
+                    },
+                    RegistryError::from,
+                )
             })?;
+            budget.mark(&mut resp);
             if resp.status() == StatusCode::UNAUTHORIZED && round == 0 && same_host {
                 let ch = resp
                     .headers()
@@ -484,6 +500,7 @@ impl RegistryClient {
 }
 
 enum PingError {
+    Deadline(crate::http::HttpError),
     Tls(String),
     Transport(String),
     Status(u16, Option<u64>),
@@ -494,6 +511,7 @@ impl PingError {
     fn into_oci(self, registry: &str) -> RegistryError {
         let op = "GET /v2/".to_owned();
         match self {
+            Self::Deadline(e) => e.into(),
             Self::Tls(message) => RegistryError::Transport {
                 registry: registry.to_owned(),
                 operation: op,
