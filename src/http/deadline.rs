@@ -10,15 +10,7 @@
 use std::time::{Duration, Instant};
 
 use super::error::HttpError;
-
-/// Which deadline a [`Budget`] ends at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeadlineKind {
-    /// The per-request deadline (`request_timeout`).
-    Request,
-    /// The whole command's deadline.
-    Command,
-}
+pub use super::error::{DeadlineKind, describe};
 
 /// The deadline of the whole command: a point in time and the limit it was set from (for messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,29 +127,6 @@ fn deadline_error(kind: DeadlineKind, limit: Duration, host: &str, operation: &s
         operation: operation.to_owned(),
         kind,
         seconds: limit.as_secs_f64(),
-    }
-}
-
-/// The text of a deadline error (shared with the registry's error type).
-pub fn describe(kind: DeadlineKind, seconds: f64) -> String {
-    match kind {
-        DeadlineKind::Request => format!(
-            "no complete answer within the request deadline of {} (request_timeout: --request-timeout or \
-             TOFU_SBOM_REQUEST_TIMEOUT; the server may be stalling on purpose)",
-            seconds_text(seconds)
-        ),
-        DeadlineKind::Command => format!(
-            "the command deadline of {} passed (--timeout or TOFU_SBOM_TIMEOUT; 0 disables it)",
-            seconds_text(seconds)
-        ),
-    }
-}
-
-fn seconds_text(s: f64) -> String {
-    if s.fract() == 0.0 {
-        format!("{s:.0} s")
-    } else {
-        format!("{s:.1} s")
     }
 }
 

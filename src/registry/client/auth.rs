@@ -186,17 +186,28 @@ impl TokenCache {
     }
 }
 
+/// How a token request is sent: the client, its deadlines, and the size limit of the answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TokenTransport<'a> {
+    pub(crate) http: &'a reqwest::Client,
+    pub(crate) deadlines: crate::http::deadline::Deadlines,
+    pub(crate) max_bytes: u64,
+}
+
 /// Fetches a bearer token for `scopes` from the challenge's realm.
 pub(crate) async fn fetch_token(
-    http: &reqwest::Client,
-    deadlines: crate::http::deadline::Deadlines,
+    transport: TokenTransport<'_>,
     registry: &str,
     realm: &str,
     service: Option<&str>,
     scopes: &[String],
     credential: Option<&Credential>,
-    max_bytes: u64,
 ) -> Result<(String, Duration)> {
+    let TokenTransport {
+        http,
+        deadlines,
+        max_bytes,
+    } = transport;
     let proto = |message: String| RegistryError::AuthProtocol {
         registry: registry.to_owned(),
         message,

@@ -14,7 +14,7 @@ use reqwest::header::{CONTENT_LENGTH, LOCATION, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
-use super::auth::{Challenge, fetch_token, parse_challenge};
+use super::auth::{Challenge, TokenTransport, fetch_token, parse_challenge};
 use super::credentials::{self, CredentialSource, ResolvedCredentials};
 use super::{ByteProgress, ClientWarning, Protocol, Ready, RegistryClient, Scope};
 use crate::http::origin::{display_url, host_port, same_origin};
@@ -235,14 +235,16 @@ impl RegistryClient {
                 self.check_realm(&realm, ready.creds.credential.is_some())?;
                 let (token, lifetime) = with_retries(&self.opts.retry, "token request", |_| {
                     fetch_token(
-                        &self.http,
-                        self.opts.deadlines(),
+                        TokenTransport {
+                            http: &self.http,
+                            deadlines: self.opts.deadlines(),
+                            max_bytes: self.opts.limits.max_registry_response,
+                        },
                         &self.registry,
                         &realm,
                         service.as_deref(),
                         &scopes,
                         ready.creds.credential.as_ref(),
-                        self.opts.limits.max_registry_response,
                     )
                 })
                 .await
