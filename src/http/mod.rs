@@ -2,7 +2,9 @@
 //! protocol client ([`crate::mirror::registry_protocol`]): one `reqwest` builder (rustls with the system roots plus
 //! `--ca-file` roots, HTTP/1.1, timeouts, `User-Agent`, the system proxy from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`),
 //! the retry policy and transient/permanent classification ([`retry`]), bounded body reads and error-body display
-//! ([`read_limited`], [`error_text`]), and its own error type ([`HttpError`]).
+//! ([`read_limited`], [`error_text`]), origins compared exactly on parsed URLs ([`origin`]: whether a request may carry
+//! credentials), the total per-request and per-command deadlines ([`deadline`]), and its own error type
+//! ([`HttpError`]).
 //!
 //! It must not know OCI (manifests, digests, scopes, the distribution API), OpenTofu or SBOMs: what a request means,
 //! and which statuses are errors, is decided by the callers.

@@ -8,7 +8,12 @@
 //! - `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` are honoured (reqwest's system proxy);
 //! - Basic challenges send credentials on every request; Bearer challenges fetch a token per scope
 //!   (`repository:REPO:pull,push`) and cache it; a 401 on a request refreshes the token once (new scope from the
-//!   challenge) before failing with a clear error that names the credential source, never the secret.
+//!   challenge) before failing with a clear error that names the credential source, never the secret;
+//! - credentials go to the registry's own origin only (scheme, host, port: [`crate::http::origin`]); a plain-HTTP
+//!   token realm is refused unless it is loopback, or on the registry's host with [`Protocol::PlainHttp`]; what the
+//!   user should know (cleartext credentials, a realm on another site) is reported as a [`ClientWarning`];
+//! - every request runs under a total deadline and the command's ([`ClientOptions::request_timeout`],
+//!   [`ClientOptions::deadline`]).
 //!
 //! Every request is rebuilt from a plain description (`Req`) so any of them can be retried (see [`crate::registry::retry`]);
 //! blob uploads restart from a new upload session. Responses are read under [`Limits`]: manifests under
