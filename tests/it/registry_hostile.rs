@@ -571,3 +571,41 @@ async fn the_command_deadline_stops_requests() {
     );
     assert_eq!(reg.count("/manifests/"), 1, "no request after the deadline");
 }
+
+/// Finding 3 (guard): a redirect to another origin (a blob served from a storage back end) does not carry our
+/// `Authorization` either (`reqwest` drops it when scheme, host or port change).
+#[tokio::test]
+async fn blob_redirect_to_another_origin_gets_no_credentials() {
+    let blob = b"provider bytes".to_vec();
+    let digest = Digest::sha256_of(&blob);
+    let served = blob.clone();
+    let storage = Scripted::start(move |_| Reply::Full {
+        status: 200,
+        headers: Vec::new(),
+        body: served.clone(),
+    });
+    let to = format!("http://{}/bucket/blob", storage.host());
+    let reg = Scripted::start(move |head| {
+        if let Some(r) = basic_ping(head) {
+            return r;
+        }
+        if head.line.path().contains("/blobs/sha256:") {
+            return Reply::with_headers(307, &[("Location", to.as_str())]);
+        }
+        Reply::status(404)
+    });
+    let client = RegistryClient::new(&reg.host(), "acme/demo", with_creds()).unwrap();
+    let mut got = Vec::new();
+    let n = client
+        .fetch_blob("acme/demo", &digest, 1 << 20, &mut got)
+        .await
+        .unwrap();
+    assert_eq!((n, got), (blob.len() as u64, blob));
+    assert!(
+        reg.log()
+            .iter()
+            .any(|s| s.method == "GET" && s.authorization.is_some())
+    );
+    assert_eq!(storage.log().len(), 1);
+    assert_eq!(storage.log()[0].authorization, None);
+}

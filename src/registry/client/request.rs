@@ -653,6 +653,47 @@ fn unauthorized_remedy(creds: &ResolvedCredentials) -> String {
 mod tests {
     use super::*;
 
+    fn client(registry: &str, protocol: Protocol) -> RegistryClient {
+        let opts = super::super::ClientOptions {
+            protocol,
+            credentials: super::super::CredentialEnv::isolated(),
+            ..super::super::ClientOptions::default()
+        };
+        RegistryClient::new(registry, "acme/demo", opts).unwrap()
+    }
+
+    /// Finding 4 of issue 15: which plain-HTTP realms may receive credentials (no network: the checks run before any
+    /// request).
+    #[test]
+    fn plain_http_realms() {
+        let plain = client("reg.example:5000", Protocol::PlainHttp);
+        assert!(plain.check_realm("http://reg.example/token", true).is_ok());
+        assert!(
+            plain
+                .check_realm("https://auth.elsewhere.example/token", false)
+                .is_ok()
+        );
+        let err = plain
+            .check_realm("http://auth.elsewhere.example/token?x=1", true)
+            .unwrap_err();
+        assert!(
+            matches!(&err, RegistryError::InsecureTokenRealm { realm, .. } if realm == "http://auth.elsewhere.example/token"),
+            "{err:?}"
+        );
+        let auto = client("reg.example:5000", Protocol::Auto);
+        assert_eq!(
+            auto.check_realm("http://reg.example/token", true)
+                .unwrap_err()
+                .to_string(),
+            "refusing to send credentials for reg.example:5000 to the plain-HTTP token realm http://reg.example/token \
+             — the registry should announce an https:// realm; to send credentials to reg.example over plain HTTP \
+             on a network you trust, pass --plain-http"
+        );
+        assert!(auto.check_realm("http://127.0.0.1:9/token", true).is_ok());
+        assert!(auto.check_realm("http://localhost:9/token", true).is_ok());
+        assert!(auto.check_realm("https://reg.example/token", true).is_ok());
+    }
+
     #[test]
     fn realm_sites() {
         assert!(same_site("auth.docker.io", "registry-1.docker.io"));
