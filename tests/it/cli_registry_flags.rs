@@ -74,3 +74,59 @@ fn request_timeout_flag_bounds_a_trickling_registry() {
         r.out()
     );
 }
+
+/// `push --dry-run` with a credential helper that hangs (finding 11): the helper runs once, and the error says the
+/// timeout it really waited (`TOFU_SBOM_CREDENTIAL_HELPER_TIMEOUT=2`), instead of running it twice.
+#[cfg(unix)]
+#[test]
+fn dry_run_runs_a_hanging_helper_once() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let reg = Scripted::start(|_| Reply::status(200));
+    let home = tempfile::tempdir().unwrap();
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let runs = home.path().join("runs");
+    let helper = bin.join("docker-credential-slow");
+    std::fs::write(
+        &helper,
+        format!("#!/bin/sh\necho run >> {}\nexec sleep 20\n", runs.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dc = home.path().join(".docker");
+    std::fs::create_dir_all(&dc).unwrap();
+    std::fs::write(
+        dc.join("config.json"),
+        format!(r#"{{"credHelpers":{{"{}":"slow"}}}}"#, reg.host()),
+    )
+    .unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let started = std::time::Instant::now();
+    let r = run(
+        crate::support::cli::isolate_credentials(&mut tofu_sbom(), home.path())
+            .env("PATH", path)
+            .env("TOFU_SBOM_CREDENTIAL_HELPER_TIMEOUT", "2")
+            .args([
+                "push",
+                "--dry-run",
+                "--plain-http",
+                &crate::support::sample_release_dir().to_string_lossy(),
+                &format!("{}/acme/demo", reg.host()),
+            ]),
+    );
+    let took = started.elapsed();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "credentials from docker-credential-slow: timed out after 2s (the helper and its children were stopped)"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&runs).unwrap(), "run\n");
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+}

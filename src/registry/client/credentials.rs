@@ -33,6 +33,11 @@ pub const ENV_USERNAME: &str = "TOFU_SBOM_REGISTRY_USERNAME";
 /// Environment variable: registry password or token.
 pub const ENV_PASSWORD: &str = "TOFU_SBOM_REGISTRY_PASSWORD";
 
+/// Environment variable: how long a docker credential helper may run, in seconds (default 30).
+pub const ENV_HELPER_TIMEOUT: &str = "TOFU_SBOM_CREDENTIAL_HELPER_TIMEOUT";
+/// How long a docker credential helper may run unless [`ENV_HELPER_TIMEOUT`] says otherwise.
+pub const DEFAULT_HELPER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A secret credential. `Debug` never shows the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
@@ -217,6 +222,11 @@ impl CredentialEnv {
             xdg_runtime_dir: non_empty_env("XDG_RUNTIME_DIR").map(PathBuf::from),
             xdg_config_home: non_empty_env("XDG_CONFIG_HOME").map(PathBuf::from),
             path: None,
+            helper_timeout: std::env::var(ENV_HELPER_TIMEOUT)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|s| *s > 0)
+                .map_or(DEFAULT_HELPER_TIMEOUT, Duration::from_secs),
             ..Self::isolated()
         }
     }
@@ -224,7 +234,7 @@ impl CredentialEnv {
     /// An environment with no sources at all (anonymous), for tests and for building up by hand.
     pub fn isolated() -> Self {
         Self {
-            helper_timeout: Duration::from_secs(30),
+            helper_timeout: DEFAULT_HELPER_TIMEOUT,
             max_bytes: 4 << 20,
             ..Self::default()
         }
