@@ -226,22 +226,8 @@ enum Fetched {
 }
 
 /// `scheme://host/path` (queries of signed download URLs may carry credentials).
-pub fn display_url(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    u.set_fragment(None);
-    let _ = u.set_password(None);
-    let _ = u.set_username("");
-    u.to_string()
-}
-
-fn host_port(url: &Url) -> String {
-    match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_owned(),
-        _ => String::new(),
-    }
-}
+pub use crate::http::origin::display_url;
+use crate::http::origin::{host_port, same_origin_url};
 
 /// A provider-registry protocol client for one host.
 pub struct ProviderRegistryClient {
@@ -285,6 +271,13 @@ impl ProviderRegistryClient {
         &self.opts
     }
 
+    /// Whether `url` is on the registry's own origin (host and port compared on parsed URLs, with the URL's scheme;
+    /// [`Self::check_url`] has already refused plain HTTP where it is not allowed): the only place the token goes.
+    fn is_own_origin(&self, url: &Url) -> bool {
+        Url::parse(&format!("{}://{}/", url.scheme(), self.host))
+            .is_ok_and(|own| same_origin_url(url, &own))
+    }
+
     /// Refuses URLs we must not fetch: other schemes, and plain HTTP to a non-loopback host unless plain HTTP was
     /// chosen explicitly.
     pub fn check_url(&self, url: &Url) -> Result<()> {
@@ -308,7 +301,7 @@ impl ProviderRegistryClient {
     async fn get_once(&self, url: &Url, max: u64, what: &str) -> crate::registry::Result<Fetched> {
         let mut rb = self.http.get(url.clone());
         if let Some(t) = &self.token
-            && host_port(url).eq_ignore_ascii_case(&self.host)
+            && self.is_own_origin(url)
         {
             rb = rb.bearer_auth(t);
         }
@@ -371,7 +364,7 @@ impl ProviderRegistryClient {
             MirrorError::Unauthorized {
                 url: display_url(url),
                 status,
-                had_token: self.token.is_some() && host_port(url).eq_ignore_ascii_case(&self.host),
+                had_token: self.token.is_some() && self.is_own_origin(url),
             }
         } else {
             MirrorError::Http {
@@ -641,7 +634,7 @@ impl ProviderRegistryClient {
     ) -> crate::registry::Result<std::result::Result<([u8; 32], u64), (u16, String)>> {
         let mut rb = self.http.get(url.clone());
         if let Some(t) = &self.token
-            && host_port(url).eq_ignore_ascii_case(&self.host)
+            && self.is_own_origin(url)
         {
             rb = rb.bearer_auth(t);
         }
