@@ -32,7 +32,7 @@ use crate::archive::address::ProviderAddress;
 use crate::http::retry::{parse_retry_after, with_retries};
 use crate::http::{error_chain, error_text, is_tls_error, read_limited};
 use crate::registry::RegistryError;
-use crate::registry::client::{ClientOptions, Protocol, build_http_client};
+use crate::registry::client::{ClientOptions, ClientWarning, Protocol, build_http_client};
 use crate::registry::digest::Sha256Counter;
 use crate::registry::reference::is_loopback;
 
@@ -252,6 +252,15 @@ impl ProviderRegistryClient {
     /// sent as `Authorization: Bearer` to `host` only.
     pub fn new(host: &str, opts: ClientOptions, token: Option<String>) -> Result<Self> {
         let http = build_http_client(&opts)?;
+        if let Some(sink) = &opts.warnings
+            && opts.protocol == Protocol::PlainHttp
+            && token.is_some()
+            && !is_loopback(host)
+        {
+            sink(&ClientWarning::CleartextCredentials {
+                host: host.to_owned(),
+            });
+        }
         Ok(Self {
             http,
             host: host.to_owned(),

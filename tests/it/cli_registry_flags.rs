@@ -130,3 +130,33 @@ fn dry_run_runs_a_hanging_helper_once() {
     assert_eq!(std::fs::read_to_string(&runs).unwrap(), "run\n");
     assert!(took < std::time::Duration::from_secs(15), "{took:?}");
 }
+
+/// The same warning for a provider registry (`mirror` with `TF_TOKEN_<host>` and `--plain-http` to a host that is
+/// not loopback), once per run although the command opens more than one client.
+#[test]
+fn plain_http_provider_registry_token_warns_once() {
+    const HOST: &str = "registry.example";
+    let proxy = Scripted::start(|_| Reply::status(404));
+    let home = tempfile::tempdir().unwrap();
+    let r = run(
+        crate::support::cli::isolate_credentials(&mut tofu_sbom(), home.path())
+            .env("HTTP_PROXY", format!("http://{}", proxy.host()))
+            .env("NO_PROXY", "")
+            .env("no_proxy", "")
+            .env("TF_TOKEN_registry_example", "tf-s3cret")
+            .args([
+                "mirror",
+                "--dry-run",
+                "--plain-http",
+                &format!("{HOST}/acme/demo"),
+                &format!("oci-layout:{}", home.path().join("out").display()),
+            ]),
+    );
+    let warning = format!(
+        "tofu-sbom: warning: {HOST}: credentials are sent over plain HTTP (--plain-http) to a host that is not \
+         loopback; anyone on the network path can read them"
+    );
+    assert_eq!(r.stderr.matches(&warning).count(), 1, "{}", r.stderr);
+    assert!(!proxy.log().is_empty());
+    assert!(!r.stderr.contains("tf-s3cret"));
+}
