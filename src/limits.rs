@@ -66,6 +66,14 @@ pub struct Limits {
     /// searched (a byte mapped at two addresses counts twice, though it is read and scanned only once). Real binaries
     /// hold the blob in the first KiB of their data; a non-Go binary is searched only up to this budget.
     pub max_buildinfo_search_bytes: u64,
+    /// Maximum total bytes of one paged listing (a tag list, a referrers answer) across all its `Link: rel="next"`
+    /// pages; each page is also bounded by `max_registry_response`. A next-page URL already read is an error at once
+    /// (a loop).
+    pub max_listing_bytes: u64,
+    /// Maximum total entries (tags, referrer descriptors) of one paged listing across all its pages.
+    pub max_listing_entries: u64,
+    /// Maximum number of pages of one tag list followed.
+    pub max_tag_list_pages: u32,
 }
 
 impl Default for Limits {
@@ -90,6 +98,9 @@ impl Default for Limits {
             max_sections: 4_096,
             max_load_commands: 1_024,
             max_buildinfo_search_bytes: 1 << 30, // 1 GiB
+            max_listing_bytes: 64 << 20, // 64 MiB: ~1M tags of a typical length
+            max_listing_entries: 100_000, // the largest public provider repositories have a few hundred tags
+            max_tag_list_pages: 1_000,
         }
     }
 }

@@ -5,13 +5,15 @@
 //! Only argument definitions and their mapping onto library option types live here; no command logic, no output.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
 use tofu_sbom::archive::ProviderAddress;
 use tofu_sbom::generate::{SbomOptions, ScannedRelease, TimestampPolicy};
+use tofu_sbom::http::deadline::CommandDeadline;
 use tofu_sbom::inventory::{Author, AuthorKind, ToolInfo};
-use tofu_sbom::registry::client::{ClientOptions, Protocol};
+use tofu_sbom::registry::client::{ClientOptions, ClientWarning, Protocol};
 use tofu_sbom::registry::credentials::CredentialEnv;
 use tofu_sbom::registry::referrers::ReferrersMode;
 use tofu_sbom::sbom::Format;
@@ -69,6 +71,18 @@ pub(crate) struct RegistryArgs {
     /// Trust this PEM CA certificate in addition to the system roots (repeatable).
     #[arg(long = "ca-file", value_name = "PEM")]
     pub(crate) ca_files: Vec<PathBuf>,
+    /// Total time one registry request may take, response body included, in seconds.
+    #[arg(long, value_name = "SECONDS", env = "TOFU_SBOM_REQUEST_TIMEOUT", default_value_t = 600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) request_timeout: u64,
+    /// Deadline of the command's registry work, in seconds from its first registry request setup; 0: none.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "TOFU_SBOM_TIMEOUT",
+        default_value_t = 3600
+    )]
+    pub(crate) timeout: u64,
 }
 
 impl RegistryArgs {
@@ -95,8 +109,26 @@ impl RegistryArgs {
             },
             ca_files: self.ca_files.clone(),
             credentials,
+            warnings: Some(std::sync::Arc::new(print_warning_once)),
+            request_timeout: Duration::from_secs(self.request_timeout),
+            deadline: (self.timeout > 0)
+                .then(|| CommandDeadline::from_now(Duration::from_secs(self.timeout))),
             ..ClientOptions::default()
         })
+    }
+}
+
+/// Prints a registry-client warning on stderr, each distinct one once per run (a command may open several clients).
+fn print_warning_once(w: &ClientWarning) {
+    static SEEN: std::sync::Mutex<std::collections::BTreeSet<String>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let text = w.to_string();
+    let first = SEEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(text.clone());
+    if first {
+        eprintln!("tofu-sbom: warning: {text}");
     }
 }
 

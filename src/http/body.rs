@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use super::deadline::Budget;
 use super::error::{HttpError, Result};
 use super::error_chain;
 
@@ -19,12 +20,19 @@ pub async fn read_limited(mut resp: reqwest::Response, max: u64, what: &str) -> 
         });
     }
     let mut buf = Vec::new();
+    let budget = Budget::of(&resp);
     loop {
-        let chunk = resp.chunk().await.map_err(|e| HttpError::Transport {
-            host: resp.url().host_str().unwrap_or("").to_owned(),
-            operation: format!("reading {what}"),
-            message: error_chain(&e),
-            transient: true,
+        let chunk = resp.chunk().await.map_err(|e| {
+            let host = super::origin::host_port(resp.url());
+            let operation = format!("reading {what}");
+            budget
+                .and_then(|b| b.classify(&e, &host, &operation))
+                .unwrap_or_else(|| HttpError::Transport {
+                    host,
+                    operation,
+                    message: error_chain(&e),
+                    transient: true,
+                })
         })?;
         let Some(chunk) = chunk else { break };
         if (buf.len() + chunk.len()) as u64 > max {

@@ -42,6 +42,18 @@ pub enum HttpError {
         /// True when retrying may help (reset, timeout, refused).
         transient: bool,
     },
+    /// A request ran past its total deadline, or the command's (see [`super::deadline`]). Permanent.
+    #[error("{operation} on {host}: {}", describe(*kind, *seconds))]
+    Deadline {
+        /// Host.
+        host: String,
+        /// What was being done (method and path, no query string).
+        operation: String,
+        /// Which deadline.
+        kind: DeadlineKind,
+        /// Its limit in seconds.
+        seconds: f64,
+    },
     /// A response body exceeds its limit.
     #[error("{what} exceeds the limit of {limit} bytes")]
     TooLarge {
@@ -62,5 +74,37 @@ impl HttpError {
                 ..
             }
         )
+    }
+}
+
+/// Which deadline a request budget (`deadline::Budget`) ends at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadlineKind {
+    /// The per-request deadline (`request_timeout`).
+    Request,
+    /// The whole command's deadline.
+    Command,
+}
+
+/// The text of a deadline error (shared with the registry's error type).
+pub fn describe(kind: DeadlineKind, seconds: f64) -> String {
+    match kind {
+        DeadlineKind::Request => format!(
+            "no complete answer within the request deadline of {} (request_timeout: --request-timeout or \
+             TOFU_SBOM_REQUEST_TIMEOUT; the server may be stalling on purpose)",
+            seconds_text(seconds)
+        ),
+        DeadlineKind::Command => format!(
+            "the command deadline of {} passed (--timeout or TOFU_SBOM_TIMEOUT; 0 disables it)",
+            seconds_text(seconds)
+        ),
+    }
+}
+
+fn seconds_text(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
     }
 }

@@ -2,13 +2,17 @@
 //! protocol client ([`crate::mirror::registry_protocol`]): one `reqwest` builder (rustls with the system roots plus
 //! `--ca-file` roots, HTTP/1.1, timeouts, `User-Agent`, the system proxy from `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY`),
 //! the retry policy and transient/permanent classification ([`retry`]), bounded body reads and error-body display
-//! ([`read_limited`], [`error_text`]), and its own error type ([`HttpError`]).
+//! ([`read_limited`], [`error_text`]), origins compared exactly on parsed URLs ([`origin`]: whether a request may carry
+//! credentials), the total per-request and per-command deadlines ([`deadline`]), and its own error type
+//! ([`HttpError`]).
 //!
 //! It must not know OCI (manifests, digests, scopes, the distribution API), OpenTofu or SBOMs: what a request means,
 //! and which statuses are errors, is decided by the callers.
 
 mod body;
+pub mod deadline;
 mod error;
+pub mod origin;
 pub mod retry;
 mod tls;
 
@@ -41,6 +45,9 @@ pub struct HttpOptions<'a> {
     pub connect_timeout: Duration,
     /// Idle read timeout of a response.
     pub read_timeout: Duration,
+    /// Total time of one request, body included (every request of the client; callers with a command deadline
+    /// shorten it per request, see [`deadline`]).
+    pub request_timeout: Duration,
 }
 
 /// Builds an HTTP client: rustls (system roots plus `ca_files`), the timeouts, the `User-Agent`, HTTP/1.1, system
@@ -50,6 +57,7 @@ pub fn build_client(opts: &HttpOptions<'_>) -> Result<reqwest::Client> {
         .user_agent(opts.user_agent.to_owned())
         .connect_timeout(opts.connect_timeout)
         .read_timeout(opts.read_timeout)
+        .timeout(opts.request_timeout)
         .http1_only()
         .tls_backend_preconfigured(tls::rustls_config(opts.ca_files)?)
         .build()

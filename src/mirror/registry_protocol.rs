@@ -32,7 +32,7 @@ use crate::archive::address::ProviderAddress;
 use crate::http::retry::{parse_retry_after, with_retries};
 use crate::http::{error_chain, error_text, is_tls_error, read_limited};
 use crate::registry::RegistryError;
-use crate::registry::client::{ClientOptions, Protocol, build_http_client};
+use crate::registry::client::{ClientOptions, ClientWarning, Protocol, build_http_client};
 use crate::registry::digest::Sha256Counter;
 use crate::registry::reference::is_loopback;
 
@@ -226,22 +226,8 @@ enum Fetched {
 }
 
 /// `scheme://host/path` (queries of signed download URLs may carry credentials).
-pub fn display_url(url: &Url) -> String {
-    let mut u = url.clone();
-    u.set_query(None);
-    u.set_fragment(None);
-    let _ = u.set_password(None);
-    let _ = u.set_username("");
-    u.to_string()
-}
-
-fn host_port(url: &Url) -> String {
-    match (url.host_str(), url.port()) {
-        (Some(h), Some(p)) => format!("{h}:{p}"),
-        (Some(h), None) => h.to_owned(),
-        _ => String::new(),
-    }
-}
+pub use crate::http::origin::display_url;
+use crate::http::origin::{host_port, same_origin_url};
 
 /// A provider-registry protocol client for one host.
 pub struct ProviderRegistryClient {
@@ -266,6 +252,15 @@ impl ProviderRegistryClient {
     /// sent as `Authorization: Bearer` to `host` only.
     pub fn new(host: &str, opts: ClientOptions, token: Option<String>) -> Result<Self> {
         let http = build_http_client(&opts)?;
+        if let Some(sink) = &opts.warnings
+            && opts.protocol == Protocol::PlainHttp
+            && token.is_some()
+            && !is_loopback(host)
+        {
+            sink(&ClientWarning::CleartextCredentials {
+                host: host.to_owned(),
+            });
+        }
         Ok(Self {
             http,
             host: host.to_owned(),
@@ -283,6 +278,13 @@ impl ProviderRegistryClient {
     /// The options (limits, retry policy, protocol).
     pub fn options(&self) -> &ClientOptions {
         &self.opts
+    }
+
+    /// Whether `url` is on the registry's own origin (host and port compared on parsed URLs, with the URL's scheme;
+    /// [`Self::check_url`] has already refused plain HTTP where it is not allowed): the only place the token goes.
+    fn is_own_origin(&self, url: &Url) -> bool {
+        Url::parse(&format!("{}://{}/", url.scheme(), self.host))
+            .is_ok_and(|own| same_origin_url(url, &own))
     }
 
     /// Refuses URLs we must not fetch: other schemes, and plain HTTP to a non-loopback host unless plain HTTP was
@@ -308,16 +310,26 @@ impl ProviderRegistryClient {
     async fn get_once(&self, url: &Url, max: u64, what: &str) -> crate::registry::Result<Fetched> {
         let mut rb = self.http.get(url.clone());
         if let Some(t) = &self.token
-            && host_port(url).eq_ignore_ascii_case(&self.host)
+            && self.is_own_origin(url)
         {
             rb = rb.bearer_auth(t);
         }
-        let resp = rb.send().await.map_err(|e| RegistryError::Transport {
-            registry: host_port(url),
-            operation: format!("GET {}", url.path()),
-            message: error_chain(&e),
-            transient: !is_tls_error(&e) && !e.is_builder(),
+        let operation = format!("GET {}", url.path());
+        let budget = self.opts.deadlines().budget(&host_port(url), &operation)?;
+        let mut resp = budget.apply(rb).send().await.map_err(|e| {
+            budget
+                .classify(&e, &host_port(url), &operation)
+                .map_or_else(
+                    || RegistryError::Transport {
+                        registry: host_port(url),
+                        operation: operation.clone(),
+                        message: error_chain(&e),
+                        transient: !is_tls_error(&e) && !e.is_builder(),
+                    },
+                    RegistryError::from,
+                )
         })?;
+        budget.mark(&mut resp);
         let status = resp.status().as_u16();
         if status == 200 {
             let final_url = resp.url().clone();
@@ -361,7 +373,7 @@ impl ProviderRegistryClient {
             MirrorError::Unauthorized {
                 url: display_url(url),
                 status,
-                had_token: self.token.is_some() && host_port(url).eq_ignore_ascii_case(&self.host),
+                had_token: self.token.is_some() && self.is_own_origin(url),
             }
         } else {
             MirrorError::Http {
@@ -631,17 +643,24 @@ impl ProviderRegistryClient {
     ) -> crate::registry::Result<std::result::Result<([u8; 32], u64), (u16, String)>> {
         let mut rb = self.http.get(url.clone());
         if let Some(t) = &self.token
-            && host_port(url).eq_ignore_ascii_case(&self.host)
+            && self.is_own_origin(url)
         {
             rb = rb.bearer_auth(t);
         }
-        let transport = |e: &reqwest::Error| RegistryError::Transport {
-            registry: host_port(url),
-            operation: format!("GET {}", url.path()),
-            message: error_chain(e),
-            transient: !is_tls_error(e) && !e.is_builder(),
+        let operation = format!("GET {}", url.path());
+        let budget = self.opts.deadlines().budget(&host_port(url), &operation)?;
+        let transport = |e: &reqwest::Error| {
+            budget.classify(e, &host_port(url), &operation).map_or_else(
+                || RegistryError::Transport {
+                    registry: host_port(url),
+                    operation: operation.clone(),
+                    message: error_chain(e),
+                    transient: !is_tls_error(e) && !e.is_builder(),
+                },
+                RegistryError::from,
+            )
         };
-        let mut resp = rb.send().await.map_err(|e| transport(&e))?;
+        let mut resp = budget.apply(rb).send().await.map_err(|e| transport(&e))?;
         let status = resp.status();
         if matches!(status.as_u16(), 429 | 500 | 502..=504 | 507..=599) {
             return Err(RegistryError::Transient {

@@ -68,6 +68,19 @@ pub enum RegistryError {
         /// True when retrying may help (reset, timeout, refused).
         transient: bool,
     },
+    /// A request ran past its total deadline (`ClientOptions::request_timeout`) or the command's
+    /// (`ClientOptions::deadline`). Permanent: not retried.
+    #[error("{operation} on {registry}: {}", crate::http::deadline::describe(*kind, *seconds))]
+    Deadline {
+        /// Registry host.
+        registry: String,
+        /// What was being done (method and path, no query string).
+        operation: String,
+        /// Which deadline.
+        kind: crate::http::deadline::DeadlineKind,
+        /// Its limit in seconds.
+        seconds: f64,
+    },
     /// The registry rejected our credentials (HTTP 401 after authenticating).
     #[error(
         "authentication to {registry} failed (credentials from {credential_source}): {message}{}",
@@ -154,6 +167,19 @@ pub enum RegistryError {
         source_name: String,
         /// What went wrong (never the secret).
         message: String,
+    },
+    /// The registry's Bearer challenge names a plain-HTTP token realm on a host that is not loopback: the credentials
+    /// would travel in clear text. Nothing was sent to the realm.
+    #[error(
+        "refusing to send credentials for {registry} to the plain-HTTP token realm {realm} — {remedy}"
+    )]
+    InsecureTokenRealm {
+        /// Registry host.
+        registry: String,
+        /// The realm URL (without its query).
+        realm: String,
+        /// What to do about it.
+        remedy: String,
     },
     /// An authentication challenge or token response could not be understood.
     #[error("authentication with {registry}: {message}")]
@@ -251,6 +277,43 @@ pub enum RegistryError {
         page: usize,
         /// The repeated next-page URL.
         url: String,
+    },
+    /// A paged answer's `Link: rel="next"` names another origin (scheme, host or port differ from the registry's):
+    /// not followed, so neither credentials nor the page request reach it.
+    #[error(
+        "{what}: the next-page link points to another origin ({url}); refusing to follow it — the registry is \
+         misconfigured or hostile"
+    )]
+    PageLinkElsewhere {
+        /// What was being listed.
+        what: String,
+        /// The next-page URL (without its query).
+        url: String,
+    },
+    /// A paged answer's `Link: rel="next"` chain leads back to a page already read (a hostile or broken registry).
+    #[error("{what}: page {page} links back to {url}, which was already read")]
+    PageLoop {
+        /// What was being listed.
+        what: String,
+        /// The page (1-based) whose `Link` repeats.
+        page: usize,
+        /// The repeated next-page URL (without its query).
+        url: String,
+    },
+    /// A paged answer exceeds a total across its pages ([`crate::limits::Limits::max_listing_bytes`],
+    /// `max_listing_entries`, `max_tag_list_pages`).
+    #[error(
+        "{what}: more than {limit} {unit} across its pages ({limit_name}); the registry keeps sending more"
+    )]
+    ListingTooLarge {
+        /// What was being listed.
+        what: String,
+        /// The `Limits` field.
+        limit_name: &'static str,
+        /// The limit.
+        limit: u64,
+        /// `bytes`, `entries` or `pages`.
+        unit: &'static str,
     },
     /// A referrers API answer has more `Link: rel="next"` pages than [`crate::limits::Limits::max_referrers_pages`].
     #[error(
@@ -379,6 +442,17 @@ impl From<HttpError> for RegistryError {
                 transient,
             },
             HttpError::TooLarge { what, limit } => Self::TooLarge { what, limit },
+            HttpError::Deadline {
+                host,
+                operation,
+                kind,
+                seconds,
+            } => Self::Deadline {
+                registry: host,
+                operation,
+                kind,
+                seconds,
+            },
         }
     }
 }

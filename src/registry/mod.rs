@@ -41,6 +41,7 @@ pub mod digest;
 mod error;
 pub mod layout;
 pub mod manifest;
+pub(crate) mod paging;
 pub mod reference;
 pub mod referrers;
 pub mod store;

@@ -107,14 +107,20 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
             release: None,
         });
     }
-    let listed = store.list_tags().await?;
-    let tags: Vec<String> = match target.tag() {
-        Some(t) => vec![t.to_owned()],
-        None => listed
-            .iter()
-            .filter(|t| t.as_bytes().first().is_some_and(u8::is_ascii_digit))
-            .cloned()
-            .collect(),
+    // With a tag, only that tag is read: the tag list is not fetched (a registry's tag list is untrusted and may be
+    // huge or hostile), so a tag that is missing is reported by resolving it (`TagUnresolvable`). Without one, the
+    // listed version tags are verified.
+    let (tags, listed): (Vec<String>, Option<Vec<String>>) = match target.tag() {
+        Some(t) => (vec![t.to_owned()], None),
+        None => {
+            let listed = store.list_tags().await?;
+            let tags = listed
+                .iter()
+                .filter(|t| t.as_bytes().first().is_some_and(u8::is_ascii_digit))
+                .cloned()
+                .collect();
+            (tags, Some(listed))
+        }
     };
     if tags.is_empty() {
         return Err(RegistryError::NotFound {
@@ -127,7 +133,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
             findings: &mut findings,
             tag: Some(tag.clone()),
         };
-        tags_out.push(verify_tag(store, tag, &listed, &mut ctx, opts).await);
+        tags_out.push(verify_tag(store, tag, listed.as_deref(), &mut ctx, opts).await);
     }
     Ok(VerifyReport {
         target: store.describe(),
@@ -159,9 +165,12 @@ async fn resolve_digest(store: &Store, digest: &Digest, ctx: &mut Ctx<'_>) -> Op
     }
 }
 
-/// Step 0: the tag is listed and spells a version `tofu` would look up under this very tag.
-fn check_tag_spelling(tag: &str, listed: &[String], ctx: &mut Ctx<'_>) {
-    if !listed.iter().any(|t| t == tag) {
+/// Step 0: the tag is listed (when the tag list was read) and spells a version `tofu` would look up under this very
+/// tag.
+fn check_tag_spelling(tag: &str, listed: Option<&[String]>, ctx: &mut Ctx<'_>) {
+    if let Some(listed) = listed
+        && !listed.iter().any(|t| t == tag)
+    {
         ctx.error(
             None,
             FindingKind::TagNotListed {
@@ -199,7 +208,7 @@ fn check_tag_spelling(tag: &str, listed: &[String], ctx: &mut Ctx<'_>) {
 async fn verify_tag(
     store: &Store,
     tag: String,
-    listed: &[String],
+    listed: Option<&[String]>,
     ctx: &mut Ctx<'_>,
     opts: &VerifyOptions,
 ) -> TagReport {

@@ -186,16 +186,28 @@ impl TokenCache {
     }
 }
 
+/// How a token request is sent: the client, its deadlines, and the size limit of the answer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TokenTransport<'a> {
+    pub(crate) http: &'a reqwest::Client,
+    pub(crate) deadlines: crate::http::deadline::Deadlines,
+    pub(crate) max_bytes: u64,
+}
+
 /// Fetches a bearer token for `scopes` from the challenge's realm.
 pub(crate) async fn fetch_token(
-    http: &reqwest::Client,
+    transport: TokenTransport<'_>,
     registry: &str,
     realm: &str,
     service: Option<&str>,
     scopes: &[String],
     credential: Option<&Credential>,
-    max_bytes: u64,
 ) -> Result<(String, Duration)> {
+    let TokenTransport {
+        http,
+        deadlines,
+        max_bytes,
+    } = transport;
     let proto = |message: String| RegistryError::AuthProtocol {
         registry: registry.to_owned(),
         message,
@@ -243,12 +255,19 @@ pub(crate) async fn fetch_token(
             rb
         }
     };
-    let resp = request.send().await.map_err(|e| RegistryError::Transport {
-        registry: registry.to_owned(),
-        operation: "token request".into(),
-        message: crate::http::error_chain(&e),
-        transient: true,
+    let budget = deadlines.budget(registry, "token request")?;
+    let mut resp = budget.apply(request).send().await.map_err(|e| {
+        budget.classify(&e, registry, "token request").map_or_else(
+            || RegistryError::Transport {
+                registry: registry.to_owned(),
+                operation: "token request".into(),
+                message: crate::http::error_chain(&e),
+                transient: true,
+            },
+            RegistryError::from,
+        )
     })?;
+    budget.mark(&mut resp);
     let status = resp.status().as_u16();
     let body = crate::http::read_limited(resp, max_bytes, "token response").await?;
     if status == 401 || status == 403 {

@@ -10,6 +10,7 @@ use super::request::{Req, ReqBody, location_of};
 use super::{
     BlobSink, BlobSource, ByteProgress, RegistryClient, Scope, header_content_length, header_digest,
 };
+use crate::http::deadline::Budget;
 use crate::http::error_chain;
 use crate::http::retry::with_retries;
 use crate::registry::digest::{Digest, Sha256Counter};
@@ -217,12 +218,20 @@ impl RegistryClient {
             });
         }
         let mut hasher = Sha256Counter::new();
+        let budget = Budget::of(&resp);
         loop {
-            let chunk = resp.chunk().await.map_err(|e| RegistryError::Transport {
-                registry: self.registry.clone(),
-                operation: req.operation(),
-                message: error_chain(&e),
-                transient: true,
+            let chunk = resp.chunk().await.map_err(|e| {
+                budget
+                    .and_then(|b| b.classify(&e, &self.registry, &req.operation()))
+                    .map_or_else(
+                        || RegistryError::Transport {
+                            registry: self.registry.clone(),
+                            operation: req.operation(),
+                            message: error_chain(&e),
+                            transient: true,
+                        },
+                        RegistryError::from,
+                    )
             })?;
             let Some(chunk) = chunk else { break };
             if hasher.len() + chunk.len() as u64 > max_size {

@@ -33,6 +33,11 @@ pub const ENV_USERNAME: &str = "TOFU_SBOM_REGISTRY_USERNAME";
 /// Environment variable: registry password or token.
 pub const ENV_PASSWORD: &str = "TOFU_SBOM_REGISTRY_PASSWORD";
 
+/// Environment variable: how long a docker credential helper may run, in seconds (default 30).
+pub const ENV_HELPER_TIMEOUT: &str = "TOFU_SBOM_CREDENTIAL_HELPER_TIMEOUT";
+/// How long a docker credential helper may run unless [`ENV_HELPER_TIMEOUT`] says otherwise.
+pub const DEFAULT_HELPER_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A secret credential. `Debug` never shows the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
@@ -217,6 +222,11 @@ impl CredentialEnv {
             xdg_runtime_dir: non_empty_env("XDG_RUNTIME_DIR").map(PathBuf::from),
             xdg_config_home: non_empty_env("XDG_CONFIG_HOME").map(PathBuf::from),
             path: None,
+            helper_timeout: std::env::var(ENV_HELPER_TIMEOUT)
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .filter(|s| *s > 0)
+                .map_or(DEFAULT_HELPER_TIMEOUT, Duration::from_secs),
             ..Self::isolated()
         }
     }
@@ -224,7 +234,7 @@ impl CredentialEnv {
     /// An environment with no sources at all (anonymous), for tests and for building up by hand.
     pub fn isolated() -> Self {
         Self {
-            helper_timeout: Duration::from_secs(30),
+            helper_timeout: DEFAULT_HELPER_TIMEOUT,
             max_bytes: 4 << 20,
             ..Self::default()
         }
@@ -380,6 +390,11 @@ struct HelperOutput {
 }
 
 /// Runs `docker-credential-NAME get` with the server URL on stdin. `Ok(None)` when the helper has no entry.
+///
+/// The helper runs in its own process group; on timeout, or as soon as its output passes
+/// [`CredentialEnv::max_bytes`] (a [`RegistryError::TooLarge`] naming that limit), the whole group is killed, so a
+/// background child cannot outlive it. Its standard output is never shown in an error (it may hold the secret, even
+/// when the helper fails); the first line of its standard error is.
 pub async fn run_helper(
     env: &CredentialEnv,
     helper: &str,
@@ -403,6 +418,8 @@ pub async fn run_helper(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    #[cfg(unix)]
+    cmd.process_group(0);
     if let Some(path) = &env.path {
         cmd.env("PATH", path);
     }
@@ -415,58 +432,103 @@ pub async fn run_helper(
             fail(format!("cannot start {program}: {e}"))
         }
     })?;
+    let group = child.id();
+    let max = env.max_bytes;
+    let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
+    // Standard error is drained on its own task (the first 4 KiB kept) so a chatty helper never blocks on it.
+    let err_task = tokio::spawn(async move {
+        let mut kept = Vec::new();
+        if let Some(mut se) = stderr {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = se.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                let room = 4096usize.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+        }
+        kept
+    });
     let run = async {
-        if let Some(mut stdin) = child.stdin.take() {
+        if let Some(mut stdin) = stdin {
             // A helper that exits without reading stdin is fine; its answer decides.
             let _ = stdin.write_all(server_url.as_bytes()).await;
         }
         let mut out = Vec::new();
-        let mut err = Vec::new();
-        let (mut so, mut se) = (child.stdout.take(), child.stderr.take());
-        let max = env.max_bytes;
-        let read_out = async {
-            if let Some(s) = so.as_mut() {
-                s.take(max + 1).read_to_end(&mut out).await?;
-            }
-            Ok::<_, std::io::Error>(())
-        };
-        let read_err = async {
-            if let Some(s) = se.as_mut() {
-                s.take(4096).read_to_end(&mut err).await?;
-            }
-            Ok::<_, std::io::Error>(())
-        };
-        let (r1, r2) = tokio::join!(read_out, read_err);
-        r1.and(r2)?;
-        let status = child.wait().await?;
-        Ok::<_, std::io::Error>((status, out, err))
-    };
-    let (status, out, err) = tokio::time::timeout(env.helper_timeout, run)
-        .await
-        .map_err(|_| fail(format!("timed out after {:?}", env.helper_timeout)))?
-        .map_err(|e| fail(e.to_string()))?;
-    if out.len() as u64 > env.max_bytes {
-        return Err(fail("output exceeds the size limit".into()));
-    }
-    if !status.success() {
-        let text = String::from_utf8_lossy(if out.is_empty() { &err } else { &out })
-            .trim()
-            .to_owned();
-        // docker-credential-helpers' ErrCredentialsNotFound text.
-        if text.contains("credentials not found") {
+        if let Some(so) = stdout {
+            so.take(max + 1).read_to_end(&mut out).await?;
+        }
+        if out.len() as u64 > max {
             return Ok(None);
         }
-        let first_line = text
+        let status = child.wait().await?;
+        Ok::<_, std::io::Error>(Some((status, out)))
+    };
+    let outcome = tokio::time::timeout(env.helper_timeout, run).await;
+    let stopped = |child: &mut tokio::process::Child| {
+        kill_group(group);
+        let _ = child.start_kill();
+    };
+    let (status, out) = match outcome {
+        Err(_) => {
+            stopped(&mut child);
+            err_task.abort();
+            return Err(fail(format!(
+                "timed out after {:?} (the helper and its children were stopped)",
+                env.helper_timeout
+            )));
+        }
+        Ok(Ok(None)) => {
+            stopped(&mut child);
+            err_task.abort();
+            return Err(RegistryError::TooLarge {
+                what: format!("the output of {program} (CredentialEnv::max_bytes)"),
+                limit: max,
+            });
+        }
+        Ok(Err(e)) => {
+            stopped(&mut child);
+            err_task.abort();
+            return Err(fail(e.to_string()));
+        }
+        Ok(Ok(Some(done))) => done,
+    };
+    let err = tokio::time::timeout(std::time::Duration::from_secs(1), err_task)
+        .await
+        .ok()
+        .and_then(std::result::Result::ok)
+        .unwrap_or_default();
+    if !status.success() {
+        // docker-credential-helpers print ErrCredentialsNotFound on stdout; recognise it without ever showing stdout.
+        let not_found = |b: &[u8]| String::from_utf8_lossy(b).contains("credentials not found");
+        if not_found(&out) || not_found(&err) {
+            return Ok(None);
+        }
+        let err_text = String::from_utf8_lossy(&err).trim().to_owned();
+        let first_line = err_text
             .lines()
             .next()
             .unwrap_or("")
             .chars()
             .take(200)
             .collect::<String>();
-        return Err(fail(format!("exited with {status}: {first_line}")));
+        let detail = if first_line.is_empty() {
+            "standard error was empty".to_owned()
+        } else {
+            format!("standard error: {first_line}")
+        };
+        return Err(fail(format!(
+            "exited with {status} (its standard output is not shown: it may hold the secret; {detail})"
+        )));
     }
-    let parsed: HelperOutput = serde_json::from_slice(&out)
-        .map_err(|e| fail(format!("output is not the helper JSON: {e}")))?;
+    let parsed: HelperOutput = serde_json::from_slice(&out).map_err(|e| {
+        fail(format!(
+            "its output is not the helper JSON (line {}, column {}; not shown: it may hold the secret)",
+            e.line(),
+            e.column()
+        ))
+    })?;
     if parsed.secret.is_empty() {
         return Ok(None);
     }
@@ -479,6 +541,19 @@ pub async fn run_helper(
         username: parsed.username,
         password: parsed.secret,
     }))
+}
+
+/// Kills a helper's whole process group (it was started as the leader of its own group).
+fn kill_group(group: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = group
+        .and_then(|g| i32::try_from(g).ok())
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    #[cfg(not(unix))]
+    let _ = group;
 }
 
 /// Runs the chain for `registry` (`HOST[:PORT]`) and `repository`.

@@ -13,9 +13,11 @@ use super::{
     FetchedManifest, ManifestHead, PutManifestResponse, ReferrersResponse, RegistryClient, Scope,
     content_type, header_content_length, header_digest,
 };
+use crate::http::origin::same_origin;
 use crate::http::read_limited;
 use crate::registry::digest::Digest;
 use crate::registry::manifest::MEDIA_TYPE_INDEX;
+use crate::registry::paging::Paging;
 use crate::registry::{RegistryError, Result};
 
 impl RegistryClient {
@@ -133,7 +135,9 @@ impl RegistryClient {
             .map(drop)
     }
 
-    /// All tags of `repo` (`GET /v2/<repo>/tags/list`, following `Link: <…>; rel="next"`, at most 1000 pages).
+    /// All tags of `repo` (`GET /v2/<repo>/tags/list`, following `Link: <…>; rel="next"` on this registry's origin).
+    /// Bounded across pages by [`Limits`](crate::limits::Limits) `max_tag_list_pages`, `max_listing_bytes` and
+    /// `max_listing_entries`; a next-page URL already read is a [`RegistryError::PageLoop`].
     pub async fn list_tags(&self, repo: &str) -> Result<Vec<String>> {
         #[derive(Deserialize)]
         struct TagList {
@@ -141,9 +145,18 @@ impl RegistryClient {
             tags: Option<Vec<String>>,
         }
         let base = self.ready().await?.base.clone();
+        let limits = self.opts.limits;
+        let what = format!("tag list of {}/{repo}", self.registry);
         let mut url = self.url(&base, &format!("{repo}/tags/list"));
+        let mut pages = Paging::new(
+            &what,
+            &limits,
+            u64::from(limits.max_tag_list_pages),
+            "max_tag_list_pages",
+        );
         let mut out = Vec::new();
-        for _ in 0..1000 {
+        loop {
+            pages.read(&url)?;
             let resp = self
                 .send(
                     Req::new(Method::GET, url.clone()),
@@ -158,31 +171,36 @@ impl RegistryClient {
                     location: self.registry.clone(),
                 });
             }
-            let next = resp
-                .headers()
-                .get("link")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|l| {
-                    l.split_once('<')
-                        .and_then(|(_, r)| r.split_once('>'))
-                        .map(|(u, _)| u.to_owned())
-                });
-            let body =
-                read_limited(resp, self.opts.limits.max_registry_response, "tag list").await?;
+            let next = next_link(resp.headers()).or_else(|| {
+                // Some registries send a bare `Link: <…>` without `rel`.
+                resp.headers()
+                    .get("link")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|l| l.split_once('<'))
+                    .and_then(|(_, r)| r.split_once('>'))
+                    .map(|(u, _)| u.trim().to_owned())
+            });
+            let max = limits.max_registry_response.min(pages.bytes_left());
+            let body = read_limited(resp, max, "tag list page")
+                .await
+                .map_err(|e| pages.too_large(e))?;
+            pages.add_bytes(body.len() as u64)?;
             let page: TagList = serde_json::from_slice(&body).map_err(|e| RegistryError::Json {
-                what: format!("tag list of {}/{repo}", self.registry),
+                what: what.clone(),
                 message: e.to_string(),
             })?;
-            out.extend(page.tags.unwrap_or_default());
-            match next {
-                Some(n) => url = Self::resolve_location(&base, &n),
-                None => return Ok(out),
+            let tags = page.tags.unwrap_or_default();
+            pages.add_entries(tags.len() as u64)?;
+            out.extend(tags);
+            let Some(n) = next else { return Ok(out) };
+            url = Self::resolve_location(&base, &n);
+            if !same_origin(&url, &base) {
+                return Err(RegistryError::PageLinkElsewhere {
+                    what,
+                    url: without_query(&url),
+                });
             }
         }
-        Err(RegistryError::TooLarge {
-            what: format!("tag list of {}/{repo} (pages)", self.registry),
-            limit: 1000,
-        })
     }
 
     /// `GET /v2/<repo>/referrers/<digest>[?artifactType=…]`, raw.
@@ -204,13 +222,10 @@ impl RegistryClient {
     /// registry are followed.
     pub async fn get_referrers_page(&self, repo: &str, url: &str) -> Result<ReferrersResponse> {
         let base = self.ready().await?.base.clone();
-        if !url.starts_with(&format!("{base}/")) {
-            return Err(RegistryError::Registry {
-                registry: self.registry.clone(),
-                operation: format!("GET /v2/{repo}/referrers"),
-                status: 200,
-                code: None,
-                message: "the next-page link points to another host".into(),
+        if !same_origin(url, &base) {
+            return Err(RegistryError::PageLinkElsewhere {
+                what: format!("referrers in {}/{repo}", self.registry),
+                url: without_query(url),
             });
         }
         self.referrers_request(repo, &base, url.to_owned()).await
@@ -222,7 +237,7 @@ impl RegistryClient {
         base: &str,
         url: String,
     ) -> Result<ReferrersResponse> {
-        let req = Req::new(Method::GET, url).header("Accept", MEDIA_TYPE_INDEX);
+        let req = Req::new(Method::GET, url.clone()).header("Accept", MEDIA_TYPE_INDEX);
         let resp = self
             .send(req, &Scope::pull(repo), &[200, 400, 404, 405, 406], repo)
             .await?;
@@ -246,8 +261,14 @@ impl RegistryClient {
             body,
             filters_applied,
             next,
+            url,
         })
     }
+}
+
+/// A URL without its query string (for messages: page tokens and signatures live there).
+pub(crate) fn without_query(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or(url).to_owned()
 }
 
 /// The target of a `Link: <URL>; rel="next"` header.

@@ -8,7 +8,12 @@
 //! - `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` are honoured (reqwest's system proxy);
 //! - Basic challenges send credentials on every request; Bearer challenges fetch a token per scope
 //!   (`repository:REPO:pull,push`) and cache it; a 401 on a request refreshes the token once (new scope from the
-//!   challenge) before failing with a clear error that names the credential source, never the secret.
+//!   challenge) before failing with a clear error that names the credential source, never the secret;
+//! - credentials go to the registry's own origin only (scheme, host, port: [`crate::http::origin`]); a plain-HTTP
+//!   token realm is refused unless it is loopback, or on the registry's host with [`Protocol::PlainHttp`]; what the
+//!   user should know (cleartext credentials, a realm on another site) is reported as a [`ClientWarning`];
+//! - every request runs under a total deadline and the command's ([`ClientOptions::request_timeout`],
+//!   [`ClientOptions::deadline`]).
 //!
 //! Every request is rebuilt from a plain description (`Req`) so any of them can be retried (see [`crate::registry::retry`]);
 //! blob uploads restart from a new upload session. Responses are read under [`Limits`]: manifests under
@@ -41,6 +46,7 @@ use tokio::sync::OnceCell;
 
 use crate::http::HttpOptions;
 pub use crate::http::Protocol;
+use crate::http::deadline::{CommandDeadline, Deadlines};
 use crate::limits::Limits;
 use crate::registry::Result;
 use crate::registry::digest::Digest;
@@ -50,6 +56,45 @@ use credentials::{CredentialEnv, CredentialSource, ResolvedCredentials};
 
 /// Called with the number of bytes of a blob sent so far in the current attempt.
 pub type ByteProgress = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// Something the user should know about how a registry is reached, reported through [`ClientOptions::warnings`]
+/// (the CLI prints each distinct one once per run on stderr).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ClientWarning {
+    /// Credentials are sent over plain HTTP (`--plain-http`) to a host that is not loopback.
+    CleartextCredentials {
+        /// The registry host (`HOST[:PORT]`).
+        host: String,
+    },
+    /// The Bearer token realm is on another host (and another site) than the registry: the credentials go there.
+    RealmOnOtherHost {
+        /// The registry host.
+        registry: String,
+        /// The token realm URL (without its query).
+        realm: String,
+    },
+}
+
+impl std::fmt::Display for ClientWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::CleartextCredentials { host } => write!(
+                f,
+                "{host}: credentials are sent over plain HTTP (--plain-http) to a host that is not loopback; \
+                 anyone on the network path can read them"
+            ),
+            Self::RealmOnOtherHost { registry, realm } => write!(
+                f,
+                "{registry}: the registry sends our credentials' token request to {realm}, another host; \
+                 check that the registry is the one you meant"
+            ),
+        }
+    }
+}
+
+/// Receives [`ClientWarning`]s.
+pub type WarningSink = Arc<dyn Fn(&ClientWarning) + Send + Sync>;
 
 /// Options of a [`RegistryClient`].
 #[derive(Clone)]
@@ -74,6 +119,12 @@ pub struct ClientOptions {
     pub chunked_threshold: u64,
     /// Size of one upload chunk.
     pub chunk_size: u64,
+    /// Where warnings go (`None`: dropped).
+    pub warnings: Option<WarningSink>,
+    /// Total time of one request, response body included (the read timeout only bounds idle gaps). Default 600 s.
+    pub request_timeout: Duration,
+    /// The deadline of the whole command (`None`: none): no request starts after it, running ones stop at it.
+    pub deadline: Option<CommandDeadline>,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -101,6 +152,9 @@ impl Default for ClientOptions {
             read_timeout: Duration::from_secs(120),
             chunked_threshold: 64 << 20,
             chunk_size: 16 << 20,
+            warnings: None,
+            request_timeout: Duration::from_secs(600),
+            deadline: None,
         }
     }
 }
@@ -180,6 +234,8 @@ pub struct ReferrersResponse {
     pub filters_applied: Option<String>,
     /// The absolute URL of the next page (`Link: <…>; rel="next"`), if any.
     pub next: Option<String>,
+    /// The URL this page was read from (to recognise a `Link` back to it).
+    pub url: String,
 }
 
 /// Where a blob's bytes come from.
@@ -205,7 +261,11 @@ pub struct RegistryClient {
     repository_hint: String,
     opts: ClientOptions,
     ready: OnceCell<Ready>,
+    /// The outcome of the credentials chain, failures included (see `request.rs`).
+    creds: OnceCell<std::result::Result<ResolvedCredentials, Arc<crate::registry::RegistryError>>>,
     tokens: TokenCache,
+    /// The warnings already reported (by text).
+    warned: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for RegistryClient {
@@ -231,6 +291,15 @@ impl ClientOptions {
             user_agent: &self.user_agent,
             connect_timeout: self.connect_timeout,
             read_timeout: self.read_timeout,
+            request_timeout: self.request_timeout,
+        }
+    }
+
+    /// The deadlines requests are sent under.
+    pub fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            request: self.request_timeout,
+            command: self.deadline,
         }
     }
 }
@@ -269,7 +338,9 @@ impl RegistryClient {
             repository_hint: repository.to_owned(),
             opts,
             ready: OnceCell::new(),
+            creds: OnceCell::new(),
             tokens: TokenCache::default(),
+            warned: Mutex::default(),
         })
     }
 

@@ -14,9 +14,10 @@ use reqwest::header::{CONTENT_LENGTH, LOCATION, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
-use super::auth::{Challenge, fetch_token, parse_challenge};
+use super::auth::{Challenge, TokenTransport, fetch_token, parse_challenge};
 use super::credentials::{self, CredentialSource, ResolvedCredentials};
-use super::{ByteProgress, Protocol, Ready, RegistryClient, Scope};
+use super::{ByteProgress, ClientWarning, Protocol, Ready, RegistryClient, Scope};
+use crate::http::origin::{display_url, host_port, same_origin};
 use crate::http::retry::{retry_after_of, with_retries};
 use crate::http::{error_chain, error_text, is_tls_error, parse_errors, read_limited};
 use crate::registry::reference::is_loopback;
@@ -86,12 +87,24 @@ impl RegistryClient {
     }
 
     async fn init(&self) -> Result<Ready> {
-        let creds = credentials::resolve(
-            &self.opts.credentials,
-            &self.registry,
-            &self.repository_hint,
-        )
-        .await?;
+        // Resolved once per client, failures included: a hanging credential helper is not run again by the next
+        // call (it cost `push --dry-run` two helper timeouts).
+        let creds = match self
+            .creds
+            .get_or_init(|| async {
+                credentials::resolve(
+                    &self.opts.credentials,
+                    &self.registry,
+                    &self.repository_hint,
+                )
+                .await
+                .map_err(std::sync::Arc::new)
+            })
+            .await
+        {
+            Ok(c) => c.clone(),
+            Err(e) => return Err(same_error(e)),
+        };
         let https = format!("https://{}", self.registry);
         let http = format!("http://{}", self.registry);
         let base = match self.opts.protocol {
@@ -99,6 +112,7 @@ impl RegistryClient {
             Protocol::Https => https,
             Protocol::Auto => match self.ping(&https).await {
                 Ok(_) => https,
+                Err(PingError::Deadline(e)) => return Err(e.into()),
                 Err(PingError::Tls(msg)) if is_loopback(&self.registry) => {
                     // Docker's rule: a loopback registry may speak plain HTTP.
                     match self.ping(&http).await {
@@ -118,6 +132,12 @@ impl RegistryClient {
                 Err(_) => https,
             },
         };
+        if base.starts_with("http://") && !is_loopback(&self.registry) && creds.credential.is_some()
+        {
+            self.warn_once(ClientWarning::CleartextCredentials {
+                host: self.registry.clone(),
+            });
+        }
         let challenge = with_retries(
             &self.opts.retry,
             &format!("GET /v2/ on {}", self.registry),
@@ -137,13 +157,19 @@ impl RegistryClient {
 
     /// `GET /v2/`: `Ok(None)` when open, `Ok(Some(challenge))` on 401.
     async fn ping(&self, base: &str) -> std::result::Result<Option<Challenge>, PingError> {
-        let resp = self
-            .http
-            .get(format!("{base}/v2/"))
+        let budget = self
+            .opts
+            .deadlines()
+            .budget(&self.registry, "GET /v2/")
+            .map_err(PingError::Deadline)?;
+        let resp = budget
+            .apply(self.http.get(format!("{base}/v2/")))
             .send()
             .await
             .map_err(|e| {
-                if is_tls_error(&e) {
+                if let Some(d) = budget.classify(&e, &self.registry, "GET /v2/") {
+                    PingError::Deadline(d)
+                } else if is_tls_error(&e) {
                     PingError::Tls(error_chain(&e))
                 } else {
                     PingError::Transport(error_chain(&e))
@@ -169,14 +195,11 @@ impl RegistryClient {
         format!("{base}/v2/{path}")
     }
 
+    /// A `Location` or `Link` target resolved against the registry's base URL (RFC 3986; see
+    /// [`crate::http::origin::resolve`]). A target that does not resolve to a URL is kept as sent, and then fails
+    /// as a request (never carrying credentials: it is on no origin).
     pub(super) fn resolve_location(base: &str, loc: &str) -> String {
-        if loc.starts_with("http://") || loc.starts_with("https://") {
-            loc.to_owned()
-        } else if loc.starts_with('/') {
-            format!("{base}{loc}")
-        } else {
-            format!("{base}/{loc}")
-        }
+        crate::http::origin::resolve(base, loc).map_or_else(|| loc.to_owned(), String::from)
     }
 
     async fn auth_header(
@@ -209,15 +232,19 @@ impl RegistryClient {
                 if let Some(t) = self.tokens.get(&key) {
                     return Ok(Some(format!("Bearer {t}")));
                 }
+                self.check_realm(&realm, ready.creds.credential.is_some())?;
                 let (token, lifetime) = with_retries(&self.opts.retry, "token request", |_| {
                     fetch_token(
-                        &self.http,
+                        TokenTransport {
+                            http: &self.http,
+                            deadlines: self.opts.deadlines(),
+                            max_bytes: self.opts.limits.max_registry_response,
+                        },
                         &self.registry,
                         &realm,
                         service.as_deref(),
                         &scopes,
                         ready.creds.credential.as_ref(),
-                        self.opts.limits.max_registry_response,
                     )
                 })
                 .await
@@ -238,10 +265,65 @@ impl RegistryClient {
         }
     }
 
+    /// Refuses a plain-HTTP token realm on a host that is not loopback, unless `--plain-http` was given and the realm
+    /// is on the registry's own host (issue 15, finding 4); warns once when the credentials go to a realm on another
+    /// site than the registry.
+    fn check_realm(&self, realm: &str, with_credentials: bool) -> Result<()> {
+        let Ok(url) = reqwest::Url::parse(realm) else {
+            return Ok(()); // `fetch_token` reports the unusable realm.
+        };
+        let realm_host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let registry_host = registry_host(&self.registry);
+        let shown = display_url(&url);
+        if url.scheme() == "http" && !is_loopback(&host_port(&url)) {
+            let own_host = realm_host == registry_host;
+            if !(own_host && self.opts.protocol == Protocol::PlainHttp) {
+                return Err(RegistryError::InsecureTokenRealm {
+                    registry: self.registry.clone(),
+                    realm: shown,
+                    remedy: if own_host {
+                        format!(
+                            "the registry should announce an https:// realm; to send credentials to {realm_host} \
+                             over plain HTTP on a network you trust, pass --plain-http"
+                        )
+                    } else {
+                        "the registry must announce an https:// token realm (plain HTTP is accepted only on \
+                         loopback, or with --plain-http on the registry's own host)"
+                            .to_owned()
+                    },
+                });
+            }
+        }
+        if with_credentials && !same_site(&realm_host, &registry_host) {
+            self.warn_once(ClientWarning::RealmOnOtherHost {
+                registry: self.registry.clone(),
+                realm: shown,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reports `w` through [`ClientOptions::warnings`](super::ClientOptions::warnings), once per client.
+    pub(super) fn warn_once(&self, w: ClientWarning) {
+        let Some(sink) = &self.opts.warnings else {
+            return;
+        };
+        let first = self
+            .warned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(w.to_string());
+        if first {
+            sink(&w);
+        }
+    }
+
     /// One attempt: authenticate, send, and on a 401 refresh the challenge/token once.
     pub(super) async fn send_once(&self, req: &Req, scope: &Scope) -> Result<reqwest::Response> {
         let ready = self.ready().await?;
-        let same_host = req.url.starts_with(&ready.base);
+        // Credentials go to the registry's own origin only (scheme, host and port compared on parsed URLs): an
+        // upload `Location` elsewhere (a storage back end) is sent without them.
+        let same_host = same_origin(&req.url, &ready.base);
         let mut extra_scope: Option<String> = None;
         for round in 0..2 {
             let mut rb = self.http.request(req.method.clone(), &req.url);
@@ -267,12 +349,20 @@ impl RegistryClient {
                     .header(CONTENT_LENGTH, len.to_string())
                     .body(file_body(path, *offset, *len, progress.clone()).await?),
             };
-            let resp = rb.send().await.map_err(|e| RegistryError::Transport {
-                registry: self.registry.clone(),
-                operation: req.operation(),
-                message: error_chain(&e),
-                transient: !is_tls_error(&e) && !e.is_builder(),
+            let operation = req.operation();
+            let budget = self.opts.deadlines().budget(&self.registry, &operation)?;
+            let mut resp = budget.apply(rb).send().await.map_err(|e| {
+                budget.classify(&e, &self.registry, &operation).map_or_else(
+                    || RegistryError::Transport {
+                        registry: self.registry.clone(),
+                        operation: operation.clone(),
+                        message: error_chain(&e),
+                        transient: !is_tls_error(&e) && !e.is_builder(),
+                    },
+                    RegistryError::from,
+                )
             })?;
+            budget.mark(&mut resp);
             if resp.status() == StatusCode::UNAUTHORIZED && round == 0 && same_host {
                 let ch = resp
                     .headers()
@@ -412,6 +502,7 @@ impl RegistryClient {
 }
 
 enum PingError {
+    Deadline(crate::http::HttpError),
     Tls(String),
     Transport(String),
     Status(u16, Option<u64>),
@@ -422,6 +513,7 @@ impl PingError {
     fn into_oci(self, registry: &str) -> RegistryError {
         let op = "GET /v2/".to_owned();
         match self {
+            Self::Deadline(e) => e.into(),
             Self::Tls(message) => RegistryError::Transport {
                 registry: registry.to_owned(),
                 operation: op,
@@ -490,6 +582,62 @@ async fn file_body(
     Ok(reqwest::Body::wrap_stream(stream))
 }
 
+/// A copy of a remembered credentials error (`RegistryError` is not `Clone`: its `Io` variant holds an
+/// `std::io::Error`).
+fn same_error(e: &RegistryError) -> RegistryError {
+    match e {
+        RegistryError::Credentials {
+            source_name,
+            message,
+        } => RegistryError::Credentials {
+            source_name: source_name.clone(),
+            message: message.clone(),
+        },
+        RegistryError::TooLarge { what, limit } => RegistryError::TooLarge {
+            what: what.clone(),
+            limit: *limit,
+        },
+        RegistryError::Io {
+            action,
+            path,
+            source,
+        } => RegistryError::Io {
+            action,
+            path: path.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        },
+        other => RegistryError::Credentials {
+            source_name: "the credentials chain".into(),
+            message: other.to_string(),
+        },
+    }
+}
+
+/// The host of `HOST[:PORT]` (IPv6 brackets kept), lower-cased.
+fn registry_host(registry: &str) -> String {
+    reqwest::Url::parse(&format!("http://{registry}/"))
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_else(|| registry.to_ascii_lowercase())
+}
+
+/// Whether two hosts belong to one site: equal, or DNS names sharing their last two labels (`auth.docker.io` and
+/// `registry-1.docker.io`). IP addresses are one site only with themselves.
+fn same_site(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let is_ip = |h: &str| h.starts_with('[') || h.parse::<std::net::IpAddr>().is_ok();
+    if is_ip(a) || is_ip(b) {
+        return false;
+    }
+    let site = |h: &str| {
+        let labels: Vec<&str> = h.trim_end_matches('.').rsplit('.').take(2).collect();
+        (labels.len() == 2).then(|| labels.join("."))
+    };
+    site(a).is_some() && site(a) == site(b)
+}
+
 fn unauthorized_remedy(creds: &ResolvedCredentials) -> String {
     match &creds.source {
         CredentialSource::Anonymous => {
@@ -498,5 +646,62 @@ fn unauthorized_remedy(creds: &ResolvedCredentials) -> String {
                 .to_owned()
         }
         source => format!("check the username and password or token from {source}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(registry: &str, protocol: Protocol) -> RegistryClient {
+        let opts = super::super::ClientOptions {
+            protocol,
+            credentials: super::super::CredentialEnv::isolated(),
+            ..super::super::ClientOptions::default()
+        };
+        RegistryClient::new(registry, "acme/demo", opts).unwrap()
+    }
+
+    /// Finding 4 of issue 15: which plain-HTTP realms may receive credentials (no network: the checks run before any
+    /// request).
+    #[test]
+    fn plain_http_realms() {
+        let plain = client("reg.example:5000", Protocol::PlainHttp);
+        assert!(plain.check_realm("http://reg.example/token", true).is_ok());
+        assert!(
+            plain
+                .check_realm("https://auth.elsewhere.example/token", false)
+                .is_ok()
+        );
+        let err = plain
+            .check_realm("http://auth.elsewhere.example/token?x=1", true)
+            .unwrap_err();
+        assert!(
+            matches!(&err, RegistryError::InsecureTokenRealm { realm, .. } if realm == "http://auth.elsewhere.example/token"),
+            "{err:?}"
+        );
+        let auto = client("reg.example:5000", Protocol::Auto);
+        assert_eq!(
+            auto.check_realm("http://reg.example/token", true)
+                .unwrap_err()
+                .to_string(),
+            "refusing to send credentials for reg.example:5000 to the plain-HTTP token realm http://reg.example/token \
+             — the registry should announce an https:// realm; to send credentials to reg.example over plain HTTP \
+             on a network you trust, pass --plain-http"
+        );
+        assert!(auto.check_realm("http://127.0.0.1:9/token", true).is_ok());
+        assert!(auto.check_realm("http://localhost:9/token", true).is_ok());
+        assert!(auto.check_realm("https://reg.example/token", true).is_ok());
+    }
+
+    #[test]
+    fn realm_sites() {
+        assert!(same_site("auth.docker.io", "registry-1.docker.io"));
+        assert!(same_site("ghcr.io", "ghcr.io"));
+        assert!(!same_site("ghcr.io.evil.example", "ghcr.io"));
+        assert!(!same_site("localhost", "127.0.0.1"));
+        assert!(!same_site("10.1.2.3", "10.1.2.4"));
+        assert_eq!(registry_host("Reg.Example:5000"), "reg.example");
+        assert_eq!(registry_host("[::1]:5000"), "[::1]");
     }
 }

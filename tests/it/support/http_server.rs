@@ -34,6 +34,15 @@ impl Listener {
         handle: impl Fn(TcpStream) + Send + Sync + 'static,
     ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        Self::start_on(listener, max_connections, handle)
+    }
+
+    /// [`Listener::start`] on a listener the caller bound (e.g. on a port chosen for its digits).
+    pub(crate) fn start_on(
+        listener: TcpListener,
+        max_connections: usize,
+        handle: impl Fn(TcpStream) + Send + Sync + 'static,
+    ) -> Self {
         let port = listener.local_addr().expect("local address").port();
         listener
             .set_nonblocking(true)

@@ -9,6 +9,7 @@
 pub(crate) mod fault_proxy;
 pub(crate) mod native_registry;
 pub(crate) mod sboms;
+pub(crate) mod scripted;
 pub(crate) mod token_realm;
 
 use std::io::Write;
