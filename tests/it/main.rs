@@ -21,6 +21,7 @@ mod cli_generate;
 mod cli_inspect;
 mod cli_mirror;
 mod cli_publish;
+mod cli_publish_atomic;
 mod cli_push;
 mod cli_verify;
 mod infra_smoke;
