@@ -91,6 +91,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
             attach: AttachOptions {
                 mode: args.referrers.referrers_mode,
                 prune_own: args.prune_own_referrers,
+                lock: super::attach::lock_options(global),
                 ..AttachOptions::default()
             },
         },

@@ -3,19 +3,32 @@
 //! Tags are `index.json` entries annotated `org.opencontainers.image.ref.name` (as ORAS and skopeo write them).
 //! Untagged manifests may be listed too (referrers are recorded that way, like oras-go's OCI store). Every write is
 //! atomic (a temporary file in the same directory, fsync, rename), blobs are written only after their bytes hashed to
-//! their name, so the directory can be copied byte for byte at any time and never holds a partial blob. One writer at a
-//! time: `index.json` is read-modified-written without a lock.
+//! their name, so the directory can be copied byte for byte at any time and never holds a partial blob.
+//!
+//! # The layout lock
+//! Every read-modify-write of `index.json` ([`LayoutStore::set_tag`], [`LayoutStore::add_untagged`],
+//! [`LayoutStore::remove_untagged`], and creating the layout) holds the **layout lock**: an advisory lock file in
+//! the per-user lock directory ([`crate::registry::lock_file`]), keyed by the layout's canonical path, held for that
+//! one read-modify-write and never across an `await`. So every writer — `push` writing tags, `attach` recording
+//! referrers, `mirror`, a library user — sees the others' entries: no lost update between processes or threads of
+//! this user on this host. (A layout written by two users, or from two hosts over a network filesystem, is not
+//! serialised.) Waiting longer than [`INDEX_LOCK_TIMEOUT`] fails with the holder's PID.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use crate::registry::digest::{Digest, Sha256Counter};
+use crate::registry::lock_file;
 use crate::registry::manifest::{
     ANNOTATION_REF_NAME, Descriptor, ImageIndex, MEDIA_TYPE_INDEX, decode, to_canonical_bytes,
 };
 use crate::registry::{RegistryError, Result};
+
+/// How long a writer waits for the layout lock (held by another writer for one `index.json` read-modify-write).
+pub const INDEX_LOCK_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Content of the `oci-layout` file.
 pub const OCI_LAYOUT_FILE_CONTENT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
@@ -75,16 +88,36 @@ impl LayoutStore {
         let store = Self {
             dir: dir.to_owned(),
         };
+        // Under the layout lock: two processes creating the same layout must not write an empty `index.json` over
+        // the entries the first one already added.
+        let _lock = store.lock_index()?;
         if !dir.join("index.json").exists() {
             store.write_index(&ImageIndex::empty())?;
         }
-        atomic_write(&dir.join("oci-layout"), OCI_LAYOUT_FILE_CONTENT)?;
+        if !dir.join("oci-layout").exists() {
+            atomic_write(&dir.join("oci-layout"), OCI_LAYOUT_FILE_CONTENT)?;
+        }
         Ok(store)
     }
 
     /// The layout directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The layout lock's key: `oci-layout-index:<canonical dir>`.
+    pub fn lock_key(&self) -> String {
+        let canonical = self.dir.canonicalize().unwrap_or_else(|_| self.dir.clone());
+        format!("oci-layout-index:{}", canonical.display())
+    }
+
+    /// Takes the layout lock (see the module docs), blocking this thread for at most [`INDEX_LOCK_TIMEOUT`].
+    fn lock_index(&self) -> Result<lock_file::Held> {
+        lock_file::lock_blocking(
+            &self.lock_key(),
+            &lock_file::default_dir(),
+            INDEX_LOCK_TIMEOUT,
+        )
     }
 
     /// The path of a blob (`blobs/<alg>/<encoded>`).
@@ -239,6 +272,7 @@ impl LayoutStore {
     /// Points `tag` at `desc` in `index.json` (replacing any previous entry of that tag; other entries keep their
     /// order).
     pub fn set_tag(&self, tag: &str, desc: &Descriptor, max: u64) -> Result<()> {
+        let _lock = self.lock_index()?;
         let mut index = self.read_index(max)?;
         let mut entry = desc.clone();
         entry
@@ -261,6 +295,7 @@ impl LayoutStore {
 
     /// Lists an untagged manifest in `index.json` (how referrers are recorded); no-op if already listed untagged.
     pub fn add_untagged(&self, desc: &Descriptor, max: u64) -> Result<()> {
+        let _lock = self.lock_index()?;
         let mut index = self.read_index(max)?;
         if index
             .manifests
@@ -276,6 +311,7 @@ impl LayoutStore {
     /// Removes the untagged `index.json` entries of `digest` (how a referrer is un-recorded); tagged entries are kept.
     /// Returns how many entries were removed. The blob itself is left in place (other entries may share it).
     pub fn remove_untagged(&self, digest: &Digest, max: u64) -> Result<usize> {
+        let _lock = self.lock_index()?;
         let mut index = self.read_index(max)?;
         let before = index.manifests.len();
         index

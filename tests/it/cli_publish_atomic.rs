@@ -76,7 +76,11 @@ fn attach_failure_leaves_no_version_tag_in_the_registry() {
     );
     assert_eq!(res.code, 2, "stderr: {}", res.stderr);
     assert!(proxy.fired(0) >= 1, "the attach reached the fallback tag");
-    assert_eq!(manifest_status(&reg, VERSION), 404, "the version tag is not live");
+    assert_eq!(
+        manifest_status(&reg, VERSION),
+        404,
+        "the version tag is not live"
+    );
     assert_eq!(manifest_status(&reg, "latest"), 404, "no extra tag either");
     assert_eq!(res.out(), "");
     assert_eq!(std::fs::read(&gha).unwrap_or_default(), b"");
@@ -88,7 +92,10 @@ fn attach_failure_leaves_no_version_tag_in_the_registry() {
 
     // The same run against the registry directly succeeds, and the tag appears.
     let direct = format!("{}/{REPO}", reg.host);
-    let ok = tofu(home.path(), &publish_args(&direct, gha.to_str().unwrap(), &[]));
+    let ok = tofu(
+        home.path(),
+        &publish_args(&direct, gha.to_str().unwrap(), &[]),
+    );
     assert_eq!(ok.code, 0, "stderr: {}", ok.stderr);
     assert_eq!(manifest_status(&reg, VERSION), 200);
 }
@@ -113,11 +120,16 @@ fn failing_extra_tag_after_the_version_tag_exits_3_naming_what_is_live() {
         &publish_args(&target, gha.to_str().unwrap(), &["--extra-tag", "latest"]),
     );
     assert_eq!(res.code, 3, "stderr: {}", res.stderr);
-    assert_eq!(manifest_status(&reg, VERSION), 200, "the version tag is live");
+    assert_eq!(
+        manifest_status(&reg, VERSION),
+        200,
+        "the version tag is live"
+    );
     assert_eq!(manifest_status(&reg, "latest"), 404);
     assert!(
-        res.stderr
-            .contains(&format!("partially published: tag {VERSION} is live at sha256:")),
+        res.stderr.contains(&format!(
+            "partially published: tag {VERSION} is live at sha256:"
+        )),
         "stderr: {}",
         res.stderr
     );
@@ -135,7 +147,11 @@ fn attach_failure_leaves_no_version_tag_in_an_oci_layout() {
     // A layout whose index.json lists an untagged manifest whose blob does not hash to its digest: the attach step
     // (which reads every untagged manifest to find referrers) refuses it; the push step never reads it.
     std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
-    std::fs::write(layout.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        br#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
     let hex = "ab".repeat(32);
     std::fs::write(layout.join("blobs/sha256").join(&hex), b"{}").unwrap();
     std::fs::write(
@@ -147,7 +163,10 @@ fn attach_failure_leaves_no_version_tag_in_an_oci_layout() {
     .unwrap();
     let target = format!("oci-layout:{}", layout.display());
     let gha = home.path().join("gha.txt");
-    let res = tofu(home.path(), &publish_args(&target, gha.to_str().unwrap(), &[]));
+    let res = tofu(
+        home.path(),
+        &publish_args(&target, gha.to_str().unwrap(), &[]),
+    );
     assert_eq!(res.code, 2, "stderr: {}", res.stderr);
     let index: serde_json::Value =
         serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
@@ -157,7 +176,11 @@ fn attach_failure_leaves_no_version_tag_in_an_oci_layout() {
         .iter()
         .filter_map(|m| m["annotations"]["org.opencontainers.image.ref.name"].as_str())
         .collect();
-    assert_eq!(tags, Vec::<&str>::new(), "the version tag is not in index.json");
+    assert_eq!(
+        tags,
+        Vec::<&str>::new(),
+        "the version tag is not in index.json"
+    );
     assert_eq!(res.out(), "");
     assert_eq!(std::fs::read(&gha).unwrap_or_default(), b"");
 }

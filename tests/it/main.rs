@@ -25,6 +25,7 @@ mod cli_publish_atomic;
 mod cli_push;
 mod cli_verify;
 mod infra_smoke;
+mod layout_concurrency;
 mod mirror_oci_copy;
 mod mirror_publish;
 mod mirror_registry;
