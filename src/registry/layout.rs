@@ -13,6 +13,14 @@
 //! referrers, `mirror`, a library user — sees the others' entries: no lost update between processes or threads of
 //! this user on this host. (A layout written by two users, or from two hosts over a network filesystem, is not
 //! serialised.) Waiting longer than [`INDEX_LOCK_TIMEOUT`] fails with the holder's PID.
+//!
+//! # Temporary files
+//! A writer killed mid-write (kill -9, power loss) leaves its temporary file, `.NAME.tmp-PID-N`, in the layout root
+//! or in `blobs/sha256/`. Never a blob or `index.json` (those appear only by rename), but clutter that a copy of the
+//! directory carries along. [`LayoutStore::temp_files`] lists them; each write of `index.json` (under the layout lock)
+//! removes the **stale** ones: those whose PID is not a running process on this host, or that were not modified for
+//! [`STALE_TEMP_AGE`] (a PID reused by another program). A running writer's file is never stale: it is either this
+//! process's or a live PID's, and a live writer keeps modifying it. `verify` reports stale ones as warnings.
 
 use std::fs::{self, File};
 use std::io::{Read, Write};
@@ -26,6 +34,57 @@ use crate::registry::manifest::{
     ANNOTATION_REF_NAME, Descriptor, ImageIndex, MEDIA_TYPE_INDEX, decode, to_canonical_bytes,
 };
 use crate::registry::{RegistryError, Result};
+
+/// A layout temporary file not modified for this long is stale even when its PID is a running process (24 hours).
+pub const STALE_TEMP_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A temporary file of an interrupted (or running) write: `.NAME.tmp-PID-N` in the layout root or `blobs/sha256/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TempFile {
+    /// The file.
+    pub path: PathBuf,
+    /// The PID of the process that created it.
+    pub pid: u32,
+    /// True when it is stale (its writer is gone; see the module docs) and the next write removes it.
+    pub stale: bool,
+}
+
+/// The PID in a temporary file name `.NAME.tmp-PID-N` (as [`temp_beside`] names them).
+fn temp_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?;
+    let (_, tail) = rest.rsplit_once(".tmp-")?;
+    let (pid, n) = tail.split_once('-')?;
+    if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// True when `pid` is a running process on this host (this process included). Where that cannot be asked, true (then
+/// only [`STALE_TEMP_AGE`] makes a file stale).
+fn pid_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        let Some(p) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return false;
+        };
+        // kill(pid, 0): ESRCH = no such process; EPERM = it exists (another user's).
+        !matches!(
+            rustix::process::test_kill_process(p),
+            Err(e) if e == rustix::io::Errno::SRCH
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        true
+    }
+}
 
 /// How long a writer waits for the layout lock (held by another writer for one `index.json` read-modify-write).
 pub const INDEX_LOCK_TIMEOUT: Duration = Duration::from_secs(120);
@@ -264,9 +323,53 @@ impl LayoutStore {
         decode(&buf, &p.display().to_string())
     }
 
+    /// Writes `index.json` (the caller holds the layout lock), then removes stale temporary files (best effort).
     fn write_index(&self, index: &ImageIndex) -> Result<()> {
         let (bytes, _) = to_canonical_bytes(index);
-        atomic_write(&self.dir.join("index.json"), &bytes)
+        atomic_write(&self.dir.join("index.json"), &bytes)?;
+        if let Ok(temps) = self.temp_files() {
+            for t in temps.into_iter().filter(|t| t.stale) {
+                let _ = fs::remove_file(&t.path);
+            }
+        }
+        Ok(())
+    }
+
+    /// The temporary files in the layout root and `blobs/sha256/` (see the module docs), sorted by path.
+    pub fn temp_files(&self) -> Result<Vec<TempFile>> {
+        let mut out = Vec::new();
+        for dir in [self.dir.clone(), self.dir.join("blobs").join("sha256")] {
+            let entries = match fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(RegistryError::io("reading", &dir, e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|e| RegistryError::io("reading", &dir, e))?;
+                let name = entry.file_name();
+                let Some(pid) = name.to_str().and_then(temp_pid) else {
+                    continue;
+                };
+                let Ok(meta) = entry.metadata() else {
+                    continue; // removed meanwhile (a writer finished)
+                };
+                if !meta.is_file() {
+                    continue;
+                }
+                let old = meta
+                    .modified()
+                    .ok()
+                    .and_then(|m| m.elapsed().ok())
+                    .is_some_and(|age| age > STALE_TEMP_AGE);
+                out.push(TempFile {
+                    path: entry.path(),
+                    pid,
+                    stale: old || !pid_alive(pid),
+                });
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
     }
 
     /// Points `tag` at `desc` in `index.json` (replacing any previous entry of that tag; other entries keep their
@@ -396,6 +499,71 @@ pub(crate) fn atomic_write(target: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The PID of a process that has exited (a reaped child).
+    fn dead_pid() -> u32 {
+        let mut c = std::process::Command::new("true").spawn().unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    }
+
+    #[test]
+    fn temp_file_names() {
+        assert_eq!(temp_pid(".index.json.tmp-123-0"), Some(123));
+        assert_eq!(temp_pid(&format!(".{}.tmp-9-15", "ab".repeat(32))), Some(9));
+        assert_eq!(temp_pid("index.json.tmp-123-0"), None);
+        assert_eq!(temp_pid(".index.json.tmp-x-0"), None);
+        assert_eq!(temp_pid(".index.json.tmp-1-"), None);
+        assert_eq!(temp_pid(".index.json"), None);
+    }
+
+    #[test]
+    fn stale_temp_files_go_with_the_next_write_and_live_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LayoutStore::open_or_create(dir.path()).unwrap();
+        let dead = dead_pid();
+        let me = std::process::id();
+        let dead_index = dir.path().join(format!(".index.json.tmp-{dead}-0"));
+        let dead_blob = dir
+            .path()
+            .join(format!("blobs/sha256/.{}.tmp-{dead}-4", "ef".repeat(32)));
+        let live = dir.path().join(format!(".index.json.tmp-{me}-77"));
+        // PID 1 is always running, but a file it has not touched for longer than STALE_TEMP_AGE is stale anyway.
+        let old = dir.path().join(".oci-layout.tmp-1-0");
+        for p in [&dead_index, &dead_blob, &live, &old] {
+            fs::write(p, b"partial").unwrap();
+        }
+        let f = File::options().write(true).open(&old).unwrap();
+        f.set_modified(std::time::SystemTime::now() - STALE_TEMP_AGE - Duration::from_secs(60))
+            .unwrap();
+        drop(f);
+        let found: Vec<(PathBuf, u32, bool)> = store
+            .temp_files()
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.path, t.pid, t.stale))
+            .collect();
+        let mut want = vec![
+            (dead_index.clone(), dead, true),
+            (dead_blob.clone(), dead, true),
+            (live.clone(), me, false),
+            (old.clone(), 1, true),
+        ];
+        want.sort();
+        assert_eq!(found, want);
+        let d = Digest::sha256_of(b"{}");
+        store.put_blob_bytes(&d, b"{}").unwrap();
+        let desc = Descriptor::new("application/vnd.oci.empty.v1+json", d, 2);
+        store.set_tag("a", &desc, 1 << 20).unwrap();
+        let left: Vec<PathBuf> = store
+            .temp_files()
+            .unwrap()
+            .into_iter()
+            .map(|t| t.path)
+            .collect();
+        assert_eq!(left, vec![live]);
+    }
 
     #[test]
     fn create_tag_and_reject_bad_blobs() {

@@ -26,6 +26,7 @@ mod cli_push;
 mod cli_verify;
 mod infra_smoke;
 mod layout_concurrency;
+mod layout_temp_files;
 mod mirror_oci_copy;
 mod mirror_publish;
 mod mirror_registry;
