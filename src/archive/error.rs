@@ -394,6 +394,13 @@ pub enum ReleaseError {
     /// A ZIP of the release is bad.
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    /// `SHA256SUMS` lists ZIPs of this release that are not beside it (an incomplete download would ship a provider
+    /// missing platforms); see [`crate::archive::release::Release::missing_zips`].
+    #[error("{} (an incomplete download?); add them, select the platforms present with --platform, or pass --allow-missing-platforms to proceed without them", .missing)]
+    MissingZips {
+        /// What is missing.
+        missing: crate::archive::release::MissingZips,
+    },
 }
 
 /// A provider address `[HOST/]NAMESPACE/TYPE` that OpenTofu would not accept.

@@ -20,6 +20,7 @@ mod cli_attach_concurrency;
 mod cli_generate;
 mod cli_inspect;
 mod cli_mirror;
+mod cli_missing_platforms;
 mod cli_publish;
 mod cli_publish_atomic;
 mod cli_push;
