@@ -230,6 +230,23 @@ pub enum ArchiveError {
         /// The pass limit.
         limit: u32,
     },
+    /// Two entries are different names but one file on the ZIP's target OS (macOS: Unicode case folding and NFD;
+    /// Windows: case folding, trailing dots and spaces, 8.3 short names): unpacking there would overwrite one with
+    /// the other — possibly the binary the SBOM describes.
+    #[error(
+        "{}: entries {entry:?} and {other:?} are the same file on {rule}: unpacking there would overwrite one with the other",
+        zip.display()
+    )]
+    NameCollision {
+        /// The ZIP file.
+        zip: PathBuf,
+        /// The entry that collides (the later one, or the 8.3 alias).
+        entry: String,
+        /// The entry it collides with.
+        other: String,
+        /// The OS and its rule.
+        rule: &'static str,
+    },
 }
 
 /// Something is wrong with a provider release (file names, `SHA256SUMS`), or one of its ZIPs.

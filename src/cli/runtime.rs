@@ -105,7 +105,8 @@ pub(crate) fn scan(
         for p in &scanned.platforms {
             if !p.ignored_candidates.is_empty() {
                 eprintln!(
-                    "tofu-sbom: warning: {}: OpenTofu runs {} and ignores {}",
+                    "tofu-sbom: warning: {}: OpenTofu runs {} (the first matching name in byte order) and does not \
+                     run {}, which it still unpacks beside it",
                     p.zip_name,
                     p.binary_name,
                     p.ignored_candidates.join(", ")

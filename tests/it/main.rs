@@ -21,6 +21,7 @@ mod cli_generate;
 mod cli_inspect;
 mod cli_mirror;
 mod cli_missing_platforms;
+mod cli_name_collisions;
 mod cli_publish;
 mod cli_publish_atomic;
 mod cli_push;
