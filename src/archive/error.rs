@@ -249,6 +249,35 @@ pub enum ArchiveError {
     },
 }
 
+/// ZIPs a `SHA256SUMS` lists that are not beside it (see [`crate::archive::release`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingZips {
+    /// The `SHA256SUMS` file.
+    pub checksums: PathBuf,
+    /// The directory they are missing from.
+    pub dir: PathBuf,
+    /// The missing file names, sorted.
+    pub names: Vec<String>,
+}
+
+impl std::fmt::Display for MissingZips {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.names.len();
+        write!(
+            f,
+            "{} lists {n} {} not in {}: {}",
+            self.checksums.display(),
+            if n == 1 {
+                "ZIP that is"
+            } else {
+                "ZIPs that are"
+            },
+            self.dir.display(),
+            self.names.join(", ")
+        )
+    }
+}
+
 /// Something is wrong with a provider release (file names, `SHA256SUMS`), or one of its ZIPs.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -416,7 +445,7 @@ pub enum ReleaseError {
     #[error("{} (an incomplete download?); add them, select the platforms present with --platform, or pass --allow-missing-platforms to proceed without them", .missing)]
     MissingZips {
         /// What is missing.
-        missing: crate::archive::release::MissingZips,
+        missing: MissingZips,
     },
 }
 

@@ -34,6 +34,7 @@ use super::bytes::ZipBytes;
 use super::checksums::{self, ChecksumsError};
 use super::digest::Digests;
 use super::entry_names::BinarySelector;
+pub use super::error::MissingZips;
 use super::error::ReleaseError;
 use super::names::{self, CHECKSUMS_SUFFIX, PROVIDER_PREFIX, ParsedName, parse_name};
 pub use super::names::{KNOWN_ARCH, KNOWN_OS, Platform, parse_platforms, semver_problem};
@@ -49,35 +50,6 @@ pub struct Checksums {
     pub signature: Option<PathBuf>,
     /// File name → SHA-256, for every line (ZIPs and others).
     pub entries: BTreeMap<String, [u8; 32]>,
-}
-
-/// ZIPs a `SHA256SUMS` lists that are not beside it (see the module docs).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MissingZips {
-    /// The `SHA256SUMS` file.
-    pub checksums: PathBuf,
-    /// The directory they are missing from.
-    pub dir: PathBuf,
-    /// The missing file names, sorted.
-    pub names: Vec<String>,
-}
-
-impl std::fmt::Display for MissingZips {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let n = self.names.len();
-        write!(
-            f,
-            "{} lists {n} {} not in {}: {}",
-            self.checksums.display(),
-            if n == 1 {
-                "ZIP that is"
-            } else {
-                "ZIPs that are"
-            },
-            self.dir.display(),
-            self.names.join(", ")
-        )
-    }
 }
 
 /// One platform's ZIP in a release.

@@ -145,7 +145,7 @@ pub enum ProviderError {
         not_written: Vec<String>,
         /// Why the first of `not_written` failed.
         #[source]
-        source: Box<ProviderError>,
+        source: Box<Self>,
     },
 }
 

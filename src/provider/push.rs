@@ -377,7 +377,7 @@ pub async fn push_untagged(
     Ok((outcome, pending))
 }
 
-/// 4. The tags, version tag first. When the version tag cannot be written nothing was tagged and the error is
+/// Step 4, the tags, version tag first. When the version tag cannot be written nothing was tagged and the error is
 /// returned as is; when a later (extra) tag fails, the version tag is live and the error is
 /// [`ProviderError::PartiallyTagged`], naming the tags that are live and those that are not.
 pub async fn write_tags(store: &Store, pending: &PendingTags, opts: &PushOptions) -> Result<()> {

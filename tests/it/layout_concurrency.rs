@@ -73,12 +73,12 @@ fn concurrent_attach_and_push_extra_tags_lose_nothing() {
         let subject = format!("{target}@{}", pushed["indexDigest"].as_str().unwrap());
 
         let mut children = Vec::new();
-        for n in 0..N {
+        for (n, file) in files.iter().enumerate() {
             children.push(
                 isolate_credentials(&mut tofu_sbom(), home)
                     .env("TMPDIR", home)
                     .args(["attach", &subject])
-                    .arg(&files[n])
+                    .arg(file)
                     .args(["--json"])
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
