@@ -501,6 +501,7 @@ mod tests {
     use super::*;
 
     /// The PID of a process that has exited (a reaped child).
+    #[cfg(unix)]
     fn dead_pid() -> u32 {
         let mut c = std::process::Command::new("true").spawn().unwrap();
         let pid = c.id();
@@ -518,6 +519,7 @@ mod tests {
         assert_eq!(temp_pid(".index.json"), None);
     }
 
+    #[cfg(unix)]
     #[test]
     fn stale_temp_files_go_with_the_next_write_and_live_ones_stay() {
         let dir = tempfile::tempdir().unwrap();
