@@ -17,7 +17,7 @@ use crate::archive::ProviderAddress;
 use crate::archive::lockfile;
 use crate::generate::{self, Document, SbomOptions, ScannedRelease, Subject, TimestampPolicy};
 use crate::provider::artifact::{PackageZip, ProviderPackage};
-use crate::provider::attach::{self, AttachOptions, AttachOutcome, SbomFile};
+use crate::provider::attach::{self, AttachOptions, AttachOutcome, ProvenanceFile, SbomFile};
 use crate::provider::error::{ProviderError, Result};
 use crate::provider::push::{self, PushOptions, PushOutcome};
 use crate::registry::client::ClientOptions;
@@ -145,13 +145,34 @@ pub async fn publish(
     target: &Target,
     opts: &PublishOptions,
 ) -> Result<PublishOutcome> {
+    Ok(
+        publish_with_provenance(package, documents, &[], store, target, opts)
+            .await?
+            .0,
+    )
+}
+
+/// [`publish`], also attaching `provenance` files (a release's `SHA256SUMS` and its signature, as `mirror` records
+/// them) to the index after its SBOMs — still before the tags. Returns their attach outcome (`None` when there are
+/// none, or on a dry run).
+pub async fn publish_with_provenance(
+    package: &ProviderPackage,
+    documents: &[Document],
+    provenance: &[ProvenanceFile],
+    store: &Store,
+    target: &Target,
+    opts: &PublishOptions,
+) -> Result<(PublishOutcome, Option<AttachOutcome>)> {
     let (pushed, pending_tags) = push::push_untagged(package, store, target, &opts.push).await?;
     let mut attached = Vec::new();
     if pushed.dry_run {
-        return Ok(PublishOutcome {
-            push: pushed,
-            attached,
-        });
+        return Ok((
+            PublishOutcome {
+                push: pushed,
+                attached,
+            },
+            None,
+        ));
     }
     let files_for = |key: &str| -> Vec<SbomFile> {
         documents
@@ -195,12 +216,21 @@ pub async fn publish(
     }
     // The index last, once every platform carries its SBOMs.
     attached.extend(attach_one(INDEX_SUBJECT.to_owned(), pushed.index_digest.clone()).await?);
-    // The tags last of all, once every subject carries its SBOMs.
+    let mut provenance_outcome = None;
+    if !provenance.is_empty() {
+        let subject = attach::subject_descriptor(store, &pushed.index_digest).await?;
+        provenance_outcome =
+            Some(attach::attach_provenance(store, &subject, provenance, &opts.attach).await?);
+    }
+    // The tags last of all, once every subject carries its SBOMs (and the index its provenance).
     push::write_tags(store, &pending_tags, &opts.push).await?;
-    Ok(PublishOutcome {
-        push: pushed,
-        attached,
-    })
+    Ok((
+        PublishOutcome {
+            push: pushed,
+            attached,
+        },
+        provenance_outcome,
+    ))
 }
 
 /// What [`publish_release`] renders and publishes.

@@ -184,3 +184,46 @@ fn attach_failure_leaves_no_version_tag_in_an_oci_layout() {
     assert_eq!(res.out(), "");
     assert_eq!(std::fs::read(&gha).unwrap_or_default(), b"");
 }
+
+/// `mirror` of a release directory attaches the release's `SHA256SUMS` and signature to the index too; that attach
+/// also comes before the tags, so a failure there (a `.sig` beside the sums that is not an OpenPGP signature, refused
+/// when the provenance referrers are prepared — after every SBOM is attached) leaves no version tag either.
+#[test]
+fn mirror_provenance_failure_leaves_no_version_tag() {
+    let home = tempfile::tempdir().unwrap();
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let dist = home.path().join("dist");
+    cli_support::copy_dir(&sample_release_dir(), &dist);
+    std::fs::write(
+        dist.join("terraform-provider-sample_0.1.0_SHA256SUMS.sig"),
+        b"not a signature",
+    )
+    .unwrap();
+    let work = home.path().join("work");
+    let res = tofu(
+        home.path(),
+        &[
+            "mirror",
+            dist.to_str().unwrap(),
+            &format!("{}/{REPO}", reg.host),
+            "--provider",
+            "example.com/acme/sample",
+            "--work-dir",
+            work.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(res.code, 2, "stderr: {}", res.stderr);
+    assert!(
+        res.stderr
+            .contains("it is neither an OpenPGP packet nor an ASCII-armored signature"),
+        "{}",
+        res.stderr
+    );
+    assert_eq!(
+        manifest_status(&reg, VERSION),
+        404,
+        "the version tag is not live"
+    );
+    assert_eq!(res.out(), "");
+}
