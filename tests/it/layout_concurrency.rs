@@ -123,3 +123,83 @@ fn concurrent_attach_and_push_extra_tags_lose_nothing() {
         );
     }
 }
+
+/// Issue 15 finding 15: an `attach` that waits for a lock held by another process says which PID holds it (here the
+/// test process holds the layout's writer lock in the per-user lock directory `$XDG_RUNTIME_DIR/tofu-sbom-locks`),
+/// and completes once the holder lets go.
+#[test]
+fn a_waiting_attach_names_the_pid_holding_the_lock() {
+    use std::io::{BufRead as _, BufReader};
+
+    use tofu_sbom::registry::lock::{layout_key, lock_file_path};
+    use tofu_sbom::registry::lock_file;
+
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path();
+    std::fs::create_dir_all(home.join("run")).unwrap(); // XDG_RUNTIME_DIR (isolate_credentials)
+    let layout = home.join("layout");
+    let target = format!("oci-layout:{}", layout.display());
+    let release = sample_release_dir();
+    let out = isolate_credentials(&mut tofu_sbom(), home)
+        .args(["push", release.to_str().unwrap(), &target, "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pushed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let subject = format!("{target}@{}", pushed["indexDigest"].as_str().unwrap());
+    let sbom_file = home.join("job.cdx.json");
+    std::fs::write(&sbom_file, sbom(0)).unwrap();
+
+    let lock_dir = home.join("run/tofu-sbom-locks");
+    let path = lock_file_path(&lock_dir, &layout_key(&layout));
+    let held = lock_file::try_lock(lock_file::open(&path).unwrap(), &path)
+        .unwrap()
+        .unwrap();
+    let mut child = isolate_credentials(&mut tofu_sbom(), home)
+        .args(["attach", &subject])
+        .arg(&sbom_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bounded: stderr is read on a thread and waited for at most 30 s per line; on a timeout the child (not yet
+    // reaped, so its PID cannot have been reused) is killed.
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |child: &mut std::process::Child| {
+        lines
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("no line on stderr within 30 s")
+            })
+    };
+    let line = next(&mut child);
+    let want = format!(
+        "tofu-sbom: waiting for the lock on {}: held by PID {} (lock file {})",
+        layout_key(&layout),
+        std::process::id(),
+        path.display()
+    );
+    if line != want {
+        let _ = child.kill();
+    }
+    assert_eq!(line, want);
+    drop(held);
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let rest: Vec<String> = lines.try_iter().collect();
+    assert_eq!(status.code(), Some(0), "{rest:?}");
+}
