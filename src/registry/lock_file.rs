@@ -5,7 +5,8 @@
 //!
 //! # The lock directory
 //! [`default_dir`]: `$XDG_RUNTIME_DIR/tofu-sbom-locks` when `XDG_RUNTIME_DIR` is set to an existing absolute directory
-//! (per the XDG spec it is owned by the user and mode 0700), else `<temp dir>/tofu-sbom-locks-<uid>`. A shared,
+//! owned by this user (per the XDG spec it is, mode 0700; one inherited across `sudo` is not), else
+//! `<temp dir>/tofu-sbom-locks-<uid>`. A shared,
 //! predictable directory (`/tmp/tofu-sbom-locks`) would let any local user create and hold our lock files and stall
 //! every writer. So before a lock file is opened, [`ensure_private_dir`] creates the directory with mode 0700 and
 //! refuses ([`RegistryError::LockDir`]) one that is a symlink, not a directory, owned by another user, or writable by
@@ -34,6 +35,7 @@ pub fn default_dir() -> PathBuf {
     if let Some(run) = std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from)
         && run.is_absolute()
         && run.is_dir()
+        && owned_by_me(&run)
     {
         return run.join("tofu-sbom-locks");
     }
@@ -47,6 +49,20 @@ pub fn default_dir() -> PathBuf {
     #[cfg(not(unix))]
     {
         std::env::temp_dir().join("tofu-sbom-locks")
+    }
+}
+
+/// True when `dir` belongs to this user (an `XDG_RUNTIME_DIR` inherited across `su`/`sudo` may not).
+fn owned_by_me(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(dir).is_ok_and(|m| m.uid() == rustix::process::getuid().as_raw())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        true
     }
 }
 
@@ -309,7 +325,7 @@ mod tests {
     fn default_dir_prefers_the_runtime_dir() {
         let d = default_dir();
         match std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from) {
-            Some(run) if run.is_absolute() && run.is_dir() => {
+            Some(run) if run.is_absolute() && run.is_dir() && owned_by_me(&run) => {
                 assert_eq!(d, run.join("tofu-sbom-locks"));
             }
             _ => {
