@@ -17,8 +17,8 @@
 //! # Temporary files
 //! A writer killed mid-write (kill -9, power loss) leaves its temporary file, `.NAME.tmp-PID-N`, in the layout root
 //! or in `blobs/sha256/`. Never a blob or `index.json` (those appear only by rename), but clutter that a copy of the
-//! directory carries along. [`LayoutStore::temp_files`] lists them; each write of `index.json` (under the layout lock)
-//! removes the **stale** ones: those whose PID is not a running process on this host, or that were not modified for
+//! directory carries along. [`LayoutStore::temp_files`] lists them; opening a layout to write it
+//! ([`LayoutStore::open_or_create`]) and each write of `index.json` remove the **stale** ones: those whose PID is not a running process on this host, or that were not modified for
 //! [`STALE_TEMP_AGE`] (a PID reused by another program). A running writer's file is never stale: it is either this
 //! process's or a live PID's, and a live writer keeps modifying it. `verify` reports stale ones as warnings.
 
@@ -140,7 +140,10 @@ impl LayoutStore {
     /// Opens a layout, creating an empty one (directory, `oci-layout`, empty `index.json`) if `dir` does not hold one.
     pub fn open_or_create(dir: &Path) -> Result<Self> {
         if dir.join("oci-layout").exists() {
-            return Self::open(dir);
+            // Opened to be written: stale temporary files go now, even when the write turns out to be a no-op.
+            let store = Self::open(dir)?;
+            store.remove_stale_temp_files();
+            return Ok(store);
         }
         let blobs = dir.join("blobs").join("sha256");
         fs::create_dir_all(&blobs).map_err(|e| RegistryError::io("creating", &blobs, e))?;
@@ -327,12 +330,17 @@ impl LayoutStore {
     fn write_index(&self, index: &ImageIndex) -> Result<()> {
         let (bytes, _) = to_canonical_bytes(index);
         atomic_write(&self.dir.join("index.json"), &bytes)?;
+        self.remove_stale_temp_files();
+        Ok(())
+    }
+
+    /// Removes the stale temporary files (best effort: a file another writer removed meanwhile is no error).
+    fn remove_stale_temp_files(&self) {
         if let Ok(temps) = self.temp_files() {
             for t in temps.into_iter().filter(|t| t.stale) {
                 let _ = fs::remove_file(&t.path);
             }
         }
-        Ok(())
     }
 
     /// The temporary files in the layout root and `blobs/sha256/` (see the module docs), sorted by path.
