@@ -16,7 +16,6 @@
 //!
 //! Writers on *different hosts* cannot be serialised this way; see [`crate::registry::referrers`] for the re-read/repair
 //! loop that detects (and repairs, or reports) a lost update, and for the residual risk.
-//!
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
