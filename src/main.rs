@@ -1,7 +1,8 @@
 //! The `tofu-sbom` command line: a thin layer over the `tofu_sbom` library.
 //!
 //! Exit codes (every command): 0 success; 1 the command ran but found problems (unreadable inputs for `inspect`,
-//! failed checks for `verify`); 2 usage, input/output or registry errors. A closed output pipe exits 0.
+//! failed checks for `verify`); 2 usage, input/output or registry errors (no tag was written or moved); 3 `push`/
+//! `publish` left the version tag live but an extra tag unwritten. A closed output pipe exits 0.
 
 mod cli;
 
@@ -16,7 +17,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("tofu-sbom: error: {}", cli::error_chain(&err));
-            cli::Status::Error.into()
+            cli::Status::of_error(&err).into()
         }
     }
 }

@@ -33,4 +33,17 @@ fuzz_target!(|data: &[u8]| {
             let _ = binary.read_exact_at(0, &mut buf[..len.min(16) as usize]);
         });
     }
+    // The target OS's name-collision rules (macOS folding + NFD; Windows folding, trailing dots/spaces, 8.3 names)
+    // apply by the release file name.
+    for name in [
+        "terraform-provider-x_1.0.0_darwin_arm64.zip",
+        "terraform-provider-x_1.0.0_windows_amd64.zip",
+    ] {
+        let _ = ProviderZip::from_bytes(
+            Path::new(name),
+            data.to_vec(),
+            &BinarySelector::ProviderType("x".into()),
+            &limits,
+        );
+    }
 });

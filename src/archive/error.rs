@@ -230,6 +230,52 @@ pub enum ArchiveError {
         /// The pass limit.
         limit: u32,
     },
+    /// Two entries are different names but one file on the ZIP's target OS (macOS: Unicode case folding and NFD;
+    /// Windows: case folding, trailing dots and spaces, 8.3 short names): unpacking there would overwrite one with
+    /// the other — possibly the binary the SBOM describes.
+    #[error(
+        "{}: entries {entry:?} and {other:?} are the same file on {rule}: unpacking there would overwrite one with the other",
+        zip.display()
+    )]
+    NameCollision {
+        /// The ZIP file.
+        zip: PathBuf,
+        /// The entry that collides (the later one, or the 8.3 alias).
+        entry: String,
+        /// The entry it collides with.
+        other: String,
+        /// The OS and its rule.
+        rule: &'static str,
+    },
+}
+
+/// ZIPs a `SHA256SUMS` lists that are not beside it (see [`crate::archive::release`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingZips {
+    /// The `SHA256SUMS` file.
+    pub checksums: PathBuf,
+    /// The directory they are missing from.
+    pub dir: PathBuf,
+    /// The missing file names, sorted.
+    pub names: Vec<String>,
+}
+
+impl std::fmt::Display for MissingZips {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.names.len();
+        write!(
+            f,
+            "{} lists {n} {} not in {}: {}",
+            self.checksums.display(),
+            if n == 1 {
+                "ZIP that is"
+            } else {
+                "ZIPs that are"
+            },
+            self.dir.display(),
+            self.names.join(", ")
+        )
+    }
 }
 
 /// Something is wrong with a provider release (file names, `SHA256SUMS`), or one of its ZIPs.
@@ -394,6 +440,13 @@ pub enum ReleaseError {
     /// A ZIP of the release is bad.
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    /// `SHA256SUMS` lists ZIPs of this release that are not beside it (an incomplete download would ship a provider
+    /// missing platforms); see [`crate::archive::release::Release::missing_zips`].
+    #[error("{} (an incomplete download?); add them, select the platforms present with --platform, or pass --allow-missing-platforms to proceed without them", .missing)]
+    MissingZips {
+        /// What is missing.
+        missing: MissingZips,
+    },
 }
 
 /// A provider address `[HOST/]NAMESPACE/TYPE` that OpenTofu would not accept.

@@ -14,6 +14,12 @@
 //! `SHA256SUMS` beside it (GoReleaser's SBOM step runs before checksums exist) is read unverified:
 //! [`Release::unverified`] lists those, for the one info line the CLI prints.
 //!
+//! Completeness: a `SHA256SUMS` that lists ZIPs of this release which are not beside it (three platforms summed, one
+//! downloaded) means an incomplete release; [`Release::missing_zips`] names them and [`Release::check_complete`]
+//! refuses ([`ReleaseError::MissingZips`]). The commands that read a release run the check unless the platforms
+//! were selected (`--platform`) or `--allow-missing-platforms` was given. ZIPs that exist beside the sums but were
+//! not given (explicit ZIP paths) are a deliberate selection, not missing.
+//!
 //! Versions must be full semantic versions `X.Y.Z[-pre][+build]` without a `v` prefix: OpenTofu tags, registries
 //! and lock files use exactly that form.
 
@@ -28,6 +34,7 @@ use super::bytes::ZipBytes;
 use super::checksums::{self, ChecksumsError};
 use super::digest::Digests;
 use super::entry_names::BinarySelector;
+pub use super::error::MissingZips;
 use super::error::ReleaseError;
 use super::names::{self, CHECKSUMS_SUFFIX, PROVIDER_PREFIX, ParsedName, parse_name};
 pub use super::names::{KNOWN_ARCH, KNOWN_OS, Platform, parse_platforms, semver_problem};
@@ -239,6 +246,45 @@ impl Release {
         self.platforms.iter().filter(|p| p.checksums.is_none())
     }
 
+    /// Per `SHA256SUMS`, the ZIPs of this release (`terraform-provider-TYPE_VERSION_OS_ARCH.zip`) it lists that do not
+    /// exist beside it.
+    pub fn missing_zips(&self) -> Vec<MissingZips> {
+        let mut out = Vec::new();
+        for sums in &self.checksums {
+            let dir = parent_dir(&sums.path);
+            let names: Vec<String> = sums
+                .entries
+                .keys()
+                .filter(|name| {
+                    parse_name(Path::new(name.as_str()), true).is_ok_and(|p| {
+                        p.provider_type == self.provider_type && p.version == self.version
+                    })
+                })
+                .filter(|name| {
+                    !self.platforms.iter().any(|p| &p.file_name == *name)
+                        && !dir.join(name.as_str()).is_file()
+                })
+                .cloned()
+                .collect();
+            if !names.is_empty() {
+                out.push(MissingZips {
+                    checksums: sums.path.clone(),
+                    dir,
+                    names,
+                });
+            }
+        }
+        out
+    }
+
+    /// Refuses a release whose `SHA256SUMS` lists ZIPs that are not there ([`ReleaseError::MissingZips`]).
+    pub fn check_complete(&self) -> Result<(), ReleaseError> {
+        match self.missing_zips().into_iter().next() {
+            Some(missing) => Err(ReleaseError::MissingZips { missing }),
+            None => Ok(()),
+        }
+    }
+
     /// The signature of the (first) `SHA256SUMS`, when present.
     pub fn signature(&self) -> Option<&Path> {
         self.checksums.iter().find_map(|c| c.signature.as_deref())
@@ -399,4 +445,64 @@ fn load_checksums(
         signature,
         entries,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "terraform-provider-sample_0.1.0";
+
+    fn sample_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sample-release")
+    }
+
+    #[test]
+    fn zips_the_sums_list_but_the_directory_lacks_are_missing() {
+        let tmp = tempfile::tempdir().unwrap();
+        for e in fs::read_dir(sample_dir()).unwrap() {
+            let e = e.unwrap();
+            if !e
+                .file_name()
+                .to_string_lossy()
+                .ends_with("_windows_amd64.zip")
+            {
+                fs::copy(e.path(), tmp.path().join(e.file_name())).unwrap();
+            }
+        }
+        let release = Release::from_dir(tmp.path(), &Limits::default()).unwrap();
+        let missing = release.missing_zips();
+        assert_eq!(
+            missing,
+            vec![MissingZips {
+                checksums: tmp.path().join(format!("{SAMPLE}_SHA256SUMS")),
+                dir: tmp.path().to_owned(),
+                names: vec![format!("{SAMPLE}_windows_amd64.zip")],
+            }]
+        );
+        let err = release.check_complete().unwrap_err();
+        assert!(matches!(err, ReleaseError::MissingZips { .. }));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}/{SAMPLE}_SHA256SUMS lists 1 ZIP that is not in {}: {SAMPLE}_windows_amd64.zip (an incomplete \
+                 download?); add them, select the platforms present with --platform, or pass \
+                 --allow-missing-platforms to proceed without them",
+                tmp.path().display(),
+                tmp.path().display()
+            )
+        );
+    }
+
+    #[test]
+    fn explicit_zips_are_a_selection_and_non_zip_lines_are_ignored() {
+        // One ZIP given; the others exist beside the sums (not missing); `_manifest.json` is not a ZIP.
+        let zip = sample_dir().join(format!("{SAMPLE}_linux_amd64.zip"));
+        let release = Release::from_zips(&[zip], &Limits::default()).unwrap();
+        assert_eq!(release.checksums.len(), 1);
+        assert_eq!(release.missing_zips(), vec![]);
+        release.check_complete().unwrap();
+        let complete = Release::from_dir(&sample_dir(), &Limits::default()).unwrap();
+        assert_eq!(complete.missing_zips(), vec![]);
+    }
 }

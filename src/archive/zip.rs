@@ -21,7 +21,8 @@
 //! - entry data overlapping the central directory.
 //!
 //! Entry names are the raw bytes of the central directory and must be UTF-8 (Go never decodes CP437); unsafe
-//! names, duplicates (ignoring ASCII case), encrypted entries, methods other than stored/deflate, and symbolic links
+//! names, duplicates (ignoring ASCII case; on a darwin or windows ZIP also the names that are one file there, see
+//! `entry_names`), encrypted entries, methods other than stored/deflate, and symbolic links
 //! or special files are refused with [`ArchiveError`] variants naming the ZIP and the entry.
 //!
 //! The directory walk re-reads the 46-byte fixed part of each central header the crate already parsed; that small
@@ -41,7 +42,9 @@ use super::central::{
     RawHeader, ambiguous, declared_entry_count, file_kind, walk_central_directory, zip_error,
 };
 use super::digest::{Digests, DigestsHasher, FileHash, hash1};
-use super::entry_names::{BinarySelector, collision_key, unsafe_name_reason};
+use super::entry_names::{
+    BinarySelector, TargetOs, collision_key, os_collision, unsafe_name_reason,
+};
 use super::error::ArchiveError;
 use super::stream::{EntryData, EntryReader, Method, Observe};
 use crate::limits::Limits;
@@ -170,6 +173,15 @@ impl ProviderZip {
                 }
             }
             entries.push(entry);
+        }
+        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+        if let Some((entry, other, rule)) = os_collision(TargetOs::of_zip(&zip), &names) {
+            return Err(ArchiveError::NameCollision {
+                zip,
+                entry,
+                other,
+                rule,
+            });
         }
         let (binary, other_candidates) = select_binary(&zip, &entries, selector)?;
         Ok(Self {

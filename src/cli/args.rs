@@ -28,6 +28,10 @@ pub(crate) struct ReleaseArgs {
     /// of a github.com/ORG/terraform-provider-TYPE main module).
     #[arg(long, value_name = "HOST/NAMESPACE/TYPE")]
     pub(crate) provider: Option<String>,
+    /// Proceed when SHA256SUMS lists ZIPs of the release that are not there (an incomplete download is refused by
+    /// default); the missing ones are named in a warning.
+    #[arg(long)]
+    pub(crate) allow_missing_platforms: bool,
 }
 
 /// The `--provider` address, parsed.

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use tofu_sbom::limits::Limits;
 use tofu_sbom::provider::attach::{self, AttachOptions, SbomFile};
+use tofu_sbom::registry::lock::{LockNotify, LockOptions};
 use tofu_sbom::registry::reference::Target;
 use tofu_sbom::registry::store::Store;
 
@@ -37,6 +38,15 @@ pub(crate) struct AttachArgs {
     json: bool,
 }
 
+/// Lock options whose waiting notice ("waiting for the lock on …: held by PID N") goes to stderr, unless `--quiet`.
+pub(crate) fn lock_options(global: &GlobalArgs) -> LockOptions {
+    LockOptions {
+        notify: (!global.quiet)
+            .then(|| LockNotify(std::sync::Arc::new(|m: &str| eprintln!("tofu-sbom: {m}")))),
+        ..LockOptions::default()
+    }
+}
+
 pub(crate) fn run(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<Status> {
     let limits = Limits::default();
     let target = Target::parse(&args.subject)?;
@@ -49,6 +59,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<Stat
         mode: args.referrers.referrers_mode,
         artifact_type: args.artifact_type.clone(),
         prune_own: args.prune_own_referrers,
+        lock: lock_options(global),
         ..AttachOptions::default()
     };
     let client = args.registry.client_options()?;

@@ -119,6 +119,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
     let mut sbom = args.sbom.options(&super::ReleaseArgs {
         platforms: Vec::new(),
         provider: None,
+        allow_missing_platforms: false,
     })?;
     sbom.address.clone_from(&provider);
     let client = args.registry.client_options()?;

@@ -28,8 +28,25 @@ pub(crate) enum Status {
     Success,
     /// 1: the command ran, but some inputs were unreadable or some checks failed.
     Problems,
-    /// 2: usage, I/O or registry error; nothing was published.
+    /// 2: usage, I/O or registry error; no tag was written or moved.
     Error,
+    /// 3: `push`/`publish` wrote the version tag (the release is live) but not every extra tag; the error names what
+    /// is live.
+    Partial,
+}
+
+impl Status {
+    /// The status of a command that failed with `err`: [`Status::Partial`] when a push or publish left the version
+    /// tag live ([`tofu_sbom::provider::ProviderError::PartiallyTagged`]), else [`Status::Error`].
+    pub(crate) fn of_error(err: &anyhow::Error) -> Self {
+        let partial = err.chain().any(|c| {
+            matches!(
+                c.downcast_ref::<tofu_sbom::provider::ProviderError>(),
+                Some(tofu_sbom::provider::ProviderError::PartiallyTagged { .. })
+            )
+        });
+        if partial { Self::Partial } else { Self::Error }
+    }
 }
 
 impl From<Status> for ExitCode {
@@ -38,13 +55,15 @@ impl From<Status> for ExitCode {
             Status::Success => Self::from(0),
             Status::Problems => Self::from(1),
             Status::Error => Self::from(2),
+            Status::Partial => Self::from(3),
         }
     }
 }
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 success; 1 the command ran but found problems (inputs that are not readable Go binaries, failed checks); \
-2 usage, input/output or registry error (nothing was published). A closed output pipe exits 0.
+2 usage, input/output or registry error (no tag was written or moved); 3 push/publish: the version tag is live but \
+an extra tag was not written (the error names what is live). A closed output pipe exits 0.
 
 Platforms are written os_arch (linux_amd64); os/arch is accepted too. Formats: cyclonedx-json (CycloneDX 1.6), \
 cyclonedx-json@1.5, spdx-json (SPDX 2.3).";

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use tofu_sbom::limits::Limits;
+use tofu_sbom::provider::ProviderError;
 use tofu_sbom::provider::attach::AttachOptions;
 use tofu_sbom::provider::publish::{PublishOptions, ReleasePublishOptions, publish_release};
 use tofu_sbom::provider::push::PushOptions;
@@ -52,6 +53,17 @@ pub(crate) struct PublishCmdArgs {
     gha: gha::GhaArgs,
 }
 
+/// A publish error, with "no tag was written" said where it is true (every error but
+/// [`ProviderError::PartiallyTagged`]; the tags are written last).
+fn not_tagged(e: ProviderError, dry_run: bool) -> anyhow::Error {
+    if dry_run || matches!(e, ProviderError::PartiallyTagged { .. }) {
+        return e.into();
+    }
+    anyhow::Error::new(e).context(
+        "publish stopped before the tags: no tag was written or moved (content pushed by digest stays; a re-run reuses it)",
+    )
+}
+
 pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<Status> {
     let limits = Limits::default();
     let target = Target::parse(&args.target)?;
@@ -79,12 +91,16 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
             attach: AttachOptions {
                 mode: args.referrers.referrers_mode,
                 prune_own: args.prune_own_referrers,
+                lock: super::attach::lock_options(global),
                 ..AttachOptions::default()
             },
         },
     };
     let client = args.registry.client_options()?;
-    let published = runtime()?.block_on(publish_release(&scanned, &target, client, opts))?;
+    let dry_run = opts.publish.push.dry_run;
+    let published = runtime()?
+        .block_on(publish_release(&scanned, &target, client, opts))
+        .map_err(|e| not_tagged(e, dry_run))?;
     let (docs, address, lock, outcome) = (
         &published.documents,
         &published.address,

@@ -80,7 +80,20 @@ pub(crate) fn scan(
     limits: &Limits,
 ) -> anyhow::Result<ScannedRelease> {
     let mut release = Release::from_paths(paths, limits)?;
-    if !args.platforms.is_empty() {
+    if args.platforms.is_empty() {
+        // Selected platforms are a deliberate subset; otherwise every ZIP the sums list must be there.
+        if args.allow_missing_platforms {
+            if !global.quiet {
+                for m in release.missing_zips() {
+                    eprintln!(
+                        "tofu-sbom: warning: {m}; proceeding without them (--allow-missing-platforms)"
+                    );
+                }
+            }
+        } else {
+            release.check_complete()?;
+        }
+    } else {
         let wanted = parse_platforms(&args.platforms.join(","))?;
         release.select_platforms(&wanted)?;
     }
@@ -92,7 +105,8 @@ pub(crate) fn scan(
         for p in &scanned.platforms {
             if !p.ignored_candidates.is_empty() {
                 eprintln!(
-                    "tofu-sbom: warning: {}: OpenTofu runs {} and ignores {}",
+                    "tofu-sbom: warning: {}: OpenTofu runs {} (the first matching name in byte order) and does not \
+                     run {}, which it still unpacks beside it",
                     p.zip_name,
                     p.binary_name,
                     p.ignored_candidates.join(", ")

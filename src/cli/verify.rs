@@ -90,12 +90,13 @@ pub(crate) fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<Stat
     let target = Target::parse(&args.target)?;
     let release_flags = !args.release_args.platforms.is_empty()
         || args.release_args.provider.is_some()
+        || args.release_args.allow_missing_platforms
         || args.sbom.supplier.is_some()
         || !args.sbom.authors.is_empty()
         || args.sbom.timestamp.is_some();
     anyhow::ensure!(
         args.release.is_some() || !release_flags,
-        "--platform, --provider, --supplier, --author and --timestamp apply only with --release"
+        "--platform, --provider, --allow-missing-platforms, --supplier, --author and --timestamp apply only with --release"
     );
     anyhow::ensure!(
         !args.no_sboms || args.sbom.formats.is_empty(),

@@ -12,9 +12,9 @@
 //!    and, in SPDX, an annotation of the root package (the places every `tofu-sbom:` property of the root goes, so
 //!    the documents still validate against both schemas). It is [`SbomOptions::release_signature`], so the
 //!    documents come from the one generate pipeline, and `verify --release` reads it back and re-derives them.
-//! 2. [`publish_with_provenance`]: [`crate::provider::publish::publish`] (push, then SBOMs onto the platforms and the index), then the
-//!    release's `SHA256SUMS` (`text/plain`) and its signature (`application/pgp-signature`) onto the index
-//!    ([`crate::provider::attach::attach_provenance`]). Every step is idempotent, so a re-run writes nothing.
+//! 2. [`publish_with_provenance`]: [`crate::provider::publish::publish_with_provenance`] (push by digest, SBOMs onto
+//!    the platforms and the index, the release's `SHA256SUMS` (`text/plain`) and its signature
+//!    (`application/pgp-signature`) onto the index, and last the tags). Every step is idempotent, so a re-run writes nothing.
 
 use std::path::Path;
 
@@ -29,7 +29,7 @@ use crate::generate::{self, Document, GenerateError, SbomOptions, ScannedRelease
 use crate::inventory::ReleaseSignature;
 use crate::limits::Limits;
 use crate::provider::artifact::ProviderPackage;
-use crate::provider::attach::{self, AttachOutcome, ProvenanceFile, ProvenanceKind};
+use crate::provider::attach::{AttachOutcome, ProvenanceFile, ProvenanceKind};
 use crate::provider::publish::{PublishOptions, PublishOutcome};
 use crate::registry::reference::Target;
 use crate::registry::store::Store;
@@ -171,21 +171,16 @@ pub async fn publish_with_provenance(
     target: &Target,
     opts: &PublishOptions,
 ) -> Result<PublishedRelease> {
-    let outcome = crate::provider::publish::publish(
+    // The provenance files go onto the index before the tags, like the SBOMs: a failure leaves no tag written.
+    let (outcome, provenance) = crate::provider::publish::publish_with_provenance(
         &prepared.package,
         &prepared.documents,
+        &prepared.provenance,
         store,
         target,
         opts,
     )
     .await?;
-    let mut provenance = None;
-    if !outcome.push.dry_run && !prepared.provenance.is_empty() {
-        let subject = attach::subject_descriptor(store, &outcome.push.index_digest).await?;
-        provenance = Some(
-            attach::attach_provenance(store, &subject, &prepared.provenance, &opts.attach).await?,
-        );
-    }
     Ok(PublishedRelease {
         outcome,
         provenance,

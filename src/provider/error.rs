@@ -126,6 +126,27 @@ pub enum ProviderError {
         /// What is wrong.
         reason: String,
     },
+    /// The version tag was written (the release is live under it) but a later tag was not: the one outcome of a push
+    /// or publish that is neither "done" nor "nothing visible changed" (the CLI exits 3 on it).
+    #[error(
+        "partially published: tag {} {} live at {digest} in {location}; not written: {} (re-run to write them)",
+        live.join(", "),
+        if live.len() == 1 { "is" } else { "are" },
+        not_written.join(", ")
+    )]
+    PartiallyTagged {
+        /// `HOST/REPO` or `oci-layout:DIR`.
+        location: String,
+        /// The index digest the live tags point at.
+        digest: String,
+        /// The tags that were written (the version tag first).
+        live: Vec<String>,
+        /// The tags that were not written (the first one failed).
+        not_written: Vec<String>,
+        /// Why the first of `not_written` failed.
+        #[source]
+        source: Box<Self>,
+    },
 }
 
 impl ProviderError {

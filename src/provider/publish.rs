@@ -2,8 +2,11 @@
 //! `publish` command (and `mirror`, for what it downloads) runs after [`crate::generate`].
 //!
 //! Each platform's documents are attached to its platform manifest, the release-wide documents to the index (Trivy ≤
-//! 0.70 looks referrers up on the digest a tag resolves to: the index). Platforms go first and the index last, so a
-//! scanner that finds the index's SBOMs finds every platform's too. Re-running with the same release, documents and
+//! 0.70 looks referrers up on the digest a tag resolves to: the index). The order of writes is: blobs, platform
+//! manifests and the index, all by digest ([`push::push_untagged`]); the platforms' SBOMs, then the index's; and
+//! **last the tags** ([`push::write_tags`], version tag first). So the version tag appears only once every SBOM
+//! referrer is attached: a failure before it leaves no tag written or moved (untagged content a re-run reuses), and
+//! a failure after it (an extra tag) is [`ProviderError::PartiallyTagged`], naming what is live. Re-running with the same release, documents and
 //! tool version changes no digest, uploads no blob and adds no referrer (push and attach are both idempotent).
 
 use std::collections::BTreeMap;
@@ -14,7 +17,7 @@ use crate::archive::ProviderAddress;
 use crate::archive::lockfile;
 use crate::generate::{self, Document, SbomOptions, ScannedRelease, Subject, TimestampPolicy};
 use crate::provider::artifact::{PackageZip, ProviderPackage};
-use crate::provider::attach::{self, AttachOptions, AttachOutcome, SbomFile};
+use crate::provider::attach::{self, AttachOptions, AttachOutcome, ProvenanceFile, SbomFile};
 use crate::provider::error::{ProviderError, Result};
 use crate::provider::push::{self, PushOptions, PushOutcome};
 use crate::registry::client::ClientOptions;
@@ -134,7 +137,7 @@ impl PublishOutcome {
 
 /// Pushes `package` to `store` and attaches `documents` (as rendered by [`crate::generate::documents`] for the
 /// same release): [`Subject::Platform`] documents to that platform's manifest, [`Subject::Release`] ones to the
-/// index. A dry run pushes nothing and attaches nothing.
+/// index; then the tags. A dry run pushes nothing and attaches nothing.
 pub async fn publish(
     package: &ProviderPackage,
     documents: &[Document],
@@ -142,13 +145,34 @@ pub async fn publish(
     target: &Target,
     opts: &PublishOptions,
 ) -> Result<PublishOutcome> {
-    let pushed = push::push(package, store, target, &opts.push).await?;
+    Ok(
+        publish_with_provenance(package, documents, &[], store, target, opts)
+            .await?
+            .0,
+    )
+}
+
+/// [`publish`], also attaching `provenance` files (a release's `SHA256SUMS` and its signature, as `mirror` records
+/// them) to the index after its SBOMs — still before the tags. Returns their attach outcome (`None` when there are
+/// none, or on a dry run).
+pub async fn publish_with_provenance(
+    package: &ProviderPackage,
+    documents: &[Document],
+    provenance: &[ProvenanceFile],
+    store: &Store,
+    target: &Target,
+    opts: &PublishOptions,
+) -> Result<(PublishOutcome, Option<AttachOutcome>)> {
+    let (pushed, pending_tags) = push::push_untagged(package, store, target, &opts.push).await?;
     let mut attached = Vec::new();
     if pushed.dry_run {
-        return Ok(PublishOutcome {
-            push: pushed,
-            attached,
-        });
+        return Ok((
+            PublishOutcome {
+                push: pushed,
+                attached,
+            },
+            None,
+        ));
     }
     let files_for = |key: &str| -> Vec<SbomFile> {
         documents
@@ -192,10 +216,21 @@ pub async fn publish(
     }
     // The index last, once every platform carries its SBOMs.
     attached.extend(attach_one(INDEX_SUBJECT.to_owned(), pushed.index_digest.clone()).await?);
-    Ok(PublishOutcome {
-        push: pushed,
-        attached,
-    })
+    let mut provenance_outcome = None;
+    if !provenance.is_empty() {
+        let subject = attach::subject_descriptor(store, &pushed.index_digest).await?;
+        provenance_outcome =
+            Some(attach::attach_provenance(store, &subject, provenance, &opts.attach).await?);
+    }
+    // The tags last of all, once every subject carries its SBOMs (and the index its provenance).
+    push::write_tags(store, &pending_tags, &opts.push).await?;
+    Ok((
+        PublishOutcome {
+            push: pushed,
+            attached,
+        },
+        provenance_outcome,
+    ))
 }
 
 /// What [`publish_release`] renders and publishes.

@@ -1,6 +1,8 @@
 //! Pushing a provider release: preflight (every ZIP re-hashed against its declared sha256 — a tampered ZIP means
-//! nothing at all is pushed), then blobs, platform manifests, the index, and last the tags, so a tag never points at
-//! incomplete content. Existing blobs are detected (`HEAD`) and skipped: re-pushing an unchanged release uploads no
+//! nothing at all is pushed), then blobs, platform manifests, the index ([`push_untagged`], all by digest), and last
+//! the tags ([`write_tags`], version tag first), so a tag never points at incomplete content. `publish` attaches the
+//! SBOMs between the two, so the version tag appears only once its SBOMs are attached. A failure before the version
+//! tag is written leaves no tag written or moved; a failure after it is [`ProviderError::PartiallyTagged`]. Existing blobs are detected (`HEAD`) and skipped: re-pushing an unchanged release uploads no
 //! blob byte and produces the same digests. Uploads run with bounded concurrency; a dry run returns the plan without
 //! writing anything.
 
@@ -296,6 +298,27 @@ fn blob_jobs(artifact: &ProviderArtifact) -> Vec<BlobJob> {
     jobs
 }
 
+/// The tags a push writes last, once everything they will point at is in place ([`push_untagged`] returns them,
+/// [`write_tags`] writes them).
+#[derive(Debug, Clone)]
+pub struct PendingTags {
+    /// The index's exact bytes.
+    index_bytes: Vec<u8>,
+    /// The index descriptor (what a layout records for each tag).
+    index_desc: Descriptor,
+    /// The version tag first, then the extra tags.
+    tags: Vec<String>,
+    /// `HOST/REPO` or `oci-layout:DIR`.
+    location: String,
+}
+
+impl PendingTags {
+    /// The tags to write, version tag first.
+    pub fn tags(&self) -> &[String] {
+        &self.tags
+    }
+}
+
 /// Pushes `pkg` to `store` (which was opened for `target`). See the module documentation for the order of writes.
 pub async fn push(
     pkg: &ProviderPackage,
@@ -303,6 +326,22 @@ pub async fn push(
     target: &Target,
     opts: &PushOptions,
 ) -> Result<PushOutcome> {
+    let (outcome, pending) = push_untagged(pkg, store, target, opts).await?;
+    if !outcome.dry_run {
+        write_tags(store, &pending, opts).await?;
+    }
+    Ok(outcome)
+}
+
+/// Everything [`push`] writes except the tags: blobs, platform manifests and the index, all by digest. Nothing a user
+/// resolves by tag changes; [`write_tags`] makes the release visible. `publish` attaches the SBOMs in between, so the
+/// version tag appears only once every SBOM referrer is in place.
+pub async fn push_untagged(
+    pkg: &ProviderPackage,
+    store: &Store,
+    target: &Target,
+    opts: &PushOptions,
+) -> Result<(PushOutcome, PendingTags)> {
     let artifact = build_artifact(pkg)?;
     let extra_tags = checked_tags(pkg, &artifact, target, opts)?;
     let progress = opts.progress.clone();
@@ -317,8 +356,16 @@ pub async fn push(
     let jobs = blob_jobs(&artifact);
     let plan = plan(store, &jobs, &artifact, extra_tags, opts).await?;
     let mut outcome = planned_outcome(&artifact, plan, target, opts);
+    let mut index_desc = artifact.index.descriptor();
+    index_desc.artifact_type = crate::provider::media_types::ARTIFACT_TYPE_PROVIDER.to_owned();
+    let pending = PendingTags {
+        index_bytes: artifact.index.bytes.clone(),
+        index_desc,
+        tags: outcome.tags.clone(),
+        location: store.describe(),
+    };
     if opts.dry_run {
-        return Ok(outcome);
+        return Ok((outcome, pending));
     }
 
     // 1. Blobs (bounded concurrency; the first error stops the others and nothing further is written).
@@ -326,8 +373,47 @@ pub async fn push(
         upload_missing(store, &jobs, &outcome.plan, opts, &emit).await?;
     outcome.uploaded_blobs = uploaded_blobs;
     outcome.uploaded_bytes = uploaded_bytes;
-    push_manifests(store, &artifact, &jobs, &outcome.tags, opts, &emit).await?;
-    Ok(outcome)
+    push_manifests(store, &artifact, &jobs, &pending.index_desc, opts, &emit).await?;
+    Ok((outcome, pending))
+}
+
+/// Step 4, the tags, version tag first. When the version tag cannot be written nothing was tagged and the error is
+/// returned as is; when a later (extra) tag fails, the version tag is live and the error is
+/// [`ProviderError::PartiallyTagged`], naming the tags that are live and those that are not.
+pub async fn write_tags(store: &Store, pending: &PendingTags, opts: &PushOptions) -> Result<()> {
+    let progress = opts.progress.clone();
+    let no_jobs: Vec<&BlobJob> = Vec::new();
+    for (i, tag) in pending.tags.iter().enumerate() {
+        let r = put_manifest_checked(
+            store,
+            &pending.index_bytes,
+            &pending.index_desc,
+            Some(tag),
+            &no_jobs,
+            opts,
+            progress.clone(),
+        )
+        .await;
+        if let Err(e) = r {
+            if i == 0 {
+                return Err(e);
+            }
+            return Err(ProviderError::PartiallyTagged {
+                location: pending.location.clone(),
+                digest: pending.index_desc.digest.to_string(),
+                live: pending.tags[..i].to_vec(),
+                not_written: pending.tags[i..].to_vec(),
+                source: Box::new(e),
+            });
+        }
+        if let Some(p) = &progress {
+            p(&ProgressEvent::Tagged {
+                tag: tag.clone(),
+                digest: pending.index_desc.digest.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a target tag other than the version's and a target digest; returns the extra tags, validated and
@@ -499,12 +585,12 @@ async fn upload_missing(
     ))
 }
 
-/// 2. The platform manifests by digest, 3. the index by digest, then 4. the tags.
+/// 2. The platform manifests by digest, 3. the index by digest (the tags are [`write_tags`]).
 async fn push_manifests(
     store: &Store,
     artifact: &ProviderArtifact,
     jobs: &[BlobJob],
-    tags: &[String],
+    index_desc: &Descriptor,
     opts: &PushOptions,
     emit: &impl Fn(ProgressEvent),
 ) -> Result<()> {
@@ -531,14 +617,12 @@ async fn push_manifests(
         });
     }
 
-    // 3. The index by digest, then 4. the tags.
-    let mut index_desc = artifact.index.descriptor();
-    index_desc.artifact_type = crate::provider::media_types::ARTIFACT_TYPE_PROVIDER.to_owned();
+    // 3. The index by digest.
     let child_jobs: Vec<&BlobJob> = Vec::new();
     put_manifest_checked(
         store,
         &artifact.index.bytes,
-        &index_desc,
+        index_desc,
         None,
         &child_jobs,
         opts,
@@ -549,22 +633,6 @@ async fn push_manifests(
         digest: artifact.index.digest.clone(),
         what: "index".into(),
     });
-    for tag in tags {
-        put_manifest_checked(
-            store,
-            &artifact.index.bytes,
-            &index_desc,
-            Some(tag),
-            &child_jobs,
-            opts,
-            progress.clone(),
-        )
-        .await?;
-        emit(ProgressEvent::Tagged {
-            tag: tag.clone(),
-            digest: artifact.index.digest.clone(),
-        });
-    }
     Ok(())
 }
 

@@ -345,18 +345,38 @@ pub enum RegistryError {
         /// How many write rounds were made.
         rounds: u32,
     },
-    /// A lock serialising writers of one subject could not be taken in time.
+    /// A lock serialising writers of one subject (or of an OCI layout's `index.json`) could not be taken in time.
     #[error(
         "timed out after {waited_ms} ms waiting for the lock on {key} ({})",
-        path.as_ref().map_or_else(|| "held by another task in this process".to_owned(), |p| format!("lock file {}", p.display()))
+        path.as_ref().map_or_else(
+            || "held by another task in this process".to_owned(),
+            |p| format!(
+                "lock file {}, held by {}",
+                p.display(),
+                holder.map_or_else(|| "an unknown process".to_owned(), |h| format!("PID {h}"))
+            )
+        )
     )]
     LockTimeout {
         /// The lock key (`HOST/REPO@DIGEST` or `oci-layout:DIR`).
         key: String,
         /// The lock file, when the wait was for another process.
         path: Option<PathBuf>,
+        /// The PID the holder wrote into the lock file, when known.
+        holder: Option<u32>,
         /// How long we waited, in milliseconds.
         waited_ms: u64,
+    },
+    /// The lock directory is not private to this user (see [`crate::registry::lock_file`]).
+    #[error(
+        "lock directory {} refused: {reason} (remove it, or set XDG_RUNTIME_DIR to a private directory)",
+        path.display()
+    )]
+    LockDir {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
     },
     /// The graph copy found something it cannot copy (unsupported manifest type, graph too deep, bad reference…).
     #[error("cannot copy {reference}: {reason}")]

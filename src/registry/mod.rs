@@ -17,6 +17,7 @@
 //! | [`referrers`] | referrers listing, API detection, the `sha256-<hex>` fallback index (and its concurrency rules) |
 //! | [`copy`] | the byte-for-byte graph copy between stores (used by the mirror), with a referrers extension point |
 //! | [`lock`] | per-subject serialisation: in-process keyed mutex + advisory lock file (= [`referrers::writer_lock`]) |
+//! | [`lock_file`] | advisory lock files in the per-user lock directory, with the holder's PID (used by [`lock`] and [`layout`]) |
 //!
 //! # Why our own registry client and not `oci-client`
 //!
@@ -40,6 +41,7 @@ pub mod copy;
 pub mod digest;
 mod error;
 pub mod layout;
+pub mod lock_file;
 pub mod manifest;
 pub(crate) mod paging;
 pub mod reference;

@@ -91,6 +91,7 @@ fn too_large(size: u64) -> bool {
 /// Verifies `target` in `store`: its tag, or its digest, or (neither given) every tag that looks like a version.
 pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Result<VerifyReport> {
     let mut findings = Vec::new();
+    layout_temp_files(store, &mut findings)?;
     let mut tags_out = Vec::new();
     if let Some(digest) = target.digest() {
         let mut ctx = Ctx {
@@ -141,6 +142,27 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
         findings,
         release: None,
     })
+}
+
+/// A layout's stale temporary files, as warnings (not tied to a tag).
+fn layout_temp_files(store: &Store, findings: &mut Vec<crate::verify::Finding>) -> Result<()> {
+    if let Store::Layout { layout, .. } = store {
+        let mut ctx = Ctx {
+            findings,
+            tag: None,
+        };
+        for t in layout.temp_files()?.into_iter().filter(|t| t.stale) {
+            ctx.add(
+                Severity::Warning,
+                None,
+                FindingKind::LayoutTempFile {
+                    path: t.path.display().to_string(),
+                    pid: t.pid,
+                },
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The manifest `digest` names, as if a tag resolved to it (`None`: unreadable, reported).

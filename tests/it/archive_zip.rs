@@ -129,6 +129,92 @@ fn local_headers_that_disagree_with_the_central_directory_are_not_trusted() {
     assert_eq!(scan.binary_digests, Digests::of(&want));
 }
 
+/// Issue 15 finding 14: a ZIP whose local headers disagree with the central directory (a decoy local header before
+/// the listed entry, whose own local header names another file with other sizes) is *read*, the way Go's
+/// `archive/zip` — what OpenTofu unpacks providers with — reads it: names, sizes and data from the central directory.
+/// The oracle is the real Go toolchain: a ten-line program prints each entry's name, size and SHA-256 as Go sees
+/// them, and ours must print the same, in stream mode (`generate`'s path: `scan`) too.
+#[test]
+fn local_header_disagreements_are_read_as_go_archive_zip_reads_them() {
+    use sha2::Digest as _;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("go.mod"), "module oracle\n\ngo 1.21\n").unwrap();
+    std::fs::write(
+        dir.path().join("main.go"),
+        r#"package main
+
+import (
+	"archive/zip"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	r, err := zip.OpenReader(os.Args[1])
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range r.File {
+		rc, err := f.Open()
+		if err != nil {
+			panic(err)
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, rc)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s %d %x\n", f.Name, n, h.Sum(nil))
+	}
+}
+"#,
+    )
+    .unwrap();
+    let path = fixture("local_header_mismatch.zip");
+    let out = crate::support::go_command()
+        .current_dir(dir.path())
+        .args(["run", "."])
+        .arg(&path)
+        .output()
+        .expect("run go");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let go = String::from_utf8(out.stdout).unwrap();
+
+    let zip = open("local_header_mismatch.zip", &ty("x"), &Limits::default()).unwrap();
+    let bytes = binary_content(&zip);
+    let ours: String = zip
+        .entries()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}\n",
+                e.name,
+                bytes.len(),
+                hex::encode(sha2::Sha256::digest(&bytes))
+            )
+        })
+        .collect();
+    assert_eq!(ours, go);
+    assert_eq!(
+        go,
+        format!(
+            "terraform-provider-x 1054 {}\n",
+            hex::encode(sha2::Sha256::digest(
+                std::fs::read(fixture("binary.bin")).unwrap()
+            ))
+        )
+    );
+    // Stream mode (what generate reads) agrees.
+    let scan = zip.scan(|_| ()).unwrap();
+    assert_eq!(scan.binary_digests, Digests::of(&bytes));
+}
+
 #[test]
 fn truncated_and_corrupt_archives() {
     let (err, msg) = error_of("truncated.zip", &ty("x"), &Limits::default());

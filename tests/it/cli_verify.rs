@@ -187,7 +187,7 @@ fn verify_release_reports_other_settings_and_a_missing_platform_with_exit_1() {
     let run = tofu_sbom_run(["verify", &target, "--supplier", "x"]).expect_code(2);
     assert!(
         run.stderr.contains(
-            "--platform, --provider, --supplier, --author and --timestamp apply only with --release"
+            "--platform, --provider, --allow-missing-platforms, --supplier, --author and --timestamp apply only with --release"
         ),
         "{}",
         run.stderr

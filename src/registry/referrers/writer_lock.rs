@@ -8,46 +8,68 @@
 //!
 //! 1. an in-process async mutex keyed by the lock key (tasks of one process, e.g. a `publish` attaching to several
 //!    subjects concurrently, or a library user calling attach from many tasks);
-//! 2. an advisory lock file (`flock(2)` / `LockFileEx`) in the lock directory, named by the SHA-256 of the key, so
-//!    that processes on the same host (a CI matrix running on one runner, parallel `tofu-sbom attach` calls)
-//!    serialise too. The file is never deleted (deleting a lock file that another process has open but not yet locked
-//!    would let two processes hold "the" lock); it is empty and tiny.
+//! 2. an advisory lock file ([`crate::registry::lock_file`]: `flock(2)` / `LockFileEx`) in the **per-user** lock
+//!    directory, named by the SHA-256 of the key, so that processes of this user on the same host (a CI matrix
+//!    running on one runner, parallel `tofu-sbom attach` calls) serialise too. The holder writes its PID into it;
+//!    a waiter calls [`LockOptions::notify`] once (after [`NOTIFY_AFTER`]) with who holds it, and the timeout error
+//!    names the holder too.
 //!
 //! Writers on *different hosts* cannot be serialised this way; see [`crate::registry::referrers`] for the re-read/repair
 //! loop that detects (and repairs, or reports) a lost update, and for the residual risk.
-//!
-//! Why the `fs4` crate and not `std::fs::File::try_lock`: the std methods are stable only since Rust 1.89 and this
-//! crate's MSRV is 1.88. `fs4`'s trait methods are called with fully qualified syntax so that newer compilers, whose
-//! `File` has inherent methods of the same names, still call `fs4`'s.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest as _, Sha256};
-
+pub use crate::registry::lock_file::lock_file_path;
+use crate::registry::lock_file::{self, Held};
 use crate::registry::{RegistryError, Result};
+
+/// How long [`lock_subject`] waits for another process before it calls [`LockOptions::notify`].
+pub const NOTIFY_AFTER: Duration = Duration::from_secs(1);
+
+/// Called once when a lock is held by another process for longer than [`NOTIFY_AFTER`], with a sentence naming the
+/// key, the holder (`PID N`) and the lock file (the CLI prints it on stderr).
+#[derive(Clone)]
+pub struct LockNotify(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for LockNotify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LockNotify(..)")
+    }
+}
+
+impl PartialEq for LockNotify {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for LockNotify {}
 
 /// Where lock files live and how long to wait for one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockOptions {
-    /// The directory of the lock files (created when missing). Default: `<temp dir>/tofu-sbom-locks`.
+    /// The directory of the lock files (created, mode 0700, when missing; refused unless private to this user).
+    /// Default: [`lock_file::default_dir`] (`$XDG_RUNTIME_DIR/tofu-sbom-locks`, else `<temp dir>/tofu-sbom-locks-<uid>`).
     pub dir: PathBuf,
     /// How long to wait for another holder before failing with [`RegistryError::LockTimeout`].
     pub timeout: Duration,
     /// Skip the cross-process lock file (in-process serialisation only). Only for tests that simulate a writer on
     /// another host.
     pub in_process_only: bool,
+    /// Told who holds the lock when waiting for another process (see [`NOTIFY_AFTER`]).
+    pub notify: Option<LockNotify>,
 }
 
 impl Default for LockOptions {
     fn default() -> Self {
         Self {
-            dir: std::env::temp_dir().join("tofu-sbom-locks"),
+            dir: lock_file::default_dir(),
             timeout: Duration::from_secs(600),
             in_process_only: false,
+            notify: None,
         }
     }
 }
@@ -56,7 +78,7 @@ impl Default for LockOptions {
 #[derive(Debug)]
 pub struct SubjectGuard {
     key: String,
-    _file: Option<File>,
+    _file: Option<Held>,
     _inproc: tokio::sync::OwnedMutexGuard<()>,
 }
 
@@ -99,31 +121,6 @@ pub fn layout_key(dir: &Path) -> String {
     format!("oci-layout:{}", canonical.display())
 }
 
-/// The lock file of `key` in `dir`.
-pub fn lock_file_path(dir: &Path, key: &str) -> PathBuf {
-    let hash = hex::encode(Sha256::digest(key.as_bytes()));
-    dir.join(format!("{}.lock", &hash[..32]))
-}
-
-fn open_lock_file(path: &Path) -> Result<File> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| RegistryError::io("creating", parent, e))?;
-    }
-    match OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-    {
-        Ok(f) => Ok(f),
-        // Another user created it (a shared /tmp): a read-only descriptor can hold a flock too.
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            File::open(path).map_err(|e| RegistryError::io("opening lock file", path, e))
-        }
-        Err(e) => Err(RegistryError::io("opening lock file", path, e)),
-    }
-}
-
 /// Takes the in-process mutex and the lock file of `key` (see the module docs), polling the file lock every 25–50 ms
 /// until `opts.timeout`.
 pub async fn lock_subject(key: &str, opts: &LockOptions) -> Result<SubjectGuard> {
@@ -134,6 +131,7 @@ pub async fn lock_subject(key: &str, opts: &LockOptions) -> Result<SubjectGuard>
         .map_err(|_| RegistryError::LockTimeout {
             key: key.to_owned(),
             path: None,
+            holder: None,
             waited_ms: u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX),
         })?;
     if opts.in_process_only {
@@ -146,31 +144,46 @@ pub async fn lock_subject(key: &str, opts: &LockOptions) -> Result<SubjectGuard>
     let path = lock_file_path(&opts.dir, key);
     let file = {
         let p = path.clone();
-        tokio::task::spawn_blocking(move || open_lock_file(&p))
+        tokio::task::spawn_blocking(move || lock_file::open(&p))
             .await
             .map_err(|e| RegistryError::Layout {
                 path: path.clone(),
                 message: format!("lock task failed: {e}"),
             })??
     };
+    let mut file = Some(file);
     let mut poll = 0u32;
+    let mut notified = false;
     loop {
-        match fs4::FileExt::try_lock(&file) {
-            Ok(()) => {
+        let f = file
+            .take()
+            .unwrap_or_else(|| unreachable!("kept until locked"));
+        let f = match lock_file::try_lock(f, &path)? {
+            Ok(held) => {
                 return Ok(SubjectGuard {
                     key: key.to_owned(),
-                    _file: Some(file),
+                    _file: Some(held),
                     _inproc: inproc,
                 });
             }
-            Err(fs4::TryLockError::WouldBlock) => {}
-            Err(fs4::TryLockError::Error(e)) => {
-                return Err(RegistryError::io("locking", &path, e));
-            }
+            Err(f) => f,
+        };
+        file = Some(f);
+        if !notified
+            && start.elapsed() >= NOTIFY_AFTER
+            && let Some(n) = &opts.notify
+        {
+            notified = true;
+            (n.0)(&format!(
+                "waiting for the lock on {key}: held by {} (lock file {})",
+                lock_file::describe_holder(&path),
+                path.display()
+            ));
         }
         if start.elapsed() >= opts.timeout {
             return Err(RegistryError::LockTimeout {
                 key: key.to_owned(),
+                holder: lock_file::holder(&path),
                 path: Some(path),
                 waited_ms: u64::try_from(opts.timeout.as_millis()).unwrap_or(u64::MAX),
             });
@@ -191,6 +204,7 @@ mod tests {
             dir: dir.path().to_owned(),
             timeout: Duration::from_millis(300),
             in_process_only: false,
+            notify: None,
         };
         let g = lock_subject("a", &opts).await.unwrap();
         assert_eq!(g.key(), "a");
@@ -209,13 +223,48 @@ mod tests {
         assert!(lock_file_path(dir.path(), "a").exists());
     }
 
+    #[tokio::test]
+    async fn waiting_for_another_process_names_its_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+        let sink = seen.clone();
+        let opts = LockOptions {
+            dir: dir.path().to_owned(),
+            timeout: NOTIFY_AFTER + Duration::from_millis(300),
+            in_process_only: false,
+            notify: Some(LockNotify(Arc::new(move |m: &str| {
+                sink.lock().unwrap().push(m.to_owned());
+            }))),
+        };
+        // Another descriptor of the lock file holds it: for flock(2) that is another process.
+        let p = lock_file_path(dir.path(), "k");
+        let other = lock_file::try_lock(lock_file::open(&p).unwrap(), &p)
+            .unwrap()
+            .unwrap();
+        let pid = std::process::id();
+        let err = lock_subject("k", &opts).await.unwrap_err();
+        assert!(matches!(
+            err,
+            RegistryError::LockTimeout { holder: Some(h), .. } if h == pid
+        ));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            vec![format!(
+                "waiting for the lock on k: held by PID {pid} (lock file {})",
+                p.display()
+            )]
+        );
+        drop(other);
+        drop(lock_subject("k", &opts).await.unwrap());
+    }
+
     #[test]
     fn file_lock_excludes_another_descriptor() {
         // Two descriptors of the same file behave like two processes for flock(2).
         let dir = tempfile::tempdir().unwrap();
         let p = lock_file_path(dir.path(), "k");
-        let a = open_lock_file(&p).unwrap();
-        let b = open_lock_file(&p).unwrap();
+        let a = lock_file::open(&p).unwrap();
+        let b = lock_file::open(&p).unwrap();
         fs4::FileExt::try_lock(&a).unwrap();
         assert!(matches!(
             fs4::FileExt::try_lock(&b),

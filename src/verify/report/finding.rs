@@ -374,6 +374,14 @@ pub enum FindingKind {
         /// The platforms selected.
         platforms: Vec<String>,
     },
+    /// OCI layouts: a stale temporary file of an interrupted write (`.NAME.tmp-PID-N`, its writer gone; warning). The
+    /// next write to the layout removes it ([`crate::registry::layout`]).
+    LayoutTempFile {
+        /// The file.
+        path: String,
+        /// The PID of the writer that left it.
+        pid: u32,
+    },
 }
 
 impl fmt::Display for FindingKind {
@@ -512,6 +520,11 @@ impl fmt::Display for FindingKind {
                 f,
                 "index: the release-wide SBOMs are not compared: only {} of the release were selected",
                 platforms.join(", ")
+            ),
+            Self::LayoutTempFile { path, pid } => write!(
+                f,
+                "stray temporary file {path} of an interrupted write (process {pid} is gone): the next write to the \
+                 layout removes it, or delete it; copies of the layout carry it along"
             ),
         }
     }
