@@ -98,7 +98,7 @@ impl Default for Limits {
             max_sections: 4_096,
             max_load_commands: 1_024,
             max_buildinfo_search_bytes: 1 << 30, // 1 GiB
-            max_listing_bytes: 64 << 20, // 64 MiB: ~1M tags of a typical length
+            max_listing_bytes: 64 << 20,         // 64 MiB: ~1M tags of a typical length
             max_listing_entries: 100_000, // the largest public provider repositories have a few hundred tags
             max_tag_list_pages: 1_000,
         }
