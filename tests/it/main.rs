@@ -38,6 +38,7 @@ mod mirror_registry;
 mod oci_registry;
 mod oci_verify;
 mod referrers_concurrency;
+mod referrers_consumers;
 mod referrers_paging;
 mod referrers_registry;
 mod referrers_trivy;

@@ -1103,7 +1103,7 @@ async fn referrers_mode_api_on_a_registry_without_it_fails_before_writing() {
         err.to_string(),
         format!(
             "{target} does not serve the OCI referrers API (GET /v2/acme/demo/referrers/{} answered HTTP 404 with \
-             Content-Type text/plain); use --referrers-mode auto or tag",
+             Content-Type text/plain; charset=utf-8); use --referrers-mode auto or tag",
             f.pushed.index_digest
         )
     );

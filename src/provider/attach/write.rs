@@ -225,7 +225,8 @@ async fn push_missing(
         }
         let (uploads, oci_subject) = push_referrer(store, &subject.digest, p, opts).await?;
         uploaded_blobs += uploads;
-        api_confirmed |= oci_subject;
+        // `OCI-Subject` is no reason to skip the fallback tag when consumers refuse the registry's API answer.
+        api_confirmed |= oci_subject && listing.api_refused.is_none();
         added.push(p.descriptor());
         out.push(AttachedReferrer {
             title: p.title.clone(),

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::request::{Req, ReqBody};
 use super::{
     FetchedManifest, ManifestHead, PutManifestResponse, ReferrersResponse, RegistryClient, Scope,
-    content_type, header_content_length, header_digest,
+    content_type, header_content_length, header_digest, raw_content_type,
 };
 use crate::http::origin::same_origin;
 use crate::http::read_limited;
@@ -242,7 +242,7 @@ impl RegistryClient {
             .send(req, &Scope::pull(repo), &[200, 400, 404, 405, 406], repo)
             .await?;
         let status = resp.status().as_u16();
-        let content_type = content_type(resp.headers());
+        let content_type = raw_content_type(resp.headers());
         let filters_applied = resp
             .headers()
             .get("oci-filters-applied")

@@ -226,7 +226,8 @@ pub struct PutManifestResponse {
 pub struct ReferrersResponse {
     /// HTTP status.
     pub status: u16,
-    /// `Content-Type` without parameters.
+    /// `Content-Type` exactly as sent, parameters included: oras-go and go-containerregistry (Trivy) compare the
+    /// whole header with the OCI index media type, so `…index.v1+json; charset=utf-8` is not an API answer for them.
     pub content_type: Option<String>,
     /// The body (read under `max_registry_response`).
     pub body: Vec<u8>,
@@ -309,6 +310,15 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `Content-Type` exactly as sent (parameters kept), for the checks consumers make on the whole header.
+fn raw_content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
         .filter(|v| !v.is_empty())
 }
 

@@ -157,7 +157,8 @@ impl StoreReferrersCopier {
                     )
                     .await?;
                     written += n;
-                    api_confirmed |= confirmed;
+                    // Not when consumers refuse the registry's API answer: they read only the fallback tag.
+                    api_confirmed |= confirmed && present.api_refused.is_none();
                     if !present.entries.iter().any(|e| e.digest == entry.digest) {
                         if let Store::Layout { layout, limits } = dst {
                             layout.add_untagged(&desc, limits.max_registry_response)?;

@@ -2,14 +2,16 @@
 //! API (distribution-spec v1.1 "Referrers Tag Schema", SPEC.md §3).
 //!
 //! # Detection ([`ReferrersMode::Auto`])
-//! 1. `GET /v2/<repo>/referrers/<subject>` — only a `200` whose `Content-Type` is exactly
-//!    `application/vnd.oci.image.index.v1+json` counts as the API (ggcr's rule; distribution 2.8 answers `404
-//!    text/plain`). This probe is also the listing, so attach knows the answer before it pushes anything. A paged
+//! 1. `GET /v2/<repo>/referrers/<subject>` — only a `200` whose raw `Content-Type` header is exactly
+//!    `application/vnd.oci.image.index.v1+json` counts as the API (the rule of oras-go and of ggcr, i.e. Trivy; a
+//!    `; charset=utf-8` parameter sends them to the fallback tag, so it sends us there too; distribution 2.8
+//!    answers `404 text/plain`). This probe is also the listing, so attach knows the answer before it pushes anything. A paged
 //!    answer (`Link: <URL>; rel="next"`, relative or absolute, on the same registry) is followed to its end, at most
 //!    `Limits::max_referrers_pages` pages (`RegistryError::ReferrersTooManyPages`); a next link to a page already read
 //!    stops at once ([`RegistryError::ReferrersPageLoop`]).
 //! 2. After pushing a referrer manifest, an `OCI-Subject` header on the PUT response also means "the registry keeps
-//!    the referrers list": no fallback tag is written.
+//!    the referrers list": no fallback tag is written — unless the probe was an OCI index with a `Content-Type` the
+//!    consumers refuse ([`ReferrersListing::api_refused`]): they would never see that list, so the tag is kept.
 //! 3. Otherwise the `sha256-<hex>` tag is maintained by read-modify-write (below).
 //!
 //! [`ReferrersMode::Api`] insists on the API (an error before anything is written if the probe fails);
@@ -180,6 +182,11 @@ pub struct ReferrersListing {
     pub fallback_index: Option<Digest>,
     /// The referrers, in the order listed (filtered by artifactType when asked).
     pub entries: Vec<ReferrerEntry>,
+    /// Registries only: the referrers endpoint answered an OCI index with a `Content-Type` that oras-go and Trivy
+    /// refuse (e.g. `…index.v1+json; charset=utf-8`), so the list came from the fallback tag and writers keep that
+    /// tag even when the registry answers `OCI-Subject`. The text is the answer seen. Omitted from JSON when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_refused: Option<String>,
     /// Layouts only: `index.json` entries whose manifest blob is missing, so whether they refer to `subject` is
     /// unknown (a dangling entry, e.g. a blob removed by hand or by a cleanup). Omitted from JSON when empty.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -273,6 +280,7 @@ pub async fn list_referrers(
     opts: &ListOptions,
 ) -> Result<ReferrersListing> {
     let mut unreadable = Vec::new();
+    let mut api_refused = None;
     let (source, fallback_index, mut entries) = match store {
         Store::Layout { layout, limits } => {
             let (entries, missing) = layout_referrers(layout, limits, subject)?;
@@ -285,13 +293,16 @@ pub async fn list_referrers(
             } else {
                 match probe_api(client, repository, subject, opts.artifact_type.as_deref()).await? {
                     Ok(index) => Some(index),
-                    Err(detail) if opts.mode == ReferrersMode::Api => {
+                    Err(not) if opts.mode == ReferrersMode::Api => {
                         return Err(RegistryError::ReferrersApiUnsupported {
                             location: location(client, repository),
-                            detail,
+                            detail: not.detail,
                         });
                     }
-                    Err(_) => None,
+                    Err(not) => {
+                        api_refused = not.refused_index.then_some(not.detail);
+                        None
+                    }
                 }
             };
             match api {
@@ -331,6 +342,7 @@ pub async fn list_referrers(
         fallback_index,
         entries,
         unreadable,
+        api_refused,
     })
 }
 

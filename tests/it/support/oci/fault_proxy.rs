@@ -1,6 +1,7 @@
 //! An in-test HTTP/1.1 reverse proxy on loopback that forwards to the real registry and injects faults by rule:
 //! a connection reset in the middle of a request body, a one-off status (503, 429 + `Retry-After`), or a permanent
-//! status (403 `DENIED`). Nothing installable injects faults on demand, hence this small server. One request per
+//! status (403 `DENIED`), a scripted answer (a referrers endpoint with a parameterised `Content-Type`), or an extra
+//! header on the forwarded answer (`OCI-Subject`). Nothing installable injects faults on demand, hence this small server. One request per
 //! connection (`Connection: close` both ways) keeps it simple; it stops when dropped. Bounded: it serves at most
 //! `MAX_CONNECTIONS` connections.
 
@@ -20,6 +21,10 @@ pub(crate) enum Action {
     ResetAfterBodyBytes(usize),
     /// Answer with this status (and optional `Retry-After`) without forwarding.
     Status(u16, Option<u64>, &'static str),
+    /// Answer with this status, `Content-Type` (sent exactly as given) and body without forwarding.
+    Reply(u16, &'static str, &'static str),
+    /// Forward, then add this header line (`Name: value`) to the registry's answer.
+    ForwardAddingHeader(String),
 }
 
 /// A rule: method + path substring → action, for the first `times` matching requests (`usize::MAX` = always).
@@ -105,6 +110,7 @@ fn handle(client: TcpStream, upstream_port: u16, state: &Mutex<State>) -> std::i
         ));
         hit
     };
+    let mut extra_header = None;
     match action {
         Some(Action::ResetAfterBodyBytes(n)) => {
             let mut buf = vec![0u8; n.min(content_length)];
@@ -131,6 +137,19 @@ fn handle(client: TcpStream, upstream_port: u16, state: &Mutex<State>) -> std::i
             let _ = c.shutdown(Shutdown::Write);
             return Ok(());
         }
+        Some(Action::Reply(status, content_type, body)) => {
+            let mut sink = vec![0u8; content_length];
+            reader.read_exact(&mut sink)?;
+            let resp = format!(
+                "HTTP/1.1 {status} Scripted\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let mut c = client;
+            c.write_all(resp.as_bytes())?;
+            let _ = c.shutdown(Shutdown::Write);
+            return Ok(());
+        }
+        Some(Action::ForwardAddingHeader(h)) => extra_header = Some(h),
         None => {}
     }
     // Forward.
@@ -169,6 +188,10 @@ fn handle(client: TcpStream, upstream_port: u16, state: &Mutex<State>) -> std::i
             continue;
         }
         new_head.push_str(l);
+        new_head.push_str("\r\n");
+    }
+    if let Some(h) = extra_header {
+        new_head.push_str(&h);
         new_head.push_str("\r\n");
     }
     new_head.push_str("Connection: close\r\n\r\n");

@@ -1,0 +1,153 @@
+//! What the real consumers of referrers (oras-go, Trivy through go-containerregistry) accept, replayed against the
+//! real registry (distribution 2.8) behind the in-test fault proxy (`oci_support::fault_proxy`): a registry that
+//! answers the referrers endpoint `200` with `Content-Type: application/vnd.oci.image.index.v1+json; charset=utf-8`
+//! (and `OCI-Subject` on manifest PUTs) is not a referrers API for oras-go or ggcr, which compare the header exactly and
+//! then read the `sha256-<hex>` tag. Nothing installable answers like that, hence the proxy.
+
+use crate::support::Registry;
+use crate::support::RegistryOpts;
+use crate::support::oci as oci_support;
+
+use oci_support::fault_proxy::{Action, FaultProxy, Rule};
+use oci_support::sboms::{release_input, render_release};
+use oci_support::{make_release, test_options};
+use tofu_sbom::provider::attach::{AttachOptions, attach, subject_descriptor};
+use tofu_sbom::provider::push::{PushOptions, push};
+use tofu_sbom::registry::RegistryError;
+use tofu_sbom::registry::client::{ClientOptions, Protocol, RegistryClient};
+use tofu_sbom::registry::lock::LockOptions;
+use tofu_sbom::registry::manifest::ImageIndex;
+use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::referrers::{ListOptions, ReferrersMode, ReferrersSource, list_referrers};
+use tofu_sbom::registry::store::Store;
+use tofu_sbom::sbom::Format;
+
+const PARAMETERISED: &str = "application/vnd.oci.image.index.v1+json; charset=utf-8";
+const EMPTY_INDEX: &str =
+    r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+
+fn plain() -> ClientOptions {
+    ClientOptions {
+        protocol: Protocol::PlainHttp,
+        ..test_options()
+    }
+}
+
+fn store_for(target: &str) -> Store {
+    Store::open(&Target::parse(target).unwrap(), plain(), true).unwrap()
+}
+
+#[tokio::test]
+async fn a_parameterised_referrers_content_type_is_not_the_api_and_attach_writes_the_fallback_tag()
+{
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let dir = tempfile::tempdir().unwrap();
+    let lock = tempfile::tempdir().unwrap();
+    let pkg = make_release(dir.path(), "demo", "1.2.3", &[("linux", "amd64")], 3000);
+    let direct_target = format!("{}/acme/demo", reg.host);
+    let direct = store_for(&direct_target);
+    let pushed = push(
+        &pkg,
+        &direct,
+        &Target::parse(&direct_target).unwrap(),
+        &PushOptions::default(),
+    )
+    .await
+    .unwrap();
+    let subject = pushed.index_digest.clone();
+    let sboms = render_release(
+        &release_input(&pkg, "demo", "0.0.0-test"),
+        &[Format::CycloneDx16, Format::Spdx23],
+    );
+    // The referrers endpoint answers 200 with a parameterised index type, and manifest PUTs by digest answer
+    // `OCI-Subject`: a registry that keeps a referrers list, served in a way oras-go and Trivy do not accept.
+    let proxy = FaultProxy::start(
+        reg.addr.port(),
+        vec![
+            Rule {
+                method: "GET",
+                path_contains: "/referrers/",
+                action: Action::Reply(200, PARAMETERISED, EMPTY_INDEX),
+                times: usize::MAX,
+            },
+            Rule {
+                method: "PUT",
+                path_contains: "/manifests/sha256:",
+                action: Action::ForwardAddingHeader(format!("OCI-Subject: {subject}")),
+                times: usize::MAX,
+            },
+        ],
+    );
+    let store = store_for(&format!("{}/acme/demo", proxy.host()));
+    let index = subject_descriptor(&store, &subject).await.unwrap();
+    let opts = AttachOptions {
+        tool: "tofu-sbom/0.0.0-test".into(),
+        lock: LockOptions {
+            dir: lock.path().to_owned(),
+            ..LockOptions::default()
+        },
+        ..AttachOptions::default()
+    };
+    let out = attach(&store, &index, &sboms.index, &opts).await.unwrap();
+    let ours: Vec<_> = out.referrers.iter().map(|r| r.digest.clone()).collect();
+    assert_eq!(ours.len(), 2);
+    assert_eq!(out.method, ReferrersSource::FallbackTag);
+
+    // The tag oras-go and Trivy fall back to exists on the real registry and lists our referrers, CycloneDX first.
+    let client = RegistryClient::new(&reg.host, "acme/demo", plain()).unwrap();
+    let tag = client
+        .get_manifest("acme/demo", &subject.referrers_tag())
+        .await
+        .unwrap();
+    let fallback: ImageIndex = serde_json::from_slice(&tag.bytes).unwrap();
+    assert_eq!(
+        fallback
+            .manifests
+            .iter()
+            .map(|d| (d.digest.clone(), d.artifact_type.clone()))
+            .collect::<Vec<_>>(),
+        vec![
+            (ours[0].clone(), "application/vnd.cyclonedx+json".to_owned()),
+            (ours[1].clone(), "application/spdx+json".to_owned()),
+        ]
+    );
+
+    // Listing through the proxy sees what the consumers see: the fallback tag, with our referrers.
+    let listing = list_referrers(&store, &subject, &ListOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(listing.source, ReferrersSource::FallbackTag);
+    assert_eq!(
+        listing
+            .entries
+            .iter()
+            .map(|e| e.digest.clone())
+            .collect::<Vec<_>>(),
+        ours
+    );
+    // A re-attach is a no-op.
+    let again = attach(&store, &index, &sboms.index, &opts).await.unwrap();
+    assert_eq!(again.uploaded_blobs, 0);
+    assert_eq!(again.fallback, None);
+
+    // `--referrers api` refuses it as consumers would, naming the header.
+    let err = list_referrers(
+        &store,
+        &subject,
+        &ListOptions {
+            mode: ReferrersMode::Api,
+            artifact_type: None,
+        },
+    )
+    .await
+    .unwrap_err();
+    match err {
+        RegistryError::ReferrersApiUnsupported { detail, .. } => assert_eq!(
+            detail,
+            format!(
+                "GET /v2/acme/demo/referrers/{subject} answered HTTP 200 with Content-Type {PARAMETERISED}"
+            )
+        ),
+        other => panic!("expected ReferrersApiUnsupported, got {other:?}"),
+    }
+}
