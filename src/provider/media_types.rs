@@ -8,7 +8,8 @@
 pub const ARTIFACT_TYPE_PROVIDER: &str = "application/vnd.opentofu.provider";
 /// `artifactType` of a provider's per-platform image manifest (OpenTofu `ociPackageManifestArtifactType`).
 pub const ARTIFACT_TYPE_PROVIDER_TARGET: &str = "application/vnd.opentofu.provider-target";
-/// `artifactType` of the ZIP layer (cosmetic for current OpenTofu, required by releases before March 2025).
+/// `artifactType` of the ZIP layer: we write it, but no OpenTofu release reads it (the check existed only between two
+/// commits in March 2025 and was never released), so `verify` does not require it of others.
 pub const ARTIFACT_TYPE_PROVIDER_PKG: &str = "application/vnd.opentofu.providerpkg";
 /// `artifactType` of an OpenTofu module package (a different kind of artifact; named in diagnostics).
 pub const ARTIFACT_TYPE_MODULE_PKG: &str = "application/vnd.opentofu.modulepkg";

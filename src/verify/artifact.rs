@@ -13,7 +13,8 @@
 //!    matches on `os` + `architecture` with empty `os.version`; none → unsupported; several → ambiguous;
 //! 5. the platform manifest (same size and digest rules) must have body `mediaType` equal to the entry's and
 //!    `artifactType` equal to the entry's;
-//! 6. exactly one layer of media type `archive/zip`;
+//! 6. exactly one layer of media type `archive/zip` (its `artifactType` is never read: OpenTofu's own ORAS recipe sets
+//!    none, and no release checked it);
 //! 7. its digest must be `sha256:`;
 //! 8. a layer `platform`, if present, must equal the target;
 //! 9. the blob must re-hash to its digest.
@@ -33,8 +34,7 @@ use std::collections::BTreeMap;
 
 use crate::provider::artifact::tag_for_version;
 use crate::provider::media_types::{
-    ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG, ARTIFACT_TYPE_PROVIDER_TARGET,
-    MEDIA_TYPE_ZIP_LAYER,
+    ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_TARGET, MEDIA_TYPE_ZIP_LAYER,
 };
 use crate::registry::digest::Digest;
 use crate::registry::manifest::{
@@ -708,15 +708,8 @@ fn select_zip_layer<'a>(
         }
     };
     *layer_digest = Some(layer.digest.clone());
-    if layer.artifact_type != ARTIFACT_TYPE_PROVIDER_PKG {
-        ctx.add(
-            Severity::Warning,
-            p,
-            FindingKind::LayerArtifactTypeMissing {
-                found: layer.artifact_type.clone(),
-            },
-        );
-    }
+    // The layer's `artifactType` is not checked: no OpenTofu release reads it (SPEC §8), and OpenTofu's own ORAS
+    // recipe sets none. We write `application/vnd.opentofu.providerpkg` ourselves; others need not.
     // Step 7.
     if !layer.digest.is_sha256() {
         ctx.error(

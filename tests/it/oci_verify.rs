@@ -2,6 +2,7 @@
 //! real registry), each reported precisely.
 
 use crate::support;
+use crate::support::cli as cli_support;
 use crate::support::oci as oci_support;
 
 use std::collections::BTreeMap;
@@ -400,23 +401,14 @@ async fn manifest_body_and_layer_details() {
         )]
     );
 
-    // Layer without artifactType: OpenTofu ≥ March 2025 accepts it, older ones skipped it → a warning.
+    // Layer without artifactType: no OpenTofu release ever looked at it → nothing to report.
     let f = Fixture::new();
     let mut layer = f.layer(1);
     layer.artifact_type.clear();
     let (_, m) = f.manifest(vec![layer]);
     f.tag_index(&Fixture::index(vec![f.entry(&m, "linux", "amd64")]));
     let r = f.verify().await;
-    assert_eq!(
-        kinds(&r),
-        vec![(
-            Severity::Warning,
-            Some("linux_amd64".into()),
-            FindingKind::LayerArtifactTypeMissing {
-                found: String::new()
-            }
-        )]
-    );
+    assert_eq!(kinds(&r), vec![]);
     assert!(r.ok());
 
     // A layer platform for another target.
@@ -542,4 +534,56 @@ async fn registry_tag_pointing_at_an_image_manifest() {
         &r.findings[0].kind,
         FindingKind::TagUnresolvable { tag, .. } if tag == "2.0.0"
     ));
+}
+
+/// OpenTofu's documented ORAS recipe (`website/docs/cli/oci_registries/provider-mirror.mdx`: `oras push
+/// --artifact-platform OS/ARCH --artifact-type application/vnd.opentofu.provider-target … FILE:archive/zip`, then
+/// `oras manifest index create --artifact-type application/vnd.opentofu.provider`): the config is an image config
+/// (`application/vnd.oci.image.config.v1+json` holding the platform) and the zip layer has no `artifactType`. OpenTofu
+/// installs it, so `verify` must report nothing at all, and the CLI exits 0.
+#[tokio::test]
+async fn opentofus_oras_recipe_has_no_findings_and_verify_exits_0() {
+    let f = Fixture::new();
+    let mut entries = Vec::new();
+    for (seed, (os, arch)) in [(1, ("linux", "amd64")), (2, ("darwin", "arm64"))] {
+        let config = format!(r#"{{"architecture":"{arch}","os":"{os}"}}"#);
+        let config_digest = Digest::sha256_of(config.as_bytes());
+        f.store
+            .put_blob_bytes(&config_digest, config.as_bytes())
+            .unwrap();
+        let mut layer = f.layer(seed);
+        layer.artifact_type.clear();
+        let m = ImageManifest {
+            schema_version: 2,
+            media_type: MEDIA_TYPE_MANIFEST.into(),
+            artifact_type: ARTIFACT_TYPE_PROVIDER_TARGET.into(),
+            config: Descriptor::new(
+                "application/vnd.oci.image.config.v1+json",
+                config_digest,
+                config.len() as u64,
+            ),
+            layers: vec![layer],
+            subject: None,
+            annotations: BTreeMap::from([(
+                "org.opencontainers.image.created".to_owned(),
+                "2025-06-01T00:00:00Z".to_owned(),
+            )]),
+        };
+        let d = f.put_manifest(&m);
+        entries.push(f.entry(&d, os, arch));
+    }
+    f.tag_index(&Fixture::index(entries));
+    let r = f.verify().await;
+    assert_eq!(kinds(&r), vec![]);
+    assert!(r.ok());
+
+    let target = format!("oci-layout:{}:1.0.0", f.store.dir().display());
+    let run = cli_support::tofu_sbom_run(["verify", &target, "--no-sboms", "--json", "-q"])
+        .expect_code(0);
+    assert_eq!(
+        run.json()["findings"],
+        serde_json::json!([]),
+        "{}",
+        run.out()
+    );
 }

@@ -9,8 +9,8 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::provider::media_types::{
-    ARTIFACT_TYPE_MODULE_PKG, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG,
-    ARTIFACT_TYPE_PROVIDER_TARGET, MEDIA_TYPE_ZIP_LAYER,
+    ARTIFACT_TYPE_MODULE_PKG, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_TARGET,
+    MEDIA_TYPE_ZIP_LAYER,
 };
 use crate::registry::digest::Digest;
 use crate::registry::manifest::{MEDIA_TYPE_DESCRIPTOR, MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST};
@@ -167,12 +167,6 @@ pub enum FindingKind {
     AmbiguousZipLayer {
         /// How many.
         count: usize,
-    },
-    /// The zip layer lacks `artifactType: application/vnd.opentofu.providerpkg` (OpenTofu before March 2025 skipped
-    /// such layers).
-    LayerArtifactTypeMissing {
-        /// The artifactType found ("" when absent).
-        found: String,
     },
     /// Step 7: the layer digest is not sha256.
     LayerDigestNotSha256 {
@@ -445,10 +439,6 @@ impl fmt::Display for FindingKind {
                 "image manifest contains no layers of type {MEDIA_TYPE_ZIP_LAYER:?}, but has {other_layers} of other unsupported formats; this OCI artifact might be intended for a different version of OpenTofu"
             ),
             Self::AmbiguousZipLayer { count } => write!(f, "ambiguous manifest declares multiple eligible provider packages ({count} archive/zip layers)"),
-            Self::LayerArtifactTypeMissing { found } => write!(
-                f,
-                "zip layer artifactType is {found:?}, not {ARTIFACT_TYPE_PROVIDER_PKG:?}; OpenTofu releases before March 2025 skip such layers"
-            ),
             Self::LayerDigestNotSha256 { digest } => write!(f, "layer digest {digest} is not sha256 (OpenTofu's zh: hash needs sha256)"),
             Self::LayerPlatformMismatch { found } => write!(f, "selected OCI artifact layer is for platform {found}"),
             Self::BlobInvalid { digest, message } => write!(f, "blob {digest}: {message}"),
