@@ -49,6 +49,14 @@ pub(crate) fn run(_global: &GlobalArgs, args: &ReferrersListArgs) -> anyhow::Res
             args.reference, u.reason, listing.subject
         );
     }
+    if let Some(answer) = &listing.api_refused {
+        eprintln!(
+            "tofu-sbom: warning: {}: {answer}; ORAS and Trivy accept only exactly application/vnd.oci.image.index.v1+json, \
+             so they (and this listing) read the {} fallback tag instead",
+            args.reference,
+            listing.subject.referrers_tag()
+        );
+    }
     if args.json {
         output::print_json(&listing)?;
     } else {

@@ -6,6 +6,7 @@
 
 use crate::support::Registry;
 use crate::support::RegistryOpts;
+use crate::support::cli as cli_support;
 use crate::support::oci as oci_support;
 
 use oci_support::fault_proxy::{Action, FaultProxy, Rule};
@@ -124,6 +125,27 @@ async fn a_parameterised_referrers_content_type_is_not_the_api_and_attach_writes
             .map(|e| e.digest.clone())
             .collect::<Vec<_>>(),
         ours
+    );
+    // The CLI says why it listed the fallback tag; its JSON carries the answer seen.
+    let run = cli_support::tofu_sbom_run([
+        "referrers",
+        &format!("{}/acme/demo@{subject}", proxy.host()),
+        "--json",
+    ])
+    .expect_code(0);
+    let refused = format!(
+        "GET /v2/acme/demo/referrers/{subject} answered HTTP 200 with Content-Type {PARAMETERISED}"
+    );
+    assert_eq!(run.json()["source"], "fallback_tag");
+    assert_eq!(run.json()["apiRefused"], refused.as_str());
+    assert_eq!(
+        run.stderr,
+        format!(
+            "tofu-sbom: warning: {}/acme/demo@{subject}: {refused}; ORAS and Trivy accept only exactly \
+             application/vnd.oci.image.index.v1+json, so they (and this listing) read the {} fallback tag instead\n",
+            proxy.host(),
+            subject.referrers_tag()
+        )
     );
     // A re-attach is a no-op.
     let again = attach(&store, &index, &sboms.index, &opts).await.unwrap();
