@@ -9,6 +9,8 @@ use crate::support::RegistryOpts;
 use crate::support::cli as cli_support;
 use crate::support::oci as oci_support;
 
+use std::sync::Arc;
+
 use oci_support::fault_proxy::{Action, FaultProxy, Rule};
 use oci_support::sboms::{release_input, render_release};
 use oci_support::{make_release, test_options};
@@ -16,6 +18,8 @@ use tofu_sbom::provider::attach::{AttachOptions, attach, subject_descriptor};
 use tofu_sbom::provider::push::{PushOptions, push};
 use tofu_sbom::registry::RegistryError;
 use tofu_sbom::registry::client::{ClientOptions, Protocol, RegistryClient};
+use tofu_sbom::registry::copy::referrers::StoreReferrersCopier;
+use tofu_sbom::registry::copy::{CopyOptions, copy};
 use tofu_sbom::registry::lock::LockOptions;
 use tofu_sbom::registry::manifest::ImageIndex;
 use tofu_sbom::registry::reference::Target;
@@ -172,4 +176,100 @@ async fn a_parameterised_referrers_content_type_is_not_the_api_and_attach_writes
         ),
         other => panic!("expected ReferrersApiUnsupported, got {other:?}"),
     }
+}
+
+/// `mirror`'s referrer copy into a registry that answers `OCI-Subject` but serves its referrers list with a
+/// parameterised `Content-Type`: the target's fallback tag is written, so ORAS and Trivy find the copied SBOMs there.
+#[tokio::test]
+async fn copying_referrers_into_a_parameterised_api_registry_writes_the_fallback_tag() {
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let dir = tempfile::tempdir().unwrap();
+    let lock = tempfile::tempdir().unwrap();
+    let pkg = make_release(dir.path(), "demo", "1.2.3", &[("linux", "amd64")], 3000);
+    let source_target = format!("{}/acme/src:1.2.3", reg.host);
+    let source = store_for(&source_target);
+    let pushed = push(
+        &pkg,
+        &source,
+        &Target::parse(&source_target).unwrap(),
+        &PushOptions::default(),
+    )
+    .await
+    .unwrap();
+    let subject = pushed.index_digest.clone();
+    let sboms = render_release(
+        &release_input(&pkg, "demo", "0.0.0-test"),
+        &[Format::CycloneDx16, Format::Spdx23],
+    );
+    let index = subject_descriptor(&source, &subject).await.unwrap();
+    let attached = attach(
+        &source,
+        &index,
+        &sboms.index,
+        &AttachOptions {
+            lock: LockOptions {
+                dir: lock.path().to_owned(),
+                ..LockOptions::default()
+            },
+            ..AttachOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let ours: Vec<_> = attached
+        .referrers
+        .iter()
+        .map(|r| r.digest.clone())
+        .collect();
+
+    let proxy = FaultProxy::start(
+        reg.addr.port(),
+        vec![
+            Rule {
+                method: "GET",
+                path_contains: "/referrers/",
+                action: Action::Reply(200, PARAMETERISED, EMPTY_INDEX),
+                times: usize::MAX,
+            },
+            Rule {
+                method: "PUT",
+                path_contains: "/manifests/sha256:",
+                action: Action::ForwardAddingHeader(format!("OCI-Subject: {subject}")),
+                times: usize::MAX,
+            },
+        ],
+    );
+    let copier = StoreReferrersCopier {
+        lock: LockOptions {
+            dir: lock.path().to_owned(),
+            ..LockOptions::default()
+        },
+        ..StoreReferrersCopier::default()
+    };
+    copy(
+        &Target::parse(&source_target).unwrap(),
+        &Target::parse(&format!("{}/acme/dst:1.2.3", proxy.host())).unwrap(),
+        plain(),
+        &CopyOptions {
+            referrers: Some(Arc::new(copier)),
+            ..CopyOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    let client = RegistryClient::new(&reg.host, "acme/dst", plain()).unwrap();
+    let tag = client
+        .get_manifest("acme/dst", &subject.referrers_tag())
+        .await
+        .unwrap();
+    let fallback: ImageIndex = serde_json::from_slice(&tag.bytes).unwrap();
+    assert_eq!(
+        fallback
+            .manifests
+            .iter()
+            .map(|d| d.digest.clone())
+            .collect::<Vec<_>>(),
+        ours
+    );
 }
