@@ -207,11 +207,13 @@ deps_consumer_key() {
 	printf '%s %s\n' "$1" "$(tsb_netgo version)"
 }
 
-# `go install PKG@vVERSION` ($2, $3) into $TSB_CONSUMERS/bin/$1 with the machine's Go and the
-# module proxy, unless the stamp says it is there; staged in a temporary GOBIN and renamed into place.
+# `go install [FLAGS...] PKG@vVERSION` ($4..., $2, $3) into $TSB_CONSUMERS/bin/$1 with the
+# machine's Go and the module proxy, unless the stamp says it is there; staged in a temporary GOBIN
+# and renamed into place.
 deps_go_install() {
 	local name=$1 pkg=$2 version=$3 dest=$TSB_CONSUMERS/bin/$1 key stage t0
-	key=$(deps_consumer_key "$pkg@v$version")
+	shift 3
+	key=$(deps_consumer_key "$pkg@v$version $*")
 	if [[ -x $dest ]] && tsb_stamp_is "$name" "$key"; then
 		return
 	fi
@@ -219,7 +221,7 @@ deps_go_install() {
 	t0=$(date +%s)
 	mkdir -p "$TSB_CONSUMERS/bin"
 	stage=$(mktemp -d "$TSB_CONSUMERS/.gobin.XXXXXX")
-	(cd "$stage" && GOBIN=$stage deps_consumer_build "$name" tsb_netgo install "$pkg@v$version") || {
+	(cd "$stage" && GOBIN=$stage deps_consumer_build "$name" tsb_netgo install "$@" "$pkg@v$version") || {
 		rm -rf "$stage"
 		exit 1
 	}
@@ -243,10 +245,12 @@ deps_oras() {
 	deps_consumer_check "$TSB_ORAS" version 'Version:' "Version:    $TSB_ORAS_VERSION"
 }
 
-# Syft: a second reader of Go module sets and licences.
+# Syft: a second reader of Go module sets and licences. Its version comes from the linker, as
+# in Syft's own release builds (.goreleaser.yaml: -X main.version=…), else it says "[not provided]".
 deps_syft() {
-	deps_go_install syft github.com/anchore/syft/cmd/syft "$TSB_SYFT_VERSION"
-	deps_consumer_check "$TSB_SYFT" version 'Version:' "Version:           $TSB_SYFT_VERSION"
+	deps_go_install syft github.com/anchore/syft/cmd/syft "$TSB_SYFT_VERSION" \
+		-ldflags "-X main.version=$TSB_SYFT_VERSION -X main.gitDescription=v$TSB_SYFT_VERSION"
+	SYFT_CHECK_FOR_APP_UPDATE=false deps_consumer_check "$TSB_SYFT" version 'Version:' "Version:       $TSB_SYFT_VERSION"
 }
 
 # A registry with the native referrers API: go-containerregistry's pkg/registry behind the small
