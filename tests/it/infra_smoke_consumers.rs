@@ -9,7 +9,6 @@ use crate::support::consumers;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-
 /// Runs a consumer binary with `args` (no update checks, no CLI config) and returns its stdout,
 /// panicking with stderr unless it exits 0.
 fn consumer_stdout(bin: &Path, args: &[&str]) -> String {
