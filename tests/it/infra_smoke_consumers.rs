@@ -9,14 +9,17 @@ use crate::support::consumers;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// Runs a consumer binary with `args` (no update checks, no CLI config) and returns its stdout,
+/// Runs a consumer binary with `args` (no update checks, an empty CLI config, a fresh HOME) and returns its stdout,
 /// panicking with stderr unless it exits 0.
 fn consumer_stdout(bin: &Path, args: &[&str]) -> String {
     let tmp = tempfile::tempdir().expect("tmp");
+    // An empty CLI config: a missing one makes tofu print a warning before anything else.
+    let tofurc = tmp.path().join("empty.tofurc");
+    std::fs::write(&tofurc, "").expect("write the empty .tofurc");
     let out = Command::new(bin)
         .args(args)
         .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_CLI_CONFIG_FILE", tmp.path().join("none.tofurc"))
+        .env("TF_CLI_CONFIG_FILE", &tofurc)
         .env("HOME", tmp.path())
         .env("XDG_CONFIG_HOME", tmp.path().join("config"))
         .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
