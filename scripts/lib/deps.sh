@@ -187,6 +187,138 @@ deps_cargo_deny() {
 	tsb_stamp_write cargo-deny "$key"
 }
 
+# Runs "$@" (a tsb_netgo build of the consumer $1's inputs), its output kept in a log that is
+# printed only on failure, then stops the run with what went wrong: a "not found" or "410 Gone"
+# line in the output names a module the Go module proxy does not serve.
+deps_consumer_build() {
+	local name=$1 log
+	shift
+	log=$(mktemp)
+	if ! "$@" >"$log" 2>&1; then
+		cat "$log" >&2
+		rm -f "$log"
+		tsb_die "$name: '$*' failed (output above; a 'not found' / '410 Gone' line names a module the Go module proxy refused)"
+	fi
+	rm -f "$log"
+}
+
+# The stamp key of a consumer: its pinned input and the Go that builds it.
+deps_consumer_key() {
+	printf '%s %s\n' "$1" "$(tsb_netgo version)"
+}
+
+# `go install [FLAGS...] PKG@vVERSION` ($4..., $2, $3) into $TSB_CONSUMERS/bin/$1 with the
+# machine's Go and the module proxy, unless the stamp says it is there; staged in a temporary GOBIN
+# and renamed into place.
+deps_go_install() {
+	local name=$1 pkg=$2 version=$3 dest=$TSB_CONSUMERS/bin/$1 key stage t0
+	shift 3
+	key=$(deps_consumer_key "$pkg@v$version $*")
+	if [[ -x $dest ]] && tsb_stamp_is "$name" "$key"; then
+		return
+	fi
+	tsb_info "$name: go install $pkg@v$version from the Go module proxy (once; cached in $TSB_CONSUMERS/go)"
+	t0=$(date +%s)
+	mkdir -p "$TSB_CONSUMERS/bin"
+	stage=$(mktemp -d "$TSB_CONSUMERS/.gobin.XXXXXX")
+	(cd "$stage" && GOBIN=$stage deps_consumer_build "$name" tsb_netgo install "$@" "$pkg@v$version") || {
+		rm -rf "$stage"
+		exit 1
+	}
+	mv "$stage/$name" "$dest"
+	rm -rf "$stage"
+	tsb_stamp_write "$name" "$key"
+	tsb_info "$name: built in $(($(date +%s) - t0)) s"
+}
+
+# Stops the run unless the first line of `$1 $2` with the word $3 in it is exactly $4.
+deps_consumer_check() {
+	local line
+	line=$("$1" "$2" 2>&1 | grep -m1 -- "$3" || true)
+	[[ $line == "$4" ]] || tsb_die "$(basename "$1"): '$1 $2' prints '$line', expected '$4'"
+	tsb_info "$(basename "$1"): $4 ($1)"
+}
+
+# The ORAS CLI: `oras discover/pull/attach/cp` against what we publish.
+deps_oras() {
+	deps_go_install oras oras.land/oras/cmd/oras "$TSB_ORAS_VERSION"
+	deps_consumer_check "$TSB_ORAS" version 'Version:' "Version:    $TSB_ORAS_VERSION"
+}
+
+# Syft: a second reader of Go module sets and licences. Its version comes from the linker, as
+# in Syft's own release builds (.goreleaser.yaml: -X main.version=…), else it says "[not provided]".
+deps_syft() {
+	deps_go_install syft github.com/anchore/syft/cmd/syft "$TSB_SYFT_VERSION" \
+		-ldflags "-X main.version=$TSB_SYFT_VERSION -X main.gitDescription=v$TSB_SYFT_VERSION"
+	SYFT_CHECK_FOR_APP_UPDATE=false deps_consumer_check "$TSB_SYFT" version 'Version:' "Version:       $TSB_SYFT_VERSION"
+}
+
+# A registry with the native referrers API: go-containerregistry's pkg/registry behind the small
+# main in scripts/tools/referrers-registry (its go.mod and go.sum pin the version; -mod=readonly).
+deps_referrers_registry() {
+	local src=$TSB_ROOT/scripts/tools/referrers-registry dest=$TSB_REFERRERS_REGISTRY key t0
+	key=$(deps_consumer_key "$(tsb_hash_files "$src/main.go" "$src/go.mod" "$src/go.sum")")
+	if [[ -x $dest ]] && tsb_stamp_is referrers-registry "$key"; then
+		tsb_info "referrers-registry: $dest"
+		return
+	fi
+	t0=$(date +%s)
+	mkdir -p "$(dirname "$dest")"
+	(cd "$src" && deps_consumer_build referrers-registry tsb_netgo build -mod=readonly -o "$dest.tmp" .) || exit 1
+	mv "$dest.tmp" "$dest"
+	tsb_stamp_write referrers-registry "$key"
+	tsb_info "referrers-registry: built in $(($(date +%s) - t0)) s ($dest)"
+}
+
+# OpenTofu's `tofu`. Its go.mod replaces modules (github.com/hashicorp/hcl/v2), so `go install
+# …@version` refuses it: build it from a wrapper module ($TSB_CONSUMERS/tofu-build) that requires
+# the release and carries the same replace lines, read from the release's own go.mod. Linked as
+# OpenTofu's release builds are (version.dev=no: `tofu version` prints no -dev).
+deps_tofu() {
+	local v=$TSB_TOFU_VERSION mod=github.com/opentofu/opentofu dest=$TSB_TOFU key t0 gomod
+	local dir=$TSB_CONSUMERS/tofu-build
+	key=$(deps_consumer_key "$mod@v$v")
+	if [[ -x $dest ]] && tsb_stamp_is tofu "$key"; then
+		deps_consumer_check "$dest" version 'OpenTofu' "OpenTofu v$v"
+		return
+	fi
+	tsb_info "tofu: building $mod/cmd/tofu@v$v from the Go module proxy (a few minutes, once)"
+	t0=$(date +%s)
+	mkdir -p "$TSB_CONSUMERS"
+	gomod=$(cd "$TSB_CONSUMERS" && tsb_netgo mod download -json "$mod@v$v" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get("GoMod", ""))') || true
+	[[ -f $gomod ]] || tsb_die "tofu: the Go module proxy does not serve $mod@v$v (go mod download failed)"
+	local replaces=()
+	mapfile -t replaces < <(tsb_netgo mod edit -json "$gomod" | python3 -c '
+import json, sys
+def at(m):
+    return m["Path"] + ("@" + m["Version"] if m.get("Version") else "")
+for r in json.load(sys.stdin).get("Replace") or []:
+    if not r["New"].get("Version"):
+        sys.exit("local-path replace " + at(r["Old"]) + " => " + r["New"]["Path"])
+    print("-replace=" + at(r["Old"]) + "=" + at(r["New"]))
+')
+	((${#replaces[@]} > 0)) || tsb_die "tofu: read no replace line from $gomod (expected the hcl/v2 one)"
+	tsb_info "tofu: wrapper module with ${replaces[*]}"
+	rm -rf "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	(
+		cd "$dir.tmp" &&
+			deps_consumer_build tofu tsb_netgo mod init tofubuild &&
+			deps_consumer_build tofu tsb_netgo mod edit "-require=$mod@v$v" "${replaces[@]}" &&
+			deps_consumer_build tofu tsb_netgo build -ldflags "-s -w -X $mod/version.dev=no" \
+				-o "$dest.tmp" "$mod/cmd/tofu"
+	) || {
+		rm -rf "$dir.tmp"
+		exit 1
+	}
+	mv "$dest.tmp" "$dest"
+	tsb_replace_dir "$dir.tmp" "$dir"
+	tsb_stamp_write tofu "$key"
+	tsb_info "tofu: built in $(($(date +%s) - t0)) s"
+	deps_consumer_check "$dest" version 'OpenTofu' "OpenTofu v$v"
+}
+
 # Everything, in dependency order.
 deps_all() {
 	tsb_section "deps: Debian packages"
@@ -202,4 +334,12 @@ deps_all() {
 	deps_npm
 	tsb_section "deps: cargo-deny"
 	deps_cargo_deny
+	tsb_section "deps: ORAS CLI $TSB_ORAS_VERSION (Go module proxy)"
+	deps_oras
+	tsb_section "deps: Syft $TSB_SYFT_VERSION (Go module proxy)"
+	deps_syft
+	tsb_section "deps: native-referrers registry (go-containerregistry pkg/registry)"
+	deps_referrers_registry
+	tsb_section "deps: OpenTofu $TSB_TOFU_VERSION (Go module proxy, wrapper module)"
+	deps_tofu
 }

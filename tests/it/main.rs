@@ -30,6 +30,7 @@ mod cli_registry_flags;
 mod cli_verify;
 mod credential_helpers;
 mod infra_smoke;
+mod infra_smoke_consumers;
 mod layout_concurrency;
 mod layout_temp_files;
 mod mirror_oci_copy;

@@ -10,6 +10,8 @@
 //!   tokens (a pre-minted ES256 JWT served from a static realm, or from a realm the test runs), killed
 //!   by PID on drop; its access log ([`Registry::access_log`], [`Registry::requests`]) counts what
 //!   clients sent. The only docker-registry harness of the tests.
+//! - [`consumers`]: the real consumers built from the Go module proxy (`tofu`, `oras`, `syft`) and
+//!   [`consumers::ReferrersRegistry`], a registry with the native referrers API.
 //! - [`http_server`]: the accept loop and request reader of the in-test HTTP servers (`oci_support`,
 //!   `mirror_support`).
 //! - [`curl`]: a minimal HTTP client (the `curl` binary) for asserting exact statuses and headers.
@@ -19,6 +21,7 @@
 
 pub(crate) mod action;
 pub(crate) mod cli;
+pub(crate) mod consumers;
 pub(crate) mod exe;
 pub(crate) mod http_server;
 pub(crate) mod mirror;
