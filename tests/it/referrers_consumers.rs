@@ -12,7 +12,7 @@ use crate::support::oci as oci_support;
 use std::sync::Arc;
 
 use oci_support::fault_proxy::{Action, FaultProxy, Rule};
-use oci_support::sboms::{release_input, render_release};
+use oci_support::sboms::{ReleaseSboms, release_input, render_release};
 use oci_support::{make_release, test_options};
 use tofu_sbom::provider::attach::{AttachOptions, attach, subject_descriptor};
 use tofu_sbom::provider::push::{PushOptions, push};
@@ -20,6 +20,7 @@ use tofu_sbom::registry::RegistryError;
 use tofu_sbom::registry::client::{ClientOptions, Protocol, RegistryClient};
 use tofu_sbom::registry::copy::referrers::StoreReferrersCopier;
 use tofu_sbom::registry::copy::{CopyOptions, copy};
+use tofu_sbom::registry::digest::Digest;
 use tofu_sbom::registry::lock::LockOptions;
 use tofu_sbom::registry::manifest::ImageIndex;
 use tofu_sbom::registry::reference::Target;
@@ -42,31 +43,30 @@ fn store_for(target: &str) -> Store {
     Store::open(&Target::parse(target).unwrap(), plain(), true).unwrap()
 }
 
-#[tokio::test]
-async fn a_parameterised_referrers_content_type_is_not_the_api_and_attach_writes_the_fallback_tag()
-{
-    let reg = Registry::start(RegistryOpts::anonymous());
-    let dir = tempfile::tempdir().unwrap();
-    let lock = tempfile::tempdir().unwrap();
-    let pkg = make_release(dir.path(), "demo", "1.2.3", &[("linux", "amd64")], 3000);
-    let direct_target = format!("{}/acme/demo", reg.host);
-    let direct = store_for(&direct_target);
+/// Pushes a one-platform `demo` release to `target` on `reg` and renders its release-wide SBOMs (CycloneDX 1.6 and
+/// SPDX 2.3): the index digest and the SBOMs to attach to it.
+async fn pushed_demo(dir: &std::path::Path, target: &str) -> (Digest, ReleaseSboms) {
+    let pkg = make_release(dir, "demo", "1.2.3", &[("linux", "amd64")], 3000);
     let pushed = push(
         &pkg,
-        &direct,
-        &Target::parse(&direct_target).unwrap(),
+        &store_for(target),
+        &Target::parse(target).unwrap(),
         &PushOptions::default(),
     )
     .await
     .unwrap();
-    let subject = pushed.index_digest.clone();
     let sboms = render_release(
         &release_input(&pkg, "demo", "0.0.0-test"),
         &[Format::CycloneDx16, Format::Spdx23],
     );
-    // The referrers endpoint answers 200 with a parameterised index type, and manifest PUTs by digest answer
-    // `OCI-Subject`: a registry that keeps a referrers list, served in a way oras-go and Trivy do not accept.
-    let proxy = FaultProxy::start(
+    (pushed.index_digest, sboms)
+}
+
+/// The fault proxy in front of `reg`: the referrers endpoint answers 200 with a parameterised index type, and
+/// manifest PUTs by digest answer `OCI-Subject: subject` — a registry that keeps a referrers list, served in a way
+/// oras-go and Trivy do not accept.
+fn parameterised_api_proxy(reg: &Registry, subject: &Digest) -> FaultProxy {
+    FaultProxy::start(
         reg.addr.port(),
         vec![
             Rule {
@@ -82,7 +82,27 @@ async fn a_parameterised_referrers_content_type_is_not_the_api_and_attach_writes
                 times: usize::MAX,
             },
         ],
-    );
+    )
+}
+
+/// The `sha256-<hex>` fallback tag of `subject` in `repo` on `reg` (read directly, not through the proxy).
+async fn fallback_tag(reg: &Registry, repo: &str, subject: &Digest) -> ImageIndex {
+    let client = RegistryClient::new(&reg.host, repo, plain()).unwrap();
+    let tag = client
+        .get_manifest(repo, &subject.referrers_tag())
+        .await
+        .unwrap();
+    serde_json::from_slice(&tag.bytes).unwrap()
+}
+
+#[tokio::test]
+async fn a_parameterised_referrers_content_type_is_not_the_api_and_attach_writes_the_fallback_tag()
+{
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let dir = tempfile::tempdir().unwrap();
+    let lock = tempfile::tempdir().unwrap();
+    let (subject, sboms) = pushed_demo(dir.path(), &format!("{}/acme/demo", reg.host)).await;
+    let proxy = parameterised_api_proxy(&reg, &subject);
     let store = store_for(&format!("{}/acme/demo", proxy.host()));
     let index = subject_descriptor(&store, &subject).await.unwrap();
     let opts = AttachOptions {
@@ -99,12 +119,7 @@ async fn a_parameterised_referrers_content_type_is_not_the_api_and_attach_writes
     assert_eq!(out.method, ReferrersSource::FallbackTag);
 
     // The tag oras-go and Trivy fall back to exists on the real registry and lists our referrers, CycloneDX first.
-    let client = RegistryClient::new(&reg.host, "acme/demo", plain()).unwrap();
-    let tag = client
-        .get_manifest("acme/demo", &subject.referrers_tag())
-        .await
-        .unwrap();
-    let fallback: ImageIndex = serde_json::from_slice(&tag.bytes).unwrap();
+    let fallback = fallback_tag(&reg, "acme/demo", &subject).await;
     assert_eq!(
         fallback
             .manifests
@@ -185,22 +200,9 @@ async fn copying_referrers_into_a_parameterised_api_registry_writes_the_fallback
     let reg = Registry::start(RegistryOpts::anonymous());
     let dir = tempfile::tempdir().unwrap();
     let lock = tempfile::tempdir().unwrap();
-    let pkg = make_release(dir.path(), "demo", "1.2.3", &[("linux", "amd64")], 3000);
     let source_target = format!("{}/acme/src:1.2.3", reg.host);
     let source = store_for(&source_target);
-    let pushed = push(
-        &pkg,
-        &source,
-        &Target::parse(&source_target).unwrap(),
-        &PushOptions::default(),
-    )
-    .await
-    .unwrap();
-    let subject = pushed.index_digest.clone();
-    let sboms = render_release(
-        &release_input(&pkg, "demo", "0.0.0-test"),
-        &[Format::CycloneDx16, Format::Spdx23],
-    );
+    let (subject, sboms) = pushed_demo(dir.path(), &source_target).await;
     let index = subject_descriptor(&source, &subject).await.unwrap();
     let attached = attach(
         &source,
@@ -222,23 +224,7 @@ async fn copying_referrers_into_a_parameterised_api_registry_writes_the_fallback
         .map(|r| r.digest.clone())
         .collect();
 
-    let proxy = FaultProxy::start(
-        reg.addr.port(),
-        vec![
-            Rule {
-                method: "GET",
-                path_contains: "/referrers/",
-                action: Action::Reply(200, PARAMETERISED, EMPTY_INDEX),
-                times: usize::MAX,
-            },
-            Rule {
-                method: "PUT",
-                path_contains: "/manifests/sha256:",
-                action: Action::ForwardAddingHeader(format!("OCI-Subject: {subject}")),
-                times: usize::MAX,
-            },
-        ],
-    );
+    let proxy = parameterised_api_proxy(&reg, &subject);
     let copier = StoreReferrersCopier {
         lock: LockOptions {
             dir: lock.path().to_owned(),
@@ -258,12 +244,7 @@ async fn copying_referrers_into_a_parameterised_api_registry_writes_the_fallback
     .await
     .unwrap();
 
-    let client = RegistryClient::new(&reg.host, "acme/dst", plain()).unwrap();
-    let tag = client
-        .get_manifest("acme/dst", &subject.referrers_tag())
-        .await
-        .unwrap();
-    let fallback: ImageIndex = serde_json::from_slice(&tag.bytes).unwrap();
+    let fallback = fallback_tag(&reg, "acme/dst", &subject).await;
     assert_eq!(
         fallback
             .manifests
