@@ -64,6 +64,11 @@ impl Paging {
         Ok(())
     }
 
+    /// The pages recorded by [`Paging::read`] so far.
+    pub(crate) fn pages(&self) -> u64 {
+        self.pages
+    }
+
     /// True when `url` was read already.
     pub(crate) fn was_read(&self, url: &str) -> bool {
         self.seen.contains(url)

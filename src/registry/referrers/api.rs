@@ -79,18 +79,19 @@ pub(crate) async fn probe_api(
     let mut index: ImageIndex = decode(&first.body, &what)?;
     budget.add_entries(index.manifests.len() as u64)?;
     let mut next = first.next;
-    let mut pages: usize = 1;
-    let limit = client.limits().max_referrers_pages;
+    let limit = limits.max_referrers_pages;
     while let Some(url) = next {
+        // The pages read so far (the first included); the page about to be read is the next one.
+        let pages = budget.pages();
         if budget.was_read(&url) {
             return Err(RegistryError::ReferrersPageLoop {
                 subject: subject.to_string(),
                 location: location(client, repo),
-                page: pages,
+                page: usize::try_from(pages).unwrap_or(usize::MAX),
                 url,
             });
         }
-        if pages >= usize::try_from(limit).unwrap_or(usize::MAX) {
+        if pages >= u64::from(limit) {
             return Err(RegistryError::ReferrersTooManyPages {
                 subject: subject.to_string(),
                 location: location(client, repo),
@@ -113,7 +114,6 @@ pub(crate) async fn probe_api(
         budget.add_entries(more.manifests.len() as u64)?;
         index.manifests.extend(more.manifests);
         next = page.next;
-        pages += 1;
     }
     Ok(Ok(index))
 }
