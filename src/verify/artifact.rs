@@ -111,17 +111,14 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
     // With a tag, only that tag is read: the tag list is not fetched (a registry's tag list is untrusted and may be
     // huge or hostile), so a tag that is missing is reported by resolving it (`TagUnresolvable`). Without one, the
     // listed version tags are verified.
-    let (tags, listed): (Vec<String>, Option<Vec<String>>) = match target.tag() {
-        Some(t) => (vec![t.to_owned()], None),
-        None => {
-            let listed = store.list_tags().await?;
-            let tags = listed
-                .iter()
-                .filter(|t| t.as_bytes().first().is_some_and(u8::is_ascii_digit))
-                .cloned()
-                .collect();
-            (tags, Some(listed))
-        }
+    let tags: Vec<String> = match target.tag() {
+        Some(t) => vec![t.to_owned()],
+        None => store
+            .list_tags()
+            .await?
+            .into_iter()
+            .filter(|t| t.as_bytes().first().is_some_and(u8::is_ascii_digit))
+            .collect(),
     };
     if tags.is_empty() {
         return Err(RegistryError::NotFound {
@@ -134,7 +131,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
             findings: &mut findings,
             tag: Some(tag.clone()),
         };
-        tags_out.push(verify_tag(store, tag, listed.as_deref(), &mut ctx, opts).await);
+        tags_out.push(verify_tag(store, tag, &mut ctx, opts).await);
     }
     Ok(VerifyReport {
         target: store.describe(),
@@ -187,19 +184,9 @@ async fn resolve_digest(store: &Store, digest: &Digest, ctx: &mut Ctx<'_>) -> Op
     }
 }
 
-/// Step 0: the tag is listed (when the tag list was read) and spells a version `tofu` would look up under this very
-/// tag.
-fn check_tag_spelling(tag: &str, listed: Option<&[String]>, ctx: &mut Ctx<'_>) {
-    if let Some(listed) = listed
-        && !listed.iter().any(|t| t == tag)
-    {
-        ctx.error(
-            None,
-            FindingKind::TagNotListed {
-                tag: tag.to_owned(),
-            },
-        );
-    }
+/// Step 0: the tag spells a version `tofu` would look up under this very tag. (Whether it is listed needs no check:
+/// with a tag in TARGET the tag list is not read, and without one every verified tag comes from it.)
+fn check_tag_spelling(tag: &str, ctx: &mut Ctx<'_>) {
     let version = crate::provider::artifact::version_for_tag(tag);
     match tag_for_version(&version) {
         Ok(t) if t == tag => {}
@@ -230,11 +217,10 @@ fn check_tag_spelling(tag: &str, listed: Option<&[String]>, ctx: &mut Ctx<'_>) {
 async fn verify_tag(
     store: &Store,
     tag: String,
-    listed: Option<&[String]>,
     ctx: &mut Ctx<'_>,
     opts: &VerifyOptions,
 ) -> TagReport {
-    check_tag_spelling(&tag, listed, ctx);
+    check_tag_spelling(&tag, ctx);
     let stopped = |index_digest: Option<Digest>, tag: String| TagReport {
         tag: Some(tag),
         index_digest,

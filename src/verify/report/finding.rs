@@ -34,11 +34,6 @@ pub enum Severity {
 )]
 #[non_exhaustive]
 pub enum FindingKind {
-    /// The tag is not in the repository's tag list, so `tofu` never sees the version.
-    TagNotListed {
-        /// The tag.
-        tag: String,
-    },
     /// The tag does not name a version `tofu` would resolve to this tag.
     TagNotAVersion {
         /// The tag.
@@ -381,7 +376,6 @@ pub enum FindingKind {
 impl fmt::Display for FindingKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TagNotListed { tag } => write!(f, "tag {tag:?} is not in the tag list, so OpenTofu does not see this version"),
             Self::TagNotAVersion { tag, reason } => write!(f, "tag {tag:?} is not resolvable as a provider version: {reason}"),
             Self::TagUnresolvable { tag, message } => write!(f, "resolving tag {tag:?}: {message}"),
             Self::TagArtifactType { found } => match found.as_str() {
