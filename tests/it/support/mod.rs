@@ -88,7 +88,7 @@ fn must_exist(path: PathBuf, remedy: &str) -> PathBuf {
 }
 
 /// `$VAR` (else `default`), which must exist.
-fn tool_path(var: &str, default: PathBuf, remedy: &str) -> PathBuf {
+pub(crate) fn tool_path(var: &str, default: PathBuf, remedy: &str) -> PathBuf {
     must_exist(env_path(var, default), remedy)
 }
 
@@ -140,6 +140,17 @@ pub(crate) fn trivy_old() -> PathBuf {
         ),
         "./scripts/deps",
     )
+}
+
+/// A Trivy command (`bin` is [`trivy`] or [`trivy_old`]) with `--cache-dir CACHE` and `TMPDIR=CACHE/tmp`:
+/// Trivy leaves empty `analyzer-fs-*` directories in `$TMPDIR` after every scan, so without this the
+/// suite would litter `/tmp` on every run.
+pub(crate) fn trivy_command(bin: PathBuf, cache: &Path) -> Command {
+    let tmp = cache.join("tmp");
+    fs::create_dir_all(&tmp).expect("create Trivy's TMPDIR under its cache dir");
+    let mut cmd = Command::new(bin);
+    cmd.arg("--cache-dir").arg(cache).env("TMPDIR", tmp);
+    cmd
 }
 
 /// Makes `dir` a Trivy 0.44.1 cache directory holding the stub vulnerability DB metadata (so that
