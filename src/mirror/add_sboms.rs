@@ -35,9 +35,9 @@ use crate::registry::copy::copy_blob;
 use crate::registry::digest::Digest;
 use crate::registry::layout::LayoutStore;
 use crate::registry::manifest::{Descriptor, ImageManifest, decode};
-use crate::registry::referrers::{self, ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX, ListOptions};
+use crate::registry::referrers::{self, ListOptions};
 use crate::registry::store::Store;
-use crate::sbom::Format;
+use crate::sbom::{Format, SbomKind};
 
 /// A subject that got no SBOM although it has none, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -193,8 +193,12 @@ async fn lacking_subjects(
             },
         )
         .await?;
-        let has = |t: &str| listing.entries.iter().any(|e| e.artifact_type == t);
-        if !has(ARTIFACT_TYPE_CYCLONEDX) && !has(ARTIFACT_TYPE_SPDX) {
+        // An SBOM of any kind we know (CycloneDX, SPDX 2, SPDX 3) counts.
+        if !listing
+            .entries
+            .iter()
+            .any(|e| SbomKind::from_artifact_type(&e.artifact_type).is_some())
+        {
             lacking.push(key.clone());
         }
         if key == INDEX_SUBJECT
