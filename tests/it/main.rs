@@ -46,6 +46,7 @@ mod referrers_registry;
 mod referrers_trivy;
 mod registry_hostile;
 mod sbom_snapshot;
+mod sbom_spdx3;
 mod sbom_trivy;
 mod sbom_validate;
 mod verify_release;
