@@ -15,7 +15,8 @@ the top-level "SPDXID" is "SPDXRef-DOCUMENT"; SPDX 3 iff the top-level "@context
   (NTIA minimum elements; exit status 0 only when compliant).
 * SPDX 3: the official SPDX 3.0.1 Python bindings (spdx-python-model, v3_0_1): deserialize (types, vocabularies,
   unknown properties), serialize again (required properties and counts are checked there), and compare the two
-  graphs object by object, blank-node names aside (a round trip that loses or changes anything fails).
+  graphs object by object, blank-node names aside (a round trip that loses or changes anything fails); unless
+  --no-ntia, `ntia-checker --sbom-spec spdx3 --comply ntia FILE` too.
 The validator executables are taken from the directory of this Python interpreter (the venv's bin/).
 
 Prints one line per file ("OK <file> (<what ran>)" or "FAIL <file>: <reason>") and exits 1 if any file failed.
@@ -76,7 +77,7 @@ def normalized_graph(doc):
     return sorted(json.dumps(norm(n), sort_keys=True) for n in doc.get("@graph", []))
 
 
-def validate_spdx3(path, doc):
+def validate_spdx3(path, doc, ntia):
     import io
 
     from spdx_python_model.bindings import v3_0_1 as model
@@ -93,6 +94,10 @@ def validate_spdx3(path, doc):
     if normalized_graph(again) != normalized_graph(doc):
         lost = set(normalized_graph(doc)) - set(normalized_graph(again))
         return f"spdx-python-model v3_0_1 round trip changed the graph, e.g. {sorted(lost)[:1]}"
+    if ntia:
+        code, out = run([tool("ntia-checker"), "--sbom-spec", "spdx3", "--comply", "ntia", path])
+        if code != 0:
+            return f"ntia-checker --sbom-spec spdx3: exit {code}: {out}"
     return None
 
 
@@ -119,8 +124,8 @@ def main(argv):
             what = f"CycloneDX {doc.get('specVersion')} JsonStrictValidator"
             error = validate_cyclonedx(text, str(doc.get("specVersion")))
         elif isinstance(doc, dict) and doc.get("@context") == SPDX3_CONTEXT:
-            what = "spdx-python-model v3_0_1 round trip"
-            error = validate_spdx3(path, doc)
+            what = "spdx-python-model v3_0_1 round trip" + (" + ntia-checker" if ntia else "")
+            error = validate_spdx3(path, doc, ntia)
         elif isinstance(doc, dict) and doc.get("SPDXID") == "SPDXRef-DOCUMENT":
             what = "pyspdxtools" + (" + ntia-checker" if ntia else "")
             error = validate_spdx(path, ntia)

@@ -5,7 +5,9 @@
 //! different data model and a different media type (application/spdx+json)"); file suffix `.spdx3.json`.
 //!
 //! Shape: one `@graph` holding the shared `CreationInfo` (blank node `_:creationinfo`; `createdBy` the authors, else
-//! tofu-sbom as a `SoftwareAgent`; `createdUsing` the `Tool`), the `SpdxDocument` (its `rootElement` the provider), a
+//! tofu-sbom as a `SoftwareAgent`; `createdUsing` the `Tool`), the `SpdxDocument` whose `rootElement` is the
+//! `software_Sbom` (`software_sbomType` `analyzed`: made by analysing the built executables after the build — the SBOM
+//! generation context the official ntia-conformance-checker asks for) whose `rootElement` is the provider, a
 //! `software_Package` per component (purl, version, `verifiedUsing` SHA-256/SHA-512, `suppliedBy`, the stdlib CPE as
 //! an `ExternalIdentifier`), a `software_File` per release ZIP (purpose `archive`, with its digests) tied to the
 //! provider by `hasDistributionArtifact`, the edges of SPDX 2.3 as `Relationship`s (one per source and type:
@@ -49,6 +51,8 @@ pub(crate) struct Document {
 enum Node {
     CreationInfo(CreationInfo),
     SpdxDocument(SpdxDocument),
+    #[serde(rename = "software_Sbom")]
+    Sbom(Sbom),
     Tool(Agent),
     SoftwareAgent(Agent),
     Person(Agent),
@@ -82,6 +86,20 @@ struct SpdxDocument {
     name: String,
     data_license: &'static str,
     profile_conformance: Vec<&'static str>,
+    root_element: Vec<String>,
+    element: Vec<String>,
+}
+
+/// `software_Sbom`.
+#[derive(Debug, Serialize)]
+struct Sbom {
+    #[serde(rename = "spdxId")]
+    spdx_id: String,
+    #[serde(rename = "creationInfo")]
+    creation_info: &'static str,
+    #[serde(rename = "software_sbomType")]
+    sbom_type: Vec<&'static str>,
+    #[serde(rename = "rootElement")]
     root_element: Vec<String>,
     element: Vec<String>,
 }
@@ -422,6 +440,9 @@ fn document(inv: &Inventory, namespace: &str) -> Document {
         .extend(annotations.into_iter().map(Node::Annotation));
 
     let element: Vec<String> = b.nodes.iter().filter_map(Node::spdx_id).collect();
+    let sbom_id = b.id("Sbom", &format!("sbom:{}", inv.name));
+    let mut document_elements = vec![sbom_id.clone()];
+    document_elements.extend(element.iter().cloned());
     let mut graph = vec![
         Node::CreationInfo(CreationInfo {
             id: CREATION_INFO,
@@ -436,6 +457,13 @@ fn document(inv: &Inventory, namespace: &str) -> Document {
             name: inv.name.clone(),
             data_license: DATA_LICENSE,
             profile_conformance: vec!["core", "software"],
+            root_element: vec![sbom_id.clone()],
+            element: document_elements,
+        }),
+        Node::Sbom(Sbom {
+            spdx_id: sbom_id,
+            creation_info: CREATION_INFO,
+            sbom_type: vec!["analyzed"],
             root_element: vec![root_id],
             element,
         }),
@@ -452,6 +480,7 @@ impl Node {
         match self {
             Self::CreationInfo(_) => None,
             Self::SpdxDocument(d) => Some(d.spdx_id.clone()),
+            Self::Sbom(s) => Some(s.spdx_id.clone()),
             Self::Tool(a) | Self::SoftwareAgent(a) | Self::Person(a) | Self::Organization(a) => {
                 Some(a.spdx_id.clone())
             }

@@ -46,6 +46,8 @@ fn spdx3_is_published_verified_re_derived_and_pulled_byte_for_byte() {
     let files: Vec<std::path::PathBuf> = generated.iter().map(|n| out.join(n)).collect();
     let validated = Command::new(sbom_support::python_tools().join("python"))
         .arg(support::repo_root().join("scripts/validate_sbom.py"))
+        // NTIA (which the sample's versionless local replacement fails by design) is covered in sbom_validate.
+        .arg("--no-ntia")
         .args(&files)
         .output()
         .unwrap();

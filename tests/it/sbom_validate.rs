@@ -71,7 +71,10 @@ fn spdx_documents_meet_ntia_minimum_elements() {
     let dir = tempfile::tempdir().unwrap();
     let files = write_all(
         dir.path(),
-        &render_all(&sample_without_local_replace(), &[Format::Spdx23]),
+        &render_all(
+            &sample_without_local_replace(),
+            &[Format::Spdx23, Format::Spdx301],
+        ),
     );
     let report = validate(&files, true);
     assert_eq!(
@@ -79,30 +82,45 @@ fn spdx_documents_meet_ntia_minimum_elements() {
         3,
         "{report}"
     );
+    assert_eq!(
+        report
+            .matches("(spdx-python-model v3_0_1 round trip + ntia-checker)")
+            .count(),
+        3,
+        "{report}"
+    );
 }
 
-/// A module replaced by a local directory has no version, and the NTIA checker says so (and nothing else).
+/// A module replaced by a local directory has no version, and the NTIA checker says so (and nothing else), in SPDX
+/// 2.3 and in SPDX 3.0.1 (where it also finds the SBOM generation context it asks for: no conformance issue).
 #[test]
 fn ntia_reports_exactly_the_unversioned_local_replacement() {
     let dir = tempfile::tempdir().unwrap();
-    let docs = render_all(&sample_release(), &[Format::Spdx23]);
-    let files = write_all(dir.path(), &docs[..1]);
-    let out = Command::new(python_tools().join("ntia-checker"))
-        .args(["--comply", "ntia"])
-        .arg(&files[0])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}");
-    let failing: Vec<&str> = text
-        .lines()
-        .filter(|l| l.trim_end().ends_with("| False"))
-        .collect();
-    assert_eq!(failing.len(), 1, "{text}");
-    assert!(
-        failing[0].starts_with("All component versions provided?"),
-        "{text}"
-    );
+    let docs = render_all(&sample_release(), &[Format::Spdx23, Format::Spdx301]);
+    let files = write_all(dir.path(), &docs[..2]);
+    for (file, spec) in files.iter().zip(["spdx2", "spdx3"]) {
+        let out = Command::new(python_tools().join("ntia-checker"))
+            .args(["--sbom-spec", spec, "--comply", "ntia", "-v"])
+            .arg(file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{spec}: {text}");
+        let failing: Vec<&str> = text
+            .lines()
+            .filter(|l| l.trim_end().ends_with("| False"))
+            .collect();
+        assert_eq!(failing.len(), 1, "{spec}: {text}");
+        assert!(
+            failing[0].starts_with("All component versions provided?"),
+            "{spec}: {text}"
+        );
+        assert!(
+            text.contains("version (1): example.com/acme/tools"),
+            "{spec}: {text}"
+        );
+        assert!(!text.contains("conformance issues"), "{spec}: {text}");
+    }
 }
 
 #[test]

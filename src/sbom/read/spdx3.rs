@@ -167,14 +167,26 @@ impl Document {
         }
     }
 
-    /// The root package (the document's first `rootElement` that is a `software_Package`).
+    /// The root package: the document's first `rootElement` that is a `software_Package`, looking through
+    /// collections (a `software_Sbom` or `Bundle` root names its own `rootElement`), at most 8 levels deep.
     pub(crate) fn spdx3_root(&self) -> Option<&Node> {
         let by_id = self.spdx3_by_id();
-        self.spdx3_document()?
-            .root_element
-            .iter()
-            .filter_map(|id| by_id.get(id.as_str()).copied())
-            .find(|n| n.is("software_Package"))
+        let mut level: Vec<&Node> = vec![self.spdx3_document()?];
+        for _ in 0..8 {
+            let next: Vec<&Node> = level
+                .iter()
+                .flat_map(|n| n.root_element.iter())
+                .filter_map(|id| by_id.get(id.as_str()).copied())
+                .collect();
+            if let Some(p) = next.iter().find(|n| n.is("software_Package")) {
+                return Some(p);
+            }
+            if next.is_empty() {
+                return None;
+            }
+            level = next;
+        }
+        None
     }
 
     /// The statements of the annotations on `subject`, as `(name, value)` split at the first `": "`.
