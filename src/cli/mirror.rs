@@ -51,16 +51,38 @@ included; a referrer the source lists but no longer has (a dangling entry, e.g. 
 skipped with a warning and never listed in the target, while a referrer that does not match its digest is an error. \
 Re-running skips what is present.\n\
 \n\
-Exit codes: 0 mirrored; 2 any error (nothing is tagged when a check fails).";
+A catalogue: --from-file FILE TARGET mirrors every SOURCE listed in FILE (one per line in the grammar above; # \
+starts a comment; blank lines are skipped) into TARGET, which may hold OpenTofu's repository_template placeholders \
+${hostname}, ${namespace} and ${type} (required: ${type} when FILE lists more than one source), e.g. \
+registry.internal/providers/${namespace}/${type} or oci-layout:./usb/${namespace}/${type}. --jobs N entries run at \
+once (default 4); a failing entry does not stop the others; --shard I/N takes only the entries whose provider address \
+hashes to shard I (stable, disjoint, complete: one CI matrix job per shard); --summary-md FILE appends a Markdown \
+table ($GITHUB_STEP_SUMMARY). Re-running skips what is present.\n\
+\n\
+Exit codes: 0 mirrored; 2 any error (nothing is tagged when a check fails; with --from-file: any entry failed, \
+every other entry still ran and is reported).";
 
 #[derive(Debug, Args)]
 pub(crate) struct MirrorArgs {
-    /// A provider address, an OCI reference or a release directory (see below).
+    /// A provider address, an OCI reference or a release directory (see below). With --from-file: the TARGET.
     #[arg(value_name = "SOURCE")]
-    source: String,
-    /// `HOST[:PORT]/REPO` or `oci-layout:DIR`.
+    pub(super) source: String,
+    /// `HOST[:PORT]/REPO` or `oci-layout:DIR` (with --from-file, it is the only argument and may hold ${hostname},
+    /// ${namespace} and ${type}).
     #[arg(value_name = "TARGET")]
-    target: String,
+    pub(super) target: Option<String>,
+    /// Mirror every SOURCE listed in FILE (one per line, `#` comments) into TARGET; see `--from-file` below.
+    #[arg(long, value_name = "FILE")]
+    pub(super) from_file: Option<PathBuf>,
+    /// With --from-file: this many entries at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(super) jobs: u16,
+    /// With --from-file: only the entries of shard I of N (stable by provider address; for a CI matrix).
+    #[arg(long, value_name = "I/N")]
+    pub(super) shard: Option<String>,
+    /// With --from-file: append a Markdown summary to FILE (`$GITHUB_STEP_SUMMARY`).
+    #[arg(long, value_name = "FILE")]
+    pub(super) summary_md: Option<PathBuf>,
     /// Only these platforms (os_arch, comma-separated or repeated). Default: every platform of the version.
     #[arg(long = "platform", value_name = "OS_ARCH", value_delimiter = ',')]
     platforms: Vec<String>,
@@ -84,7 +106,7 @@ pub(crate) struct MirrorArgs {
     work_dir: Option<PathBuf>,
     /// Print what would be mirrored; write nothing (versions are resolved, nothing is downloaded or verified).
     #[arg(long)]
-    dry_run: bool,
+    pub(super) dry_run: bool,
     #[command(flatten)]
     sbom: SbomArgs,
     #[command(flatten)]
@@ -93,7 +115,7 @@ pub(crate) struct MirrorArgs {
     registry: RegistryArgs,
     /// Print a JSON result.
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
 }
 
 /// The `--json` result.
@@ -108,45 +130,26 @@ struct MirrorJson {
 }
 
 pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Status> {
+    if let Some(file) = &args.from_file {
+        anyhow::ensure!(
+            args.target.is_none(),
+            "with --from-file, give only the TARGET (the sources come from {})",
+            file.display()
+        );
+        return super::mirror_catalogue::run(global, args, file);
+    }
+    anyhow::ensure!(
+        args.shard.is_none() && args.summary_md.is_none(),
+        "--shard and --summary-md apply to --from-file"
+    );
+    let Some(target_text) = &args.target else {
+        anyhow::bail!("give SOURCE and TARGET (or --from-file FILE TARGET)");
+    };
     let source = MirrorSource::parse(&args.source)?;
-    let target = Target::parse(&args.target)?;
-    run::check_target(&target, &args.target)?;
-    let provider = args
-        .provider
-        .as_deref()
-        .map(|s| ProviderAddress::parse(s).with_context(|| format!("--provider {s}")))
-        .transpose()?;
-    let mut sbom = args.sbom.options(&super::ReleaseArgs {
-        platforms: Vec::new(),
-        provider: None,
-        allow_missing_platforms: false,
-    })?;
-    sbom.address.clone_from(&provider);
-    let client = args.registry.client_options()?;
-    let formats = args.sbom.formats()?;
+    let target = Target::parse(target_text)?;
+    run::check_target(&target, target_text)?;
+    let opts = run_options(global, args, target, &source)?;
     let rt = runtime()?;
-    // Platforms filter provider and release sources (an OCI copy takes every platform).
-    let platforms = match &source {
-        MirrorSource::Oci(_) => Vec::new(),
-        _ if args.platforms.is_empty() => Vec::new(),
-        _ => parse_platforms(&args.platforms.join(","))?,
-    };
-    let opts = RunOptions {
-        target,
-        client,
-        limits: Limits::default(),
-        formats,
-        sbom,
-        provider,
-        referrers_mode: args.referrers.referrers_mode,
-        dry_run: args.dry_run,
-        platforms,
-        all_matching: args.all_matching,
-        allow_unsigned: args.allow_unsigned,
-        add_sboms: !args.no_add_sboms,
-        work_dir: args.work_dir.clone().unwrap_or_else(default_work_dir),
-        progress: run_progress(global, args),
-    };
     let versions = rt.block_on(run::mirror_source(&source, &opts))?;
     if args.json {
         output::print_json(&MirrorJson {
@@ -162,6 +165,50 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
         }
     }
     Ok(Status::Success)
+}
+
+/// The [`RunOptions`] the flags give, for `source` into `target`.
+pub(super) fn run_options(
+    global: &GlobalArgs,
+    args: &MirrorArgs,
+    target: Target,
+    source: &MirrorSource,
+) -> anyhow::Result<RunOptions> {
+    let provider = args
+        .provider
+        .as_deref()
+        .map(|s| ProviderAddress::parse(s).with_context(|| format!("--provider {s}")))
+        .transpose()?;
+    let mut sbom = args.sbom.options(&super::ReleaseArgs {
+        platforms: Vec::new(),
+        provider: None,
+        allow_missing_platforms: false,
+    })?;
+    sbom.address.clone_from(&provider);
+    let client = args.registry.client_options()?;
+    let formats = args.sbom.formats()?;
+    // Platforms filter provider and release sources (an OCI copy takes every platform).
+    let platforms = match source {
+        MirrorSource::Oci(_) => Vec::new(),
+        _ if args.platforms.is_empty() => Vec::new(),
+        _ => parse_platforms(&args.platforms.join(","))?,
+    };
+    Ok(RunOptions {
+        target,
+        client,
+        limits: Limits::default(),
+        formats,
+        sbom,
+        provider,
+        referrers_mode: args.referrers.referrers_mode,
+        dry_run: args.dry_run,
+        platforms,
+        all_matching: args.all_matching,
+        allow_unsigned: args.allow_unsigned,
+        add_sboms: !args.no_add_sboms,
+        work_dir: args.work_dir.clone().unwrap_or_else(default_work_dir),
+        progress: run_progress(global, args),
+    })
 }
 
 /// The progress bars (on a terminal) and the run's notices on stderr.
@@ -258,7 +305,7 @@ fn copy_progress(global: &GlobalArgs) -> Option<CopyProgressFn> {
     }))
 }
 
-fn print_version(v: &VersionOutcome) {
+pub(super) fn print_version(v: &VersionOutcome) {
     if v.dry_run {
         println!("would mirror {} → {}", v.source, v.tag);
         if let Some(d) = &v.index_digest {

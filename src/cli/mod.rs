@@ -7,6 +7,7 @@ mod attach;
 mod generate;
 mod inspect;
 mod mirror;
+mod mirror_catalogue;
 mod output;
 mod publish;
 mod push;

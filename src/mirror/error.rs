@@ -320,6 +320,32 @@ pub enum MirrorError {
         /// The target as given.
         target: String,
     },
+    /// A line of a `--from-file` catalogue that is not a SOURCE (or a file with none).
+    #[error("{file}{}: {reason}", if *line > 0 { format!(" line {line}") } else { String::new() })]
+    Catalogue {
+        /// The file as given.
+        file: String,
+        /// 1-based line (0: the file as a whole).
+        line: usize,
+        /// Why.
+        reason: String,
+    },
+    /// A TARGET template that cannot be filled or used.
+    #[error("invalid target template {target:?}: {reason}")]
+    BadTargetTemplate {
+        /// The template as given.
+        target: String,
+        /// Why.
+        reason: String,
+    },
+    /// A `--shard` value that is not `I/N` with 1 ≤ I ≤ N.
+    #[error("invalid --shard {given:?}: {reason}")]
+    BadShard {
+        /// The value given.
+        given: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 fn list_or_none(items: &[String]) -> String {

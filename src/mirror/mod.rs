@@ -16,6 +16,7 @@
 //! | [`identity`] | which provider a copied artifact holds, from its own layer titles and executables |
 //! | [`add_sboms`] | SBOMs added where a subject has none; content that gives none is skipped with a warning, never an error |
 //! | [`run`] | one library call per kind of source: typed options in, one typed outcome per version out |
+//! | [`catalogue`] | many sources into one target template (`--from-file`), sharded and concurrent, one outcome per entry |
 //!
 //! Imports point down: `mirror` uses `provider`, `registry`, `verify`, `archive` and `generate`, never the CLI.
 //!
@@ -31,6 +32,7 @@
 //! ```
 
 pub mod add_sboms;
+pub mod catalogue;
 pub mod constraints;
 pub mod download;
 mod error;

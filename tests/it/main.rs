@@ -34,6 +34,7 @@ mod infra_smoke;
 mod infra_smoke_consumers;
 mod layout_concurrency;
 mod layout_temp_files;
+mod mirror_catalogue;
 mod mirror_foreign;
 mod mirror_oci_copy;
 mod mirror_publish;

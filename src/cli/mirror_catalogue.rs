@@ -1,0 +1,175 @@
+//! `tofu-sbom mirror --from-file FILE TARGET`: a whole catalogue of providers into one target template
+//! ([`tofu_sbom::mirror::catalogue`] does the work). Prints one block per entry (text), or one JSON document with
+//! every entry's outcome and a summary; appends a Markdown table to `--summary-md`; exits 2 when any entry failed.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use serde::Serialize;
+use tofu_sbom::mirror::catalogue::{
+    self, EntryOutcome, EntryStatus, Shard, TargetTemplate, mirror_catalogue,
+};
+
+use super::mirror::{MirrorArgs, print_version, run_options};
+use super::runtime::runtime;
+use super::{GlobalArgs, Status, output};
+
+/// The `--json` result.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CatalogueJson<'a> {
+    from_file: String,
+    target: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<String>,
+    dry_run: bool,
+    summary: Summary,
+    entries: &'a [EntryOutcome],
+}
+
+/// Counts over the entries.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    entries: usize,
+    mirrored: usize,
+    failed: usize,
+    skipped: usize,
+    versions: usize,
+    bytes: u64,
+}
+
+fn summary(entries: &[EntryOutcome]) -> Summary {
+    let mut s = Summary {
+        entries: entries.len(),
+        ..Summary::default()
+    };
+    for e in entries {
+        match e.status {
+            EntryStatus::Mirrored => s.mirrored += 1,
+            EntryStatus::Failed => s.failed += 1,
+            EntryStatus::Skipped => s.skipped += 1,
+        }
+        s.versions += e.versions.len();
+        s.bytes += e.bytes;
+    }
+    s
+}
+
+pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs, file: &Path) -> anyhow::Result<Status> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("reading the catalogue {}", file.display()))?;
+    let entries = catalogue::parse_catalogue(&text, &file.display().to_string())?;
+    let template = TargetTemplate::parse(&args.source)?;
+    catalogue::check_catalogue(&entries, &template)?;
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    // The run options of the first entry; each entry gets its own target and source.
+    let first_target = template.target_for(&entries[0]).or_else(|_| {
+        tofu_sbom::registry::reference::Target::parse("oci-layout:.").map_err(anyhow::Error::from)
+    })?;
+    let opts = run_options(global, args, first_target, &entries[0].source)?;
+    let rt = runtime()?;
+    let outcomes = rt.block_on(mirror_catalogue(
+        &entries,
+        &template,
+        &opts,
+        shard,
+        usize::from(args.jobs),
+    ));
+    let totals = summary(&outcomes);
+    if args.json {
+        output::print_json(&CatalogueJson {
+            from_file: file.display().to_string(),
+            target: template.as_str(),
+            shard: args.shard.clone(),
+            dry_run: args.dry_run,
+            summary: totals,
+            entries: &outcomes,
+        })?;
+    } else {
+        for e in &outcomes {
+            print_entry(e);
+        }
+        println!(
+            "catalogue {}: {} mirrored, {} failed, {} in other shards ({} versions, {} bytes written)",
+            file.display(),
+            totals.mirrored,
+            totals.failed,
+            totals.skipped,
+            totals.versions,
+            totals.bytes
+        );
+    }
+    if let Some(md) = &args.summary_md {
+        append_markdown(md, file, template.as_str(), &outcomes)?;
+    }
+    Ok(
+        if outcomes.iter().any(|e| e.status == EntryStatus::Failed) {
+            Status::Error
+        } else {
+            Status::Success
+        },
+    )
+}
+
+fn print_entry(e: &EntryOutcome) {
+    match e.status {
+        EntryStatus::Skipped => println!("== line {}: {} (another shard's)", e.line, e.source),
+        EntryStatus::Failed => println!(
+            "== line {}: {} → {} FAILED: {}",
+            e.line,
+            e.source,
+            if e.target.is_empty() { "?" } else { &e.target },
+            e.error.as_deref().unwrap_or("")
+        ),
+        EntryStatus::Mirrored => {
+            println!("== line {}: {} → {}", e.line, e.source, e.target);
+            for v in &e.versions {
+                print_version(v);
+            }
+        }
+    }
+}
+
+/// Appends the run as a Markdown table (one row per entry) to `path`.
+fn append_markdown(
+    path: &Path,
+    file: &Path,
+    template: &str,
+    outcomes: &[EntryOutcome],
+) -> anyhow::Result<()> {
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let mut md = format!(
+        "### tofu-sbom mirror --from-file `{}` → `{}`\n\n| line | source | target | status | versions | bytes | seconds |\n|---|---|---|---|---|---|---|\n",
+        cell(&file.display().to_string()),
+        cell(template)
+    );
+    for e in outcomes {
+        let status = match e.status {
+            EntryStatus::Mirrored => "mirrored".to_owned(),
+            EntryStatus::Skipped => "other shard".to_owned(),
+            EntryStatus::Failed => {
+                format!("**failed**: {}", cell(e.error.as_deref().unwrap_or("")))
+            }
+        };
+        let versions: Vec<&str> = e.versions.iter().map(|v| v.version.as_str()).collect();
+        md.push_str(&format!(
+            "| {} | `{}` | `{}` | {status} | {} | {} | {:.1} |\n",
+            e.line,
+            cell(&e.source),
+            cell(&e.target),
+            versions.join(", "),
+            e.bytes,
+            e.seconds
+        ));
+    }
+    md.push('\n');
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening {} (--summary-md)", path.display()))?;
+    f.write_all(md.as_bytes())
+        .with_context(|| format!("writing {} (--summary-md)", path.display()))
+}

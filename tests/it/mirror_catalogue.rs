@@ -1,0 +1,259 @@
+//! `mirror --from-file FILE TARGET` (issue 14): a catalogue of providers from in-test provider registries (the
+//! provider registry protocol, which nothing installable here serves: `support::mirror::server`) into the real
+//! distribution 2.8 registry and an OCI layout, through a target template with OpenTofu's `${namespace}`/`${type}`
+//! placeholders. Exact per-entry outcomes, a failing entry that does not stop the others (exit 2), a re-run that uploads
+//! nothing, shards that split the catalogue disjointly and completely, and the Markdown summary.
+
+use crate::support;
+use crate::support::cli::{Run, isolate_credentials, run, tofu_sbom};
+use crate::support::mirror::ProviderFixture;
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use support::{Registry, RegistryOpts};
+
+fn tofu(home: &Path, args: &[&str]) -> Run {
+    let mut cmd = tofu_sbom();
+    isolate_credentials(&mut cmd, home);
+    cmd.current_dir(home).args(args);
+    run(&mut cmd)
+}
+
+/// (line, status, target) of every entry.
+fn statuses(out: &Value) -> Vec<(u64, String, String)> {
+    out["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{out}"))
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap(),
+                e["status"].as_str().unwrap().to_owned(),
+                e["target"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_catalogue_mirrors_every_provider_into_its_templated_repository_and_reruns_as_a_no_op() {
+    let alpha =
+        ProviderFixture::with_sample_binaries_versions("acme", "alpha", &["1.0.0", "1.1.0"]);
+    let beta = ProviderFixture::with_sample_binaries("other", "beta", "0.3.0");
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let home = tempfile::tempdir().unwrap();
+    let work = home.path().join("work");
+    let file = home.path().join("providers.txt");
+    std::fs::write(
+        &file,
+        format!(
+            "# the providers our modules use\n{}@~> 1.0   # newest 1.x\n\n{}\n{}/acme/missing\n",
+            alpha.address(),
+            beta.address(),
+            alpha.server.host()
+        ),
+    )
+    .unwrap();
+    let target = format!("{}/mirror/${{namespace}}/${{type}}", reg.host);
+    let summary = home.path().join("summary.md");
+    let args = [
+        "mirror",
+        "--from-file",
+        file.to_str().unwrap(),
+        &target,
+        "--work-dir",
+        work.to_str().unwrap(),
+        "--summary-md",
+        summary.to_str().unwrap(),
+        "--json",
+        "-q",
+    ];
+    let first = tofu(home.path(), &args).expect_code(2).json();
+    assert_eq!(
+        statuses(&first),
+        vec![
+            (
+                2,
+                "mirrored".into(),
+                format!("{}/mirror/acme/alpha", reg.host)
+            ),
+            (
+                4,
+                "mirrored".into(),
+                format!("{}/mirror/other/beta", reg.host)
+            ),
+            (
+                5,
+                "failed".into(),
+                format!("{}/mirror/acme/missing", reg.host)
+            ),
+        ]
+    );
+    assert_eq!(
+        first["summary"],
+        json!({"entries": 3, "mirrored": 2, "failed": 1, "skipped": 0, "versions": 2,
+               "bytes": first["summary"]["bytes"]})
+    );
+    assert!(first["summary"]["bytes"].as_u64().unwrap() > 0, "{first}");
+    assert_eq!(first["entries"][0]["versions"][0]["version"], "1.1.0");
+    assert_eq!(first["entries"][1]["versions"][0]["version"], "0.3.0");
+    let error = first["entries"][2]["error"].as_str().unwrap();
+    assert!(error.contains("acme/missing"), "{error}");
+    // Each provider is in its own repository, tagged with its version, and verifies.
+    for (repo, version) in [
+        ("mirror/acme/alpha", "1.1.0"),
+        ("mirror/other/beta", "0.3.0"),
+    ] {
+        let v = tofu(
+            home.path(),
+            &[
+                "verify",
+                &format!("{}/{repo}:{version}", reg.host),
+                "--json",
+                "-q",
+            ],
+        );
+        assert_eq!(v.code, 0, "{repo}: {}", v.out());
+    }
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains("| line | source | target | status | versions | bytes | seconds |"),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!(
+            "| 2 | `{}@~> 1.0` | `{}/mirror/acme/alpha` | mirrored | 1.1.0 |",
+            alpha.address(),
+            reg.host
+        )),
+        "{md}"
+    );
+    assert!(md.contains("| 5 | `"), "{md}");
+    assert!(md.contains("| **failed**: "), "{md}");
+
+    // A re-run downloads and uploads nothing for what is present.
+    let again = tofu(home.path(), &args).expect_code(2).json();
+    for i in 0..2 {
+        let v = &again["entries"][i]["versions"][0];
+        assert_eq!(v["copied"]["blobs"], 0, "{v}");
+        assert_eq!(v["download"]["downloaded"], 0, "{v}");
+    }
+    assert_eq!(again["summary"]["bytes"], 0);
+}
+
+#[test]
+fn shards_split_a_catalogue_disjointly_and_completely_into_a_layout_template() {
+    let fixtures: Vec<ProviderFixture> = ["p1", "p2", "p3", "p4"]
+        .iter()
+        .map(|t| ProviderFixture::with_sample_binaries("acme", t, "1.0.0"))
+        .collect();
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("providers.txt");
+    let lines: Vec<String> = fixtures.iter().map(ProviderFixture::address).collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let usb = home.path().join("usb");
+    let target = format!("oci-layout:{}/${{namespace}}/${{type}}", usb.display());
+    let mut mirrored_by: Vec<Vec<u64>> = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let out = tofu(
+            home.path(),
+            &[
+                "mirror",
+                "--from-file",
+                file.to_str().unwrap(),
+                &target,
+                "--shard",
+                shard,
+                "--work-dir",
+                home.path().join("work").to_str().unwrap(),
+                "--jobs",
+                "2",
+                "--json",
+                "-q",
+            ],
+        )
+        .expect_code(0)
+        .json();
+        assert_eq!(out["shard"], shard);
+        mirrored_by.push(
+            statuses(&out)
+                .into_iter()
+                .filter(|(_, s, _)| s == "mirrored")
+                .map(|(l, _, _)| l)
+                .collect(),
+        );
+        assert_eq!(
+            out["summary"]["mirrored"].as_u64().unwrap()
+                + out["summary"]["skipped"].as_u64().unwrap(),
+            4
+        );
+    }
+    let mut all: Vec<u64> = mirrored_by.concat();
+    all.sort_unstable();
+    assert_eq!(all, vec![1, 2, 3, 4], "{mirrored_by:?}");
+    for t in ["p1", "p2", "p3", "p4"] {
+        let tagged = format!("oci-layout:{}:1.0.0", usb.join("acme").join(t).display());
+        tofu(home.path(), &["verify", &tagged, "--no-sboms", "-q"]).expect_code(0);
+    }
+}
+
+#[test]
+fn catalogue_usage_errors_name_the_line_and_the_fix() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("providers.txt");
+    std::fs::write(&file, "hashicorp/aws\nhashicorp/tls@\n").unwrap();
+    let out = tofu(
+        home.path(),
+        &[
+            "mirror",
+            "--from-file",
+            file.to_str().unwrap(),
+            "oci-layout:x/${type}",
+        ],
+    )
+    .expect_code(2);
+    assert!(
+        out.stderr.contains(&format!(
+            "{} line 2: invalid provider source \"hashicorp/tls@\"",
+            file.display()
+        )),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(&file, "hashicorp/aws\nhashicorp/tls\n").unwrap();
+    let out = tofu(
+        home.path(),
+        &[
+            "mirror",
+            "--from-file",
+            file.to_str().unwrap(),
+            "oci-layout:x/${namespace}",
+        ],
+    )
+    .expect_code(2);
+    assert!(
+        out.stderr
+            .contains("2 sources would all land in one repository; put ${type}"),
+        "{}",
+        out.stderr
+    );
+    let out = tofu(
+        home.path(),
+        &[
+            "mirror",
+            "--from-file",
+            file.to_str().unwrap(),
+            "oci-layout:x/${type}",
+            "--shard",
+            "3/2",
+        ],
+    )
+    .expect_code(2);
+    assert!(
+        out.stderr
+            .contains("invalid --shard \"3/2\": expected 1 ≤ I ≤ N"),
+        "{}",
+        out.stderr
+    );
+}
