@@ -73,7 +73,7 @@ pub(crate) struct MirrorArgs {
     pub(super) target: Option<String>,
     /// Mirror every SOURCE listed in FILE (one per line, `#` comments) into TARGET; see `--from-file` below.
     #[arg(long, value_name = "FILE")]
-    pub(super) from_file: Option<PathBuf>,
+    pub(crate) from_file: Option<PathBuf>,
     /// With --from-file: this many entries at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(super) jobs: u16,
@@ -130,14 +130,6 @@ struct MirrorJson {
 }
 
 pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Status> {
-    if let Some(file) = &args.from_file {
-        anyhow::ensure!(
-            args.target.is_none(),
-            "with --from-file, give only the TARGET (the sources come from {})",
-            file.display()
-        );
-        return super::mirror_catalogue::run(global, args, file);
-    }
     anyhow::ensure!(
         args.shard.is_none() && args.summary_md.is_none(),
         "--shard and --summary-md apply to --from-file"

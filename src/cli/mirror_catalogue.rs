@@ -58,6 +58,11 @@ fn summary(entries: &[EntryOutcome]) -> Summary {
 }
 
 pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs, file: &Path) -> anyhow::Result<Status> {
+    anyhow::ensure!(
+        args.target.is_none(),
+        "with --from-file, give only the TARGET (the sources come from {})",
+        file.display()
+    );
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("reading the catalogue {}", file.display()))?;
     let entries = catalogue::parse_catalogue(&text, &file.display().to_string())?;
