@@ -47,4 +47,5 @@ mod registry_hostile;
 mod sbom_snapshot;
 mod sbom_trivy;
 mod sbom_validate;
+mod verify_consumer_rules;
 mod verify_release;
