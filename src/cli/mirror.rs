@@ -148,6 +148,11 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
         progress: run_progress(global, args),
     };
     let versions = rt.block_on(run::mirror_source(&source, &opts))?;
+    rt.block_on(super::tofu_note::print_tofu_credentials_note(
+        global,
+        &opts.client,
+        &opts.target,
+    ));
     if args.json {
         output::print_json(&MirrorJson {
             source: args.source.clone(),
@@ -320,9 +325,7 @@ fn print_version(v: &VersionOutcome) {
     for w in &v.warnings {
         println!("warning   {w}");
     }
-    if let Some(t) = &v.tofurc {
-        println!("\n# .tofurc\n{t}");
-    }
+    super::output::text::print_tofurc(v.tofurc.as_deref(), v.tofurc_unusable.as_deref());
     if let Some(l) = &v.lockfile {
         println!("\n# .terraform.lock.hcl\n{l}");
     }

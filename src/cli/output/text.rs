@@ -6,7 +6,7 @@ use tofu_sbom::generate::ScannedRelease;
 use tofu_sbom::provider::attach::{AttachOutcome, AttachStatus};
 use tofu_sbom::provider::push::PushOutcome;
 use tofu_sbom::registry::referrers::ReferrersListing;
-use tofu_sbom::verify::artifact::VerifyReport;
+use tofu_sbom::verify::artifact::{SbomPolicy, Verdict, VerifyReport};
 use tofu_sbom::verify::release::Comparison;
 
 use crate::cli::GlobalArgs;
@@ -38,8 +38,16 @@ pub(crate) fn print_push(o: &PushOutcome) {
             o.uploaded_blobs, o.uploaded_bytes, o.skipped_blobs
         );
     }
-    if let Some(t) = &o.tofurc {
+    print_tofurc(o.tofurc.as_deref(), o.tofurc_unusable.as_deref());
+}
+
+/// The `.tofurc` part of a push or mirror result: the block, or (a registry OpenTofu cannot reach) why there is none
+/// and what to do.
+pub(crate) fn print_tofurc(block: Option<&str>, unusable: Option<&str>) {
+    if let Some(t) = block {
         println!("\n# .tofurc\n{t}");
+    } else if let Some(why) = unusable {
+        println!("\n# .tofurc: {why}");
     }
 }
 
@@ -131,7 +139,32 @@ pub(crate) fn print_verify(report: &VerifyReport) {
             }
         }
     }
-    for f in &report.findings {
+    // The two verdicts, each followed by its findings.
+    let install = if report.opentofu_would_install() {
+        "yes"
+    } else {
+        "no"
+    };
+    println!("OpenTofu would install: {install}");
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Opentofu)
+    {
+        println!("{f}");
+    }
+    let policy = match report.sbom_policy() {
+        SbomPolicy::Ok => "ok",
+        SbomPolicy::Failed => "failed",
+        SbomPolicy::Skipped if !report.sboms_checked => "skipped (--no-sboms)",
+        SbomPolicy::Skipped => "skipped (not every subject could be read)",
+    };
+    println!("SBOM policy: {policy}");
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::SbomPolicy)
+    {
         println!("{f}");
     }
     println!(
