@@ -456,7 +456,7 @@ mod tests {
             let ours = tag_for_version(&version_for_tag(tag));
             match tofu {
                 Parsed(resolved) if resolved == tag => {
-                    assert_eq!(ours.as_deref().ok(), Some(tag), "{tag}: {ours:?}")
+                    assert_eq!(ours.as_deref().ok(), Some(tag), "{tag}: {ours:?}");
                 }
                 Parsed(_) | Refused => assert!(ours.is_err(), "{tag}: {ours:?}"),
             }
