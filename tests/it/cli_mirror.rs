@@ -443,6 +443,7 @@ fn a_provider_mirrors_into_a_registry_and_a_layout_with_sboms_and_provenance_and
             "severity": "error",
             "tag": "0.1.0",
             "platform": "linux_amd64",
+            "verdict": "sbom_policy",
             "kind": "release_sbom_differs",
             "subject": "linux_amd64",
             "file": cdx_name,
@@ -1815,6 +1816,7 @@ fn a_layout_entry_whose_referrer_blob_is_missing_is_skipped_and_a_corrupt_one_is
             "severity": "warning",
             "tag": "0.1.0",
             "platform": null,
+            "verdict": "sbom_policy",
             "kind": "referrer_entry_unreadable",
             "digest": gone,
             "message": format!(
