@@ -30,6 +30,7 @@ mod cli_registry_flags;
 mod cli_verify;
 mod credential_helpers;
 mod e2e_publish;
+mod e2e_tofu_credentials;
 mod infra_smoke;
 mod infra_smoke_consumers;
 mod layout_concurrency;
