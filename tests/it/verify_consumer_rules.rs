@@ -220,3 +220,93 @@ async fn a_manifest_get_with_another_content_type_fails_as_in_oras() {
     );
     assert!(proxy.fired(0) > 0);
 }
+
+/// The same verdicts from the real OpenTofu 1.12.6: a TLS registry (our CA given to tofu as `SSL_CERT_FILE`) holding a
+/// provider pushed as `1.2.3-01` — `tofu init` with `version = "1.2.3-01"` installs it — and, in another repository,
+/// the same index also tagged `01.2.3` — tofu lists that tag as 1.2.3, looks up tag `1.2.3` for `version = "1.2.3"`
+/// and fails. verify: exit 0 and exit 1 (`tag_not_a_version`).
+#[tokio::test]
+async fn tofu_init_agrees_on_leading_zeros() {
+    use crate::support::tofu::{TofuWorkspace, required_provider_tf};
+    use tofu_sbom::provider::artifact::{ProviderAddress, tofurc_snippet};
+    use tofu_sbom::registry::reference::Reference;
+    let reg = Registry::start(RegistryOpts::tls());
+    let ca = reg.ca_cert.clone().unwrap();
+    let opts = tofu_sbom::registry::client::ClientOptions {
+        protocol: Protocol::Https,
+        ca_files: vec![ca.clone()],
+        ..test_options()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = make_release(dir.path(), "demo", "1.2.3-01", &[("linux", "amd64")], 2000);
+    for repo in ["acme/demo", "acme/zeros"] {
+        let target = Target::parse(&format!("{}/{repo}", reg.host)).unwrap();
+        let store = Store::open(&target, opts.clone(), true).unwrap();
+        push(&pkg, &store, &target, &PushOptions::default())
+            .await
+            .unwrap();
+    }
+    // acme/zeros: the same index also tagged `01.2.3`.
+    let index = tofu_sbom::provider::artifact::build_artifact(&pkg)
+        .unwrap()
+        .index;
+    let client = RegistryClient::new(&reg.host, "acme/zeros", opts.clone()).unwrap();
+    client
+        .put_manifest("acme/zeros", "01.2.3", MEDIA_TYPE_INDEX, &index.bytes)
+        .await
+        .unwrap();
+    let provider = ProviderAddress::parse("example/demo").unwrap();
+    let ca_arg = ca.display().to_string();
+
+    let verify = |reference: String| {
+        tofu_sbom_run([
+            "verify",
+            &reference,
+            "--no-sboms",
+            "--json",
+            "-q",
+            "--ca-file",
+            &ca_arg,
+        ])
+    };
+    let ok = verify(format!("{}/acme/demo:1.2.3-01", reg.host)).expect_code(0);
+    assert_eq!(ok.json()["findings"], json!([]));
+    let mut ws = TofuWorkspace::new();
+    ws.trust_ca(&ca);
+    let repo = Reference::parse(&format!("{}/acme/demo", reg.host)).unwrap();
+    ws.write_cli_config(&tofurc_snippet(&repo, &provider));
+    ws.write_main_tf(&required_provider_tf(
+        "demo",
+        "registry.opentofu.org/example/demo",
+        "1.2.3-01",
+    ));
+    let init = ws.init().expect_code(0);
+    assert!(
+        init.stdout_lines()
+            .contains(&"- Installed example/demo v1.2.3-01 (verified checksum)"),
+        "{}",
+        init.stdout
+    );
+
+    let bad = verify(format!("{}/acme/zeros:01.2.3", reg.host)).expect_code(1);
+    assert_eq!(bad.json()["findings"][0]["kind"], "tag_not_a_version");
+    let mut ws = TofuWorkspace::new();
+    ws.trust_ca(&ca);
+    let repo = Reference::parse(&format!("{}/acme/zeros", reg.host)).unwrap();
+    ws.write_cli_config(&tofurc_snippet(&repo, &provider));
+    ws.write_main_tf(&required_provider_tf(
+        "demo",
+        "registry.opentofu.org/example/demo",
+        "1.2.3",
+    ));
+    let failed = ws.init().expect_code(1);
+    let stderr = failed.stderr_unwrapped();
+    assert!(
+        stderr.contains(&format!(
+            "Error: Failed to install provider Error while installing example/demo v1.2.3: resolving tag \"1.2.3\": \
+             {}/acme/zeros:1.2.3: not found",
+            reg.host
+        )),
+        "{stderr}"
+    );
+}
