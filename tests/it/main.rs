@@ -27,6 +27,7 @@ mod cli_publish;
 mod cli_publish_atomic;
 mod cli_push;
 mod cli_registry_flags;
+mod cli_tofurc;
 mod cli_verify;
 mod credential_helpers;
 mod e2e_publish;
