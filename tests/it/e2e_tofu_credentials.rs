@@ -83,6 +83,26 @@ fn credentials_from_docker_config_get_the_tofurc_lines_that_make_tofu_init_work(
     );
     assert!(!published.stderr.contains(PASS) && !published.out().contains(PASS));
 
+    // verify says the same (and -q silences it); its verdicts are unaffected.
+    for (quiet, warned) in [(false, true), (true, false)] {
+        let mut cmd = tofu_sbom();
+        isolate_credentials(&mut cmd, &home)
+            .env("DOCKER_CONFIG", &docker_config)
+            .args(["verify", &format!("{target}:0.1.0"), "--json", "--ca-file"])
+            .arg(&ca);
+        if quiet {
+            cmd.arg("-q");
+        }
+        let verified = run(&mut cmd).expect_code(0);
+        assert_eq!(verified.json()["opentofuWouldInstall"], true);
+        assert_eq!(
+            verified.stderr.contains(&format!("{}\n{added}", lines[at])),
+            warned,
+            "{}",
+            verified.stderr
+        );
+    }
+
     let main_tf = required_provider_tf("sample", "registry.opentofu.org/example/sample", "0.1.0");
     // Without the added lines: tofu looks in its own files only, finds nothing, and the registry refuses it.
     let mut without = TofuWorkspace::new();
