@@ -162,6 +162,57 @@ pub fn version_for_tag(tag: &str) -> String {
     tag.replace('_', "+")
 }
 
+/// OpenTofu's order of two versions [`tag_for_version`] accepts (build metadata aside): go-versions v1.0.3's
+/// `Version.LessThan` — core numbers, then a release above its pre-releases, then the pre-releases compared as
+/// `VersionExtra.LessThan` does it: the one with fewer remaining dot-separated parts first, else the first differing
+/// part, numeric parts (by length, then digits) before alphanumeric ones (bytewise).
+pub fn cmp_tofu_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    fn split(v: &str) -> ([u64; 3], Option<&str>) {
+        let rest = v.split('+').next().unwrap_or(v);
+        let (core, pre) = match rest.split_once('-') {
+            Some((c, p)) => (c, Some(p)),
+            None => (rest, None),
+        };
+        let mut n = [0; 3];
+        for (slot, part) in n.iter_mut().zip(core.split('.')) {
+            *slot = part.parse().unwrap_or(0);
+        }
+        (n, pre)
+    }
+    fn part(a: &str, b: &str) -> Ordering {
+        let numeric = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+        match (numeric(a), numeric(b)) {
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (true, true) => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
+            (false, false) => a.cmp(b),
+        }
+    }
+    let ((na, pa), (nb, pb)) = (split(a), split(b));
+    na.cmp(&nb).then_with(|| match (pa, pb) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(mut x), Some(mut y)) => loop {
+            if x == y {
+                break Ordering::Equal;
+            }
+            match (x.split_once('.'), y.split_once('.')) {
+                (None, Some(_)) => break Ordering::Less,
+                (Some(_), None) => break Ordering::Greater,
+                (None, None) => break part(x, y),
+                (Some((x1, xr)), Some((y1, yr))) => {
+                    if x1 != y1 {
+                        break part(x1, y1);
+                    }
+                    (x, y) = (xr, yr);
+                }
+            }
+        },
+    })
+}
+
 /// Checks an informational extra tag (`latest`, …): a valid OCI tag that OpenTofu will ignore, i.e. one that does
 /// not parse as a version — a tag like `1.2` or `2.0.0` would be listed by OpenTofu as another version of the provider.
 pub fn validate_extra_tag(tag: &str, primary: &str) -> Result<()> {
@@ -461,6 +512,42 @@ mod tests {
                 Parsed(_) | Refused => assert!(ours.is_err(), "{tag}: {ours:?}"),
             }
         }
+    }
+
+    /// go-versions' order, including its quirk of ranking a pre-release with fewer remaining parts first; the expected
+    /// list is what sorting these versions with go-versions v1.0.3's `Version.LessThan` printed.
+    #[test]
+    fn versions_in_opentofus_order() {
+        let mut v = vec![
+            "1.2.3",
+            "1.2.3-rc.2",
+            "1.2.3-01",
+            "1.2.3-1",
+            "1.2.3-rc.10",
+            "1.2.3-b",
+            "1.2.3-a.1",
+            "0.9.0",
+            "1.10.0",
+            "1.2.3-1.0",
+            "1.2.4-0+meta",
+        ];
+        v.sort_by(|a, b| cmp_tofu_versions(a, b));
+        assert_eq!(
+            v,
+            [
+                "0.9.0",
+                "1.2.3-1",
+                "1.2.3-01",
+                "1.2.3-b",
+                "1.2.3-1.0",
+                "1.2.3-a.1",
+                "1.2.3-rc.2",
+                "1.2.3-rc.10",
+                "1.2.3",
+                "1.2.4-0+meta",
+                "1.10.0",
+            ]
+        );
     }
 
     #[test]
