@@ -163,7 +163,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
         })?;
     } else {
         for v in &versions {
-            print_version(v);
+            print_version(v, &opts.client.ca_files);
         }
     }
     Ok(Status::Success)
@@ -263,7 +263,7 @@ fn copy_progress(global: &GlobalArgs) -> Option<CopyProgressFn> {
     }))
 }
 
-fn print_version(v: &VersionOutcome) {
+fn print_version(v: &VersionOutcome, ca_files: &[std::path::PathBuf]) {
     if v.dry_run {
         println!("would mirror {} → {}", v.source, v.tag);
         if let Some(d) = &v.index_digest {
@@ -325,7 +325,7 @@ fn print_version(v: &VersionOutcome) {
     for w in &v.warnings {
         println!("warning   {w}");
     }
-    super::output::text::print_tofurc(v.tofurc.as_deref(), v.tofurc_unusable.as_deref());
+    super::output::text::print_tofurc(v.tofurc.as_deref(), v.tofurc_unusable.as_deref(), ca_files);
     if let Some(l) = &v.lockfile {
         println!("\n# .terraform.lock.hcl\n{l}");
     }

@@ -146,7 +146,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
             tofurc_unusable: pushed.tofurc_unusable.as_deref(),
         })?;
     } else {
-        text::print_push(pushed);
+        text::print_push(pushed, &client.ca_files);
         if pushed.dry_run {
             for d in docs {
                 println!("would attach {}", d.file_name);

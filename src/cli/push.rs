@@ -96,7 +96,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PushArgs) -> anyhow::Result<Status
     if args.json {
         output::print_json(&outcome)?;
     } else {
-        text::print_push(&outcome);
+        text::print_push(&outcome, &note_client.ca_files);
     }
     Ok(Status::Success)
 }

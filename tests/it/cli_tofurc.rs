@@ -64,3 +64,29 @@ fn a_plain_http_registry_gets_the_reason_instead_of_a_block_and_tofu_agrees() {
         "{stderr}"
     );
 }
+
+/// A registry served over TLS under a private CA (`--ca-file`): the block, then how tofu gets that CA.
+#[test]
+fn a_tls_registry_under_a_private_ca_gets_the_block_and_the_ssl_cert_file_hint() {
+    let reg = Registry::start(RegistryOpts::tls());
+    let ca = reg.ca_cert.clone().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let target = format!("{}/acme/sample", reg.host);
+    let mut cmd = tofu_sbom();
+    isolate_credentials(&mut cmd, home.path())
+        .arg("push")
+        .arg(sample_release_dir())
+        .args([target.as_str(), "--provider", "example/sample", "--ca-file"])
+        .arg(&ca);
+    let text = run(&mut cmd).expect_code(0).out();
+    assert!(
+        text.ends_with(&format!(
+            "\n# .tofurc\nprovider_installation {{\n  oci_mirror {{\n    repository_template = \"{target}\"\n    \
+             include             = [\"registry.opentofu.org/example/sample\"]\n  }}\n  direct {{\n    \
+             exclude = [\"registry.opentofu.org/example/sample\"]\n  }}\n}}\n\n\
+             # tofu has no CA setting: if the registry's certificate needs --ca-file, run tofu with SSL_CERT_FILE={}\n",
+            ca.display()
+        )),
+        "{text}"
+    );
+}

@@ -2,6 +2,8 @@
 //!
 //! Printing only: each function takes a library result and writes it; the wording is pinned by the CLI tests.
 
+use std::path::PathBuf;
+
 use tofu_sbom::generate::ScannedRelease;
 use tofu_sbom::provider::attach::{AttachOutcome, AttachStatus};
 use tofu_sbom::provider::push::PushOutcome;
@@ -12,7 +14,7 @@ use tofu_sbom::verify::release::Comparison;
 use crate::cli::GlobalArgs;
 
 /// The text result of a push.
-pub(crate) fn print_push(o: &PushOutcome) {
+pub(crate) fn print_push(o: &PushOutcome, ca_files: &[PathBuf]) {
     let verb = if o.dry_run { "would push" } else { "pushed" };
     println!("{verb} {}", o.pinned_reference);
     println!("index     {}", o.index_digest);
@@ -38,14 +40,22 @@ pub(crate) fn print_push(o: &PushOutcome) {
             o.uploaded_blobs, o.uploaded_bytes, o.skipped_blobs
         );
     }
-    print_tofurc(o.tofurc.as_deref(), o.tofurc_unusable.as_deref());
+    print_tofurc(o.tofurc.as_deref(), o.tofurc_unusable.as_deref(), ca_files);
 }
 
 /// The `.tofurc` part of a push or mirror result: the block, or (a registry OpenTofu cannot reach) why there is none
-/// and what to do.
-pub(crate) fn print_tofurc(block: Option<&str>, unusable: Option<&str>) {
+/// and what to do. With `--ca-file` the block is followed by a comment saying how tofu gets that CA (its CLI
+/// configuration has no CA option; Go's TLS reads `SSL_CERT_FILE`).
+pub(crate) fn print_tofurc(block: Option<&str>, unusable: Option<&str>, ca_files: &[PathBuf]) {
     if let Some(t) = block {
         println!("\n# .tofurc\n{t}");
+        if let Some(ca) = ca_files.first() {
+            println!(
+                "# tofu has no CA setting: if the registry's certificate needs --ca-file, run tofu with \
+                 SSL_CERT_FILE={}",
+                ca.display()
+            );
+        }
     } else if let Some(why) = unusable {
         println!("\n# .tofurc: {why}");
     }
