@@ -7,8 +7,8 @@
 //! terraform-provider-TYPE_VERSION_SHA256SUMS       its checksums
 //! terraform-provider-TYPE_VERSION_SHA256SUMS.sig   their detached signature
 //! ```
-//! With the rules the parts follow: Go `GOOS`/`GOARCH` names ([`Platform`]), semantic versions without `v`
-//! ([`semver_problem`]). Knows nothing of the files' contents, of ZIPs, registries or SBOMs.
+//! With the rules the parts follow: Go `GOOS`/`GOARCH` names ([`Platform`]), versions OpenTofu installs from their tag
+//! ([`version_problem`]). Knows nothing of the files' contents, of ZIPs, registries or SBOMs.
 
 use std::fmt;
 use std::path::Path;
@@ -192,7 +192,7 @@ pub(crate) fn parse_name(path: &Path, zip: bool) -> Result<ParsedName, ReleaseEr
             version: version.to_owned(),
         });
     }
-    if let Some(reason) = semver_problem(version) {
+    if let Some(reason) = version_problem(version) {
         return Err(ReleaseError::BadVersion {
             file: path.to_path_buf(),
             version: version.to_owned(),
@@ -227,10 +227,19 @@ pub(crate) fn parse_name(path: &Path, zip: bool) -> Result<ParsedName, ReleaseEr
     })
 }
 
-/// Why `v` is not a semantic version 2.0.0 `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]`, or `None`: numbers without
-/// leading zeros, identifiers `[0-9A-Za-z-]+`, numeric pre-release identifiers without leading zeros. The one rule set
-/// every stage uses (release file names, OCI version tags).
-pub fn semver_problem(v: &str) -> Option<&'static str> {
+/// Why OpenTofu would not install a provider version `v` from its OCI tag, or `None`: the one version rule every stage
+/// uses (release file names, OCI version tags, `verify`).
+///
+/// OpenTofu 1.12 lists a repository's tags, maps `_` → `+`, parses each with `versions.ParseVersion` of
+/// `github.com/apparentlymart/go-versions` v1.0.3 (`versions/constraints/raw_scan.rl`: `nums pre? meta?` with
+/// `num = digit+`, `pre = '-' (alnum | '.' | '-')+`, `meta = '+' (alnum | '.' | '-')+`) and then resolves the tag
+/// `version.String()` with `+` → `_` (`internal/getproviders/oci_registry_mirror_source.go`: `AvailableVersions`,
+/// `fetchOCIDescriptorForVersion`). A version is installable exactly when it parses *and* prints back unchanged:
+/// `MAJOR.MINOR.PATCH` as three numbers without leading zeros (the parser reads `01` as 1 and `1.2` as 1.2.0, then
+/// looks up another tag), an optional pre-release and build part of ASCII letters, digits, `.` and `-`. That parser
+/// is looser than semver 2.0.0: pre-release identifiers with leading zeros (`1.2.3-01`) and empty identifiers
+/// (`1.2.3-rc..1`) are accepted and kept verbatim, so we accept them too.
+pub fn version_problem(v: &str) -> Option<&'static str> {
     let (rest, build) = match v.split_once('+') {
         Some((r, b)) => (r, Some(b)),
         None => (v, None),
@@ -250,22 +259,24 @@ pub fn semver_problem(v: &str) -> Option<&'static str> {
     if numbers.iter().any(|n| n.len() > 1 && n.starts_with('0')) {
         return Some("numbers must not have leading zeros");
     }
-    let ident_ok =
-        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if let Some(pre) = pre {
-        for id in pre.split('.') {
-            if !ident_ok(id) {
-                return Some("pre-release identifiers must be non-empty [0-9A-Za-z-]");
-            }
-            if id.len() > 1 && id.starts_with('0') && id.bytes().all(|b| b.is_ascii_digit()) {
-                return Some("numeric pre-release identifiers must not have leading zeros");
-            }
-        }
+    if numbers.iter().any(|n| n.parse::<u64>().is_err()) {
+        // go-versions' `parseRawNum` panics on a number `strconv.ParseUint` refuses.
+        return Some("numbers must fit in 64 bits");
+    }
+    let extra_ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    };
+    if let Some(pre) = pre
+        && !extra_ok(pre)
+    {
+        return Some("the pre-release after \"-\" must be non-empty [0-9A-Za-z.-]");
     }
     if let Some(build) = build
-        && !build.split('.').all(ident_ok)
+        && !extra_ok(build)
     {
-        return Some("build identifiers must be non-empty [0-9A-Za-z-]");
+        return Some("the build metadata after \"+\" must be non-empty [0-9A-Za-z.-]");
     }
     None
 }
@@ -275,7 +286,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn semver_rules() {
+    fn version_rules() {
         for ok in [
             "1.2.3",
             "0.0.0",
@@ -283,8 +294,13 @@ mod tests {
             "1.2.3-alpha-1.0a",
             "1.2.3+build.5",
             "1.2.3-rc.1+b",
+            "1.2.3-01",
+            "1.2.3-rc.01",
+            "1.2.3-rc..1",
+            "1.2.3+a..b",
+            "18446744073709551615.0.0",
         ] {
-            assert_eq!(semver_problem(ok), None, "{ok}");
+            assert_eq!(version_problem(ok), None, "{ok}");
         }
         let bad = [
             ("1.2", "the core must be three numbers MAJOR.MINOR.PATCH"),
@@ -293,22 +309,26 @@ mod tests {
                 "the core must be three numbers MAJOR.MINOR.PATCH",
             ),
             ("01.2.3", "numbers must not have leading zeros"),
+            ("18446744073709551616.0.0", "numbers must fit in 64 bits"),
             (
                 "1.2.3-",
-                "pre-release identifiers must be non-empty [0-9A-Za-z-]",
+                "the pre-release after \"-\" must be non-empty [0-9A-Za-z.-]",
             ),
             (
-                "1.2.3-rc.01",
-                "numeric pre-release identifiers must not have leading zeros",
+                "1.2.3-rc_1",
+                "the pre-release after \"-\" must be non-empty [0-9A-Za-z.-]",
             ),
-            ("1.2.3+", "build identifiers must be non-empty [0-9A-Za-z-]"),
             (
-                "1.2.3+a..b",
-                "build identifiers must be non-empty [0-9A-Za-z-]",
+                "1.2.3+",
+                "the build metadata after \"+\" must be non-empty [0-9A-Za-z.-]",
+            ),
+            (
+                "1.2.3+a+b",
+                "the build metadata after \"+\" must be non-empty [0-9A-Za-z.-]",
             ),
         ];
         for (v, want) in bad {
-            assert_eq!(semver_problem(v), Some(want), "{v}");
+            assert_eq!(version_problem(v), Some(want), "{v}");
         }
     }
 

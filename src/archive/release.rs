@@ -37,7 +37,7 @@ use super::entry_names::BinarySelector;
 pub use super::error::MissingZips;
 use super::error::ReleaseError;
 use super::names::{self, CHECKSUMS_SUFFIX, PROVIDER_PREFIX, ParsedName, parse_name};
-pub use super::names::{KNOWN_ARCH, KNOWN_OS, Platform, parse_platforms, semver_problem};
+pub use super::names::{KNOWN_ARCH, KNOWN_OS, Platform, parse_platforms, version_problem};
 use super::zip::{ProviderZip, hash_source, open_file};
 use crate::limits::Limits;
 

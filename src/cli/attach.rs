@@ -64,8 +64,10 @@ pub(crate) fn run(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<Stat
     };
     let client = args.registry.client_options()?;
     let outcome = runtime()?.block_on(async {
-        let store = Store::open(&target, client, false)?;
-        attach::attach_to_target(&store, &target, &files, &opts).await
+        let store = Store::open(&target, client.clone(), false)?;
+        let outcome = attach::attach_to_target(&store, &target, &files, &opts).await?;
+        super::tofu_note::print_tofu_credentials_note(global, &client, &target).await;
+        Ok::<_, anyhow::Error>(outcome)
     })?;
     if args.json {
         output::print_json(&outcome)?;

@@ -143,6 +143,11 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
     let opts = run_options(global, args, target, &source)?;
     let rt = runtime()?;
     let versions = rt.block_on(run::mirror_source(&source, &opts))?;
+    rt.block_on(super::tofu_note::print_tofu_credentials_note(
+        global,
+        &opts.client,
+        &opts.target,
+    ));
     if args.json {
         output::print_json(&MirrorJson {
             source: args.source.clone(),
@@ -153,7 +158,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
         })?;
     } else {
         for v in &versions {
-            print_version(v);
+            print_version(v, &opts.client.ca_files);
         }
     }
     Ok(Status::Success)
@@ -297,7 +302,7 @@ fn copy_progress(global: &GlobalArgs) -> Option<CopyProgressFn> {
     }))
 }
 
-pub(super) fn print_version(v: &VersionOutcome) {
+pub(super) fn print_version(v: &VersionOutcome, ca_files: &[std::path::PathBuf]) {
     if v.dry_run {
         println!("would mirror {} → {}", v.source, v.tag);
         if let Some(d) = &v.index_digest {
@@ -359,9 +364,7 @@ pub(super) fn print_version(v: &VersionOutcome) {
     for w in &v.warnings {
         println!("warning   {w}");
     }
-    if let Some(t) = &v.tofurc {
-        println!("\n# .tofurc\n{t}");
-    }
+    super::output::text::print_tofurc(v.tofurc.as_deref(), v.tofurc_unusable.as_deref(), ca_files);
     if let Some(l) = &v.lockfile {
         println!("\n# .terraform.lock.hcl\n{l}");
     }

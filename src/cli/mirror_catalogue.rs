@@ -94,7 +94,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs, file: &Path) -> anyhow
         })?;
     } else {
         for e in &outcomes {
-            print_entry(e);
+            print_entry(e, &opts.client.ca_files);
         }
         println!(
             "catalogue {}: {} mirrored, {} failed, {} in other shards ({} versions, {} bytes written)",
@@ -118,7 +118,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs, file: &Path) -> anyhow
     )
 }
 
-fn print_entry(e: &EntryOutcome) {
+fn print_entry(e: &EntryOutcome, ca_files: &[std::path::PathBuf]) {
     match e.status {
         EntryStatus::Skipped => println!("== line {}: {} (another shard's)", e.line, e.source),
         EntryStatus::Failed => println!(
@@ -131,7 +131,7 @@ fn print_entry(e: &EntryOutcome) {
         EntryStatus::Mirrored => {
             println!("== line {}: {} → {}", e.line, e.source, e.target);
             for v in &e.versions {
-                print_version(v);
+                print_version(v, ca_files);
             }
         }
     }

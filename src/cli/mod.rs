@@ -14,6 +14,7 @@ mod push;
 mod referrers;
 mod runtime;
 mod sbom;
+mod tofu_note;
 mod verify;
 
 pub(crate) use args::ReleaseArgs;

@@ -98,9 +98,13 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
     };
     let client = args.registry.client_options()?;
     let dry_run = opts.publish.push.dry_run;
-    let published = runtime()?
-        .block_on(publish_release(&scanned, &target, client, opts))
+    let rt = runtime()?;
+    let published = rt
+        .block_on(publish_release(&scanned, &target, client.clone(), opts))
         .map_err(|e| not_tagged(e, dry_run))?;
+    rt.block_on(super::tofu_note::print_tofu_credentials_note(
+        global, &client, &target,
+    ));
     let (docs, address, lock, outcome) = (
         &published.documents,
         &published.address,
@@ -139,9 +143,10 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
             documents: document_json(docs, args.sbom_dir.as_deref()),
             lockfile: lock,
             tofurc: pushed.tofurc.as_deref(),
+            tofurc_unusable: pushed.tofurc_unusable.as_deref(),
         })?;
     } else {
-        text::print_push(pushed);
+        text::print_push(pushed, &client.ca_files);
         if pushed.dry_run {
             for d in docs {
                 println!("would attach {}", d.file_name);

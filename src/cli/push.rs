@@ -60,6 +60,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PushArgs) -> anyhow::Result<Status
         ..PushOptions::default()
     };
     let client = args.registry.client_options()?;
+    let note_client = client.clone();
     let rt = runtime()?;
     // An `oci-layout:` directory this command creates is removed again when the push fails (e.g. a refused tag) or is
     // a dry run, so a refused or simulated push leaves nothing behind; an existing one is never created into.
@@ -87,10 +88,15 @@ pub(crate) fn run(global: &GlobalArgs, args: &PushArgs) -> anyhow::Result<Status
         let _ = std::fs::remove_dir_all(dir);
     }
     let outcome = outcome?;
+    rt.block_on(super::tofu_note::print_tofu_credentials_note(
+        global,
+        &note_client,
+        &target,
+    ));
     if args.json {
         output::print_json(&outcome)?;
     } else {
-        text::print_push(&outcome);
+        text::print_push(&outcome, &note_client.ca_files);
     }
     Ok(Status::Success)
 }

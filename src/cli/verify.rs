@@ -117,7 +117,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<Stat
     let client = args.registry.client_options()?;
     let rt = runtime()?;
     let report = rt.block_on(async {
-        let store = Store::open(&target, client, false)?;
+        let store = Store::open(&target, client.clone(), false)?;
         if let Some(scanned) = &scanned {
             let opts = ReleaseVerifyOptions {
                 mode: args.referrers.referrers_mode,
@@ -150,9 +150,14 @@ pub(crate) fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<Stat
         }
         Ok(tofu_sbom::verify::artifact::verify(&store, &target, &opts).await?)
     })?;
+    rt.block_on(super::tofu_note::print_tofu_credentials_note(
+        global, &client, &target,
+    ));
     if args.json {
         output::print_json(&VerifyJson {
             ok: report.ok(),
+            opentofu_would_install: report.opentofu_would_install(),
+            sbom_policy: report.sbom_policy(),
             report: &report,
         })?;
     } else {

@@ -8,7 +8,7 @@
 use super::constraints::{Constraints, Version};
 use super::error::{MirrorError, Result};
 use super::source::ProviderSource;
-use crate::provider::artifact::version_for_tag;
+use crate::provider::artifact::{cmp_tofu_versions, tag_for_version, version_for_tag};
 use crate::registry::reference::Target;
 use crate::registry::store::Store;
 
@@ -82,13 +82,17 @@ pub async fn version_refs(store: &Store, source: &Target) -> Result<Vec<Target>>
     if source.tag().is_some() || source.digest().is_some() {
         return Ok(vec![source.clone()]);
     }
-    let mut tags: Vec<(Version, String)> = store
+    // The tags OpenTofu reads as versions of their own (`1.2.3-01` included), in OpenTofu's order.
+    let mut tags: Vec<(String, String)> = store
         .list_tags()
         .await?
         .into_iter()
-        .filter_map(|t| Version::parse(&version_for_tag(&t)).map(|v| (v, t)))
+        .filter_map(|t| {
+            let v = version_for_tag(&t);
+            (tag_for_version(&v).ok().as_deref() == Some(t.as_str())).then_some((v, t))
+        })
         .collect();
-    tags.sort_by(|a, b| a.0.cmp_precedence(&b.0));
+    tags.sort_by(|a, b| cmp_tofu_versions(&a.0, &b.0).then_with(|| a.1.cmp(&b.1)));
     if tags.is_empty() {
         return Err(MirrorError::NoVersionTags {
             reference: source.to_string(),

@@ -120,11 +120,12 @@ pub struct ProviderArtifact {
     pub platforms: Vec<PlatformArtifact>,
 }
 
-/// Checks that `version` is a full semver 2.0.0 version OpenTofu resolves as a tag, and returns that tag (`+` → `_`).
+/// Checks that `version` is a version OpenTofu installs from its tag, and returns that tag (`+` → `_`).
 ///
 /// OpenTofu lists tags, maps `_` → `+`, parses them with `go-versions` (which refuses a `v` prefix) and then resolves
-/// the tag `version.String()` with `+` → `_` (SPEC.md §1.2). Only the canonical full form round-trips: `1.2` would be
-/// listed as 1.2.0 and then looked up as tag `1.2.0`, leading zeros are normalised away, and so on.
+/// the tag `version.String()` with `+` → `_` (SPEC.md §1.2). Only a version that prints back unchanged round-trips:
+/// `1.2` would be listed as 1.2.0 and then looked up as tag `1.2.0`, `01.2.3` as `1.2.3`, and so on; pre-release
+/// leading zeros (`1.2.3-01`) are kept verbatim and so are accepted ([`crate::archive::release::version_problem`]).
 pub fn tag_for_version(version: &str) -> Result<String> {
     let refuse = |reason: String| {
         Err(ProviderError::InvalidVersion {
@@ -138,9 +139,9 @@ pub fn tag_for_version(version: &str) -> Result<String> {
         ));
     }
     // One semver rule set for every stage: the archive stage's, which names the release files.
-    if let Some(reason) = crate::archive::release::semver_problem(version) {
+    if let Some(reason) = crate::archive::release::version_problem(version) {
         return refuse(format!(
-            "{reason}; OpenTofu only lists strict semantic versions as tags"
+            "{reason}; OpenTofu would not find it under its tag"
         ));
     }
     let tag = tag_spelling(version);
@@ -159,6 +160,57 @@ pub fn tag_spelling(version: &str) -> String {
 /// The inverse of [`tag_spelling`]: the version a tag names, as OpenTofu reads it when it lists tags (`_` → `+`).
 pub fn version_for_tag(tag: &str) -> String {
     tag.replace('_', "+")
+}
+
+/// OpenTofu's order of two versions [`tag_for_version`] accepts (build metadata aside): go-versions v1.0.3's
+/// `Version.LessThan` — core numbers, then a release above its pre-releases, then the pre-releases compared as
+/// `VersionExtra.LessThan` does it: the one with fewer remaining dot-separated parts first, else the first differing
+/// part, numeric parts (by length, then digits) before alphanumeric ones (bytewise).
+pub fn cmp_tofu_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    fn split(v: &str) -> ([u64; 3], Option<&str>) {
+        let rest = v.split('+').next().unwrap_or(v);
+        let (core, pre) = match rest.split_once('-') {
+            Some((c, p)) => (c, Some(p)),
+            None => (rest, None),
+        };
+        let mut n = [0; 3];
+        for (slot, part) in n.iter_mut().zip(core.split('.')) {
+            *slot = part.parse().unwrap_or(0);
+        }
+        (n, pre)
+    }
+    fn part(a: &str, b: &str) -> Ordering {
+        let numeric = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
+        match (numeric(a), numeric(b)) {
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (true, true) => a.len().cmp(&b.len()).then_with(|| a.cmp(b)),
+            (false, false) => a.cmp(b),
+        }
+    }
+    let ((na, pa), (nb, pb)) = (split(a), split(b));
+    na.cmp(&nb).then_with(|| match (pa, pb) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(mut x), Some(mut y)) => loop {
+            if x == y {
+                break Ordering::Equal;
+            }
+            match (x.split_once('.'), y.split_once('.')) {
+                (None, Some(_)) => break Ordering::Less,
+                (Some(_), None) => break Ordering::Greater,
+                (None, None) => break part(x, y),
+                (Some((x1, xr)), Some((y1, yr))) => {
+                    if x1 != y1 {
+                        break part(x1, y1);
+                    }
+                    (x, y) = (xr, yr);
+                }
+            }
+        },
+    })
 }
 
 /// Checks an informational extra tag (`latest`, …): a valid OCI tag that OpenTofu will ignore, i.e. one that does
@@ -295,14 +347,45 @@ pub use crate::archive::ProviderAddress;
 /// this provider and `direct` excludes it, so OpenTofu never silently falls back to the origin registry.
 pub fn tofurc_snippet(target: &Reference, provider: &ProviderAddress) -> String {
     let repo = &target.repository;
+    let host = tofu_registry_host(&target.registry);
     let suffix = format!("/{}/{}", provider.namespace, provider.provider_type);
     let template = match repo.strip_suffix(&suffix) {
-        Some(prefix) => format!("{}/{prefix}/${{namespace}}/${{type}}", target.registry),
-        None if *repo == suffix[1..] => format!("{}/${{namespace}}/${{type}}", target.registry),
-        None => format!("{}/{repo}", target.registry),
+        Some(prefix) => format!("{host}/{prefix}/${{namespace}}/${{type}}"),
+        None if *repo == suffix[1..] => format!("{host}/${{namespace}}/${{type}}"),
+        None => format!("{host}/{repo}"),
     };
     format!(
         "provider_installation {{\n  oci_mirror {{\n    repository_template = \"{template}\"\n    include             = [\"{provider}\"]\n  }}\n  direct {{\n    exclude = [\"{provider}\"]\n  }}\n}}\n"
+    )
+}
+
+/// The registry host to write in a `.tofurc` `repository_template` for a repository in `registry`: Docker Hub's
+/// aliases (`docker.io`, `index.docker.io`, `registry.hub.docker.com`) become `registry-1.docker.io`, every other host
+/// stays as given.
+///
+/// OpenTofu 1.12 hands the template's host to oras-go, which sends `docker.io` requests to `registry-1.docker.io`
+/// (`registry.Reference.Host`), and its credentials callback (`getOCIRepositoryORASClient` in
+/// `cmd/tofu/oci_distribution.go`) answers only when the host asked about equals the template's host — so with
+/// `docker.io` a private Docker Hub repository gets no credentials at all. With `registry-1.docker.io` both agree, and
+/// OpenTofu looks credentials up for `registry-1.docker.io` (an `oci_credentials "registry-1.docker.io"` block, an
+/// `auths` key or `credHelpers` entry of that name; `docker login`'s `https://index.docker.io/v1/` key is skipped).
+pub fn tofu_registry_host(registry: &str) -> &str {
+    match registry.to_ascii_lowercase().as_str() {
+        "docker.io" | "index.docker.io" | "registry.hub.docker.com" => "registry-1.docker.io",
+        _ => registry,
+    }
+}
+
+/// Why no `.tofurc` block can make OpenTofu install from `registry` when we reached it over plain HTTP (`--plain-http`,
+/// or the loopback fallback after TLS failed). OpenTofu 1.12 speaks HTTPS only: `internal/oci/oci_distribution.go`
+/// builds its oras-go `remote.Registry` without ever setting `PlainHTTP`, and its CLI configuration
+/// (`internal/command/cliconfig`: `oci_mirror`, `oci_credentials`) has no insecure, plain-HTTP or CA setting; Go's
+/// TLS reads `SSL_CERT_FILE`, which is how a private CA reaches it.
+pub fn tofurc_unusable_over_http(registry: &str) -> String {
+    format!(
+        "no .tofurc block: {registry} was reached over plain HTTP, and OpenTofu reaches OCI registries only over HTTPS \
+         (its CLI configuration has no plain-HTTP, insecure or CA option), so tofu init cannot install from it; serve \
+         the registry over TLS (with a private CA, run tofu with SSL_CERT_FILE=/path/to/ca.pem) and run this again"
     )
 }
 
@@ -331,23 +414,27 @@ mod tests {
         );
         assert_eq!(
             tag_for_version("1.2").unwrap_err().to_string(),
-            "version \"1.2\" cannot be published for OpenTofu: the core must be three numbers MAJOR.MINOR.PATCH; OpenTofu only lists strict semantic versions as tags"
+            "version \"1.2\" cannot be published for OpenTofu: the core must be three numbers MAJOR.MINOR.PATCH; OpenTofu would not find it under its tag"
         );
         for (v, reason) in [
             ("01.2.3", "numbers must not have leading zeros"),
             (
-                "1.2.3-01",
-                "numeric pre-release identifiers must not have leading zeros",
+                "1.2.3-",
+                "the pre-release after \"-\" must be non-empty [0-9A-Za-z.-]",
             ),
-            ("1.2.3+", "build identifiers must be non-empty [0-9A-Za-z-]"),
+            (
+                "1.2.3+",
+                "the build metadata after \"+\" must be non-empty [0-9A-Za-z.-]",
+            ),
         ] {
             assert_eq!(
                 tag_for_version(v).unwrap_err().to_string(),
                 format!(
-                    "version {v:?} cannot be published for OpenTofu: {reason}; OpenTofu only lists strict semantic versions as tags"
+                    "version {v:?} cannot be published for OpenTofu: {reason}; OpenTofu would not find it under its tag"
                 )
             );
         }
+        assert_eq!(tag_for_version("1.2.3-01").unwrap(), "1.2.3-01");
         assert!(validate_extra_tag("latest", "1.2.3").is_ok());
         assert!(validate_extra_tag("1.2.3", "1.2.3").is_ok());
         assert!(
@@ -355,6 +442,111 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("different from \"1.2.3\"")
+        );
+    }
+
+    /// Every tag OpenTofu 1.12 installs from, and only those: the verdicts of go-versions v1.0.3's
+    /// `versions.ParseVersion` (what `AvailableVersions` in `internal/getproviders/oci_registry_mirror_source.go`
+    /// calls after `_` → `+`), taken by running that parser on each tag, combined with the round trip
+    /// `fetchOCIDescriptorForVersion` makes (`version.String()` with `+` → `_` is the tag it resolves).
+    /// `Parsed(s)`: the parser accepts the tag and OpenTofu then resolves tag `s`; `Refused`: the parser errs
+    /// (OpenTofu ignores the tag).
+    #[test]
+    fn tags_opentofu_installs_from_match_go_versions() {
+        enum Tofu {
+            Parsed(&'static str),
+            Refused,
+        }
+        use Tofu::{Parsed, Refused};
+        let table = [
+            ("1.2.3", Parsed("1.2.3")),
+            ("0.0.0", Parsed("0.0.0")),
+            ("1.2.3-01", Parsed("1.2.3-01")),
+            ("1.2.3-00", Parsed("1.2.3-00")),
+            ("1.2.3-0", Parsed("1.2.3-0")),
+            ("1.2.3-0a", Parsed("1.2.3-0a")),
+            ("1.2.3-rc.01", Parsed("1.2.3-rc.01")),
+            ("1.2.3-01_002", Parsed("1.2.3-01_002")),
+            ("1.2.3_01", Parsed("1.2.3_01")),
+            ("1.2.3-rc1", Parsed("1.2.3-rc1")),
+            ("1.2.3-rc-1", Parsed("1.2.3-rc-1")),
+            ("1.2.3-rc.1-", Parsed("1.2.3-rc.1-")),
+            ("1.2.3--", Parsed("1.2.3--")),
+            ("1.2.3-A.B", Parsed("1.2.3-A.B")),
+            ("1.2.3-a..b", Parsed("1.2.3-a..b")),
+            ("1.2.3-.a", Parsed("1.2.3-.a")),
+            ("1.2.3-a.", Parsed("1.2.3-a.")),
+            ("1.2.3-a_b", Parsed("1.2.3-a_b")),
+            ("1.2.3_a..b", Parsed("1.2.3_a..b")),
+            ("1.2.3_.a", Parsed("1.2.3_.a")),
+            ("1.2.3_-", Parsed("1.2.3_-")),
+            ("1.2.3-rc.1_build.5", Parsed("1.2.3-rc.1_build.5")),
+            (
+                "18446744073709551615.0.0",
+                Parsed("18446744073709551615.0.0"),
+            ),
+            // Parsed, but printed back differently: OpenTofu looks up another tag.
+            ("01.2.3", Parsed("1.2.3")),
+            ("1.02.3", Parsed("1.2.3")),
+            ("1.2.03", Parsed("1.2.3")),
+            ("1.2", Parsed("1.2.0")),
+            ("1", Parsed("1.0.0")),
+            ("1.2.3-", Parsed("1.2.3")),
+            ("1.2.3_", Parsed("1.2.3")),
+            // Refused by the parser.
+            ("1.2.3.4", Refused),
+            ("v1.2.3", Refused),
+            ("V1.2.3", Refused),
+            ("1.2.3_b_c", Refused),
+            ("1.2.3-a_b_c", Refused),
+            ("latest", Refused),
+            ("1.x.3", Refused),
+            ("1.2.3-_b", Refused),
+        ];
+        for (tag, tofu) in table {
+            let ours = tag_for_version(&version_for_tag(tag));
+            match tofu {
+                Parsed(resolved) if resolved == tag => {
+                    assert_eq!(ours.as_deref().ok(), Some(tag), "{tag}: {ours:?}");
+                }
+                Parsed(_) | Refused => assert!(ours.is_err(), "{tag}: {ours:?}"),
+            }
+        }
+    }
+
+    /// go-versions' order, including its quirk of ranking a pre-release with fewer remaining parts first; the expected
+    /// list is what sorting these versions with go-versions v1.0.3's `Version.LessThan` printed.
+    #[test]
+    fn versions_in_opentofus_order() {
+        let mut v = vec![
+            "1.2.3",
+            "1.2.3-rc.2",
+            "1.2.3-01",
+            "1.2.3-1",
+            "1.2.3-rc.10",
+            "1.2.3-b",
+            "1.2.3-a.1",
+            "0.9.0",
+            "1.10.0",
+            "1.2.3-1.0",
+            "1.2.4-0+meta",
+        ];
+        v.sort_by(|a, b| cmp_tofu_versions(a, b));
+        assert_eq!(
+            v,
+            [
+                "0.9.0",
+                "1.2.3-1",
+                "1.2.3-01",
+                "1.2.3-b",
+                "1.2.3-1.0",
+                "1.2.3-a.1",
+                "1.2.3-rc.2",
+                "1.2.3-rc.10",
+                "1.2.3",
+                "1.2.4-0+meta",
+                "1.10.0",
+            ]
         );
     }
 
@@ -376,6 +568,28 @@ mod tests {
             tofurc_snippet(&r, &p)
                 .contains("repository_template = \"example.com/${namespace}/${type}\"")
         );
+        // Docker Hub: OpenTofu (oras-go) talks to registry-1.docker.io and sends credentials only to the template's
+        // host, so the template names that host.
+        for hub in [
+            "docker.io/acme/terraform-provider-tls",
+            "index.docker.io/acme/terraform-provider-tls",
+            "registry-1.docker.io/acme/terraform-provider-tls",
+        ] {
+            let r = Reference::parse(hub).unwrap();
+            assert!(
+                tofurc_snippet(&r, &p).contains(
+                    "repository_template = \"registry-1.docker.io/acme/terraform-provider-tls\""
+                ),
+                "{hub}"
+            );
+        }
+        let r = Reference::parse("docker.io/hashicorp/tls").unwrap();
+        assert!(
+            tofurc_snippet(&r, &p)
+                .contains("repository_template = \"registry-1.docker.io/${namespace}/${type}\"")
+        );
+        assert_eq!(tofu_registry_host("ghcr.io"), "ghcr.io");
+        assert_eq!(tofu_registry_host("127.0.0.1:5000"), "127.0.0.1:5000");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! | [`attach`] | SBOM files → referrer manifests pushed by digest (no-op when present), opt-in pruning of our older ones |
 //! | [`sbom_pull`] | fetch the SBOM referrer of a provider (index or one platform), digest-verified |
 //! | [`publish`] | the whole pipeline in one call ([`publish::publish_release`]: render the SBOMs, package, push, attach — platforms' SBOMs to their manifests, the release-wide ones to the index) |
+//! | [`tofu_credentials`] | whether OpenTofu finds the registry credentials we used, and the `.tofurc` lines that make it |
 //! | [`error`] | [`ProviderError`]: OpenTofu- and SBOM-specific failures, with every [`crate::registry::RegistryError`] passed through unchanged |
 //!
 //! Imports point down: this module uses `registry/` (generic OCI), `generate`/`sbom` (the documents) and `archive`;
@@ -21,5 +22,6 @@ pub mod media_types;
 pub mod publish;
 pub mod push;
 pub mod sbom_pull;
+pub mod tofu_credentials;
 
 pub use error::ProviderError;

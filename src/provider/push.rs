@@ -207,8 +207,13 @@ pub struct PushOutcome {
     pub uploaded_bytes: u64,
     /// Blobs skipped because they existed.
     pub skipped_blobs: usize,
-    /// The `.tofurc` block, when a provider address was given and the target is a registry.
+    /// The `.tofurc` block, when a provider address was given and the target is a registry OpenTofu can reach
+    /// (HTTPS).
     pub tofurc: Option<String>,
+    /// Why there is no `.tofurc` block although a provider address was given and the target is a registry: we
+    /// reached it over plain HTTP, which OpenTofu never speaks ([`tofurc_for_store`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tofurc_unusable: Option<String>,
     /// The plan that was executed.
     pub plan: PushPlan,
 }
@@ -356,6 +361,9 @@ pub async fn push_untagged(
     let jobs = blob_jobs(&artifact);
     let plan = plan(store, &jobs, &artifact, extra_tags, opts).await?;
     let mut outcome = planned_outcome(&artifact, plan, target, opts);
+    if let Some(p) = &opts.provider {
+        (outcome.tofurc, outcome.tofurc_unusable) = tofurc_for_store(store, target, p).await;
+    }
     let mut index_desc = artifact.index.descriptor();
     index_desc.artifact_type = crate::provider::media_types::ARTIFACT_TYPE_PROVIDER.to_owned();
     let pending = PendingTags {
@@ -499,6 +507,27 @@ async fn plan(
     })
 }
 
+/// The `.tofurc` block that installs `provider` from `target` as `store` reaches it: `(Some(block), None)`, or
+/// `(None, Some(why))` for a registry reached over plain HTTP, which OpenTofu cannot use
+/// ([`crate::provider::artifact::tofurc_unusable_over_http`]), or `(None, None)` for an OCI layout.
+pub async fn tofurc_for_store(
+    store: &Store,
+    target: &Target,
+    provider: &ProviderAddress,
+) -> (Option<String>, Option<String>) {
+    if let Store::Registry { client, .. } = store
+        && client.scheme().await.ok() == Some("http")
+    {
+        return (
+            None,
+            Some(crate::provider::artifact::tofurc_unusable_over_http(
+                client.registry(),
+            )),
+        );
+    }
+    (tofurc_for_target(target, provider), None)
+}
+
 /// The outcome of a push of `plan`, before anything is uploaded (what a dry run returns).
 fn planned_outcome(
     artifact: &ProviderArtifact,
@@ -536,6 +565,7 @@ fn planned_outcome(
             .provider
             .as_ref()
             .and_then(|p| tofurc_for_target(target, p)),
+        tofurc_unusable: None,
         plan,
     }
 }

@@ -1,17 +1,24 @@
 //! `verify`: replays OpenTofu's provider selection and validation (`PackageMeta` in
 //! `internal/getproviders/oci_registry_mirror_source.go`, SPEC.md §1.3) against a registry or a layout, for every
 //! platform the index lists, and reports each problem as a typed [`Finding`] — the message quotes what `tofu` would
-//! say. Any finding of [`Severity::Error`] means some `tofu init` would fail; the CLI exits non-zero on any.
+//! say. Two verdicts ([`crate::verify::report::Verdict`]): an error finding of OpenTofu's rules means some `tofu init`
+//! would fail ([`VerifyReport::opentofu_would_install`]); an error of the SBOM checks fails the SBOM policy
+//! ([`VerifyReport::sbom_policy`]) and leaves `tofu init` working (OpenTofu never reads referrers). The CLI exits 1 on
+//! either.
 //!
 //! Steps, as `tofu` runs them:
-//! 0. the tag must appear in the tag list and parse as a version (`_` → `+`, no `v`, canonical `X.Y.Z…`);
-//! 1. resolving the tag: an `artifactType` the store reports must be `application/vnd.opentofu.provider`;
+//! 0. the tag must parse as a version that prints back as this very tag (`_` → `+`, no `v`, go-versions' rules:
+//!    `1.2.3-01` is one, `01.2.3` is not — [`crate::archive::release::version_problem`]);
+//! 1. resolving the tag: a registry's `HEAD` answer must carry `Content-Type`, `Content-Length` and
+//!    `Docker-Content-Digest` (oras-go has no `GET` fallback); an `artifactType` the store reports must be
+//!    `application/vnd.opentofu.provider`;
 //! 2. the resolved media type must be the OCI index type;
-//! 3. the index (size/1 MiB must not exceed 4, bytes must hash to the digest) must decode with body `mediaType` equal
-//!    to the resolved one and `artifactType` `application/vnd.opentofu.provider`;
+//! 3. the index (size/1 MiB must not exceed 4, a registry's `GET` answer must have the resolved media type as
+//!    `Content-Type`, bytes must hash to the digest) must decode with body `mediaType` equal to the resolved one and
+//!    `artifactType` `application/vnd.opentofu.provider`;
 //! 4. entries: those with `artifactType` `…provider-target` must be image manifests with a `platform`; a platform
 //!    matches on `os` + `architecture` with empty `os.version`; none → unsupported; several → ambiguous;
-//! 5. the platform manifest (same size and digest rules) must have body `mediaType` equal to the entry's and
+//! 5. the platform manifest (same size, `Content-Type` and digest rules) must have body `mediaType` equal to the entry's and
 //!    `artifactType` equal to the entry's;
 //! 6. exactly one layer of media type `archive/zip` (its `artifactType` is never read: OpenTofu's own ORAS recipe sets
 //!    none, and no release checked it);
@@ -47,7 +54,8 @@ use crate::verify::report::Ctx;
 use crate::verify::sboms::{Zips, check_sboms};
 
 pub use crate::verify::report::{
-    Finding, FindingKind, PlatformReport, SbomReport, Severity, TagReport, VerifyReport,
+    Finding, FindingKind, PlatformReport, SbomPolicy, SbomReport, Severity, TagReport, Verdict,
+    VerifyReport,
 };
 pub use crate::verify::sboms::{SbomExpectation, SbomKinds};
 
@@ -106,6 +114,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
             tags: tags_out,
             findings,
             release: None,
+            sboms_checked: opts.sboms.is_some(),
         });
     }
     // With a tag, only that tag is read: the tag list is not fetched (a registry's tag list is untrusted and may be
@@ -138,6 +147,7 @@ pub async fn verify(store: &Store, target: &Target, opts: &VerifyOptions) -> Res
         tags: tags_out,
         findings,
         release: None,
+        sboms_checked: opts.sboms.is_some(),
     })
 }
 
@@ -227,7 +237,21 @@ async fn verify_tag(
         platforms: BTreeMap::new(),
         index_sboms: Vec::new(),
     };
-    let resolved = match store.resolve_tag(&tag).await {
+    let resolved = match resolve_by_head(store, &tag).await {
+        Head::Resolved(r) => Ok(r),
+        Head::Lacks(header) => {
+            ctx.error(
+                None,
+                FindingKind::TagHeadIncomplete {
+                    tag: tag.clone(),
+                    header: header.to_owned(),
+                },
+            );
+            return stopped(None, tag);
+        }
+        Head::Unanswered => store.resolve_tag(&tag).await,
+    };
+    let resolved = match resolved {
         Ok(r) => r,
         Err(e) => {
             ctx.error(
@@ -267,12 +291,49 @@ async fn verify_tag(
     report
 }
 
-/// Fetches a manifest as OpenTofu does: size limit, digest, and content length = descriptor size.
+/// What a registry's `HEAD` on the tag told (step 1 as OpenTofu's registry client takes it).
+enum Head {
+    /// Every header oras-go requires was there.
+    Resolved(Resolved),
+    /// The first header oras-go requires that was missing.
+    Lacks(&'static str),
+    /// Not a registry, or no `200` answer: [`Store::resolve_tag`] reports what happened.
+    Unanswered,
+}
+
+/// Resolves `tag` as OpenTofu 1.12 does in a registry: `store.Resolve` (`fetchOCIDescriptorForVersion` in
+/// `internal/getproviders/oci_registry_mirror_source.go`) is oras-go v2.6's `manifestStore.Resolve`, one `HEAD` whose
+/// answer `generateDescriptor` (`registry/remote/repository.go`) turns into the descriptor: it fails without a
+/// parsable `Content-Type`, without `Content-Length`, and (a tag is no digest to trust instead) without
+/// `Docker-Content-Digest` — there is no `GET` fallback. [`Store::resolve_tag`], which our own commands use, falls
+/// back to `GET`; verify must not.
+async fn resolve_by_head(store: &Store, tag: &str) -> Head {
+    let Store::Registry { client, repository } = store else {
+        return Head::Unanswered;
+    };
+    let Ok(Some(h)) = client.head_manifest(repository, tag).await else {
+        return Head::Unanswered;
+    };
+    match (h.media_type.is_empty(), h.size, h.digest) {
+        (true, _, _) => Head::Lacks("Content-Type"),
+        (false, None, _) => Head::Lacks("Content-Length"),
+        (false, Some(_), None) => Head::Lacks("Docker-Content-Digest"),
+        (false, Some(size), Some(digest)) => Head::Resolved(Resolved {
+            media_type: h.media_type,
+            digest,
+            size,
+            artifact_type: None,
+        }),
+    }
+}
+
+/// Fetches a manifest as OpenTofu does: size limit, digest, content length = descriptor size, and (registries) the
+/// answer's `Content-Type` = the descriptor's `media_type` (oras-go `manifestStore.Fetch` compares them without
+/// parameters and refuses a mismatch; a layout has no such header).
 async fn fetch_checked(
     store: &Store,
     what: &str,
-    digest: &Digest,
-    size: u64,
+    (digest, size, media_type): (&Digest, u64, &str),
     ctx: &mut Ctx<'_>,
     platform: Option<&str>,
 ) -> Option<Vec<u8>> {
@@ -288,6 +349,17 @@ async fn fetch_checked(
     }
     match store.fetch_manifest(digest).await {
         Ok(m) => {
+            if matches!(store, Store::Registry { .. }) && m.media_type != media_type {
+                ctx.error(
+                    platform,
+                    FindingKind::ManifestContentType {
+                        what: what.to_owned(),
+                        found: m.media_type,
+                        expected: media_type.to_owned(),
+                    },
+                );
+                return None;
+            }
             if m.bytes.len() as u64 != size {
                 ctx.error(
                     platform,
@@ -359,7 +431,12 @@ async fn verify_resolved(
 /// Step 3: fetches and decodes the index; its body must match the resolved media type and say the provider type.
 async fn read_index(store: &Store, resolved: &Resolved, ctx: &mut Ctx<'_>) -> Option<ImageIndex> {
     // Step 3.
-    let bytes = fetch_checked(store, "index", &resolved.digest, resolved.size, ctx, None).await?;
+    let desc = (
+        &resolved.digest,
+        resolved.size,
+        resolved.media_type.as_str(),
+    );
+    let bytes = fetch_checked(store, "index", desc, ctx, None).await?;
     let index: ImageIndex = match decode(&bytes, "index") {
         Ok(i) => i,
         Err(e) => {
@@ -620,7 +697,8 @@ async fn read_platform_manifest(
 ) -> Option<ImageManifest> {
     let p = Some(os_arch);
     // Step 5.
-    let bytes = fetch_checked(store, os_arch, &entry.digest, entry.size, ctx, p).await?;
+    let desc = (&entry.digest, entry.size, entry.media_type.as_str());
+    let bytes = fetch_checked(store, os_arch, desc, ctx, p).await?;
     let manifest: ImageManifest = match decode(&bytes, "manifest") {
         Ok(m) => m,
         Err(e) => {

@@ -133,12 +133,16 @@ fn push_to_registry_and_layout_verify_and_repush() {
         .map(|(k, v)| (k.clone(), v["layerDigest"].as_str().unwrap().to_owned()))
         .collect();
     assert_eq!(layers, expected_layers());
+    // The loopback registry speaks plain HTTP, which OpenTofu never does: no `.tofurc` block, but why (issue 12).
+    assert_eq!(pushed["tofurc"], Value::Null);
     assert_eq!(
-        pushed["tofurc"],
+        pushed["tofurcUnusable"],
         format!(
-            "provider_installation {{\n  oci_mirror {{\n    repository_template = \"{target}\"\n    \
-             include             = [\"registry.opentofu.org/example/sample\"]\n  }}\n  direct {{\n    \
-             exclude = [\"registry.opentofu.org/example/sample\"]\n  }}\n}}\n"
+            "no .tofurc block: {} was reached over plain HTTP, and OpenTofu reaches OCI registries only over HTTPS \
+             (its CLI configuration has no plain-HTTP, insecure or CA option), so tofu init cannot install from it; \
+             serve the registry over TLS (with a private CA, run tofu with SSL_CERT_FILE=/path/to/ca.pem) and run \
+             this again",
+            reg.host
         )
     );
     assert_eq!(reg.blob_uploads(), 4);
@@ -219,6 +223,35 @@ fn push_to_registry_and_layout_verify_and_repush() {
         &"error [0.1.0] [linux_amd64]: linux_amd64: no application/spdx+json SBOM referrer is attached"
     ));
     assert!(without.out().ends_with("verification failed\n"));
+    // The two verdicts (issue 12): OpenTofu would install it; only the SBOM policy fails.
+    let at = text
+        .lines()
+        .position(|l| l == "OpenTofu would install: yes")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(
+        text.lines().nth(at + 1),
+        Some("SBOM policy: failed"),
+        "{text}"
+    );
+    let v = tofu(home.path(), &["verify", &layout_target, "--json"], None)
+        .expect_code(1)
+        .json();
+    assert_eq!(
+        (&v["ok"], &v["opentofuWouldInstall"], &v["sbomPolicy"]),
+        (
+            &serde_json::json!(false),
+            &serde_json::json!(true),
+            &serde_json::json!("failed")
+        )
+    );
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["verdict"] == "sbom_policy"),
+        "{v:#}"
+    );
 
     // Re-push: every blob found by HEAD, none uploaded, nothing changes.
     let before = reg.upload_requests();

@@ -46,8 +46,20 @@ fn plain_http_to_remote_host_warns_once() {
 /// error, in seconds, instead of holding it.
 #[test]
 fn request_timeout_flag_bounds_a_trickling_registry() {
-    let reg = Scripted::start(|head| match head.line.path() {
-        "/v2/" => Reply::status(200),
+    // The tag `HEAD` answers with every header OpenTofu's client needs (else verify stops there, as tofu would); the
+    // `GET` of the index trickles.
+    let reg = Scripted::start(|head| match (head.line.method.as_str(), head.line.path()) {
+        (_, "/v2/") => Reply::status(200),
+        ("HEAD", _) => Reply::with_headers(
+            200,
+            &[
+                ("Content-Type", "application/vnd.oci.image.index.v1+json"),
+                (
+                    "Docker-Content-Digest",
+                    "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+                ),
+            ],
+        ),
         _ => Reply::Trickle {
             status: 200,
             headers: vec![("Content-Type".into(), "application/json".into())],

@@ -86,12 +86,16 @@ async fn push_read_back_verify_and_repush() {
         out.platforms.keys().map(String::as_str).collect::<Vec<_>>(),
         vec!["darwin_arm64", "linux_amd64", "linux_arm", "windows_386"]
     );
-    assert_eq!(
-        out.tofurc.as_deref().unwrap(),
-        format!(
-            "provider_installation {{\n  oci_mirror {{\n    repository_template = \"{}/acme/demo\"\n    include             = [\"registry.opentofu.org/example/demo\"]\n  }}\n  direct {{\n    exclude = [\"registry.opentofu.org/example/demo\"]\n  }}\n}}\n",
-            reg.host
-        )
+    // Reached over plain HTTP (the loopback fallback): OpenTofu could not use a block, so none (issue 12).
+    assert_eq!(out.tofurc, None);
+    assert!(
+        out.tofurc_unusable
+            .as_deref()
+            .unwrap()
+            .starts_with(&format!(
+                "no .tofurc block: {} was reached over plain HTTP",
+                reg.host
+            ))
     );
 
     // Read everything back raw: our client and skopeo (an independent reader) see exactly our bytes.

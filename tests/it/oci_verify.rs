@@ -7,6 +7,8 @@ use crate::support::oci as oci_support;
 
 use std::collections::BTreeMap;
 
+use serde_json::json;
+
 use oci_support::{pseudo_random, test_options};
 use support::{Registry, RegistryOpts};
 use tofu_sbom::provider::media_types::{
@@ -585,5 +587,101 @@ async fn opentofus_oras_recipe_has_no_findings_and_verify_exits_0() {
         serde_json::json!([]),
         "{}",
         run.out()
+    );
+    // The two verdicts: OpenTofu installs it; the SBOM policy was not evaluated (`--no-sboms`) …
+    let v = run.json();
+    assert_eq!(
+        (&v["ok"], &v["opentofuWouldInstall"], &v["sbomPolicy"]),
+        (&json!(true), &json!(true), &json!("skipped"))
+    );
+    // … and with the SBOM checks on, it fails: the recipe attaches no SBOM. Every finding is the SBOM policy's.
+    let run = cli_support::tofu_sbom_run(["verify", &target, "--json", "-q"]).expect_code(1);
+    let v = run.json();
+    assert_eq!(
+        (&v["ok"], &v["opentofuWouldInstall"], &v["sbomPolicy"]),
+        (&json!(false), &json!(true), &json!("failed"))
+    );
+    let verdicts: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["verdict"].as_str().unwrap(), f["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(verdicts, vec![("sbom_policy", "sbom_missing"); 6], "{v:#}");
+    let text = cli_support::tofu_sbom_run(["verify", &target])
+        .expect_code(1)
+        .out();
+    assert!(
+        text.ends_with(
+            "OpenTofu would install: yes\n\
+             SBOM policy: failed\n\
+             error [1.0.0] [linux_amd64]: linux_amd64: no application/vnd.cyclonedx+json SBOM referrer is attached\n\
+             error [1.0.0] [linux_amd64]: linux_amd64: no application/spdx+json SBOM referrer is attached\n\
+             error [1.0.0] [darwin_arm64]: darwin_arm64: no application/vnd.cyclonedx+json SBOM referrer is attached\n\
+             error [1.0.0] [darwin_arm64]: darwin_arm64: no application/spdx+json SBOM referrer is attached\n\
+             error [1.0.0]: index: no application/vnd.cyclonedx+json SBOM referrer is attached\n\
+             error [1.0.0]: index: no application/spdx+json SBOM referrer is attached\n\
+             verification failed\n"
+        ),
+        "{text}"
+    );
+}
+
+/// A broken artifact (two `archive/zip` layers for linux_amd64): OpenTofu would not install it (that platform fails);
+/// the SBOM policy fails too with the SBOM checks on (the index and darwin_arm64 carry none), and is skipped with
+/// `--no-sboms`. The text groups each verdict with its findings.
+#[tokio::test]
+async fn a_broken_artifact_fails_opentofus_verdict_whatever_the_sbom_policy() {
+    let f = Fixture::new();
+    let (_, two) = f.manifest(vec![f.layer(1), f.layer(2)]);
+    let idx = Fixture::index(vec![
+        f.entry(&two, "linux", "amd64"),
+        f.platform(3, "darwin", "arm64"),
+    ]);
+    f.tag_index(&idx);
+    let target = format!("oci-layout:{}:1.0.0", f.store.dir().display());
+    let v = cli_support::tofu_sbom_run(["verify", &target, "--no-sboms", "--json", "-q"])
+        .expect_code(1)
+        .json();
+    assert_eq!(
+        (&v["ok"], &v["opentofuWouldInstall"], &v["sbomPolicy"]),
+        (&json!(false), &json!(false), &json!("skipped"))
+    );
+    assert_eq!(v["findings"][0]["verdict"], "opentofu");
+    let text = cli_support::tofu_sbom_run(["verify", &target, "--no-sboms"])
+        .expect_code(1)
+        .out();
+    assert!(
+        text.ends_with(
+            "OpenTofu would install: no\n\
+             error [1.0.0] [linux_amd64]: ambiguous manifest declares multiple eligible provider packages (2 archive/zip layers)\n\
+             SBOM policy: skipped (--no-sboms)\n\
+             verification failed\n"
+        ),
+        "{text}"
+    );
+    let v = cli_support::tofu_sbom_run(["verify", &target, "--json", "-q"])
+        .expect_code(1)
+        .json();
+    assert_eq!(
+        (&v["ok"], &v["opentofuWouldInstall"], &v["sbomPolicy"]),
+        (&json!(false), &json!(false), &json!("failed"))
+    );
+    let verdicts: Vec<_> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["verdict"].as_str().unwrap(), f["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        vec![
+            ("opentofu", "ambiguous_zip_layer"),
+            ("sbom_policy", "sbom_missing"),
+            ("sbom_policy", "sbom_missing"),
+            ("sbom_policy", "sbom_missing"),
+            ("sbom_policy", "sbom_missing"),
+        ],
+        "{v:#}"
     );
 }

@@ -124,8 +124,8 @@ pub(crate) struct PublishFacts<'a> {
 impl PublishFacts<'_> {
     /// The step outputs, in a fixed order. `image-ref` is the pinned reference of the index: `HOST/REPO@sha256:…`
     /// for a registry, `oci-layout:DIR@sha256:…` for an OCI layout (which `verify` and `sbom pull` accept).
-    /// `tofurc` is empty for an OCI layout (OpenTofu installs from registries) and `lockfile` without a provider
-    /// address.
+    /// `tofurc` is empty for an OCI layout (OpenTofu installs from registries) and for a registry reached over plain
+    /// HTTP (OpenTofu speaks HTTPS only: the summary says why), and `lockfile` without a provider address.
     pub(crate) fn outputs(&self) -> anyhow::Result<Vec<(&'static str, String)>> {
         let manifests: BTreeMap<&str, &str> = self
             .pushed
@@ -188,6 +188,13 @@ impl PublishFacts<'_> {
         if let Some(tofurc) = &self.pushed.tofurc {
             md.push_str("\n### `.tofurc`\n\n");
             fenced(&mut md, "hcl", tofurc);
+        } else if let Some(why) = &self.pushed.tofurc_unusable {
+            md.push_str("\n### `.tofurc`\n\n");
+            let _ = writeln!(
+                md,
+                "{}",
+                why.replacen("no .tofurc block", "No `.tofurc` block", 1)
+            );
         }
         if let Some(lock) = self.lockfile {
             md.push_str("\n### `.terraform.lock.hcl`\n\n");

@@ -93,12 +93,20 @@ pub(crate) struct PublishJson<'a> {
     pub(crate) documents: Vec<DocumentJson>,
     pub(crate) lockfile: Option<String>,
     pub(crate) tofurc: Option<&'a str>,
+    /// Why `tofurc` is null for a registry: OpenTofu cannot reach it over plain HTTP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tofurc_unusable: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct VerifyJson<'a> {
+    /// Both verdicts hold (exit 0).
     pub(crate) ok: bool,
+    /// OpenTofu's verdict ([`VerifyReport::opentofu_would_install`]).
+    pub(crate) opentofu_would_install: bool,
+    /// The SBOM policy verdict: `ok`, `failed` or `skipped`.
+    pub(crate) sbom_policy: tofu_sbom::verify::artifact::SbomPolicy,
     #[serde(flatten)]
     pub(crate) report: &'a VerifyReport,
 }

@@ -2,17 +2,19 @@
 //!
 //! Printing only: each function takes a library result and writes it; the wording is pinned by the CLI tests.
 
+use std::path::PathBuf;
+
 use tofu_sbom::generate::ScannedRelease;
 use tofu_sbom::provider::attach::{AttachOutcome, AttachStatus};
 use tofu_sbom::provider::push::PushOutcome;
 use tofu_sbom::registry::referrers::ReferrersListing;
-use tofu_sbom::verify::artifact::VerifyReport;
+use tofu_sbom::verify::artifact::{SbomPolicy, Verdict, VerifyReport};
 use tofu_sbom::verify::release::Comparison;
 
 use crate::cli::GlobalArgs;
 
 /// The text result of a push.
-pub(crate) fn print_push(o: &PushOutcome) {
+pub(crate) fn print_push(o: &PushOutcome, ca_files: &[PathBuf]) {
     let verb = if o.dry_run { "would push" } else { "pushed" };
     println!("{verb} {}", o.pinned_reference);
     println!("index     {}", o.index_digest);
@@ -38,8 +40,24 @@ pub(crate) fn print_push(o: &PushOutcome) {
             o.uploaded_blobs, o.uploaded_bytes, o.skipped_blobs
         );
     }
-    if let Some(t) = &o.tofurc {
+    print_tofurc(o.tofurc.as_deref(), o.tofurc_unusable.as_deref(), ca_files);
+}
+
+/// The `.tofurc` part of a push or mirror result: the block, or (a registry OpenTofu cannot reach) why there is none
+/// and what to do. With `--ca-file` the block is followed by a comment saying how tofu gets that CA (its CLI
+/// configuration has no CA option; Go's TLS reads `SSL_CERT_FILE`).
+pub(crate) fn print_tofurc(block: Option<&str>, unusable: Option<&str>, ca_files: &[PathBuf]) {
+    if let Some(t) = block {
         println!("\n# .tofurc\n{t}");
+        if let Some(ca) = ca_files.first() {
+            println!(
+                "# tofu has no CA setting: if the registry's certificate needs --ca-file, run tofu with \
+                 SSL_CERT_FILE={}",
+                ca.display()
+            );
+        }
+    } else if let Some(why) = unusable {
+        println!("\n# .tofurc: {why}");
     }
 }
 
@@ -131,7 +149,32 @@ pub(crate) fn print_verify(report: &VerifyReport) {
             }
         }
     }
-    for f in &report.findings {
+    // The two verdicts, each followed by its findings.
+    let install = if report.opentofu_would_install() {
+        "yes"
+    } else {
+        "no"
+    };
+    println!("OpenTofu would install: {install}");
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::Opentofu)
+    {
+        println!("{f}");
+    }
+    let policy = match report.sbom_policy() {
+        SbomPolicy::Ok => "ok",
+        SbomPolicy::Failed => "failed",
+        SbomPolicy::Skipped if !report.sboms_checked => "skipped (--no-sboms)",
+        SbomPolicy::Skipped => "skipped (not every subject could be read)",
+    };
+    println!("SBOM policy: {policy}");
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.verdict == Verdict::SbomPolicy)
+    {
         println!("{f}");
     }
     println!(

@@ -14,8 +14,9 @@ use crate::mirror::add_sboms::{AddSbomsRequest, AddedSboms, add_missing_sboms, s
 use crate::mirror::oci_sboms::{self, StoredProvider};
 use crate::mirror::selection::{version_refs, with_tag};
 use crate::mirror::{MirrorError, Result};
-use crate::provider::artifact::{tofurc_for_target, version_for_tag};
+use crate::provider::artifact::version_for_tag;
 use crate::provider::attach::AttachStatus;
+use crate::provider::push::tofurc_for_store;
 use crate::registry::copy::referrers::StoreReferrersCopier;
 use crate::registry::copy::{self, CopyOptions, CopyOutcome, ReferrersOutcome};
 use crate::registry::reference::Target;
@@ -42,14 +43,19 @@ pub async fn mirror_oci(source: &Target, opts: &RunOptions) -> Result<Vec<Versio
                     });
                 }
             };
+            let tofurc = match &opts.provider {
+                Some(p) => {
+                    let dst = Store::open(&opts.target, opts.client.clone(), false)?;
+                    tofurc_for_store(&dst, &opts.target, p).await
+                }
+                None => (None, None),
+            };
             out.push(VersionOutcome::planned(
                 version_for_tag(&tag.clone().unwrap_or_default()),
                 r.to_string(),
                 tag.unwrap_or_default(),
                 Some(root),
-                opts.provider
-                    .as_ref()
-                    .and_then(|p| tofurc_for_target(&opts.target, p)),
+                tofurc,
             ));
             continue;
         }
@@ -146,6 +152,10 @@ async fn copied_outcome(
         ReferrersOutcome::Copied { count, skipped } => (*count, skipped.clone()),
         ReferrersOutcome::NotCopied => (0, Vec::new()),
     };
+    let (tofurc, tofurc_unusable) = match &opts.provider {
+        Some(p) => tofurc_for_store(dst, &opts.target, p).await,
+        None => (None, None),
+    };
     let lock = match (artifact, &opts.provider) {
         (Some(a), Some(p)) if !version.is_empty() => {
             Some(lockfile::render_provider_block(&ProviderLock {
@@ -198,10 +208,8 @@ async fn copied_outcome(
         added_sboms,
         sboms_skipped: added.skipped,
         skipped_referrers,
-        tofurc: opts
-            .provider
-            .as_ref()
-            .and_then(|p| tofurc_for_target(&opts.target, p)),
+        tofurc,
+        tofurc_unusable,
         lockfile: lock,
         warnings,
     })

@@ -112,9 +112,13 @@ pub struct VersionOutcome {
     /// Referrers the OCI source lists but does not have (dangling entries): not copied, not listed in the target.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_referrers: Vec<SkippedReferrer>,
-    /// The `.tofurc` block for the target, when the provider address is known.
+    /// The `.tofurc` block for the target, when the provider address is known and OpenTofu can reach the target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tofurc: Option<String>,
+    /// Why there is no `.tofurc` block for a registry target: it was reached over plain HTTP, which OpenTofu never
+    /// speaks ([`crate::provider::push::tofurc_for_store`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tofurc_unusable: Option<String>,
     /// The `.terraform.lock.hcl` block, when the provider address is known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lockfile: Option<String>,
@@ -130,7 +134,7 @@ impl VersionOutcome {
         source: String,
         tag: String,
         index_digest: Option<Digest>,
-        tofurc: Option<String>,
+        (tofurc, tofurc_unusable): (Option<String>, Option<String>),
     ) -> Self {
         Self {
             version,
@@ -149,6 +153,7 @@ impl VersionOutcome {
             sboms_skipped: Vec::new(),
             skipped_referrers: Vec::new(),
             tofurc,
+            tofurc_unusable,
             lockfile: None,
             warnings: Vec::new(),
         }
@@ -234,6 +239,7 @@ impl VersionOutcome {
             sboms_skipped: Vec::new(),
             skipped_referrers: Vec::new(),
             tofurc: push.tofurc.clone(),
+            tofurc_unusable: push.tofurc_unusable.clone(),
             lockfile: prepared.lock.as_ref().map(lockfile::render_provider_block),
             warnings: mirrored.map(|v| v.warnings.clone()).unwrap_or_default(),
         }

@@ -11,7 +11,10 @@ use crate::mirror::provenance;
 use crate::mirror::registry_protocol::{ProviderRegistryClient, token_from_env};
 use crate::mirror::selection::{select_versions, source_constraints};
 use crate::mirror::source::ProviderSource;
-use crate::provider::artifact::{tag_spelling, tofurc_for_target};
+use crate::provider::artifact::tag_spelling;
+use crate::provider::push::tofurc_for_store;
+use crate::registry::reference::Target;
+use crate::registry::store::Store;
 
 /// Mirrors the versions `source` selects (its newest match, or every match with `opts.all_matching`) into
 /// `opts.target`. A dry run resolves the versions and stops there: nothing is downloaded or verified.
@@ -41,6 +44,13 @@ pub async fn mirror_provider(
     let constraints = source_constraints(source, &available, opts.all_matching)?;
     if opts.dry_run {
         let selected = select_versions(&source.address.to_string(), &available, &constraints)?;
+        let tofurc = match &opts.target {
+            Target::Registry(_) => {
+                let dst = Store::open(&opts.target, opts.client.clone(), false)?;
+                tofurc_for_store(&dst, &opts.target, &source.address).await
+            }
+            Target::Layout(_) => (None, None),
+        };
         return Ok(selected
             .iter()
             .map(|v| {
@@ -50,7 +60,7 @@ pub async fn mirror_provider(
                     format!("{}@{version}", source.address),
                     tag_spelling(&version),
                     None,
-                    tofurc_for_target(&opts.target, &source.address),
+                    tofurc.clone(),
                 )
             })
             .collect());

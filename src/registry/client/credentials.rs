@@ -240,7 +240,8 @@ impl CredentialEnv {
         }
     }
 
-    fn docker_config_path(&self) -> Option<PathBuf> {
+    /// The docker config file the chain reads: `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
+    pub fn docker_config_path(&self) -> Option<PathBuf> {
         match (&self.docker_config_dir, &self.home) {
             (Some(dir), _) => Some(dir.join("config.json")),
             (None, Some(home)) => Some(home.join(".docker").join("config.json")),

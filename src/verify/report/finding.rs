@@ -1,5 +1,6 @@
 //! The findings: how bad ([`Severity`]), what is wrong ([`FindingKind`], one variant per rule, each with the message
-//! `tofu` or the check prints), and one [`Finding`] as reported.
+//! `tofu` or the check prints), which verdict it counts against ([`Verdict`]: OpenTofu's or the SBOM policy's), and
+//! one [`Finding`] as reported.
 //!
 //! Owns every finding message verify prints (text and `--json`); knows OpenTofu's media types (quoted in messages)
 //! and digests, nothing of stores, registries' clients or how the checks run.
@@ -19,10 +20,22 @@ use crate::registry::manifest::{MEDIA_TYPE_DESCRIPTOR, MEDIA_TYPE_INDEX, MEDIA_T
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// `tofu` would fail (for the platform named, or for all).
+    /// The verdict fails: `tofu` would fail (for the platform named, or for all), or the SBOM policy is not met.
     Error,
-    /// `tofu` succeeds, but the artifact is fragile (older OpenTofu, other tools).
+    /// The verdict holds, but the artifact is fragile (other tools, Trivy).
     Warning,
+}
+
+/// Which of `verify`'s two verdicts a finding belongs to. Only error findings change a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// OpenTofu's own rules (`tofu init` reads the tag, the index, the platform manifests and the ZIP): an error
+    /// means `tofu init` fails, for the platform named or for all.
+    Opentofu,
+    /// The SBOM policy: the SBOM referrers every subject should carry and, with `--release`, the comparison with the
+    /// release. OpenTofu never reads referrers: an error here leaves `tofu init` working.
+    SbomPolicy,
 }
 
 /// What is wrong.
@@ -48,6 +61,16 @@ pub enum FindingKind {
         /// The error.
         message: String,
     },
+    /// Step 1: the registry's `HEAD` answer for the tag lacks a header OpenTofu's registry client (oras-go
+    /// `manifestStore.Resolve` → `generateDescriptor`) requires; it resolves tags by `HEAD` only, so `tofu init`
+    /// fails where a `GET` would have worked.
+    TagHeadIncomplete {
+        /// The tag.
+        tag: String,
+        /// The first header missing, in the order oras-go checks them: `Content-Type`, `Content-Length`,
+        /// `Docker-Content-Digest`.
+        header: String,
+    },
     /// Step 1: the store reported an artifactType other than the provider index type.
     TagArtifactType {
         /// The artifactType found.
@@ -71,6 +94,16 @@ pub enum FindingKind {
         what: String,
         /// The error.
         message: String,
+    },
+    /// Steps 3/5: the registry answered a manifest `GET` with a `Content-Type` (parameters aside) other than the
+    /// descriptor's media type, which oras-go's `manifestStore.Fetch` refuses.
+    ManifestContentType {
+        /// `index` or `os_arch`.
+        what: String,
+        /// The `Content-Type` without parameters (`""` when absent).
+        found: String,
+        /// The descriptor's media type.
+        expected: String,
     },
     /// The fetched content size differs from the descriptor size (OpenTofu reads only `size` bytes).
     ManifestSizeMismatch {
@@ -378,6 +411,18 @@ impl fmt::Display for FindingKind {
         match self {
             Self::TagNotAVersion { tag, reason } => write!(f, "tag {tag:?} is not resolvable as a provider version: {reason}"),
             Self::TagUnresolvable { tag, message } => write!(f, "resolving tag {tag:?}: {message}"),
+            Self::TagHeadIncomplete { tag, header } => {
+                let oras = match header.as_str() {
+                    "Content-Type" => "invalid response `Content-Type` header; mime: no media type".to_owned(),
+                    "Content-Length" => "unknown response Content-Length".to_owned(),
+                    _ => format!("HTTP HEAD request missing required header {header:?}"),
+                };
+                write!(
+                    f,
+                    "resolving tag {tag:?}: {oras} (the registry's HEAD answer has no {header} header; OpenTofu's \
+                     registry client, oras-go, resolves tags by HEAD alone and does not fall back to GET)"
+                )
+            }
             Self::TagArtifactType { found } => match found.as_str() {
                 ARTIFACT_TYPE_PROVIDER_TARGET => f.write_str(
                     "tag refers directly to image manifest, but OpenTofu providers require an index manifest for multi-platform support",
@@ -394,6 +439,16 @@ impl fmt::Display for FindingKind {
             },
             Self::ManifestTooLarge { what, size } => write!(f, "{what}: manifest size {size} exceeds OpenTofu's size limit of 4 MiB"),
             Self::ManifestUnreadable { what, message } => write!(f, "{what}: {message}"),
+            Self::ManifestContentType { what, found, expected } if found.is_empty() => write!(
+                f,
+                "{what}: the registry answered GET without a Content-Type; OpenTofu's registry client (oras-go) \
+                 refuses it (\"invalid response Content-Type\"); it must be {expected:?}"
+            ),
+            Self::ManifestContentType { what, found, expected } => write!(
+                f,
+                "{what}: mismatch response Content-Type {found:?}: expect {expected:?} (the registry's GET answer; \
+                 OpenTofu's registry client, oras-go, refuses it)"
+            ),
             Self::ManifestSizeMismatch { what, expected, actual } => {
                 write!(f, "{what}: descriptor says {expected} bytes but the content is {actual} bytes (OpenTofu reads {expected} and the digest check fails)")
             }
@@ -514,6 +569,33 @@ impl fmt::Display for FindingKind {
     }
 }
 
+impl FindingKind {
+    /// The verdict this kind of finding belongs to.
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            Self::SbomMissing { .. }
+            | Self::SbomDuplicate { .. }
+            | Self::ReferrersUnreadable { .. }
+            | Self::ReferrerEntryUnreadable { .. }
+            | Self::SbomUnreadable { .. }
+            | Self::SbomHashMissing { .. }
+            | Self::SbomHashMismatch { .. }
+            | Self::SbomExtraZip { .. }
+            | Self::ReleasePlatformNotStored { .. }
+            | Self::ReleaseZipMismatch { .. }
+            | Self::StoredPlatformNotInRelease { .. }
+            | Self::ReleaseSettingUnreadable { .. }
+            | Self::ReleaseSbomMissing { .. }
+            | Self::ReleaseSbomDiffers { .. }
+            | Self::ReleaseComponentsDiffer { .. }
+            | Self::ReleaseHashesDiffer { .. }
+            | Self::ReleaseIndexNotCompared { .. } => Verdict::SbomPolicy,
+            // A layout's stray temporary file is a warning about the artifact's storage, OpenTofu's side.
+            _ => Verdict::Opentofu,
+        }
+    }
+}
+
 /// `added a, b; removed c` (the parts that are non-empty).
 fn set_diff(added: &[String], removed: &[String]) -> String {
     let mut parts = Vec::new();
@@ -536,6 +618,8 @@ pub struct Finding {
     pub tag: Option<String>,
     /// The platform (`os_arch`) concerned, `None` for the whole artifact.
     pub platform: Option<String>,
+    /// The verdict it belongs to ([`FindingKind::verdict`]).
+    pub verdict: Verdict,
     /// What is wrong.
     #[serde(flatten)]
     pub kind: FindingKind,

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::registry::digest::Digest;
 
-pub use finding::{Finding, FindingKind, Severity};
+pub use finding::{Finding, FindingKind, Severity, Verdict};
 
 /// What was found for one platform.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,12 +77,46 @@ pub struct VerifyReport {
     /// The `--release` comparison, when one was asked for (see `verify::release`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub release: Option<ReleaseReport>,
+    /// True when the SBOM referrers were checked (the SBOM policy verdict is not [`SbomPolicy::Skipped`] for want
+    /// of checks).
+    #[serde(skip)]
+    pub sboms_checked: bool,
+}
+
+/// The SBOM policy verdict of a [`VerifyReport`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SbomPolicy {
+    /// Every SBOM check ran and passed.
+    Ok,
+    /// An SBOM check failed (an error finding of [`Verdict::SbomPolicy`]).
+    Failed,
+    /// Not evaluated: SBOM checks were off, or OpenTofu's checks failed before the SBOMs of every subject could be
+    /// reached and no SBOM check that did run failed.
+    Skipped,
 }
 
 impl VerifyReport {
-    /// True when no finding is an error.
+    /// True when no finding is an error: OpenTofu would install it and the SBOM policy is not failed.
     pub fn ok(&self) -> bool {
         !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// OpenTofu's verdict: `tofu init` would install every platform of every tag verified (no error finding of
+    /// [`Verdict::Opentofu`]).
+    pub fn opentofu_would_install(&self) -> bool {
+        !self.errors().any(|f| f.verdict == Verdict::Opentofu)
+    }
+
+    /// The SBOM policy verdict.
+    pub fn sbom_policy(&self) -> SbomPolicy {
+        if self.errors().any(|f| f.verdict == Verdict::SbomPolicy) {
+            SbomPolicy::Failed
+        } else if self.sboms_checked && self.opentofu_would_install() {
+            SbomPolicy::Ok
+        } else {
+            SbomPolicy::Skipped
+        }
     }
 
     /// Appends a finding (its message is the kind's text); `platform` is the `os_arch` concerned, if any.
@@ -93,6 +127,7 @@ impl VerifyReport {
             severity,
             tag,
             platform: platform.map(str::to_owned),
+            verdict: kind.verdict(),
             kind,
             message,
         });
@@ -185,6 +220,7 @@ impl Ctx<'_> {
             severity,
             tag: self.tag.clone(),
             platform: platform.map(str::to_owned),
+            verdict: kind.verdict(),
             kind,
             message,
         });

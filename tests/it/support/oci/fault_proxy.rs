@@ -1,7 +1,7 @@
 //! An in-test HTTP/1.1 reverse proxy on loopback that forwards to the real registry and injects faults by rule:
 //! a connection reset in the middle of a request body, a one-off status (503, 429 + `Retry-After`), or a permanent
 //! status (403 `DENIED`), a scripted answer (a referrers endpoint with a parameterised `Content-Type`), or an extra
-//! header on the forwarded answer (`OCI-Subject`). Nothing installable injects faults on demand, hence this small server. One request per
+//! header on the forwarded answer (`OCI-Subject`), or one removed or replaced (`Docker-Content-Digest`, `Content-Type`). Nothing installable injects faults on demand, hence this small server. One request per
 //! connection (`Connection: close` both ways) keeps it simple; it stops when dropped. Bounded: it serves at most
 //! `MAX_CONNECTIONS` connections.
 
@@ -25,6 +25,9 @@ pub(crate) enum Action {
     Reply(u16, &'static str, &'static str),
     /// Forward, then add this header line (`Name: value`) to the registry's answer.
     ForwardAddingHeader(String),
+    /// Forward, then remove header `.0` from the registry's answer and, with `Some(value)`, send `.0: value`
+    /// instead (a registry that omits `Docker-Content-Digest`, or mislabels a manifest's `Content-Type`).
+    ForwardReplacingHeader(&'static str, Option<&'static str>),
 }
 
 /// A rule: method + path substring → action, for the first `times` matching requests (`usize::MAX` = always).
@@ -111,6 +114,7 @@ fn handle(client: TcpStream, upstream_port: u16, state: &Mutex<State>) -> std::i
         hit
     };
     let mut extra_header = None;
+    let mut dropped_header = None;
     match action {
         Some(Action::ResetAfterBodyBytes(n)) => {
             let mut buf = vec![0u8; n.min(content_length)];
@@ -150,6 +154,10 @@ fn handle(client: TcpStream, upstream_port: u16, state: &Mutex<State>) -> std::i
             return Ok(());
         }
         Some(Action::ForwardAddingHeader(h)) => extra_header = Some(h),
+        Some(Action::ForwardReplacingHeader(name, value)) => {
+            dropped_header = Some(name);
+            extra_header = value.map(|v| format!("{name}: {v}"));
+        }
         None => {}
     }
     // Forward.
@@ -184,7 +192,11 @@ fn handle(client: TcpStream, upstream_port: u16, state: &Mutex<State>) -> std::i
     let head_text = String::from_utf8_lossy(&response[..split]).into_owned();
     let mut new_head = String::new();
     for l in head_text.split("\r\n").filter(|l| !l.is_empty()) {
-        if l.to_ascii_lowercase().starts_with("connection:") {
+        let lower = l.to_ascii_lowercase();
+        if lower.starts_with("connection:")
+            || dropped_header
+                .is_some_and(|d| lower.starts_with(&format!("{}:", d.to_ascii_lowercase())))
+        {
             continue;
         }
         new_head.push_str(l);
