@@ -309,6 +309,11 @@ pub(super) fn print_version(v: &VersionOutcome, ca_files: &[std::path::PathBuf])
             println!("index     {d}");
         }
         println!("nothing was written");
+    } else if v.already_present {
+        println!(
+            "present  {} → {} (the target holds it complete: nothing downloaded or written)",
+            v.source, v.target
+        );
     } else {
         println!("mirrored {} → {}", v.source, v.target);
     }

@@ -132,14 +132,30 @@ fn a_catalogue_mirrors_every_provider_into_its_templated_repository_and_reruns_a
     assert!(md.contains("| 5 | `"), "{md}");
     assert!(md.contains("| **failed**: "), "{md}");
 
-    // A re-run downloads and uploads nothing for what is present.
-    let again = tofu(home.path(), &args).expect_code(2).json();
+    // A re-run on a fresh runner (empty work dir) finds both versions complete in the target: no ZIP is downloaded
+    // again, nothing is uploaded.
+    let zip_gets = |fx: &ProviderFixture, v: &str| -> usize {
+        ["darwin_arm64", "linux_amd64", "windows_amd64"]
+            .iter()
+            .map(|p| fx.server.count(&fx.zip_path(v, p)))
+            .sum()
+    };
+    let before = (zip_gets(&alpha, "1.1.0"), zip_gets(&beta, "0.3.0"));
+    assert_eq!(before, (3, 3));
+    let fresh = home.path().join("fresh-work");
+    let mut rerun = args.to_vec();
+    rerun[5] = fresh.to_str().unwrap();
+    let again = tofu(home.path(), &rerun).expect_code(2).json();
     for i in 0..2 {
         let v = &again["entries"][i]["versions"][0];
-        assert_eq!(v["copied"]["blobs"], 0, "{v}");
-        assert_eq!(v["download"]["downloaded"], 0, "{v}");
+        assert_eq!(v["alreadyPresent"], true, "{v}");
+        assert_eq!(v.get("download"), None, "{v}");
+        assert_eq!(v["copied"], json!({"blobs": 0, "bytes": 0, "referrers": 0}), "{v}");
+        assert_eq!(v["index_digest"], Value::Null, "camelCase only: {v}");
+        assert_eq!(v["indexDigest"], first["entries"][i]["versions"][0]["indexDigest"], "{v}");
     }
     assert_eq!(again["summary"]["bytes"], 0);
+    assert_eq!((zip_gets(&alpha, "1.1.0"), zip_gets(&beta, "0.3.0")), before);
 }
 
 #[test]

@@ -13,6 +13,7 @@
 
 mod oci;
 mod outcome;
+mod present;
 mod provider;
 
 use std::path::{Path, PathBuf};

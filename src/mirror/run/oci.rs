@@ -173,6 +173,7 @@ async fn copied_outcome(
         target: c.pinned_reference.clone(),
         tag: c.tag.clone().unwrap_or_default(),
         dry_run: false,
+        already_present: false,
         signature: None,
         download: None,
         index_digest: Some(c.root.digest.clone()),

@@ -85,6 +85,9 @@ pub struct VersionOutcome {
     pub tag: String,
     /// Nothing was written.
     pub dry_run: bool,
+    /// The target already held this version complete: nothing was downloaded or written (provider registry sources).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub already_present: bool,
     /// The signature status (provider registry sources).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<SignatureStatus>,
@@ -142,6 +145,7 @@ impl VersionOutcome {
             target: String::new(),
             tag,
             dry_run: true,
+            already_present: false,
             signature: None,
             download: None,
             index_digest,
@@ -201,6 +205,7 @@ impl VersionOutcome {
             },
             tag: push.tags.first().cloned().unwrap_or_default(),
             dry_run: push.dry_run,
+            already_present: false,
             signature: mirrored.map(|v| signature_status(&v.authentication)),
             download: mirrored.map(|v| DownloadSummary {
                 dir: v.dir.clone(),

@@ -3,9 +3,11 @@
 //!
 //! Knows nothing of the command line or of OCI sources.
 
-use super::{MirrorEvent, RunOptions, VersionOutcome, publish_prepared};
+use std::collections::BTreeSet;
+
+use super::{MirrorEvent, RunOptions, VersionOutcome, present, publish_prepared};
 use crate::mirror::Result;
-use crate::mirror::constraints::Version;
+use crate::mirror::constraints::{Constraints, Version};
 use crate::mirror::download::{self, MirrorOptions};
 use crate::mirror::provenance;
 use crate::mirror::registry_protocol::{ProviderRegistryClient, token_from_env};
@@ -65,18 +67,42 @@ pub async fn mirror_provider(
             })
             .collect());
     }
-    let mirrored = download::mirror_listed(
-        &client,
-        &source.address,
-        &listed,
-        &constraints,
-        &opts.work_dir,
-        &download_opts,
-    )
-    .await?;
+    // Versions the target already holds complete cost a few reads and nothing else (present.rs).
+    let selected = select_versions(&source.address.to_string(), &available, &constraints)?;
+    let mut out: Vec<(Version, VersionOutcome)> = Vec::new();
+    let mut remaining: Vec<Option<Constraints>> = Vec::new();
+    for v in &selected {
+        let version = v.to_string();
+        let want: BTreeSet<String> = if opts.platforms.is_empty() {
+            listed
+                .versions
+                .iter()
+                .filter(|x| Version::parse(&x.version).as_ref() == Some(v))
+                .flat_map(|x| x.platforms.iter().map(|p| p.os_arch()))
+                .collect()
+        } else {
+            opts.platforms.iter().map(ToString::to_string).collect()
+        };
+        match present::already_present(opts, &source.address, &version, &want).await? {
+            Some(o) => out.push((v.clone(), o)),
+            None => remaining.push(Some(Constraints::exact(v))),
+        }
+    }
+    let mirrored = if remaining.is_empty() {
+        Vec::new()
+    } else {
+        download::mirror_listed(
+            &client,
+            &source.address,
+            &listed,
+            &remaining,
+            &opts.work_dir,
+            &download_opts,
+        )
+        .await?
+    };
     let mut sbom = opts.sbom.clone();
     sbom.address = Some(source.address.clone());
-    let mut out = Vec::new();
     for v in &mirrored {
         if v.authentication.unsigned_allowed() {
             opts.emit(MirrorEvent::UnsignedAllowed {
@@ -86,12 +112,17 @@ pub async fn mirror_provider(
         }
         let prepared = provenance::prepare_mirrored(v, &opts.formats, &sbom, &opts.limits)?;
         let published = publish_prepared(opts, &prepared).await?;
-        out.push(VersionOutcome::published(
+        let outcome = VersionOutcome::published(
             format!("{}@{}", v.provider, v.version),
             &prepared,
             &published,
             Some(v),
-        ));
+        );
+        match Version::parse(&v.version) {
+            Some(parsed) => out.push((parsed, outcome)),
+            None => out.push((selected[0].clone(), outcome)),
+        }
     }
-    Ok(out)
+    out.sort_by(|a, b| a.0.cmp_precedence(&b.0));
+    Ok(out.into_iter().map(|(_, o)| o).collect())
 }
