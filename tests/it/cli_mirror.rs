@@ -316,12 +316,34 @@ fn a_provider_mirrors_into_a_registry_and_a_layout_with_sboms_and_provenance_and
         serde_json::json!(["cyclonedx-json@1.6", "spdx-json@2.3"])
     );
 
-    // A re-run downloads nothing, uploads no blob and adds no referrer.
+    // A re-run finds the version complete in the target: it downloads nothing (not even a ZIP request to the
+    // provider registry), uploads no blob and adds no referrer.
     let uploads = reg.blob_uploads();
+    let zip_gets = |fx: &ProviderFixture| -> usize {
+        fx.version("0.1.0")
+            .packages
+            .iter()
+            .map(|p| {
+                fx.server
+                    .count(&fx.zip_path("0.1.0", &format!("{}_{}", p.os, p.arch)))
+            })
+            .sum()
+    };
+    let zips_before = zip_gets(&fx);
     let again = tofu(home.path(), home.path(), &args).expect_code(0).json();
     let v2 = &again["versions"][0];
-    assert_eq!(v2["download"]["downloaded"], 0);
-    assert_eq!(v2["download"]["skipped"], 3);
+    assert_eq!(v2["alreadyPresent"], true, "{v2}");
+    assert_eq!(v2.get("download"), None, "{v2}");
+    assert_eq!(zip_gets(&fx), zips_before);
+    // The present path reads no ZIP, so its lock block has the zh: hashes only.
+    let zh_only: String = v["lockfile"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .filter(|x| !x.contains("\"h1:"))
+        .map(|x| format!("{x}\n"))
+        .collect();
+    assert_eq!(v2["lockfile"], Value::String(zh_only));
     assert_eq!(v2["copied"]["blobs"], 0);
     assert_eq!(v2["copied"]["referrers"], 0);
     assert_eq!(v2["skipped"]["referrers"], 10);

@@ -150,12 +150,22 @@ fn a_catalogue_mirrors_every_provider_into_its_templated_repository_and_reruns_a
         let v = &again["entries"][i]["versions"][0];
         assert_eq!(v["alreadyPresent"], true, "{v}");
         assert_eq!(v.get("download"), None, "{v}");
-        assert_eq!(v["copied"], json!({"blobs": 0, "bytes": 0, "referrers": 0}), "{v}");
+        assert_eq!(
+            v["copied"],
+            json!({"blobs": 0, "bytes": 0, "referrers": 0}),
+            "{v}"
+        );
         assert_eq!(v["index_digest"], Value::Null, "camelCase only: {v}");
-        assert_eq!(v["indexDigest"], first["entries"][i]["versions"][0]["indexDigest"], "{v}");
+        assert_eq!(
+            v["indexDigest"], first["entries"][i]["versions"][0]["indexDigest"],
+            "{v}"
+        );
     }
     assert_eq!(again["summary"]["bytes"], 0);
-    assert_eq!((zip_gets(&alpha, "1.1.0"), zip_gets(&beta, "0.3.0")), before);
+    assert_eq!(
+        (zip_gets(&alpha, "1.1.0"), zip_gets(&beta, "0.3.0")),
+        before
+    );
 }
 
 #[test]
