@@ -38,6 +38,7 @@ mod mirror_publish;
 mod mirror_registry;
 mod oci_registry;
 mod oci_verify;
+mod oras_interop;
 mod referrers_concurrency;
 mod referrers_consumers;
 mod referrers_paging;

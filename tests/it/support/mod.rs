@@ -12,6 +12,8 @@
 //!   clients sent. The only docker-registry harness of the tests.
 //! - [`consumers`]: the real consumers built from the Go module proxy (`tofu`, `oras`, `syft`) and
 //!   [`consumers::ReferrersRegistry`], a registry with the native referrers API.
+//! - [`shapes`]: builders of OCI artifact shapes for the comparisons with the real consumers, among them the real
+//!   ORAS CLI run hermetically ([`shapes::Oras`]).
 //! - [`http_server`]: the accept loop and request reader of the in-test HTTP servers (`oci_support`,
 //!   `mirror_support`).
 //! - [`curl`]: a minimal HTTP client (the `curl` binary) for asserting exact statuses and headers.
@@ -27,6 +29,7 @@ pub(crate) mod http_server;
 pub(crate) mod mirror;
 pub(crate) mod oci;
 pub(crate) mod sbom;
+pub(crate) mod shapes;
 
 use std::fmt::Write as _;
 use std::fs;
