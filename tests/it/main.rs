@@ -48,4 +48,5 @@ mod registry_hostile;
 mod sbom_snapshot;
 mod sbom_trivy;
 mod sbom_validate;
+mod verdict_matrix;
 mod verify_release;
