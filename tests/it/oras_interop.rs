@@ -492,6 +492,52 @@ fn oras_reads_our_referrers_on_the_native_referrers_registry_and_publish_writes_
     }
     assert_oras_pulls_our_bytes(&oras, &repo, &published, sbom_dir.path());
 
+    // `oras discover --artifact-type` filters on the listed type, so it finds none of our SBOMs here (nor does Trivy,
+    // which filters the same way); `verify` says why, naming each referrer and the type the registry lists.
+    let filtered = oras.discover_filtered(&format!("{repo}@{}", published.index), CDX);
+    assert_eq!(filtered["referrers"], json!([]));
+    let verified = cli_support::run(
+        cli_support::isolate_credentials(&mut cli_support::tofu_sbom(), home.path()).args([
+            "verify",
+            &format!("{repo}:0.1.0"),
+            "--json",
+            "--plain-http",
+        ]),
+    )
+    .expect_code(1)
+    .json();
+    let mut want = Vec::new();
+    for (key, _, stem) in published.subjects() {
+        let platform = if key == "index" {
+            Value::Null
+        } else {
+            json!(key)
+        };
+        for (ty, ext) in [(CDX, "cdx"), (SPDX, "spdx")] {
+            let referrer = &published.referrers[&key][&format!("{stem}.{ext}.json")];
+            want.push(json!({
+                "severity": "error",
+                "tag": "0.1.0",
+                "platform": platform,
+                "kind": "sbom_type_not_listed",
+                "subject": key,
+                "artifactType": ty,
+                "referrer": referrer,
+                "listed": EMPTY,
+                "message": format!(
+                    "{key}: the {ty} SBOM referrer {referrer} is attached, but the registry's referrers API lists its \
+                     artifactType as {EMPTY} (the config media type, as go-containerregistry's registry does): \
+                     `oras discover --artifact-type {ty}` and Trivy do not find it"
+                ),
+            }));
+        }
+    }
+    let key_of = |f: &Value| (f["platform"].to_string(), f["artifactType"].to_string());
+    let mut got = verified["findings"].as_array().unwrap().clone();
+    got.sort_by_key(key_of);
+    want.sort_by_key(key_of);
+    assert_eq!(got, want);
+
     let index_ref = format!("{repo}@{}", published.index);
     let signature = oras.attach(
         &index_ref,

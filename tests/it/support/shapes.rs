@@ -192,6 +192,26 @@ impl Oras {
             .json()
     }
 
+    /// `oras discover --format json --artifact-type TYPE REF`: the parsed answer; panics unless exit 0.
+    pub(crate) fn discover_filtered(
+        &self,
+        reference: &str,
+        artifact_type: &str,
+    ) -> serde_json::Value {
+        self.run(
+            &["discover"],
+            &[
+                "--format",
+                "json",
+                "--artifact-type",
+                artifact_type,
+                reference,
+            ],
+        )
+        .expect_code(0)
+        .json()
+    }
+
     /// `oras repo tags REPO`: the tags, one a line as ORAS prints them; panics unless exit 0.
     pub(crate) fn tags(&self, repository: &str) -> Vec<String> {
         self.run(&["repo", "tags"], &[repository])
