@@ -216,6 +216,36 @@ fn oras_entry(listed_type: &str, attached: &AttachedByOras) -> Value {
     })
 }
 
+/// Trivy 0.44.1 (`trivy image --image-src remote --sbom-sources oci`, the last line that scans provider artifacts by
+/// reference) on `reference`: the lines of its log about SBOMs found through the referrers (exit 0 asserted).
+fn trivy_0_44_referrer_log(reference: &str) -> Vec<String> {
+    let cache = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(support::trivy_old())
+        .arg("--cache-dir")
+        .arg(cache.path())
+        .args(["image", "--image-src", "remote", "--sbom-sources", "oci"])
+        .args([
+            "--scanners",
+            "license",
+            "--format",
+            "cyclonedx",
+            "--timeout",
+            "2m",
+        ])
+        .arg(reference)
+        .env_remove("TRIVY_USERNAME")
+        .env_remove("TRIVY_PASSWORD")
+        .env("DOCKER_CONFIG", cache.path().join("no-docker-config"))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "trivy image {reference}: {log}");
+    log.lines()
+        .filter(|l| l.contains("SBOM"))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Distribution 2.8 (fallback tag): ORAS discovers our SBOM referrers on the index and every platform manifest and
 /// pulls our exact bytes; referrers `oras attach` adds (a signature on the index and on one platform, a third-party
 /// CycloneDX SBOM on the index) are listed by `tofu-sbom referrers`, copied by `mirror` with the same digests, and
@@ -269,6 +299,15 @@ fn oras_reads_our_referrers_and_we_keep_what_oras_attached_on_distribution() {
     listed.sort();
     assert_eq!(listed, tags);
     assert_oras_pulls_our_bytes(&oras, &repo, &published, sbom_dir.path());
+    // Trivy 0.44.1 finds them through the fallback tag too (it cannot parse CycloneDX 1.6 and takes the SPDX one): the
+    // control for the native-referrers registry below, where it finds none.
+    let trivy = trivy_0_44_referrer_log(&format!("{repo}:0.1.0"));
+    assert!(
+        trivy
+            .last()
+            .is_some_and(|l| l.ends_with("Found SBOM (spdx) in the OCI referrers")),
+        "{trivy:?}"
+    );
 
     // Referrers ORAS attaches: a signature on the index and on linux_amd64, a third-party CycloneDX SBOM (no
     // dev.tofu-sbom.tool annotation) on the index.
@@ -492,10 +531,13 @@ fn oras_reads_our_referrers_on_the_native_referrers_registry_and_publish_writes_
     }
     assert_oras_pulls_our_bytes(&oras, &repo, &published, sbom_dir.path());
 
-    // `oras discover --artifact-type` filters on the listed type, so it finds none of our SBOMs here (nor does Trivy,
-    // which filters the same way); `verify` says why, naming each referrer and the type the registry lists.
+    // `oras discover --artifact-type` filters on the listed type, so it finds none of our SBOMs here; neither does
+    // Trivy 0.44.1 (no "Detected SBOM format" / "Found SBOM … in the OCI referrers" line, as on distribution).
+    // `verify` says why, naming each referrer and the type the registry lists.
     let filtered = oras.discover_filtered(&format!("{repo}@{}", published.index), CDX);
     assert_eq!(filtered["referrers"], json!([]));
+    let trivy = trivy_0_44_referrer_log(&format!("{repo}:0.1.0"));
+    assert_eq!(trivy, Vec::<String>::new());
     let verified = cli_support::run(
         cli_support::isolate_credentials(&mut cli_support::tofu_sbom(), home.path()).args([
             "verify",
