@@ -269,8 +269,10 @@ fn oras_reads_our_referrers_and_we_keep_what_oras_attached_on_distribution() {
     );
 
     // ORAS finds exactly our two SBOMs on every subject, through the fallback tag, with our annotations.
+    let mut sizes_before: BTreeMap<String, u64> = BTreeMap::new();
     for (key, subject, stem) in published.subjects() {
         let got = discovered(&oras, &repo, &subject);
+        sizes_before.extend(got.iter().map(|(_, d, size, _)| (d.clone(), *size)));
         let want = expected_sboms(&published, &key, &stem, None);
         assert_eq!(
             got.iter()
@@ -403,33 +405,55 @@ fn oras_reads_our_referrers_and_we_keep_what_oras_attached_on_distribution() {
 
     // A re-publish with other SBOM bytes (a supplier) and `--prune-own-referrers`: our 8 older SBOM referrers are
     // pruned (and named on stderr), ORAS's three are kept.
-    // (Text mode: `--json` leaves the pruned referrers out of its output.)
+    // The text output names each on stderr; `--json` lists them per subject under `pruned`.
     let release = sample_release_dir();
-    let republish = cli_support::run(
-        cli_support::isolate_credentials(&mut cli_support::tofu_sbom(), home.path())
+    let republish = |json: bool| {
+        let mut cmd = cli_support::tofu_sbom();
+        cli_support::isolate_credentials(&mut cmd, home.path())
             .args(["publish", release.to_str().unwrap(), &repo])
             .args(["--provider", "example/sample", "--plain-http"])
-            .args(["--supplier", "Acme Corp", "--prune-own-referrers"]),
-    )
-    .expect_code(0);
-    // The same publish again is a no-op that reports the referrers now attached.
-    let again = publish(home.path(), &repo, &["--supplier", "Acme Corp"]);
+            .args(["--supplier", "Acme Corp", "--prune-own-referrers"]);
+        if json {
+            cmd.arg("--json");
+        }
+        cli_support::run(&mut cmd).expect_code(0)
+    };
+    let pruning = republish(true);
+    let again = Published::from_json(&pruning.json());
     assert_eq!(again.index, published.index);
     assert_eq!(again.platforms, published.platforms);
-    let mut pruned: Vec<&str> = republish
-        .stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("tofu-sbom: info: pruned "))
-        .map(|l| l.split(' ').next().unwrap())
-        .collect();
-    pruned.sort_unstable();
-    let mut ours_before: Vec<&str> = published
+    let mut want_pruned = serde_json::Map::new();
+    for (key, _, _) in published.subjects() {
+        let entries: Vec<Value> = [CDX, SPDX]
+            .iter()
+            .zip(published.referrers[&key].iter())
+            .map(|(ty, (file, digest))| {
+                json!({
+                    "referrer": {
+                        "artifactType": ty,
+                        "digest": digest,
+                        "size": sizes_before[digest],
+                        "mediaType": MANIFEST,
+                        "title": file,
+                        "created": "2025-03-04T05:06:07Z",
+                        "annotations": our_annotations(file),
+                    },
+                    "status": "deleted",
+                })
+            })
+            .collect();
+        want_pruned.insert(key, Value::Array(entries));
+    }
+    assert_eq!(pruning.json()["pruned"], Value::Object(want_pruned));
+    // Nothing is left to prune: the text run says nothing about pruning, the JSON run lists no subject.
+    let quiet = republish(false);
+    assert!(!quiet.stderr.contains("pruned"), "{}", quiet.stderr);
+    assert_eq!(republish(true).json()["pruned"], json!({}));
+    let ours_before: Vec<&str> = published
         .referrers
         .values()
         .flat_map(|f| f.values().map(String::as_str))
         .collect();
-    ours_before.sort_unstable();
-    assert_eq!(pruned, ours_before);
 
     let (_, after) = our_referrers(home.path(), &index_ref);
     let mut after: Vec<String> = after
