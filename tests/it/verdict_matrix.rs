@@ -23,7 +23,7 @@ use tofu_sbom::provider::media_types::ARTIFACT_TYPE_PROVIDER_TARGET;
 use tofu_sbom::provider::push::{PushOptions, push};
 use tofu_sbom::registry::client::{ClientOptions, RegistryClient};
 use tofu_sbom::registry::manifest::{
-    Descriptor, MEDIA_TYPE_MANIFEST, Platform, to_canonical_bytes,
+    Descriptor, MEDIA_TYPE_INDEX, MEDIA_TYPE_MANIFEST, Platform, to_canonical_bytes,
 };
 use tofu_sbom::registry::reference::Target;
 use tofu_sbom::registry::store::Store;
@@ -230,6 +230,39 @@ const MATRIX: &[Row] = &[
         tofu_says: "provider image manifest has unsupported artifact type; is this a container image, rather than an OpenTofu provider?",
         verify: Verdict::Reject,
         findings: &["warning:foreign_entry", "error:no_provider_entries"],
+    },
+    Row {
+        provider_type: "indexbody",
+        shape: "index body without `mediaType` (pushed as an OCI index)",
+        made_by: "builder",
+        version: "1.0.0",
+        tag: "1.0.0",
+        tofu: Verdict::Reject,
+        tofu_says: "unexpected manifest media type \"\"",
+        verify: Verdict::Reject,
+        findings: &["error:index_media_type"],
+    },
+    Row {
+        provider_type: "entrymediatype",
+        shape: "a provider-target entry whose `mediaType` is the index type",
+        made_by: "builder",
+        version: "1.0.0",
+        tag: "1.0.0",
+        tofu: Verdict::Reject,
+        tofu_says: "provider image manifest has unsupported media type \"application/vnd.oci.image.index.v1+json\"",
+        verify: Verdict::Reject,
+        findings: &["error:entry_media_type"],
+    },
+    Row {
+        provider_type: "manifestbody",
+        shape: "platform manifest body without `mediaType`",
+        made_by: "builder",
+        version: "1.0.0",
+        tag: "1.0.0",
+        tofu: Verdict::Reject,
+        tofu_says: "unexpected manifest media type \"\"",
+        verify: Verdict::Reject,
+        findings: &["error:manifest_media_type"],
     },
     Row {
         provider_type: "manifesttype",
@@ -577,6 +610,28 @@ async fn make_shapes(host: &str, ca: &Path) {
     entry.artifact_type.clear();
     s.tag_index(&Shape::index(vec![entry]));
     s.push(&client, "shapes/containerindex", "1.0.0").await;
+
+    // Media types: the index body, an entry, the platform manifest body.
+    let mut s = Shape::new("indexbody", "1.0.0");
+    let entry = s.platform(1, "linux", "amd64");
+    let mut index = Shape::index(vec![entry]);
+    index.media_type.clear();
+    s.tag_index(&index);
+    s.push(&client, "shapes/indexbody", "1.0.0").await;
+
+    let mut s = Shape::new("entrymediatype", "1.0.0");
+    let mut entry = s.platform(1, "linux", "amd64");
+    entry.media_type = MEDIA_TYPE_INDEX.into();
+    s.tag_index(&Shape::index(vec![entry]));
+    s.push(&client, "shapes/entrymediatype", "1.0.0").await;
+
+    let mut s = Shape::new("manifestbody", "1.0.0");
+    let layer = s.zip(1, "linux", "amd64");
+    let mut m = Shape::target_manifest(vec![layer]);
+    m.media_type.clear();
+    let m = s.manifest(&m);
+    s.tag_index(&Shape::index(vec![Shape::entry(&m, "linux", "amd64")]));
+    s.push(&client, "shapes/manifestbody", "1.0.0").await;
 
     // The platform manifest and its layer.
     let mut s = Shape::new("manifesttype", "1.0.0");
