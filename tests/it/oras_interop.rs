@@ -639,3 +639,109 @@ fn oras_reads_our_referrers_on_the_native_referrers_registry_and_publish_writes_
     want.sort();
     assert_eq!(copied, want);
 }
+
+/// An OCI image layout written by `publish` (`oci-layout:DIR`) is one ORAS reads and writes as its own: `oras discover
+/// --oci-layout` lists our SBOM referrers on the index and every platform manifest, a referrer `oras attach
+/// --oci-layout` adds is listed by `tofu-sbom referrers` exactly, and a re-publish with `--prune-own-referrers` removes
+/// our older SBOMs from the layout and keeps it.
+#[test]
+fn oras_and_tofu_sbom_share_an_oci_layout() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("layout");
+    let target = format!("oci-layout:{}", layout.display());
+    let release = sample_release_dir();
+    let run_publish = |extra: &[&str]| {
+        let mut cmd = cli_support::tofu_sbom();
+        cli_support::isolate_credentials(&mut cmd, home.path())
+            .args(["publish", release.to_str().unwrap(), &target])
+            .args(["--provider", "example/sample", "--json"])
+            .args(extra);
+        Published::from_json(&cli_support::run(&mut cmd).expect_code(0).json())
+    };
+    let published = run_publish(&[]);
+    let oras = Oras::oci_layout();
+    let at = |digest: &str| format!("{}@{digest}", layout.display());
+    // ORAS lists a layout's referrers in no fixed order (its graph is a map): compare sorted by digest.
+    let mut got: Vec<(String, String)> =
+        discovered(&oras, &layout.display().to_string(), &published.index)
+            .into_iter()
+            .map(|(t, d, _, _)| (t, d))
+            .collect();
+    got.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut want = expected_sboms(&published, "index", STEM, None);
+    want.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(got, want);
+    // A platform manifest by digest is not one ORAS can discover from: oras-go resolves a digest in a layout through
+    // index.json (where `oras push` lists every manifest it writes), and ours lists the tagged index and the referrers,
+    // not the platform manifests. (`oras cp -r` from the tag still carries their referrers: it walks the index.)
+    for (key, subject, _) in published.subjects().into_iter().skip(1) {
+        let run = oras.run(&["discover"], &["--format", "json", &at(&subject)]);
+        let size = published_size(&layout, &subject);
+        assert_eq!(
+            (run.code, run.stderr.trim_end().to_owned()),
+            (
+                1,
+                format!(
+                    "Error: the descriptor {{application/octet-stream {subject} {size} [] map[] [] <nil> }} is not a \
+                     manifest: unsupported"
+                )
+            ),
+            "{key}"
+        );
+    }
+
+    let signature = oras.attach(
+        &at(&published.index),
+        SIGNATURE,
+        "provider.sig",
+        "application/vnd.example.signature.v1",
+        b"index signature\n",
+    );
+    // In a layout the listing follows index.json, which ORAS rewrites in no fixed order: compare sorted by digest.
+    let (source, mut entries) =
+        our_referrers(home.path(), &format!("{target}@{}", published.index));
+    assert_eq!(source, "layout");
+    entries.sort_by(|a, b| a["digest"].as_str().cmp(&b["digest"].as_str()));
+    let mut want = vec![
+        json!(published.referrers["index"][&format!("{STEM}.cdx.json")]),
+        json!(published.referrers["index"][&format!("{STEM}.spdx.json")]),
+        json!(signature.digest),
+    ];
+    want.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    assert_eq!(
+        entries
+            .iter()
+            .map(|e| e["digest"].clone())
+            .collect::<Vec<_>>(),
+        want
+    );
+    let listed: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["digest"] == signature.digest.as_str())
+        .collect();
+    assert_eq!(listed, vec![&oras_entry(SIGNATURE, &signature)]);
+
+    let again = run_publish(&["--supplier", "Acme Corp", "--prune-own-referrers"]);
+    assert_eq!(again.index, published.index);
+    let mut after: Vec<String> = discovered(&oras, &layout.display().to_string(), &published.index)
+        .into_iter()
+        .map(|(_, d, _, _)| d)
+        .collect();
+    after.sort();
+    let mut want = vec![
+        again.referrers["index"][&format!("{STEM}.cdx.json")].clone(),
+        again.referrers["index"][&format!("{STEM}.spdx.json")].clone(),
+        signature.digest.clone(),
+    ];
+    want.sort();
+    assert_eq!(after, want);
+}
+
+/// The size of blob `digest` in the OCI layout at `layout`.
+fn published_size(layout: &Path, digest: &str) -> u64 {
+    let hex = digest.trim_start_matches("sha256:");
+    std::fs::metadata(layout.join("blobs/sha256").join(hex))
+        .unwrap()
+        .len()
+}

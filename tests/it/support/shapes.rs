@@ -41,6 +41,11 @@ impl Oras {
         Self::with_transport(vec!["--ca-file".to_owned(), ca.display().to_string()])
     }
 
+    /// ORAS on OCI image layouts on disk (`--oci-layout` on every command: references are `DIR:TAG` or `DIR@DIGEST`).
+    pub(crate) fn oci_layout() -> Self {
+        Self::with_transport(vec!["--oci-layout".to_owned()])
+    }
+
     fn with_transport(transport: Vec<String>) -> Self {
         Self {
             home: tempfile::Builder::new()
