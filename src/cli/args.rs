@@ -165,7 +165,8 @@ pub(crate) struct ReferrersArgs {
 /// SBOM content options shared by `generate` and `publish`.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SbomArgs {
-    /// Output formats: cyclonedx-json (1.6), cyclonedx-json@1.5, spdx-json (2.3). Default: cyclonedx-json and spdx-json.
+    /// Output formats: cyclonedx-json (1.6), cyclonedx-json@1.5, spdx-json (2.3), spdx-json@3.0.1. Default:
+    /// cyclonedx-json and spdx-json.
     #[arg(long = "format", value_name = "FORMAT", value_delimiter = ',')]
     pub(crate) formats: Vec<String>,
     /// The provider's supplier (default: the provider namespace).

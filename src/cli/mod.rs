@@ -66,7 +66,7 @@ Exit codes: 0 success; 1 the command ran but found problems (inputs that are not
 an extra tag was not written (the error names what is live). A closed output pipe exits 0.
 
 Platforms are written os_arch (linux_amd64); os/arch is accepted too. Formats: cyclonedx-json (CycloneDX 1.6), \
-cyclonedx-json@1.5, spdx-json (SPDX 2.3).";
+cyclonedx-json@1.5, spdx-json (SPDX 2.3), spdx-json@3.0.1 (SPDX 3.0.1 JSON-LD).";
 
 /// SBOMs and OCI publishing for OpenTofu/Terraform providers.
 #[derive(Debug, Parser)]

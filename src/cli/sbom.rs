@@ -29,10 +29,12 @@ pub(crate) struct PullArgs {
     /// The SBOM of this platform's manifest (os_arch) instead of the release-wide one on the index.
     #[arg(long, value_name = "OS_ARCH")]
     platform: Option<String>,
-    /// Which SBOM: `cyclonedx-json` (CycloneDX 1.6), `cyclonedx-json@1.5`, `spdx-json` — the formats `generate` and
-    /// `publish` write — or `cyclonedx` (the newest CycloneDX specVersion attached) / `spdx`.
+    /// Which SBOM: `cyclonedx-json` (CycloneDX 1.6), `cyclonedx-json@1.5`, `spdx-json` (SPDX 2.3),
+    /// `spdx-json@3.0.1` — the formats `generate` and `publish` write — or `cyclonedx` (the newest CycloneDX
+    /// specVersion attached) / `spdx` / `spdx3`.
     #[arg(long, value_name = "FORMAT", default_value = "cyclonedx", value_parser = [
         "cyclonedx", "cyclonedx-json", "cyclonedx-json@1.5", "cyclonedx-json@1.6", "spdx", "spdx-json",
+        "spdx-json@2.3", "spdx3", "spdx-json@3.0.1",
     ])]
     format: String,
     /// Pull exactly this referrer manifest (`sha256:…`, as `referrers` lists it) when several are attached.

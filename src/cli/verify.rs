@@ -9,6 +9,7 @@ use tofu_sbom::generate::{ScannedRelease, TimestampPolicy};
 use tofu_sbom::limits::Limits;
 use tofu_sbom::registry::reference::Target;
 use tofu_sbom::registry::store::Store;
+use tofu_sbom::sbom::SbomKind;
 use tofu_sbom::verify::artifact::{SbomExpectation, SbomKinds, VerifyOptions};
 use tofu_sbom::verify::release::{ReleaseVerifyOptions, SettingOverrides, verify_release};
 
@@ -20,9 +21,6 @@ use super::output::json::VerifyJson;
 use super::output::{self, text};
 use super::runtime::{self, runtime};
 use super::{GlobalArgs, Status};
-
-/// The CycloneDX media type (= its referrers' artifactType).
-const CDX_MEDIA_TYPE: &str = "application/vnd.cyclonedx+json";
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
@@ -138,9 +136,11 @@ pub(crate) fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<Stat
         if !args.no_sboms {
             // Without --release, --format says which SBOM kinds every subject must carry (default: both).
             let formats = args.sbom.formats()?;
+            let has = |k: SbomKind| formats.iter().any(|f| f.kind() == k);
             let kinds = SbomKinds {
-                cyclonedx: formats.iter().any(|f| f.media_type() == CDX_MEDIA_TYPE),
-                spdx: formats.iter().any(|f| f.media_type() != CDX_MEDIA_TYPE),
+                cyclonedx: has(SbomKind::CycloneDx),
+                spdx: has(SbomKind::Spdx),
+                spdx3: has(SbomKind::Spdx3),
             };
             opts.sboms = Some(SbomExpectation {
                 index: kinds,

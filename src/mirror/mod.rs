@@ -12,7 +12,9 @@
 //! | [`signature`] | `SHA256SUMS` against its detached OpenPGP signature with the published keys (`pgp`, pure Rust) |
 //! | [`download`] | selected versions → verified release directories in GoReleaser's `dist/` shape (what `publish` reads) |
 //! | [`provenance`] | a mirrored release → the provider publish stage, its authentication on the SBOMs, `SHA256SUMS` and signature as referrers |
-//! | [`oci_sboms`] | a copied provider artifact read back; SBOMs added where a subject has none |
+//! | [`oci_sboms`] | a copied provider artifact read back: platforms, ZIP layers, referrers per subject |
+//! | [`identity`] | which provider a copied artifact holds, from its own layer titles and executables |
+//! | [`add_sboms`] | SBOMs added where a subject has none; content that gives none is skipped with a warning, never an error |
 //! | [`run`] | one library call per kind of source: typed options in, one typed outcome per version out |
 //!
 //! Imports point down: `mirror` uses `provider`, `registry`, `verify`, `archive` and `generate`, never the CLI.
@@ -28,9 +30,11 @@
 //! # Ok(()) }
 //! ```
 
+pub mod add_sboms;
 pub mod constraints;
 pub mod download;
 mod error;
+pub mod identity;
 pub mod oci_sboms;
 pub mod provenance;
 pub mod registry_protocol;

@@ -269,11 +269,12 @@ fn choose(
 }
 
 /// The SBOM kind and CycloneDX `specVersion` that a format name selects: `cyclonedx-json` / `cyclonedx-json@1.6`
-/// (CycloneDX 1.6), `cyclonedx-json@1.5`, `spdx` / `spdx-json`; anything else (`cyclonedx`) is CycloneDX of any
-/// version (the newest attached is pulled).
+/// (CycloneDX 1.6), `cyclonedx-json@1.5`, `spdx` / `spdx-json` (SPDX 2.3), `spdx3` / `spdx-json@3.0.1` (SPDX 3);
+/// anything else (`cyclonedx`) is CycloneDX of any version (the newest attached is pulled).
 pub fn format_selector(format: &str) -> (SbomKind, Option<&'static str>) {
     match format {
-        "spdx" | "spdx-json" => (SbomKind::Spdx, None),
+        "spdx" | "spdx-json" | "spdx-json@2.3" => (SbomKind::Spdx, None),
+        "spdx3" | "spdx-json@3.0.1" => (SbomKind::Spdx3, None),
         "cyclonedx-json" | "cyclonedx-json@1.6" => (SbomKind::CycloneDx, Some("1.6")),
         "cyclonedx-json@1.5" => (SbomKind::CycloneDx, Some("1.5")),
         _ => (SbomKind::CycloneDx, None),
@@ -386,7 +387,7 @@ pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Re
 fn spec_version_of(f: &FetchedSbom) -> &str {
     match f.summary.kind {
         sbom::SbomKind::CycloneDx => &f.summary.spec_version,
-        sbom::SbomKind::Spdx => "",
+        sbom::SbomKind::Spdx | sbom::SbomKind::Spdx3 => "",
     }
 }
 

@@ -19,10 +19,13 @@ mod format;
 pub mod ids;
 pub mod read;
 pub(crate) mod spdx;
+pub(crate) mod spdx3;
 
 use crate::inventory::Inventory;
 
-pub use format::{Format, MEDIA_TYPE_CYCLONEDX, MEDIA_TYPE_SPDX, SbomKind, UnknownSbomKind};
+pub use format::{
+    Format, MEDIA_TYPE_CYCLONEDX, MEDIA_TYPE_SPDX, MEDIA_TYPE_SPDX3, SbomKind, UnknownSbomKind,
+};
 pub use read::{PackageId, ReadError, SbomSummary, ZipClaim, ZipClaims, read, zip_claims};
 
 /// Errors of this module.
@@ -31,7 +34,7 @@ pub use read::{PackageId, ReadError, SbomSummary, ZipClaim, ZipClaims, read, zip
 pub enum SbomError {
     /// A `--format` value that is none of the supported names.
     #[error(
-        "unknown SBOM format {given:?}: expected cyclonedx-json, cyclonedx-json@1.6, cyclonedx-json@1.5, spdx-json"
+        "unknown SBOM format {given:?}: expected cyclonedx-json, cyclonedx-json@1.6, cyclonedx-json@1.5, spdx-json, spdx-json@3.0.1"
     )]
     UnknownFormat {
         /// The value given.
@@ -54,6 +57,7 @@ pub fn render(inventory: &Inventory, format: Format) -> Result<Vec<u8>, SbomErro
         Format::CycloneDx16 => cyclonedx::render(inventory, cyclonedx::SpecVersion::V1_6),
         Format::CycloneDx15 => cyclonedx::render(inventory, cyclonedx::SpecVersion::V1_5),
         Format::Spdx23 => spdx::render(inventory),
+        Format::Spdx301 => spdx3::render(inventory, format),
     }
 }
 

@@ -26,18 +26,23 @@ pub struct SbomKinds {
     pub cyclonedx: bool,
     /// An SPDX JSON referrer.
     pub spdx: bool,
+    /// An SPDX 3 JSON-LD referrer (not expected unless asked for: `--format spdx-json@3.0.1`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spdx3: bool,
 }
 
 impl SbomKinds {
-    /// Both kinds.
+    /// CycloneDX and SPDX JSON (what `publish` attaches by default).
     pub const BOTH: Self = Self {
         cyclonedx: true,
         spdx: true,
+        spdx3: false,
     };
     /// None (the subject is not checked for SBOMs, but SBOMs attached to it still are).
     pub const NONE: Self = Self {
         cyclonedx: false,
         spdx: false,
+        spdx3: false,
     };
 
     pub(crate) fn kinds(self) -> Vec<SbomKind> {
@@ -47,6 +52,9 @@ impl SbomKinds {
         }
         if self.spdx {
             v.push(SbomKind::Spdx);
+        }
+        if self.spdx3 {
+            v.push(SbomKind::Spdx3);
         }
         v
     }

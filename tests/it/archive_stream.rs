@@ -13,25 +13,10 @@ use tofu_sbom::archive::{ArchiveError, BinarySelector, Digests, Observe, Provide
 use tofu_sbom::limits::Limits;
 use tofu_sbom::read_at::ReadAt;
 
-fn cache_root() -> PathBuf {
-    std::env::var_os("TOFU_SBOM_TEST_CACHE").map_or_else(
-        || PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cache/tofu-sbom-test"),
-        PathBuf::from,
-    )
-}
-
-fn go() -> PathBuf {
-    let go = cache_root().join("go/venv/lib/python3.11/site-packages/go/bin/go");
-    assert!(
-        go.is_file(),
-        "Go not installed at {} (run the test script)",
-        go.display()
-    );
-    go
-}
+use crate::support;
 
 fn go_command(dir: &Path) -> Command {
-    let mut cmd = Command::new(go());
+    let mut cmd = Command::new(support::go_binary());
     cmd.current_dir(dir)
         .env("GOTOOLCHAIN", "local")
         .env("GOFLAGS", "-mod=mod")
@@ -109,7 +94,7 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let cache = cache_root().join("fixtures/archive");
+        let cache = support::cache_dir().join("fixtures/archive");
         std::fs::create_dir_all(&cache).unwrap();
         let binary = cache.join("hello_linux_amd64");
         let tmp = tempfile::tempdir().unwrap();

@@ -459,23 +459,24 @@ fn ntia_failures(file: &Path) -> Vec<String> {
 /// Trivy 0.44.1 `rootfs` once over a directory holding one subdirectory per platform: the package set per
 /// subdirectory (its results' `Target` starts with `SUBDIR/`).
 fn trivy_old_rootfs_by_platform(dir: &Path, work: &Path) -> BTreeMap<String, PkgSet> {
-    let out = Command::new(trivy_old())
-        .arg("--cache-dir")
-        .arg(trivy_old_cache(&work.join("trivy-old-rootfs-cache")))
-        .args([
-            "rootfs",
-            "--scanners",
-            "vuln",
-            "--skip-db-update",
-            "--offline-scan",
-            "--list-all-pkgs",
-            "--format",
-            "json",
-            "-q",
-        ])
-        .arg(dir)
-        .output()
-        .expect("run Trivy 0.44.1");
+    let out = support::trivy_command(
+        trivy_old(),
+        &trivy_old_cache(&work.join("trivy-old-rootfs-cache")),
+    )
+    .args([
+        "rootfs",
+        "--scanners",
+        "vuln",
+        "--skip-db-update",
+        "--offline-scan",
+        "--list-all-pkgs",
+        "--format",
+        "json",
+        "-q",
+    ])
+    .arg(dir)
+    .output()
+    .expect("run Trivy 0.44.1");
     assert!(
         out.status.success(),
         "Trivy 0.44.1 rootfs: {}",

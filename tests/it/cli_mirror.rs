@@ -1043,10 +1043,8 @@ fn the_readme_air_gapped_quick_start_works_as_written() {
         let line = subst(c);
         let words: Vec<&str> = line.split_whitespace().collect();
         if words[0] == "trivy" {
-            let out = std::process::Command::new(support::trivy())
+            let out = support::trivy_command(support::trivy(), &home.path().join("trivy-cache"))
                 .current_dir(&cwd)
-                .arg("--cache-dir")
-                .arg(home.path().join("trivy-cache"))
                 .args(&words[1..2])
                 .args([
                     "--scanners",

@@ -161,10 +161,8 @@ fn current_trivy_reads_the_go_fixture() {
         Some("Version: 0.76.0")
     );
     let tmp = tempfile::tempdir().expect("tmp");
-    let mut rootfs = Command::new(support::trivy());
+    let mut rootfs = support::trivy_command(support::trivy(), &tmp.path().join("cache"));
     rootfs
-        .arg("--cache-dir")
-        .arg(tmp.path().join("cache"))
         .args([
             "rootfs",
             "--scanners",
@@ -197,10 +195,8 @@ fn current_trivy_reads_the_go_fixture() {
 fn trivy_0_44_1_reads_the_go_fixture_with_the_stub_db() {
     let tmp = tempfile::tempdir().expect("tmp");
     let cache = support::trivy_old_cache(&tmp.path().join("cache"));
-    let mut rootfs = Command::new(support::trivy_old());
+    let mut rootfs = support::trivy_command(support::trivy_old(), &cache);
     rootfs
-        .arg("--cache-dir")
-        .arg(&cache)
         .args([
             "rootfs",
             "--scanners",

@@ -15,7 +15,6 @@ use crate::support::oci as oci_support;
 use crate::support::sbom as sbom_support;
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::time::Duration;
 
 use oci_support::sboms::{GO_VERSION, MAIN_MODULE, MODULES, release_input, render_release};
@@ -168,9 +167,7 @@ async fn current_trivy_reads_the_pulled_sboms() {
             platform.unwrap_or("index")
         ));
         std::fs::write(&file, &pulled.bytes).unwrap();
-        let out = Command::new(sbom_support::trivy())
-            .arg("--cache-dir")
-            .arg(p.work.path().join("trivy-cache"))
+        let out = support::trivy_command(support::trivy(), &p.work.path().join("trivy-cache"))
             .args([
                 "sbom",
                 "--scanners",

@@ -1,5 +1,5 @@
 //! Exact-bytes snapshots of every document of the fixed sample release (two platforms + the release-wide one, in
-//! CycloneDX 1.6, CycloneDX 1.5 and SPDX 2.3), and reproducibility.
+//! CycloneDX 1.6, CycloneDX 1.5, SPDX 2.3 and SPDX 3.0.1), and reproducibility.
 //!
 //! The golden documents are insta snapshots, `tests/snapshots/<document>.snap` (the document after insta's
 //! `---` header), so a difference prints a line diff. Beside each, `tests/snapshots/<document>` holds the same
@@ -32,7 +32,7 @@ fn snapshot_dir() -> PathBuf {
 fn snapshot_files_match() {
     let update = std::env::var_os("TOFU_SBOM_UPDATE_SNAPSHOTS").is_some();
     let docs = render_all(&sample_release(), &Format::ALL);
-    assert_eq!(docs.len(), 9);
+    assert_eq!(docs.len(), 12);
     let mut mismatched = Vec::new();
     for (name, bytes) in &docs {
         let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -123,10 +123,19 @@ fn content_changes_change_the_serial_and_namespace() {
     }
     let serial = |bytes: &[u8]| -> String {
         let v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        // SPDX 3: the namespace is the part of the document's spdxId before `#`.
+        let spdx3 = v["@graph"]
+            .as_array()
+            .and_then(|g| g.iter().find(|n| n["type"] == "SpdxDocument"))
+            .map(|d| &d["spdxId"]);
         v.get("serialNumber")
             .or_else(|| v.get("documentNamespace"))
+            .or(spdx3)
             .unwrap()
             .as_str()
+            .unwrap()
+            .split('#')
+            .next()
             .unwrap()
             .to_owned()
     };

@@ -39,7 +39,7 @@ fn all_documents_pass_schema_and_spdx_validation() {
     let report = validate(&files, false);
     assert_eq!(
         report.lines().filter(|l| l.starts_with("OK ")).count(),
-        9,
+        12,
         "{report}"
     );
     assert_eq!(
@@ -57,6 +57,13 @@ fn all_documents_pass_schema_and_spdx_validation() {
         "{report}"
     );
     assert_eq!(report.matches("(pyspdxtools)").count(), 3, "{report}");
+    assert_eq!(
+        report
+            .matches("(spdx-python-model v3_0_1 round trip)")
+            .count(),
+        3,
+        "{report}"
+    );
 }
 
 #[test]
@@ -64,7 +71,10 @@ fn spdx_documents_meet_ntia_minimum_elements() {
     let dir = tempfile::tempdir().unwrap();
     let files = write_all(
         dir.path(),
-        &render_all(&sample_without_local_replace(), &[Format::Spdx23]),
+        &render_all(
+            &sample_without_local_replace(),
+            &[Format::Spdx23, Format::Spdx301],
+        ),
     );
     let report = validate(&files, true);
     assert_eq!(
@@ -72,36 +82,54 @@ fn spdx_documents_meet_ntia_minimum_elements() {
         3,
         "{report}"
     );
+    assert_eq!(
+        report
+            .matches("(spdx-python-model v3_0_1 round trip + ntia-checker)")
+            .count(),
+        3,
+        "{report}"
+    );
 }
 
-/// A module replaced by a local directory has no version, and the NTIA checker says so (and nothing else).
+/// A module replaced by a local directory has no version, and the NTIA checker says so (and nothing else), in SPDX
+/// 2.3 and in SPDX 3.0.1 (where it also finds the SBOM generation context it asks for: no conformance issue).
 #[test]
 fn ntia_reports_exactly_the_unversioned_local_replacement() {
     let dir = tempfile::tempdir().unwrap();
-    let docs = render_all(&sample_release(), &[Format::Spdx23]);
-    let files = write_all(dir.path(), &docs[..1]);
-    let out = Command::new(python_tools().join("ntia-checker"))
-        .args(["--comply", "ntia"])
-        .arg(&files[0])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}");
-    let failing: Vec<&str> = text
-        .lines()
-        .filter(|l| l.trim_end().ends_with("| False"))
-        .collect();
-    assert_eq!(failing.len(), 1, "{text}");
-    assert!(
-        failing[0].starts_with("All component versions provided?"),
-        "{text}"
-    );
+    let docs = render_all(&sample_release(), &[Format::Spdx23, Format::Spdx301]);
+    let files = write_all(dir.path(), &docs[..2]);
+    for (file, spec) in files.iter().zip(["spdx2", "spdx3"]) {
+        let out = Command::new(python_tools().join("ntia-checker"))
+            .args(["--sbom-spec", spec, "--comply", "ntia", "-v"])
+            .arg(file)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{spec}: {text}");
+        let failing: Vec<&str> = text
+            .lines()
+            .filter(|l| l.trim_end().ends_with("| False"))
+            .collect();
+        assert_eq!(failing.len(), 1, "{spec}: {text}");
+        assert!(
+            failing[0].starts_with("All component versions provided?"),
+            "{spec}: {text}"
+        );
+        assert!(
+            text.contains("version (1): example.com/acme/tools"),
+            "{spec}: {text}"
+        );
+        assert!(!text.contains("conformance issues"), "{spec}: {text}");
+    }
 }
 
 #[test]
 fn validator_script_rejects_a_broken_document() {
     let dir = tempfile::tempdir().unwrap();
-    let docs = render_all(&sample_release(), &[Format::CycloneDx16, Format::Spdx23]);
+    let docs = render_all(
+        &sample_release(),
+        &[Format::CycloneDx16, Format::Spdx23, Format::Spdx301],
+    );
     let cdx = String::from_utf8(docs[0].1.clone())
         .unwrap()
         .replace("\"SHA-256\"", "\"SHA256\"");
@@ -112,11 +140,22 @@ fn validator_script_rejects_a_broken_document() {
             "\"created\": \"2024-03-04T05:06:07Z\"",
             "\"created\": \"2024-03-04 05:06:07\"",
         );
+    // SPDX 3: a relationship type the vocabulary does not have, and a CreationInfo without `created`.
+    let spdx3 = String::from_utf8(docs[2].1.clone()).unwrap().replacen(
+        "\"relationshipType\": \"dependsOn\"",
+        "\"relationshipType\": \"needs\"",
+        1,
+    );
+    let spdx3_undated = String::from_utf8(docs[2].1.clone())
+        .unwrap()
+        .replace("\"created\": \"2024-03-04T05:06:07Z\",", "");
     let files = write_all(
         dir.path(),
         &[
             ("bad.cdx.json".into(), cdx.into_bytes()),
             ("bad.spdx.json".into(), spdx.into_bytes()),
+            ("bad.spdx3.json".into(), spdx3.into_bytes()),
+            ("undated.spdx3.json".into(), spdx3_undated.into_bytes()),
         ],
     );
     let python = python_tools().join("python");
@@ -131,7 +170,19 @@ fn validator_script_rejects_a_broken_document() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert_eq!(
         text.lines().filter(|l| l.starts_with("FAIL ")).count(),
-        2,
+        4,
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "bad.spdx3.json: spdx-python-model v3_0_1: ValueError: 'needs' is not a valid value."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "undated.spdx3.json: spdx-python-model v3_0_1: ValueError: Property 'created' in CreationInfo"
+        ),
         "{text}"
     );
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::outcome::{Counts, PlatformDigests};
 use super::{MirrorEvent, RunOptions, VersionOutcome};
 use crate::archive::lockfile::{self, ProviderLock};
+use crate::mirror::add_sboms::{AddSbomsRequest, AddedSboms, add_missing_sboms, source_repository};
 use crate::mirror::oci_sboms::{self, StoredProvider};
 use crate::mirror::selection::{version_refs, with_tag};
 use crate::mirror::{MirrorError, Result};
@@ -93,50 +94,26 @@ async fn copy_version(
     let dst = Store::open(&opts.target, opts.client.clone(), false)?;
     let artifact = oci_sboms::read_provider(&dst, &copied.root.digest).await?;
     let version = version_for_tag(&tag.clone().unwrap_or_default());
-    let mut added = Vec::new();
+    let mut added = AddedSboms::default();
     if let Some(a) = &artifact
         && opts.add_sboms
         && !version.is_empty()
     {
-        let provider_type = opts
-            .provider
-            .as_ref()
-            .map(|p| p.provider_type.clone())
-            .unwrap_or_else(|| repo_type(&opts.target));
-        let attached = oci_sboms::add_missing_sboms(
-            &dst,
-            a,
-            &version,
-            &provider_type,
-            &opts.formats,
-            &opts.sbom,
-            &opts.attach_options(),
-            &opts.limits,
-        )
+        let source_repository = source_repository(r);
+        added = add_missing_sboms(&AddSbomsRequest {
+            store: &dst,
+            artifact: a,
+            version: &version,
+            provider_flag: opts.provider.as_ref().map(|p| p.provider_type.as_str()),
+            source_repository: source_repository.as_deref(),
+            formats: &opts.formats,
+            sbom: &opts.sbom,
+            attach: &opts.attach_options(),
+            limits: &opts.limits,
+        })
         .await?;
-        added = attached
-            .iter()
-            .filter(|(_, o)| o.referrers.iter().any(|r| r.status == AttachStatus::Added))
-            .map(|(k, _)| k.clone())
-            .collect();
     }
     copied_outcome(opts, r, &copied, artifact.as_ref(), &dst, version, added).await
-}
-
-/// The provider type a repository's last segment suggests (`…/terraform-provider-aws` or `…/aws`).
-fn repo_type(t: &Target) -> String {
-    let s = match t {
-        Target::Registry(r) => r.repository.clone(),
-        Target::Layout(l) => l
-            .dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    };
-    let last = s.rsplit('/').next().unwrap_or(&s);
-    last.strip_prefix("terraform-provider-")
-        .unwrap_or(last)
-        .to_owned()
 }
 
 /// The outcome of a copied version: the copy's counts, the provider artifact read back from `dst` and its referrers.
@@ -147,8 +124,20 @@ async fn copied_outcome(
     artifact: Option<&StoredProvider>,
     dst: &Store,
     version: String,
-    added_sboms: Vec<String>,
+    added: AddedSboms,
 ) -> Result<VersionOutcome> {
+    let added_sboms: Vec<String> = added
+        .attached
+        .iter()
+        .filter(|(_, o)| o.referrers.iter().any(|r| r.status == AttachStatus::Added))
+        .map(|(k, _)| k.clone())
+        .collect();
+    let mut warnings: Vec<String> = added
+        .identity
+        .iter()
+        .flat_map(|i| i.warnings.iter().cloned())
+        .collect();
+    warnings.extend(added.skipped.iter().map(|s| s.warning()));
     let referrers = match artifact {
         Some(a) => oci_sboms::referrer_map(dst, a, opts.referrers_mode).await?,
         None => BTreeMap::new(),
@@ -207,12 +196,13 @@ async fn copied_outcome(
         },
         referrers,
         added_sboms,
+        sboms_skipped: added.skipped,
         skipped_referrers,
         tofurc: opts
             .provider
             .as_ref()
             .and_then(|p| tofurc_for_target(&opts.target, p)),
         lockfile: lock,
-        warnings: Vec::new(),
+        warnings,
     })
 }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::archive::lockfile;
+use crate::mirror::add_sboms::SbomSkip;
 use crate::mirror::download::{Authentication, MirroredVersion};
 use crate::mirror::oci_sboms;
 use crate::mirror::provenance::{PreparedRelease, PublishedRelease};
@@ -104,6 +105,10 @@ pub struct VersionOutcome {
     /// SBOM subjects `--add-sboms` attached to (OCI sources).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub added_sboms: Vec<String>,
+    /// Subjects `--add-sboms` left without an SBOM although they have none (a ZIP without readable Go build info, no
+    /// provider type, …), each with its reason; the copy itself is complete. Each is also a warning.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sboms_skipped: Vec<SbomSkip>,
     /// Referrers the OCI source lists but does not have (dangling entries): not copied, not listed in the target.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_referrers: Vec<SkippedReferrer>,
@@ -113,7 +118,7 @@ pub struct VersionOutcome {
     /// The `.terraform.lock.hcl` block, when the provider address is known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lockfile: Option<String>,
-    /// Warnings from the registry.
+    /// Warnings: from the registry, about the provider's identity, about subjects left without an SBOM.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
@@ -141,6 +146,7 @@ impl VersionOutcome {
             skipped: Counts::default(),
             referrers: BTreeMap::new(),
             added_sboms: Vec::new(),
+            sboms_skipped: Vec::new(),
             skipped_referrers: Vec::new(),
             tofurc,
             lockfile: None,
@@ -225,6 +231,7 @@ impl VersionOutcome {
             },
             referrers,
             added_sboms: Vec::new(),
+            sboms_skipped: Vec::new(),
             skipped_referrers: Vec::new(),
             tofurc: push.tofurc.clone(),
             lockfile: prepared.lock.as_ref().map(lockfile::render_provider_block),

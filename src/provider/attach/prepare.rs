@@ -308,7 +308,8 @@ mod tests {
         assert_eq!(
             e("notes.json", br#"{"hello":"world"}"#),
             "notes.json is not an SBOM that can be attached: not a CycloneDX JSON (top-level \"bomFormat\": \
-             \"CycloneDX\") or SPDX JSON (top-level \"SPDXID\": \"SPDXRef-DOCUMENT\") document"
+             \"CycloneDX\"), SPDX JSON (top-level \"SPDXID\": \"SPDXRef-DOCUMENT\") or SPDX 3 JSON-LD (top-level \
+             \"@context\": \"https://spdx.org/rdf/3.0.1/spdx-context.jsonld\" and \"@graph\") document"
         );
         assert!(
             e("bin", b"\x7fELF\x02").starts_with(
@@ -426,7 +427,7 @@ mod tests {
         );
         assert_eq!(
             "xml".parse::<SbomKind>().unwrap_err().to_string(),
-            "invalid SBOM kind \"xml\": expected cyclonedx or spdx"
+            "invalid SBOM kind \"xml\": expected cyclonedx, spdx or spdx3"
         );
         assert!(is_media_type("application/vnd.cyclonedx+json"));
         assert!(!is_media_type("application/"));

@@ -5,7 +5,8 @@
 //! Must not take the writer lock itself (the caller holds [`super::writer_lock`]) nor decide which entries to remove.
 
 use super::{
-    ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX, FallbackOptions, FallbackReport, jitter, location,
+    ARTIFACT_TYPE_CYCLONEDX, ARTIFACT_TYPE_SPDX, ARTIFACT_TYPE_SPDX3, FallbackOptions,
+    FallbackReport, jitter, location,
 };
 use crate::registry::client::RegistryClient;
 use crate::registry::digest::Digest;
@@ -14,12 +15,13 @@ use crate::registry::manifest::{
 };
 use crate::registry::{RegistryError, Result};
 
-/// The sort group of an artifactType in a fallback index: CycloneDX, then SPDX, then the rest.
+/// The sort group of an artifactType in a fallback index: CycloneDX, then SPDX, then SPDX 3, then the rest.
 fn group(artifact_type: &str) -> u8 {
     match artifact_type {
         ARTIFACT_TYPE_CYCLONEDX => 0,
         ARTIFACT_TYPE_SPDX => 1,
-        _ => 2,
+        ARTIFACT_TYPE_SPDX3 => 2,
+        _ => 3,
     }
 }
 

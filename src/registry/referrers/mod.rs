@@ -82,6 +82,8 @@ pub(crate) use layout::layout_referrers;
 pub const ARTIFACT_TYPE_CYCLONEDX: &str = "application/vnd.cyclonedx+json";
 /// `artifactType` (and layer media type) of an SPDX JSON SBOM referrer.
 pub const ARTIFACT_TYPE_SPDX: &str = "application/spdx+json";
+/// `artifactType` (and layer media type) of an SPDX 3 JSON-LD SBOM referrer (IANA `application/spdx3+json`).
+pub const ARTIFACT_TYPE_SPDX3: &str = "application/spdx3+json";
 
 /// How referrers are discovered and recorded in a registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

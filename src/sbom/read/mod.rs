@@ -2,8 +2,10 @@
 //! back: `attach` (before attaching), `sbom pull`, `verify` and `verify --release`.
 //!
 //! * Format detection exactly as Trivy sniffs (SPEC §4.1): CycloneDX iff the top-level `"bomFormat"` is
-//!   `"CycloneDX"`, SPDX iff the top-level `"SPDXID"` is `"SPDXRef-DOCUMENT"` ([`read`]).
-//! * One lenient serde model of both formats (`cyclonedx`, `spdx`; the top level of either is one
+//!   `"CycloneDX"`, SPDX iff the top-level `"SPDXID"` is `"SPDXRef-DOCUMENT"` ([`read`]); SPDX 3 (which Trivy does
+//!   not read) iff the top-level `"@context"` names `https://spdx.org/rdf/3.…/spdx-context.jsonld` and there is a
+//!   `"@graph"`.
+//! * One lenient serde model of the three (`cyclonedx`, `spdx`, `spdx3`; the top level of each is one
 //!   `Document`, parsed in one pass): unknown fields are ignored, fields of interest are optional or defaulted.
 //! * What is read from it: the kind, version, timestamp and package list ([`SbomSummary`]); the ZIP SHA-256 claims
 //!   of the root ([`zip_claims`]); and, inside the crate, the typed fields `verify --release` reads its settings
@@ -19,10 +21,14 @@
 //! | per platform | `metadata.component.hashes[SHA-256]`, property `tofu-sbom:lock:zh` = `zh:<hex>`, one `distribution` external reference with hashes | the described package's `checksums[SHA256]`, annotation `tofu-sbom:lock:zh: zh:<hex>`, annotation `tofu-sbom:distribution: NAME sha256:<hex> …` |
 //! | release-wide | one `distribution` external reference per ZIP (url = ZIP name) | one `tofu-sbom:distribution: NAME sha256:<hex> …` annotation per ZIP |
 //!
+//! SPDX 3: the root package's `verifiedUsing` SHA-256 and its `tofu-sbom:lock:zh` annotation (per platform), and
+//! one `software_File` per ZIP that the root `hasDistributionArtifact` (both documents).
+//!
 //! SBOMs of other tools usually record none of these; `verify` then reports the hash as missing.
 
 pub(crate) mod cyclonedx;
 pub(crate) mod spdx;
+pub(crate) mod spdx3;
 
 use std::collections::BTreeSet;
 
@@ -49,7 +55,8 @@ pub struct PackageId {
 pub struct SbomSummary {
     /// The format family.
     pub kind: SbomKind,
-    /// CycloneDX `specVersion` (e.g. `1.6`) or SPDX `spdxVersion` (e.g. `SPDX-2.3`); empty when absent.
+    /// CycloneDX `specVersion` (e.g. `1.6`), SPDX `spdxVersion` (e.g. `SPDX-2.3`) or SPDX 3 `specVersion` (e.g.
+    /// `3.0.1`); empty when absent.
     pub spec_version: String,
     /// CycloneDX `metadata.timestamp` / SPDX `creationInfo.created`, when present.
     pub timestamp: Option<OffsetDateTime>,
@@ -69,6 +76,7 @@ impl SbomSummary {
         match self.kind {
             SbomKind::CycloneDx => format!("CycloneDX {}", self.spec_version),
             SbomKind::Spdx => self.spec_version.clone(),
+            SbomKind::Spdx3 => format!("SPDX {}", self.spec_version),
         }
     }
 }
@@ -94,7 +102,7 @@ pub enum ReadError {
     },
     /// Valid JSON, but neither CycloneDX nor SPDX.
     #[error(
-        "not a CycloneDX JSON (top-level \"bomFormat\": \"CycloneDX\") or SPDX JSON (top-level \"SPDXID\": \"SPDXRef-DOCUMENT\") document"
+        "not a CycloneDX JSON (top-level \"bomFormat\": \"CycloneDX\"), SPDX JSON (top-level \"SPDXID\": \"SPDXRef-DOCUMENT\") or SPDX 3 JSON-LD (top-level \"@context\": \"https://spdx.org/rdf/3.0.1/spdx-context.jsonld\" and \"@graph\") document"
     )]
     UnknownFormat,
     /// The timestamp is not RFC 3339.
@@ -123,6 +131,11 @@ pub(crate) struct Document {
     pub(crate) document_describes: Vec<String>,
     pub(crate) relationships: Vec<spdx::Relationship>,
     pub(crate) packages: Option<Vec<spdx::Package>>,
+    // SPDX 3
+    #[serde(rename = "@context")]
+    pub(crate) context: Option<serde_json::Value>,
+    #[serde(rename = "@graph")]
+    pub(crate) graph: Option<Vec<spdx3::Node>>,
 }
 
 impl Document {
@@ -137,6 +150,9 @@ impl Document {
             Some(SbomKind::CycloneDx)
         } else if self.spdx_id.as_deref() == Some("SPDXRef-DOCUMENT") {
             Some(SbomKind::Spdx)
+        } else if self.graph.is_some() && self.context.as_ref().is_some_and(spdx3::is_spdx3_context)
+        {
+            Some(SbomKind::Spdx3)
         } else {
             None
         }
@@ -187,6 +203,10 @@ pub fn read(bytes: &[u8], limits: &Limits) -> Result<SbomSummary, ReadError> {
             spdx::collect_packages(doc.packages.unwrap_or_default(), &mut packages);
             (doc.spdx_version, doc.creation_info.and_then(|c| c.created))
         }
+        SbomKind::Spdx3 => {
+            spdx3::collect_packages(&doc, &mut packages);
+            doc.spdx3_version_and_time()
+        }
     };
     Ok(SbomSummary {
         kind,
@@ -225,6 +245,7 @@ pub fn zip_claims(bytes: &[u8], kind: SbomKind) -> Result<ZipClaims, ReadError> 
             .map(cyclonedx::zip_claims)
             .unwrap_or_default(),
         SbomKind::Spdx => spdx::zip_claims(&doc),
+        SbomKind::Spdx3 => spdx3::zip_claims(&doc),
     })
 }
 

