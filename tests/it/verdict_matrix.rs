@@ -10,12 +10,11 @@
 
 use crate::support;
 use crate::support::cli as cli_support;
-use crate::support::consumers;
 use crate::support::oci as oci_support;
 use crate::support::shapes::{Oras, Shape};
+use crate::support::tofu::{TofuRun, TofuWorkspace, required_provider_tf};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use support::{Registry, RegistryOpts};
@@ -341,59 +340,20 @@ fn tls_options(ca: &Path) -> ClientOptions {
     }
 }
 
-/// What tofu printed and how it ended.
-struct TofuOutcome {
-    code: i32,
-    /// Standard error with whitespace runs made one space (tofu wraps at 78 columns).
-    stderr: String,
-}
-
-/// `tofu init` requiring `TYPE` at `version`, in a fresh working directory with its own HOME and `.tofurc` (an
-/// `oci_mirror` for `HOST/shapes/${type}`, `direct` excluded), trusting `ca`.
-fn tofu_init(host: &str, ca: &Path, provider_type: &str, version: &str) -> TofuOutcome {
-    let dir = tempfile::tempdir().unwrap();
-    let home = dir.path().join("home");
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&home).unwrap();
-    std::fs::create_dir_all(&work).unwrap();
-    let rc = dir.path().join("tofurc");
-    std::fs::write(
-        &rc,
-        format!(
-            "provider_installation {{\n  oci_mirror {{\n    repository_template = \"{host}/shapes/${{type}}\"\n    include             = [\"{NAMESPACE}/*\"]\n  }}\n  direct {{\n    exclude = [\"{NAMESPACE}/*\"]\n  }}\n}}\n"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        work.join("main.tf"),
-        format!(
-            "terraform {{\n  required_providers {{\n    {provider_type} = {{\n      source  = \"{NAMESPACE}/{provider_type}\"\n      version = \"{version}\"\n    }}\n  }}\n}}\n"
-        ),
-    )
-    .unwrap();
-    let out = Command::new("timeout")
-        .args(["-k", "10", "300"])
-        .arg(consumers::tofu())
-        .args(["init", "-input=false", "-no-color"])
-        .current_dir(&work)
-        .env_clear()
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .env("HOME", &home)
-        .env("TF_CLI_CONFIG_FILE", &rc)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env("TF_IN_AUTOMATION", "1")
-        .env("HTTPS_PROXY", "http://127.0.0.1:9")
-        .env("SSL_CERT_FILE", ca)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    TofuOutcome {
-        code: out.status.code().unwrap_or(-1),
-        stderr: String::from_utf8_lossy(&out.stderr)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
-    }
+/// `tofu init` requiring `TYPE` at `version` in a workspace of its own (`support::tofu`: fresh HOME, no network but
+/// 127.0.0.1), whose `.tofurc` has an `oci_mirror` for `HOST/shapes/${type}` and excludes `direct`, trusting `ca`.
+fn tofu_init(host: &str, ca: &Path, provider_type: &str, version: &str) -> TofuRun {
+    let mut ws = TofuWorkspace::new();
+    ws.write_cli_config(&format!(
+        "provider_installation {{\n  oci_mirror {{\n    repository_template = \"{host}/shapes/${{type}}\"\n    include             = [\"{NAMESPACE}/*\"]\n  }}\n  direct {{\n    exclude = [\"{NAMESPACE}/*\"]\n  }}\n}}\n"
+    ));
+    ws.trust_ca(ca);
+    ws.write_main_tf(&required_provider_tf(
+        provider_type,
+        &format!("{NAMESPACE}/{provider_type}"),
+        version,
+    ));
+    ws.init()
 }
 
 /// `tofu-sbom verify --no-sboms REF --ca-file CA` with `--json` (exit code, findings as `severity:kind`, the JSON)
@@ -430,6 +390,7 @@ fn verify(reference: &str, ca: &Path) -> (i32, Vec<String>, Value, String) {
 fn assert_row(host: &str, ca: &Path, row: &Row) {
     let ty = row.provider_type;
     let tofu = tofu_init(host, ca, ty, row.version);
+    let tofu_stderr = tofu.stderr_unwrapped();
     let (code, kinds, _, text) = verify(&format!("{host}/shapes/{ty}:{}", row.tag), ca);
     let tofu_verdict = if tofu.code == 0 {
         Verdict::Accept
@@ -441,7 +402,7 @@ fn assert_row(host: &str, ca: &Path, row: &Row) {
     } else {
         Verdict::Reject
     };
-    assert_eq!(tofu_verdict, row.tofu, "{ty}: tofu said: {}", tofu.stderr);
+    assert_eq!(tofu_verdict, row.tofu, "{ty}: tofu said: {}", tofu_stderr);
     assert_eq!(verify_verdict, row.verify, "{ty}: verify said: {text}");
     assert_eq!(
         tofu_verdict, verify_verdict,
@@ -451,7 +412,7 @@ fn assert_row(host: &str, ca: &Path, row: &Row) {
     match row.tofu {
         Verdict::Accept => {
             assert_eq!(tofu.code, 0);
-            assert_eq!(tofu.stderr, "", "{ty}");
+            assert_eq!(tofu_stderr, "", "{ty}");
             assert_eq!(code, 0);
             // Only the warnings the row lists: none at all for most shapes tofu installs.
             assert_eq!(
@@ -461,12 +422,12 @@ fn assert_row(host: &str, ca: &Path, row: &Row) {
             );
         }
         Verdict::Reject => {
-            assert_eq!(tofu.code, 1, "{ty}: {}", tofu.stderr);
+            assert_eq!(tofu.code, 1, "{ty}: {}", tofu_stderr);
             assert_eq!(code, 1);
             assert!(
-                tofu.stderr.starts_with("Error: ") && tofu.stderr.contains(row.tofu_says),
+                tofu_stderr.starts_with("Error: ") && tofu_stderr.contains(row.tofu_says),
                 "{ty}: tofu said: {}",
-                tofu.stderr
+                tofu_stderr
             );
         }
     }
