@@ -12,8 +12,10 @@ use serde::Serialize;
 
 use crate::provider::sbom_pull::fetch_referrer_sbom;
 use crate::registry::digest::Digest;
-use crate::registry::manifest::{ImageManifest, MEDIA_TYPE_EMPTY};
-use crate::registry::referrers::{ListOptions, ReferrerEntry, ReferrersMode, list_referrers};
+use crate::registry::manifest::MEDIA_TYPE_EMPTY;
+use crate::registry::referrers::{
+    ListOptions, ReferrersMode, declared_artifact_types, list_referrers,
+};
 use crate::registry::store::Store;
 use crate::sbom::{ReadError, SbomKind, zip_claims};
 use crate::verify::report::{Ctx, FindingKind, SbomReport, Severity};
@@ -149,12 +151,16 @@ pub(crate) async fn check_sboms(
             .collect();
         match of_kind.len() {
             0 => {
-                let finding = match listed_under_config_type(store, &listing.entries, *kind).await {
-                    Some((referrer, listed)) => FindingKind::SbomTypeNotListed {
+                let declared = declared_artifact_types(store, &listing.entries).await;
+                let finding = match declared
+                    .iter()
+                    .find(|e| e.artifact_type == kind.artifact_type())
+                {
+                    Some(e) => FindingKind::SbomTypeNotListed {
                         subject: what.to_owned(),
                         artifact_type: kind.artifact_type().to_owned(),
-                        referrer,
-                        listed,
+                        referrer: e.digest.clone(),
+                        listed: MEDIA_TYPE_EMPTY.to_owned(),
                     },
                     None => FindingKind::SbomMissing {
                         subject: what.to_owned(),
@@ -207,31 +213,6 @@ pub(crate) async fn check_sboms(
         reports.push(rep);
     }
     reports
-}
-
-/// An SBOM referrer of `kind` that the referrers list gives the empty config media type as `artifactType` — what
-/// go-containerregistry's registry lists for every OCI 1.1 artifact (it reports `config.mediaType`, not the
-/// manifest's `artifactType`). Only such entries are fetched (one manifest GET each); an unreadable one is skipped.
-async fn listed_under_config_type(
-    store: &Store,
-    entries: &[ReferrerEntry],
-    kind: SbomKind,
-) -> Option<(Digest, String)> {
-    for e in entries
-        .iter()
-        .filter(|e| e.artifact_type == MEDIA_TYPE_EMPTY)
-    {
-        let Ok(fetched) = store.fetch_manifest(&e.digest).await else {
-            continue;
-        };
-        let Ok(manifest) = serde_json::from_slice::<ImageManifest>(&fetched.bytes) else {
-            continue;
-        };
-        if manifest.artifact_type == kind.artifact_type() {
-            return Some((e.digest.clone(), e.artifact_type.clone()));
-        }
-    }
-    None
 }
 
 /// Compares the ZIP hashes an SBOM records with the stored layers.

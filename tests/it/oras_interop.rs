@@ -604,6 +604,41 @@ fn oras_reads_our_referrers_on_the_native_referrers_registry_and_publish_writes_
     want.sort_by_key(key_of);
     assert_eq!(got, want);
 
+    // `sbom pull` still gets them: the manifest says what the listing does not (read for the config-typed entries).
+    for (platform, file) in [
+        (None, format!("{STEM}.cdx.json")),
+        (Some("linux_amd64"), format!("{STEM}_linux_amd64.spdx.json")),
+    ] {
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().join("sbom.json");
+        let mut args = vec![
+            "sbom".to_owned(),
+            "pull".to_owned(),
+            format!("{repo}:0.1.0"),
+            "-o".to_owned(),
+            path.display().to_string(),
+            "--format".to_owned(),
+            if file.ends_with(".cdx.json") {
+                "cyclonedx"
+            } else {
+                "spdx"
+            }
+            .to_owned(),
+        ];
+        if let Some(p) = platform {
+            args.extend(["--platform".to_owned(), p.to_owned()]);
+        }
+        tofu_sbom_ok(
+            home.path(),
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            std::fs::read(sbom_dir.path().join(&file)).unwrap(),
+            "{file}"
+        );
+    }
+
     let index_ref = format!("{repo}@{}", published.index);
     let signature = oras.attach(
         &index_ref,
