@@ -673,6 +673,63 @@ fn oras_reads_our_referrers_on_the_native_referrers_registry_and_publish_writes_
         .collect();
     want.sort();
     assert_eq!(copied, want);
+
+    // Our referrers are recognised by their manifests here too: the same publish again finds all 8 present (nothing
+    // re-attached), and a re-publish with other SBOM bytes and `--prune-own-referrers` removes exactly our 8 older
+    // SBOM referrers, keeping ORAS's signature.
+    let release = sample_release_dir();
+    let again = cli_support::run(
+        cli_support::isolate_credentials(&mut cli_support::tofu_sbom(), home.path())
+            .args(["publish", release.to_str().unwrap(), &repo])
+            .args(["--provider", "example/sample", "--plain-http"]),
+    )
+    .expect_code(0);
+    let again_out = again.out();
+    let statuses: Vec<&str> = again_out
+        .lines()
+        .filter(|l| l.starts_with("attached ") || l.starts_with("present "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["present"; 8], "{}", again.out());
+    let pruning = cli_support::run(
+        cli_support::isolate_credentials(&mut cli_support::tofu_sbom(), home.path())
+            .args(["publish", release.to_str().unwrap(), &repo])
+            .args(["--provider", "example/sample", "--plain-http", "--json"])
+            .args(["--supplier", "Acme Corp", "--prune-own-referrers"]),
+    )
+    .expect_code(0);
+    let pruned = pruning.json()["pruned"].clone();
+    let mut pruned_digests: Vec<String> = pruned
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|v| v.as_array().unwrap().clone())
+        .map(|p| {
+            assert_eq!(p["status"], "deleted");
+            p["referrer"]["digest"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    pruned_digests.sort();
+    let mut ours: Vec<String> = published
+        .referrers
+        .values()
+        .flat_map(|f| f.values().cloned())
+        .collect();
+    ours.sort();
+    assert_eq!(pruned_digests, ours);
+    let republished = Published::from_json(&pruning.json());
+    let mut left: Vec<String> = discovered(&oras, &repo, &published.index)
+        .into_iter()
+        .map(|(_, d, _, _)| d)
+        .collect();
+    left.sort();
+    let mut want: Vec<String> = republished.referrers["index"]
+        .values()
+        .cloned()
+        .chain([signature.digest.clone()])
+        .collect();
+    want.sort();
+    assert_eq!(left, want);
 }
 
 /// An OCI image layout written by `publish` (`oci-layout:DIR`) is one ORAS reads and writes as its own: `oras discover

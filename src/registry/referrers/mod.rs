@@ -313,6 +313,29 @@ pub async fn declared_artifact_types(
     out
 }
 
+/// `entries` with the `artifactType` their manifest declares in place of the empty config media type the list gave
+/// them ([`declared_artifact_types`]); every other entry as listed, in the same order. Fetches nothing when no entry
+/// is listed under the empty type.
+pub async fn with_declared_artifact_types(
+    store: &Store,
+    entries: Vec<ReferrerEntry>,
+) -> Vec<ReferrerEntry> {
+    let declared = declared_artifact_types(store, &entries).await;
+    if declared.is_empty() {
+        return entries;
+    }
+    entries
+        .into_iter()
+        .map(|e| {
+            declared
+                .iter()
+                .find(|d| d.digest == e.digest)
+                .cloned()
+                .unwrap_or(e)
+        })
+        .collect()
+}
+
 /// Lists the referrers of `subject` in `store` (module docs for the detection rules).
 pub async fn list_referrers(
     store: &Store,
