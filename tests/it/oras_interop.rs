@@ -505,7 +505,9 @@ fn oras_reads_our_referrers_and_we_keep_what_oras_attached_on_distribution() {
 /// through the API and creates no `sha256-…` tag; ORAS discovers them on every subject and pulls our bytes; a
 /// referrer `oras attach` writes is listed by `tofu-sbom referrers` and copied by `mirror`. This registry lists every
 /// referrer with its **config** media type as `artifactType` (`application/vnd.oci.empty.v1+json` for ours and ORAS's:
-/// `support::consumers::ReferrersRegistry`), and ORAS and `tofu-sbom referrers` both show what it lists.
+/// `support::consumers::ReferrersRegistry`), and ORAS and `tofu-sbom referrers` both show what it lists; ORAS's
+/// `--artifact-type` filter and Trivy 0.44.1 then find no SBOM, which `verify` reports (`sbom_type_not_listed`),
+/// while `sbom pull`, a re-publish (all present) and `--prune-own-referrers` read the manifests for the real type.
 #[test]
 fn oras_reads_our_referrers_on_the_native_referrers_registry_and_publish_writes_no_fallback_tag() {
     let reg = ReferrersRegistry::start();
