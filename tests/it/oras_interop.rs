@@ -657,11 +657,23 @@ fn oras_reads_our_referrers_on_the_native_referrers_registry_and_publish_writes_
     assert_eq!(listed, vec![&oras_entry(EMPTY, &signature)]);
     assert_eq!(entries.len(), 3);
 
-    // A copy into another repository of the same registry keeps the ORAS referrer, writes no fallback tag either.
+    // A copy into another repository of the same registry keeps the ORAS referrer, writes no fallback tag either, and
+    // (the manifests read for their type) finds every subject with its SBOMs: none added.
     let copy = format!("{}/acme/copy", reg.host);
-    tofu_sbom_ok(
+    let mirrored = tofu_sbom_ok(
         home.path(),
-        &["mirror", &format!("{repo}:0.1.0"), &copy, "--no-add-sboms"],
+        &["mirror", &format!("{repo}:0.1.0"), &copy, "--json"],
+    )
+    .json();
+    let version = &mirrored["versions"][0];
+    assert_eq!(version.get("addedSboms"), None, "{version}");
+    assert_eq!(
+        version["referrers"]["index"],
+        json!({
+            format!("{STEM}.cdx.json"): published.referrers["index"][&format!("{STEM}.cdx.json")],
+            format!("{STEM}.spdx.json"): published.referrers["index"][&format!("{STEM}.spdx.json")],
+            SIGNATURE: signature.digest,
+        })
     );
     assert_eq!(oras.tags(&copy), vec!["0.1.0".to_owned()]);
     let mut copied: Vec<String> = discovered(&oras, &copy, &published.index)
