@@ -140,6 +140,12 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
         output::print_json(&PublishJson {
             push: pushed,
             referrers,
+            pruned: outcome
+                .attached
+                .iter()
+                .filter(|s| !s.outcome.pruned.is_empty())
+                .map(|s| (s.subject.clone(), s.outcome.pruned.as_slice()))
+                .collect(),
             documents: document_json(docs, args.sbom_dir.as_deref()),
             lockfile: lock,
             tofurc: pushed.tofurc.as_deref(),

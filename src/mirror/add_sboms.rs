@@ -193,17 +193,17 @@ async fn lacking_subjects(
             },
         )
         .await?;
+        // Entries a registry lists under the empty config media type count with their manifest's type.
+        let entries = referrers::with_declared_artifact_types(req.store, listing.entries).await;
         // An SBOM of any kind we know (CycloneDX, SPDX 2, SPDX 3) counts.
-        if !listing
-            .entries
+        if !entries
             .iter()
             .any(|e| SbomKind::from_artifact_type(&e.artifact_type).is_some())
         {
             lacking.push(key.clone());
         }
         if key == INDEX_SUBJECT
-            && let Some(e) = listing
-                .entries
+            && let Some(e) = entries
                 .iter()
                 .find(|e| e.artifact_type == ARTIFACT_TYPE_CHECKSUMS)
         {

@@ -131,8 +131,9 @@ pub async fn referrer_map(
             },
         )
         .await?;
-        let m: BTreeMap<String, Digest> = listing
-            .entries
+        // Entries a registry lists under the empty config media type are keyed by their manifest's type.
+        let entries = referrers::with_declared_artifact_types(store, listing.entries).await;
+        let m: BTreeMap<String, Digest> = entries
             .iter()
             .map(|e| {
                 (

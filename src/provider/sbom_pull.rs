@@ -23,7 +23,9 @@ use crate::registry::manifest::{
     Descriptor, ImageIndex, ImageManifest, MEDIA_TYPE_MANIFEST, decode,
 };
 use crate::registry::reference::Target;
-use crate::registry::referrers::{ListOptions, ReferrerEntry, ReferrersMode, list_referrers};
+use crate::registry::referrers::{
+    ListOptions, ReferrerEntry, ReferrersMode, declared_artifact_types, list_referrers,
+};
 use crate::registry::store::Store;
 use crate::sbom::{self, SbomSummary};
 
@@ -312,6 +314,23 @@ pub async fn pull_sbom(store: &Store, target: &Target, opts: &PullOptions) -> Re
         )
     };
     let mut candidates = listing.entries;
+    if candidates.is_empty() {
+        // A registry that lists referrers under their config media type (go-containerregistry's): the manifest says.
+        let all = list_referrers(
+            store,
+            &subject.digest,
+            &ListOptions {
+                mode: opts.mode,
+                artifact_type: None,
+            },
+        )
+        .await?;
+        candidates = declared_artifact_types(store, &all.entries)
+            .await
+            .into_iter()
+            .filter(|e| e.artifact_type == artifact_type)
+            .collect();
+    }
     // Documents already read while telling spec versions apart, so the chosen one is not fetched twice.
     let mut fetched: Vec<(Digest, FetchedSbom)> = Vec::new();
     if opts.kind == SbomKind::CycloneDx

@@ -12,7 +12,10 @@ use serde::Serialize;
 
 use crate::provider::sbom_pull::fetch_referrer_sbom;
 use crate::registry::digest::Digest;
-use crate::registry::referrers::{ListOptions, ReferrersMode, list_referrers};
+use crate::registry::manifest::MEDIA_TYPE_EMPTY;
+use crate::registry::referrers::{
+    ListOptions, ReferrersMode, declared_artifact_types, list_referrers,
+};
 use crate::registry::store::Store;
 use crate::sbom::{ReadError, SbomKind, zip_claims};
 use crate::verify::report::{Ctx, FindingKind, SbomReport, Severity};
@@ -147,13 +150,25 @@ pub(crate) async fn check_sboms(
             .map(|e| e.digest.clone())
             .collect();
         match of_kind.len() {
-            0 => ctx.error(
-                platform,
-                FindingKind::SbomMissing {
-                    subject: what.to_owned(),
-                    artifact_type: kind.artifact_type().to_owned(),
-                },
-            ),
+            0 => {
+                let declared = declared_artifact_types(store, &listing.entries).await;
+                let finding = match declared
+                    .iter()
+                    .find(|e| e.artifact_type == kind.artifact_type())
+                {
+                    Some(e) => FindingKind::SbomTypeNotListed {
+                        subject: what.to_owned(),
+                        artifact_type: kind.artifact_type().to_owned(),
+                        referrer: e.digest.clone(),
+                        listed: MEDIA_TYPE_EMPTY.to_owned(),
+                    },
+                    None => FindingKind::SbomMissing {
+                        subject: what.to_owned(),
+                        artifact_type: kind.artifact_type().to_owned(),
+                    },
+                };
+                ctx.error(platform, finding);
+            }
             1 => {}
             _ => ctx.add(
                 Severity::Warning,

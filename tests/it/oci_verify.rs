@@ -1,9 +1,11 @@
 //! `verify` negative cases: hand-built artifacts that break one OpenTofu rule each, in an OCI layout (and one in the
-//! real registry), each reported precisely.
+//! real registry), each reported precisely. The manifests, entries and indexes are `support::shapes::Shape`'s (what
+//! `push` writes), stored in a layout here; `verdict_matrix` pushes the same shapes to a registry and runs tofu on them.
 
 use crate::support;
 use crate::support::cli as cli_support;
 use crate::support::oci as oci_support;
+use crate::support::shapes::Shape;
 
 use std::collections::BTreeMap;
 
@@ -12,8 +14,7 @@ use serde_json::json;
 use oci_support::{pseudo_random, test_options};
 use support::{Registry, RegistryOpts};
 use tofu_sbom::provider::media_types::{
-    ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_PKG, ARTIFACT_TYPE_PROVIDER_TARGET,
-    MEDIA_TYPE_ZIP_LAYER,
+    ARTIFACT_TYPE_PROVIDER_PKG, ARTIFACT_TYPE_PROVIDER_TARGET, MEDIA_TYPE_ZIP_LAYER,
 };
 use tofu_sbom::registry::client::{Protocol, RegistryClient};
 use tofu_sbom::registry::digest::Digest;
@@ -55,15 +56,7 @@ impl Fixture {
     }
 
     fn manifest(&self, layers: Vec<Descriptor>) -> (ImageManifest, Descriptor) {
-        let m = ImageManifest {
-            schema_version: 2,
-            media_type: MEDIA_TYPE_MANIFEST.into(),
-            artifact_type: ARTIFACT_TYPE_PROVIDER_TARGET.into(),
-            config: Descriptor::empty_config(),
-            layers,
-            subject: None,
-            annotations: BTreeMap::new(),
-        };
+        let m = Shape::target_manifest(layers);
         let d = self.put_manifest(&m);
         (m, d)
     }
@@ -75,10 +68,7 @@ impl Fixture {
     }
 
     fn entry(&self, desc: &Descriptor, os: &str, arch: &str) -> Descriptor {
-        let mut e = desc.clone();
-        e.platform = Some(Platform::new(os, arch));
-        e.artifact_type = ARTIFACT_TYPE_PROVIDER_TARGET.into();
-        e
+        Shape::entry(desc, os, arch)
     }
 
     fn platform(&self, seed: u64, os: &str, arch: &str) -> Descriptor {
@@ -87,14 +77,7 @@ impl Fixture {
     }
 
     fn index(entries: Vec<Descriptor>) -> ImageIndex {
-        ImageIndex {
-            schema_version: 2,
-            media_type: MEDIA_TYPE_INDEX.into(),
-            artifact_type: ARTIFACT_TYPE_PROVIDER.into(),
-            manifests: entries,
-            subject: None,
-            annotations: BTreeMap::new(),
-        }
+        Shape::index(entries)
     }
 
     /// Stores the index and tags it `1.0.0` (index.json entry without artifactType, as a registry would resolve it).

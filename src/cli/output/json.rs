@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use tofu_sbom::generate::{Document, ScannedRelease, Subject};
+use tofu_sbom::provider::attach::PrunedReferrer;
 use tofu_sbom::provider::push::PushOutcome;
 use tofu_sbom::registry::digest::Digest;
 use tofu_sbom::verify::artifact::VerifyReport;
@@ -90,6 +91,8 @@ pub(crate) struct PublishJson<'a> {
     pub(crate) push: &'a PushOutcome,
     /// SBOM referrer manifest digests, keyed by subject (`index` or `os_arch`) then document file name.
     pub(crate) referrers: BTreeMap<String, BTreeMap<String, Digest>>,
+    /// `--prune-own-referrers`: the referrers removed, keyed by subject (`index` or `os_arch`); only subjects with one.
+    pub(crate) pruned: BTreeMap<String, &'a [PrunedReferrer]>,
     pub(crate) documents: Vec<DocumentJson>,
     pub(crate) lockfile: Option<String>,
     pub(crate) tofurc: Option<&'a str>,

@@ -19,7 +19,7 @@ use crate::provider::artifact::tag_spelling;
 use crate::provider::attach::ARTIFACT_TYPE_CHECKSUMS;
 use crate::provider::push::tofurc_for_store;
 use crate::registry::digest::Digest;
-use crate::registry::referrers::{ListOptions, list_referrers};
+use crate::registry::referrers::{ListOptions, list_referrers, with_declared_artifact_types};
 use crate::registry::store::Store;
 
 /// The outcome of `version` when the target already holds it complete, else `None` (then it is mirrored). `platforms`
@@ -72,7 +72,9 @@ async fn complete_referrers(
         )
         .await
         .ok()?;
-        let has = |t: &str| listing.entries.iter().any(|e| e.artifact_type == t);
+        // A registry that lists config media types instead (go-containerregistry's) is read through the manifests.
+        let entries = with_declared_artifact_types(dst, listing.entries).await;
+        let has = |t: &str| entries.iter().any(|e| e.artifact_type == t);
         if !opts.formats.iter().all(|f| has(f.media_type())) {
             return None;
         }
@@ -81,8 +83,7 @@ async fn complete_referrers(
         }
         map.insert(
             key,
-            listing
-                .entries
+            entries
                 .iter()
                 .map(|e| {
                     (

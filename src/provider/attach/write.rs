@@ -117,7 +117,7 @@ pub(super) async fn attach_prepared(
 ) -> Result<AttachOutcome> {
     let _guard = lock::lock_subject(&lock_key(store, &subject.digest), &opts.lock).await?;
 
-    let listing = referrers::list_referrers(
+    let mut listing = referrers::list_referrers(
         store,
         &subject.digest,
         &ListOptions {
@@ -126,6 +126,9 @@ pub(super) async fn attach_prepared(
         },
     )
     .await?;
+    // Our referrers listed under the empty config media type (go-containerregistry's registry) are still ours, of
+    // their manifest's type: found present, pruned by type.
+    listing.entries = referrers::with_declared_artifact_types(store, listing.entries).await;
     let pushed = push_missing(store, subject, &listing, prepared, opts).await?;
     let out = pushed.referrers;
 

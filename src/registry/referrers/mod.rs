@@ -69,7 +69,9 @@ use serde::Serialize;
 
 use crate::registry::client::RegistryClient;
 use crate::registry::digest::Digest;
-use crate::registry::manifest::{ANNOTATION_CREATED, ANNOTATION_TITLE, Descriptor};
+use crate::registry::manifest::{
+    ANNOTATION_CREATED, ANNOTATION_TITLE, Descriptor, MEDIA_TYPE_EMPTY,
+};
 use crate::registry::store::Store;
 use crate::registry::{RegistryError, Result};
 
@@ -273,6 +275,65 @@ pub(crate) fn jitter(max_ms: u64, salt: u32) -> Duration {
 
 pub(crate) fn location(client: &RegistryClient, repo: &str) -> String {
     format!("{}/{repo}", client.registry())
+}
+
+/// The entries of `entries` that the referrers list gives the empty config media type as `artifactType` —
+/// go-containerregistry's registry lists every referrer's `config.mediaType`, never the manifest's own
+/// `artifactType` — with the `artifactType` their manifest declares. Entries whose manifest declares none, or cannot be
+/// fetched or parsed, are left out. One manifest fetch per such entry; consumers that filter on the listed type (ORAS
+/// `--artifact-type`, Trivy) do not see these types.
+pub async fn declared_artifact_types(
+    store: &Store,
+    entries: &[ReferrerEntry],
+) -> Vec<ReferrerEntry> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct ArtifactTypeProbe {
+        #[serde(default)]
+        artifact_type: String,
+    }
+    let mut out = Vec::new();
+    for e in entries
+        .iter()
+        .filter(|e| e.artifact_type == MEDIA_TYPE_EMPTY)
+    {
+        let Ok(fetched) = store.fetch_manifest(&e.digest).await else {
+            continue;
+        };
+        match serde_json::from_slice::<ArtifactTypeProbe>(&fetched.bytes) {
+            Ok(p) if !p.artifact_type.is_empty() && p.artifact_type != MEDIA_TYPE_EMPTY => {
+                out.push(ReferrerEntry {
+                    artifact_type: p.artifact_type,
+                    ..e.clone()
+                });
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `entries` with the `artifactType` their manifest declares in place of the empty config media type the list gave
+/// them ([`declared_artifact_types`]); every other entry as listed, in the same order. Fetches nothing when no entry
+/// is listed under the empty type.
+pub async fn with_declared_artifact_types(
+    store: &Store,
+    entries: Vec<ReferrerEntry>,
+) -> Vec<ReferrerEntry> {
+    let declared = declared_artifact_types(store, &entries).await;
+    if declared.is_empty() {
+        return entries;
+    }
+    entries
+        .into_iter()
+        .map(|e| {
+            declared
+                .iter()
+                .find(|d| d.digest == e.digest)
+                .cloned()
+                .unwrap_or(e)
+        })
+        .collect()
 }
 
 /// Lists the referrers of `subject` in `store` (module docs for the detection rules).

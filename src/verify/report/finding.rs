@@ -227,6 +227,19 @@ pub enum FindingKind {
         /// The artifactType expected.
         artifact_type: String,
     },
+    /// SBOM check: the subject's SBOM referrer of a kind is attached, but the registry's referrers API lists it under
+    /// another `artifactType` (go-containerregistry's registry lists the config media type), so consumers that filter
+    /// on the listed type (ORAS `--artifact-type`, Trivy) do not find it.
+    SbomTypeNotListed {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The referrer manifest's own `artifactType`.
+        artifact_type: String,
+        /// The referrer.
+        referrer: Digest,
+        /// The `artifactType` the referrers list gives it.
+        listed: String,
+    },
     /// SBOM check: several SBOM referrers of one kind (Trivy reads the first parsable one in list order).
     SbomDuplicate {
         /// `index` or `os_arch`.
@@ -493,6 +506,12 @@ impl fmt::Display for FindingKind {
             Self::BlobInvalid { digest, message } => write!(f, "blob {digest}: {message}"),
             Self::BlobSizeMismatch { expected, actual } => write!(f, "blob is {actual} bytes, the layer descriptor says {expected}"),
             Self::SbomMissing { subject, artifact_type } => write!(f, "{subject}: no {artifact_type} SBOM referrer is attached"),
+            Self::SbomTypeNotListed { subject, artifact_type, referrer, listed } => write!(
+                f,
+                "{subject}: the {artifact_type} SBOM referrer {referrer} is attached, but the registry's referrers API \
+                 lists its artifactType as {listed} (the config media type, as go-containerregistry's registry does): \
+                 `oras discover --artifact-type {artifact_type}` and Trivy do not find it"
+            ),
             Self::SbomDuplicate { subject, artifact_type, referrers } => write!(
                 f,
                 "{subject}: {} {artifact_type} SBOM referrers are attached ({}); Trivy reads only the first parsable one",

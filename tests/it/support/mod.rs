@@ -12,6 +12,8 @@
 //!   clients sent. The only docker-registry harness of the tests.
 //! - [`consumers`]: the real consumers built from the Go module proxy (`tofu`, `oras`, `syft`) and
 //!   [`consumers::ReferrersRegistry`], a registry with the native referrers API.
+//! - [`shapes`]: builders of OCI artifact shapes for the comparisons with the real consumers, among them the real
+//!   ORAS CLI run hermetically ([`shapes::Oras`]).
 //! - [`tofu`]: the real `tofu` run hermetically in a workspace of its own (CLI config, credentials,
 //!   CA), and the `.terraform.lock.hcl` reader.
 //! - [`http_server`]: the accept loop and request reader of the in-test HTTP servers (`oci_support`,
@@ -29,6 +31,7 @@ pub(crate) mod http_server;
 pub(crate) mod mirror;
 pub(crate) mod oci;
 pub(crate) mod sbom;
+pub(crate) mod shapes;
 pub(crate) mod tofu;
 
 use std::fmt::Write as _;
