@@ -32,6 +32,7 @@ mod credential_helpers;
 mod e2e_publish;
 mod infra_smoke;
 mod infra_smoke_consumers;
+mod infra_smoke_providers;
 mod layout_concurrency;
 mod layout_temp_files;
 mod mirror_oci_copy;

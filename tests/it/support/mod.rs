@@ -12,6 +12,8 @@
 //!   clients sent. The only docker-registry harness of the tests.
 //! - [`consumers`]: the real consumers built from the Go module proxy (`tofu`, `oras`, `syft`) and
 //!   [`consumers::ReferrersRegistry`], a registry with the native referrers API.
+//! - [`providers`]: the real test providers (terraform-plugin-framework and SDKv2) that
+//!   `./scripts/fixtures` builds like GoReleaser, for 9 platforms.
 //! - [`tofu`]: the real `tofu` run hermetically in a workspace of its own (CLI config, credentials,
 //!   CA), and the `.terraform.lock.hcl` reader.
 //! - [`http_server`]: the accept loop and request reader of the in-test HTTP servers (`oci_support`,
@@ -28,6 +30,7 @@ pub(crate) mod exe;
 pub(crate) mod http_server;
 pub(crate) mod mirror;
 pub(crate) mod oci;
+pub(crate) mod providers;
 pub(crate) mod sbom;
 pub(crate) mod tofu;
 
