@@ -29,6 +29,7 @@ mod cli_push;
 mod cli_registry_flags;
 mod cli_verify;
 mod credential_helpers;
+mod e2e_airgap;
 mod e2e_publish;
 mod infra_smoke;
 mod infra_smoke_consumers;

@@ -157,13 +157,18 @@ async fn copied_outcome(
         ReferrersOutcome::Copied { count, skipped } => (*count, skipped.clone()),
         ReferrersOutcome::NotCopied => (0, Vec::new()),
     };
+    let mut warnings = Vec::new();
     let lock = match (artifact, &opts.provider) {
         (Some(a), Some(p)) if !version.is_empty() => {
+            let (mut hashes, unread) =
+                oci_sboms::h1_hashes(dst, a, Some(&p.provider_type), &opts.limits).await?;
+            warnings = unread;
+            hashes.extend(a.zh_hashes());
             Some(lockfile::render_provider_block(&ProviderLock {
                 address: p.clone(),
                 version: version.clone(),
                 constraints: None,
-                hashes: a.zh_hashes(),
+                hashes,
             }))
         }
         _ => None,
@@ -213,6 +218,6 @@ async fn copied_outcome(
             .as_ref()
             .and_then(|p| tofurc_for_target(&opts.target, p)),
         lockfile: lock,
-        warnings: Vec::new(),
+        warnings,
     })
 }
