@@ -50,4 +50,5 @@ mod registry_hostile;
 mod sbom_snapshot;
 mod sbom_trivy;
 mod sbom_validate;
+mod syft_providers;
 mod verify_release;
