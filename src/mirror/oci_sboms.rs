@@ -1,5 +1,6 @@
-//! A copied provider artifact, read back: its platforms and ZIP layers, the referrers each subject carries, and SBOMs
-//! added where they are missing (`mirror --add-sboms`, the default).
+//! A copied provider artifact, read back: its platforms and ZIP layers, the `h1:` lock hashes of those ZIPs
+//! ([`h1_hashes`]), the referrers each subject carries, and SBOMs added where they are missing (`mirror --add-sboms`,
+//! the default).
 //!
 //! Adding SBOMs: every platform ZIP (the layer blob, verified against its digest on the way) is written into a
 //! temporary release directory under its layer title (else `terraform-provider-TYPE_VERSION_OS_ARCH.zip`), with the

@@ -1,27 +1,29 @@
 //! Syft (issue 12 item 5), the real one (`consumers::syft()`, v1.57.2), against our SBOMs of the real
-//! test providers (`support::providers`): on every binary of both releases (18: 9 platforms each), Syft's
+//! test providers (`support::providers`) and of the buf release (buf's own release binaries): on every
+//! binary (18 of the providers, 9 platforms each, and buf's 7), Syft's
 //! Go module set (name@version, the main module and stdlib aside) is exactly ours (the issue asks
 //! for ⊆), their go.sum `h1:` hashes and the main module's build settings agree, and where Syft is
 //! wrong and we are right the test asserts Syft's actual output:
 //!
 //! - the main module's version: the binaries carry `(devel)` (no VCS stamp) and `-X main.version`
 //!   leaves no trace in the build info (Go drops `-ldflags` under `-trimpath`), so Syft says
-//!   `UNKNOWN` with a versionless purl; ours is the release version `v0.3.1`;
+//!   `UNKNOWN` with a versionless purl; ours is the release version (`v0.3.1`, buf `v1.74.0`);
 //! - a replaced module: Syft reports only the replacement (`go-colorable v0.1.14`), nothing of the
 //!   module it replaced (`v0.1.13`); ours keeps it as a pedigree ancestor and a property;
 //! - Windows binaries: Syft's PE cataloger adds the binary itself as a package named after the file
 //!   with version `UNKNOWN`; ours names it with the release version.
 //!
 //! Syft runs offline and hermetically: `HOME` a temporary directory, `SYFT_CHECK_FOR_APP_UPDATE=false`,
-//! a loopback-only proxy, one `syft scan dir:` per release (the binaries unpacked one directory per
-//! platform).
+//! a loopback-only proxy, one `syft scan dir:` per release (only the binaries, unpacked one
+//! directory per platform).
 
-use crate::support::cli::{run, tofu_sbom};
+use crate::support::cli::{provider_entry, run, tofu_sbom, unzip};
 use crate::support::consumers;
 use crate::support::providers::{PROVIDER_PLATFORMS, PROVIDER_VERSION, TestProvider};
+use crate::support::{BUF_PLATFORMS, BUF_VERSION, buf_release_dir};
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
@@ -69,29 +71,80 @@ fn syft_by_platform(doc: &Value) -> BTreeMap<String, Vec<Value>> {
     out
 }
 
-/// Our CycloneDX documents of the release, by platform (`tofu-sbom generate --format cyclonedx-json`).
-fn our_documents(provider: TestProvider, out: &Path) -> BTreeMap<String, Value> {
-    let mut cmd = tofu_sbom();
-    cmd.arg("generate")
-        .arg(provider.release_dir())
-        .arg("-o")
-        .arg(out)
-        .args(["--format", "cyclonedx-json", "-q"]);
-    run(&mut cmd).expect_code(0);
-    PROVIDER_PLATFORMS
-        .iter()
-        .map(|p| {
-            let file = out.join(format!(
-                "terraform-provider-{}_{PROVIDER_VERSION}_{p}.cdx.json",
-                provider.name()
-            ));
-            let text = std::fs::read(&file).expect("read our CycloneDX document");
-            (
-                (*p).to_owned(),
-                serde_json::from_slice(&text).expect("CycloneDX JSON"),
-            )
-        })
-        .collect()
+/// One release Syft reads: its type, version, directory, platforms, main module, the module count
+/// per platform and whether a module is replaced.
+struct Release {
+    name: &'static str,
+    version: &'static str,
+    dir: PathBuf,
+    platforms: Vec<&'static str>,
+    main: String,
+    modules: fn(&str) -> usize,
+    replaced: bool,
+}
+
+impl Release {
+    fn provider(provider: TestProvider) -> Self {
+        Self {
+            name: provider.name(),
+            version: PROVIDER_VERSION,
+            dir: provider.release_dir(),
+            platforms: PROVIDER_PLATFORMS.to_vec(),
+            main: provider.main_module(),
+            modules: match provider {
+                TestProvider::Framework => |_| 23,
+                TestProvider::SdkV2 => |_| 36,
+            },
+            replaced: provider == TestProvider::SdkV2,
+        }
+    }
+
+    /// The buf release (buf's own release binaries, repackaged): 85 modules, 87 on Windows.
+    fn buf() -> Self {
+        Self {
+            name: "buf",
+            version: BUF_VERSION,
+            dir: buf_release_dir(),
+            platforms: BUF_PLATFORMS.to_vec(),
+            main: "github.com/bufbuild/buf".to_owned(),
+            modules: |p| if p.starts_with("windows_") { 87 } else { 85 },
+            replaced: false,
+        }
+    }
+
+    /// `terraform-provider-NAME_VERSION_PLATFORM.zip`.
+    fn zip(&self, platform: &str) -> PathBuf {
+        self.dir.join(format!(
+            "terraform-provider-{}_{}_{platform}.zip",
+            self.name, self.version
+        ))
+    }
+
+    /// Our CycloneDX documents of the release, by platform (`tofu-sbom generate --format
+    /// cyclonedx-json`).
+    fn our_documents(&self, out: &Path) -> BTreeMap<String, Value> {
+        let mut cmd = tofu_sbom();
+        cmd.arg("generate").arg(&self.dir).arg("-o").arg(out).args([
+            "--format",
+            "cyclonedx-json",
+            "-q",
+        ]);
+        run(&mut cmd).expect_code(0);
+        self.platforms
+            .iter()
+            .map(|p| {
+                let file = out.join(format!(
+                    "terraform-provider-{}_{}_{p}.cdx.json",
+                    self.name, self.version
+                ));
+                let text = std::fs::read(&file).expect("read our CycloneDX document");
+                (
+                    (*p).to_owned(),
+                    serde_json::from_slice(&text).expect("CycloneDX JSON"),
+                )
+            })
+            .collect()
+    }
 }
 
 /// The value of property `name` of a CycloneDX component, if any.
@@ -103,27 +156,53 @@ fn property<'a>(component: &'a Value, name: &str) -> Option<&'a str> {
         .and_then(|p| p["value"].as_str())
 }
 
-/// Both real providers, every platform: Syft's Go modules (main module and stdlib aside) equal ours,
-/// name@version; their `h1:` go.sum hashes agree; Syft's main-module build settings equal ours.
+/// The framework provider, every platform: Syft's Go modules (main module and stdlib aside) equal
+/// ours, name@version; their `h1:` go.sum hashes agree; Syft's main-module build settings equal ours.
 /// What Syft gets wrong (module doc) is asserted on its actual output.
 #[test]
-fn syft_module_sets_are_ours_and_syft_misses_the_main_version_and_replacements() {
-    for provider in TestProvider::ALL {
-        let name = provider.name();
-        let main = provider.main_module();
+fn syft_on_the_framework_provider_finds_our_modules_and_misses_the_main_version() {
+    check_release(&Release::provider(TestProvider::Framework));
+}
+
+/// The SDKv2 provider, every platform: as for the framework one, and Syft drops the replaced
+/// module's original version that we keep.
+#[test]
+fn syft_on_the_sdkv2_provider_finds_our_modules_and_misses_the_replaced_version() {
+    check_release(&Release::provider(TestProvider::SdkV2));
+}
+
+/// The buf release (buf's real release binaries, 7 platforms): the same agreement, and Syft reads
+/// buf's main module as `UNKNOWN` too (ours: v1.74.0).
+#[test]
+fn syft_on_the_buf_release_finds_our_modules_and_misses_the_main_version() {
+    check_release(&Release::buf());
+}
+
+/// Syft over every binary of `r`, compared with our documents (module doc).
+fn check_release(r: &Release) {
+    {
+        let name = r.name;
+        let main = r.main.clone();
         let tmp = tempfile::tempdir().expect("tmp");
         let bins = tmp.path().join("bins");
-        for p in PROVIDER_PLATFORMS {
-            provider.extract_binary(p, &bins.join(p));
+        for p in &r.platforms {
+            let dir = bins.join(p);
+            let entry = provider_entry(&r.zip(p));
+            unzip(&r.zip(p), &dir);
+            for f in crate::support::cli::dir_names(&dir) {
+                if f != entry {
+                    std::fs::remove_file(dir.join(f)).expect("remove a non-binary file");
+                }
+            }
         }
         let syft = syft_by_platform(&syft_json(&bins));
         assert_eq!(
             syft.keys().map(String::as_str).collect::<Vec<_>>(),
-            PROVIDER_PLATFORMS,
+            r.platforms,
             "{name}"
         );
-        let ours = our_documents(provider, &tmp.path().join("sboms"));
-        for p in PROVIDER_PLATFORMS {
+        let ours = r.our_documents(&tmp.path().join("sboms"));
+        for p in r.platforms.iter().copied() {
             let what = format!("{name} {p}");
             let artifacts = &syft[p];
             let modules: Vec<&Value> = artifacts
@@ -161,14 +240,7 @@ fn syft_module_sets_are_ours_and_syft_misses_the_main_version_and_replacements()
                 theirs.difference(&our_set).collect::<Vec<_>>()
             );
             assert_eq!(theirs, our_set, "{what}: and we list no more than Syft");
-            assert_eq!(
-                our_set.len(),
-                if provider == TestProvider::Framework {
-                    23
-                } else {
-                    36
-                }
-            );
+            assert_eq!(our_set.len(), (r.modules)(p), "{what}");
 
             // go.sum h1: hashes: the same for every module.
             for m in modules
@@ -199,14 +271,10 @@ fn syft_module_sets_are_ours_and_syft_misses_the_main_version_and_replacements()
                 .iter()
                 .find(|c| c["name"] == main.as_str())
                 .expect("our main module component");
-            assert_eq!(
-                our_main["version"],
-                format!("v{PROVIDER_VERSION}"),
-                "{what}"
-            );
+            assert_eq!(our_main["version"], format!("v{}", r.version), "{what}");
             assert_eq!(
                 our_main["purl"],
-                format!("pkg:golang/{main}@v{PROVIDER_VERSION}"),
+                format!("pkg:golang/{main}@v{}", r.version),
                 "{what}"
             );
             assert_eq!(
@@ -242,7 +310,7 @@ fn syft_module_sets_are_ours_and_syft_misses_the_main_version_and_replacements()
             );
 
             // A replaced module: Syft reports the replacement only; we keep the original.
-            if provider == TestProvider::SdkV2 {
+            if r.replaced {
                 let colorable: Vec<&&Value> = modules
                     .iter()
                     .filter(|a| a["name"] == "github.com/mattn/go-colorable")
@@ -285,7 +353,7 @@ fn syft_module_sets_are_ours_and_syft_misses_the_main_version_and_replacements()
             let want: Vec<(String, String, String)> = if p.starts_with("windows_") {
                 vec![(
                     "binary".to_owned(),
-                    format!("terraform-provider-{name}_v{PROVIDER_VERSION}"),
+                    format!("terraform-provider-{name}_v{}", r.version),
                     "UNKNOWN".to_owned(),
                 )]
             } else {
