@@ -125,10 +125,16 @@ pub async fn h1_hashes(
         let path = blobs.blob_path(&p.zip_digest);
         match ProviderZip::open(&path, &selector, limits).and_then(|z| z.scan(|_| ())) {
             Ok(scan) => hashes.push(scan.h1()),
-            Err(e) => warnings.push(format!(
-                "no h1: lock hash for {os_arch}: its layer {} is not a provider ZIP OpenTofu could install ({e})",
-                p.zip_digest
-            )),
+            Err(e) => {
+                // The error names the temporary file: name the layer instead.
+                let text = e.to_string();
+                let prefix = format!("{}: ", path.display());
+                let reason = text.strip_prefix(&prefix).unwrap_or(&text);
+                warnings.push(format!(
+                    "no h1: lock hash for {os_arch}: layer {}: {reason} (OpenTofu could not install it either; is the provider type right?)",
+                    p.zip_digest
+                ));
+            }
         }
         std::fs::remove_file(&path).map_err(|e| MirrorError::io("removing", &path, e))?;
     }

@@ -5,7 +5,8 @@
 //! `SHA256SUMS` signed by a gpg key — into `oci-layout:DIR`; inside, `tofu-sbom mirror
 //! oci-layout:DIR:0.3.1 REGISTRY/… --provider registry.opentofu.org/…` copies it into an internal
 //! HTTPS distribution 2.8 with htpasswd auth; `tofu init` + `tofu apply`, configured with exactly
-//! the `.tofurc` block that last step printed, install and run it from the internal registry.
+//! the `.tofurc` block that last step printed, install and run it from the internal registry. The
+//! copy's lock block carries the `h1:` of every ZIP layer, or a warning per layer it cannot read.
 
 use crate::support::cli::{isolate_credentials, run, tofu_sbom};
 use crate::support::mirror::gpg::Gpg;
@@ -250,4 +251,61 @@ fn air_gapped_mirror_through_an_oci_layout_is_installed_and_run_by_tofu() {
             "platform": "linux_amd64",
         })
     );
+}
+
+/// An OCI copy named as a provider whose binary its ZIPs do not hold (`--provider …/other` for the
+/// tsbfw artifact): the copy succeeds, its lock block has only the `zh:` hashes, and each platform
+/// gets a warning naming its layer and why there is no `h1:` (OpenTofu, looking for
+/// `terraform-provider-other`, could not install it either).
+#[test]
+fn an_oci_copy_under_another_provider_type_warns_per_platform_and_locks_only_zh() {
+    let provider = TestProvider::Framework;
+    let home = tempfile::tempdir().expect("tmp");
+    let src = format!("oci-layout:{}", home.path().join("src").display());
+    let dst = format!("oci-layout:{}", home.path().join("dst").display());
+    tofu_sbom_json(
+        home.path(),
+        home.path(),
+        &[
+            "publish",
+            provider.release_dir().to_str().expect("UTF-8 path"),
+            &src,
+            "--provider",
+            "registry.opentofu.org/tofu-sbom/tsbfw",
+        ],
+    );
+    let out = tofu_sbom_json(
+        home.path(),
+        home.path(),
+        &[
+            "mirror",
+            &format!("{src}:{PROVIDER_VERSION}"),
+            &dst,
+            "--provider",
+            "example.com/acme/other",
+        ],
+    );
+    let v = &out["versions"][0];
+    let mut zh: Vec<String> = PROVIDER_PLATFORMS
+        .iter()
+        .map(|p| format!("zh:{}", crate::support::sha256_file(&provider.zip(p))))
+        .collect();
+    zh.sort();
+    let hashes: String = zh.iter().map(|h| format!("    \"{h}\",\n")).collect();
+    assert_eq!(
+        v["lockfile"],
+        format!(
+            "provider \"example.com/acme/other\" {{\n  version = \"{PROVIDER_VERSION}\"\n  hashes = [\n{hashes}  ]\n}}\n"
+        )
+    );
+    let want: Vec<String> = PROVIDER_PLATFORMS
+        .iter()
+        .map(|p| {
+            format!(
+                "no h1: lock hash for {p}: layer sha256:{}: no provider binary: no top-level file named terraform-provider-other* (OpenTofu could not install it either; is the provider type right?)",
+                crate::support::sha256_file(&provider.zip(p))
+            )
+        })
+        .collect();
+    assert_eq!(v["warnings"], serde_json::json!(want));
 }
