@@ -13,6 +13,7 @@
 //! | [`download`] | selected versions → verified release directories in GoReleaser's `dist/` shape (what `publish` reads) |
 //! | [`provenance`] | a mirrored release → the provider publish stage, its authentication on the SBOMs, `SHA256SUMS` and signature as referrers |
 //! | [`oci_sboms`] | a copied provider artifact read back; SBOMs added where a subject has none |
+//! | [`lock_hashes`] | the `h1:` lock hashes of a copied artifact's ZIP layers (the OCI copy's lock block) |
 //! | [`run`] | one library call per kind of source: typed options in, one typed outcome per version out |
 //!
 //! Imports point down: `mirror` uses `provider`, `registry`, `verify`, `archive` and `generate`, never the CLI.
@@ -31,6 +32,7 @@
 pub mod constraints;
 pub mod download;
 mod error;
+pub mod lock_hashes;
 pub mod oci_sboms;
 pub mod provenance;
 pub mod registry_protocol;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::outcome::{Counts, PlatformDigests};
 use super::{MirrorEvent, RunOptions, VersionOutcome};
 use crate::archive::lockfile::{self, ProviderLock};
+use crate::mirror::lock_hashes;
 use crate::mirror::oci_sboms::{self, StoredProvider};
 use crate::mirror::selection::{version_refs, with_tag};
 use crate::mirror::{MirrorError, Result};
@@ -161,7 +162,7 @@ async fn copied_outcome(
     let lock = match (artifact, &opts.provider) {
         (Some(a), Some(p)) if !version.is_empty() => {
             let (mut hashes, unread) =
-                oci_sboms::h1_hashes(dst, a, Some(&p.provider_type), &opts.limits).await?;
+                lock_hashes::h1_hashes(dst, a, Some(&p.provider_type), &opts.limits).await?;
             warnings = unread;
             hashes.extend(a.zh_hashes());
             Some(lockfile::render_provider_block(&ProviderLock {
