@@ -196,9 +196,26 @@ fn expected_echo(provider: TestProvider) -> serde_json::Value {
     v
 }
 
-/// `tofu init` installs the published provider (exact "Installed" line), `tofu apply` runs it and
-/// `tofu output -json` shows what only that binary computes.
+/// `tofu-sbom verify` accepts the published provider (exit 0) and `tofu init` installs it (exact
+/// "Installed" line), `tofu apply` runs it and `tofu output -json` shows what only that binary
+/// computes.
 fn init_and_apply(p: &Published, provider: TestProvider) {
+    // Our verdict first: `tofu-sbom verify` (OpenTofu's rules and the SBOMs) accepts it, exit 0.
+    let ca = p.reg.ca_cert.as_ref().expect("a TLS registry");
+    let mut verify = tofu_sbom();
+    isolate_credentials(&mut verify, &p.ws.home());
+    verify
+        .env_remove("DOCKER_CONFIG")
+        .arg("verify")
+        .arg(format!(
+            "{}/tofu-sbom/{}:{PROVIDER_VERSION}",
+            p.reg.host,
+            provider.name()
+        ))
+        .arg("--ca-file")
+        .arg(ca);
+    run(&mut verify).expect_code(0);
+    // …and tofu's: init installs it.
     let init = p.ws.init().expect_code(0);
     let installed = format!(
         "- Installed tofu-sbom/{} v{PROVIDER_VERSION} (verified checksum)",
