@@ -11,6 +11,8 @@
 #   bin/                      small helper programs built from scripts/ (gozip)
 #   fixtures/gobin/…          the Go fixture matrix (scripts/fixtures)
 #   releases/buf_1.74.0/…     the 7-platform buf "provider release" (scripts/fixtures)
+#   releases/tsbfw_0.3.1/…    the real test providers, 9 platforms each (scripts/fixtures,
+#   releases/tsbsdk_0.3.1/…   sources in scripts/tools/providers)
 #   consumers/bin/            the real consumers built from the Go module proxy: oras, syft,
 #                             tofu, referrers-registry (scripts/tools/referrers-registry)
 #   consumers/go/             their GOMODCACHE, GOCACHE and GOPATH (cached between runs)
@@ -180,6 +182,9 @@ tsb_export_env() {
 	export TOFU_SBOM_ORAS=$TSB_ORAS
 	export TOFU_SBOM_SYFT=$TSB_SYFT
 	export TOFU_SBOM_REFERRERS_REGISTRY=$TSB_REFERRERS_REGISTRY
+	# The real test providers, version TSB_PROVIDER_VERSION of lib/fixtures.sh.
+	export TOFU_SBOM_TSBFW_RELEASE=$TSB_CACHE/releases/tsbfw_0.3.1
+	export TOFU_SBOM_TSBSDK_RELEASE=$TSB_CACHE/releases/tsbsdk_0.3.1
 }
 
 # Runs the pinned Go toolchain offline: no network proxy exists here, modules come

@@ -9,6 +9,9 @@
 #    file and the Go version); reproducible (-trimpath -buildvcs=false, CGO_ENABLED=0).
 # 2. The buf "provider release": the 7 @bufbuild/buf-* npm binaries renamed and zipped as
 #    terraform-provider-buf_1.74.0_<os>_<arch>.zip + SHA256SUMS in $TSB_BUF_RELEASE.
+# 3. The real provider releases: scripts/tools/providers/{tsbfw,tsbsdk} (terraform-plugin-framework
+#    and terraform-plugin-sdk/v2) built the way GoReleaser builds providers, for 9 platforms each,
+#    into $TSB_CACHE/releases/<name>_$TSB_PROVIDER_VERSION (fixtures_provider_release).
 
 TSB_GOFIXTURE=$TSB_ROOT/testdata/gofixture
 # Commit and ZIP times of the fixtures: fixed, so every output is reproducible.
@@ -174,6 +177,71 @@ fixtures_buf_release() {
 	tsb_info "buf release: ${#TSB_BUF_PLATFORMS[@]} ZIPs + SHA256SUMS in $TSB_BUF_RELEASE"
 }
 
+# The real test providers (scripts/tools/providers/NAME) and their release version.
+TSB_PROVIDERS=(tsbfw tsbsdk)
+TSB_PROVIDER_VERSION=0.3.1
+# GoReleaser's goos × goarch for them (the provider scaffolding's list, as issue 12 names it).
+TSB_PROVIDER_TARGETS=(
+	linux/amd64 linux/arm64 linux/arm linux/386
+	darwin/amd64 darwin/arm64 windows/amd64 windows/arm64 freebsd/amd64
+)
+TSB_PROVIDER_DATE=2026-11-02T10:20:30Z
+# The plugin protocol each provider serves, for GoReleaser's …_manifest.json.
+declare -A TSB_PROVIDER_PROTOCOL=([tsbfw]=6.0 [tsbsdk]=5.0)
+
+# One provider release, the way the provider scaffolding's .goreleaser.yml builds it: for every
+# target, `go build` with CGO_ENABLED=0, -trimpath, -ldflags "-s -w -X main.version=VERSION" (and
+# GoReleaser's default GOARM=6), binary terraform-provider-NAME_vVERSION[.exe] zipped alone into
+# terraform-provider-NAME_VERSION_OS_ARCH.zip (gozip: Go's archive/zip, as GoReleaser), the
+# registry manifest copied to …_manifest.json, and …_SHA256SUMS over the ZIPs and the manifest.
+# Built from a copy outside any git checkout (no VCS stamping: the main module reads `(devel)`),
+# with the committed go.mod/go.sum read-only (-mod=readonly) and the machine's Go (tsb_netgo: the
+# Go module proxy, modules cached in $TSB_CONSUMERS/go). Rebuilt only when the key changes.
+fixtures_provider_release() {
+	local name=$1 v=$TSB_PROVIDER_VERSION src=$TSB_ROOT/scripts/tools/providers/$1 key
+	local dest=$TSB_CACHE/releases/${1}_$TSB_PROVIDER_VERSION
+	local files
+	mapfile -t files < <(find "$src" -type f | LC_ALL=C sort)
+	key="$(tsb_hash_files "${files[@]}" "$TSB_ROOT/scripts/lib/fixtures.sh") $(tsb_netgo version) $(cat "$TSB_CACHE/stamps/gozip")"
+	if [[ -f $dest/terraform-provider-${name}_${v}_SHA256SUMS ]] && tsb_stamp_is "provider-$name" "$key"; then
+		tsb_info "$name release: current ($dest)"
+		return
+	fi
+	mkdir -p "$(dirname "$dest")"
+	local work t os arch exe bin t0
+	t0=$(date +%s)
+	work=$(mktemp -d "$(dirname "$dest")/.$name.XXXXXX")
+	mkdir -p "$work/src" "$work/bin" "$work/dist"
+	cp "${files[@]}" "$work/src/"
+	for t in "${TSB_PROVIDER_TARGETS[@]}"; do
+		os=${t%/*}
+		arch=${t#*/}
+		exe=
+		[[ $os == windows ]] && exe=.exe
+		bin=$work/bin/${os}_$arch/terraform-provider-${name}_v$v$exe
+		tsb_info "$name release: ${os}_$arch"
+		(cd "$work/src" && GOOS=$os GOARCH=$arch GOARM=6 deps_consumer_build "$name" \
+			tsb_netgo build -mod=readonly -trimpath -ldflags "-s -w -X main.version=$v" -o "$bin" .) || {
+			rm -rf "$work"
+			exit 1
+		}
+		"$TSB_GOZIP" -o "$work/dist/terraform-provider-${name}_${v}_${os}_$arch.zip" -mtime "$TSB_PROVIDER_DATE" \
+			"terraform-provider-${name}_v$v$exe=$bin" || tsb_die "$name release: zip of ${os}_$arch failed"
+	done
+	local f
+	for f in go.mod go.sum; do
+		cmp -s "$work/src/$f" "$src/$f" || tsb_die "$name release: the build changed $f: run 'go mod tidy' in $src and commit"
+	done
+	printf '{\n  "version": 1,\n  "metadata": {\n    "protocol_versions": ["%s"]\n  }\n}\n' \
+		"${TSB_PROVIDER_PROTOCOL[$name]}" >"$work/dist/terraform-provider-${name}_${v}_manifest.json"
+	(cd "$work/dist" && LC_ALL=C sha256sum -- *.zip "terraform-provider-${name}_${v}_manifest.json" |
+		LC_ALL=C sort -k2 >"terraform-provider-${name}_${v}_SHA256SUMS")
+	tsb_replace_dir "$work/dist" "$dest"
+	rm -rf "$work"
+	tsb_stamp_write "provider-$name" "$key"
+	tsb_info "$name release: ${#TSB_PROVIDER_TARGETS[@]} ZIPs + manifest + SHA256SUMS in $dest ($(($(date +%s) - t0)) s)"
+}
+
 # Everything, in order.
 fixtures_all() {
 	tsb_section "fixtures: Go fixture matrix"
@@ -182,4 +250,9 @@ fixtures_all() {
 	"$TSB_ROOT/scripts/make-sample-release" --check
 	tsb_section "fixtures: buf provider release"
 	fixtures_buf_release
+	local p
+	for p in "${TSB_PROVIDERS[@]}"; do
+		tsb_section "fixtures: $p provider release (Go module proxy)"
+		fixtures_provider_release "$p"
+	done
 }

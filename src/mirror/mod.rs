@@ -15,6 +15,7 @@
 //! | [`oci_sboms`] | a copied provider artifact read back: platforms, ZIP layers, referrers per subject |
 //! | [`identity`] | which provider a copied artifact holds, from its own layer titles and executables |
 //! | [`add_sboms`] | SBOMs added where a subject has none; content that gives none is skipped with a warning, never an error |
+//! | [`lock_hashes`] | the `h1:` lock hashes of a copied artifact's ZIP layers (the OCI copy's lock block) |
 //! | [`run`] | one library call per kind of source: typed options in, one typed outcome per version out |
 //! | [`catalogue`] | many sources into one target template (`--from-file`), sharded and concurrent, one outcome per entry |
 //!
@@ -37,6 +38,7 @@ pub mod constraints;
 pub mod download;
 mod error;
 pub mod identity;
+pub mod lock_hashes;
 pub mod oci_sboms;
 pub mod provenance;
 pub mod registry_protocol;

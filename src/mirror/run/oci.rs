@@ -11,6 +11,7 @@ use super::outcome::{Counts, PlatformDigests};
 use super::{MirrorEvent, RunOptions, VersionOutcome};
 use crate::archive::lockfile::{self, ProviderLock};
 use crate::mirror::add_sboms::{AddSbomsRequest, AddedSboms, add_missing_sboms, source_repository};
+use crate::mirror::lock_hashes;
 use crate::mirror::oci_sboms::{self, StoredProvider};
 use crate::mirror::selection::{version_refs, with_tag};
 use crate::mirror::{MirrorError, Result};
@@ -158,11 +159,15 @@ async fn copied_outcome(
     };
     let lock = match (artifact, &opts.provider) {
         (Some(a), Some(p)) if !version.is_empty() => {
+            let (mut hashes, unread) =
+                lock_hashes::h1_hashes(dst, a, Some(&p.provider_type), &opts.limits).await?;
+            warnings.extend(unread);
+            hashes.extend(a.zh_hashes());
             Some(lockfile::render_provider_block(&ProviderLock {
                 address: p.clone(),
                 version: version.clone(),
                 constraints: None,
-                hashes: a.zh_hashes(),
+                hashes,
             }))
         }
         _ => None,

@@ -13,11 +13,14 @@ use super::outcome::{Counts, PlatformDigests};
 use super::{RunOptions, VersionOutcome};
 use crate::archive::ProviderAddress;
 use crate::archive::lockfile::{self, ProviderLock};
+use crate::limits::Limits;
 use crate::mirror::Result;
+use crate::mirror::lock_hashes;
 use crate::mirror::oci_sboms::{self, StoredProvider};
 use crate::provider::artifact::tag_spelling;
 use crate::provider::attach::ARTIFACT_TYPE_CHECKSUMS;
 use crate::provider::push::tofurc_for_store;
+use crate::provider::sbom_pull::fetch_referrer_sbom;
 use crate::registry::digest::Digest;
 use crate::registry::referrers::{ListOptions, list_referrers, with_declared_artifact_types};
 use crate::registry::store::Store;
@@ -48,10 +51,55 @@ pub(super) async fn already_present(
     let Some(referrers) = complete_referrers(opts, &dst, &artifact).await else {
         return Ok(None);
     };
+    let h1 = match recorded_h1(&dst, &artifact, &referrers, &opts.limits).await {
+        Some(h1) => h1,
+        // Not recorded (another tool's SBOMs): read the ZIPs; a lock block without h1: breaks `tofu apply` after
+        // `tofu init -lockfile=readonly`.
+        None => {
+            lock_hashes::h1_hashes(&dst, &artifact, Some(&address.provider_type), &opts.limits)
+                .await?
+                .0
+        }
+    };
     let tofurc = tofurc_for_store(&dst, &opts.target, address).await;
     Ok(Some(outcome(
-        opts, address, version, tag, &artifact, referrers, tofurc,
+        opts, address, version, tag, &artifact, referrers, h1, tofurc,
     )))
+}
+
+/// The `h1:` of every platform as our per-platform SBOMs record it (`tofu-sbom:lock:h1`), taken only from a document
+/// whose `tofu-sbom:lock:zh` is that platform's layer digest; `None` when any platform has none (then the ZIPs are
+/// read instead). A few KB per platform instead of every ZIP.
+async fn recorded_h1(
+    dst: &Store,
+    artifact: &StoredProvider,
+    referrers: &BTreeMap<String, BTreeMap<String, Digest>>,
+    limits: &Limits,
+) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for (key, p) in &artifact.platforms {
+        let zh = format!("zh:{}", p.zip_digest.encoded());
+        let mut found = None;
+        for digest in referrers.get(key)?.values() {
+            let Ok(f) = fetch_referrer_sbom(dst, digest).await else {
+                continue;
+            };
+            if f.bytes.len() as u64 > limits.max_sbom_bytes {
+                continue;
+            }
+            let Ok(claims) = crate::sbom::zip_claims(&f.bytes, f.summary.kind) else {
+                continue;
+            };
+            if claims.lock_zh.as_deref() == Some(zh.as_str()) && claims.lock_h1.is_some() {
+                found = claims.lock_h1;
+                break;
+            }
+        }
+        out.push(found?);
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
 }
 
 /// Subject → title (else artifactType) → digest, when every subject has what a mirror attaches (module docs).
@@ -97,6 +145,7 @@ async fn complete_referrers(
     Some(map)
 }
 
+#[allow(clippy::too_many_arguments)] // one outcome from the pieces already read; a struct would only rename them
 fn outcome(
     opts: &RunOptions,
     address: &ProviderAddress,
@@ -104,8 +153,10 @@ fn outcome(
     tag: String,
     artifact: &StoredProvider,
     referrers: BTreeMap<String, BTreeMap<String, Digest>>,
+    mut hashes: Vec<String>,
     (tofurc, tofurc_unusable): (Option<String>, Option<String>),
 ) -> VersionOutcome {
+    hashes.extend(artifact.zh_hashes());
     let referrer_count = referrers.values().map(BTreeMap::len).sum();
     VersionOutcome {
         version: version.to_owned(),
@@ -147,7 +198,7 @@ fn outcome(
             address: address.clone(),
             version: version.to_owned(),
             constraints: None,
-            hashes: artifact.zh_hashes(),
+            hashes,
         })),
         warnings: Vec::new(),
     }

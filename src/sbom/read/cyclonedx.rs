@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use super::{PackageId, ZipClaim, ZipClaims};
-use crate::inventory::PROP_LOCK_ZH;
+use crate::inventory::{PROP_LOCK_H1, PROP_LOCK_ZH};
 
 /// `metadata`.
 #[derive(Debug, Deserialize, Default)]
@@ -148,6 +148,11 @@ pub(super) fn zip_claims(root: &Component) -> ZipClaims {
             .properties
             .iter()
             .find(|p| p.name == PROP_LOCK_ZH)
+            .map(|p| p.value.clone()),
+        lock_h1: root
+            .properties
+            .iter()
+            .find(|p| p.name == PROP_LOCK_H1)
             .map(|p| p.value.clone()),
         distributions: Vec::new(),
     };

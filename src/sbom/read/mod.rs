@@ -232,6 +232,8 @@ pub struct ZipClaims {
     pub root_sha256: Vec<String>,
     /// The root's `zh:` lock hash, when recorded.
     pub lock_zh: Option<String>,
+    /// The root's `h1:` lock hash (`tofu-sbom:lock:h1`), when recorded (this tool's per-platform documents).
+    pub lock_h1: Option<String>,
     /// The distributed ZIPs.
     pub distributions: Vec<ZipClaim>,
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use serde::Deserialize;
 
 use super::{Document, PackageId, ZipClaim, ZipClaims};
-use crate::inventory::PROP_LOCK_ZH;
+use crate::inventory::{PROP_LOCK_H1, PROP_LOCK_ZH};
 
 /// Annotation comment prefix of a distribution (ZIP name and digests) in this tool's SPDX documents.
 pub(crate) const DISTRIBUTION_PREFIX: &str = "tofu-sbom:distribution: ";
@@ -142,6 +142,7 @@ pub(super) fn zip_claims(doc: &Document) -> ZipClaims {
     let mut out = ZipClaims::default();
     let roots = doc.spdx_roots();
     let zh_prefix = format!("{PROP_LOCK_ZH}: ");
+    let h1_prefix = format!("{PROP_LOCK_H1}: ");
     for p in doc
         .spdx_packages()
         .iter()
@@ -156,6 +157,8 @@ pub(super) fn zip_claims(doc: &Document) -> ZipClaims {
         for a in &p.annotations {
             if let Some(v) = a.comment.strip_prefix(&zh_prefix) {
                 out.lock_zh = Some(v.to_owned());
+            } else if let Some(v) = a.comment.strip_prefix(&h1_prefix) {
+                out.lock_h1 = Some(v.to_owned());
             } else if let Some(rest) = a.comment.strip_prefix(DISTRIBUTION_PREFIX) {
                 let mut words = rest.split(' ');
                 let file_name = words.next().unwrap_or_default().to_owned();

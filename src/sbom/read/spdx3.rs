@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Deserializer};
 
 use super::{Document, PackageId, ZipClaim, ZipClaims};
-use crate::inventory::{Author, AuthorKind};
+use crate::inventory::{Author, AuthorKind, PROP_LOCK_H1, PROP_LOCK_ZH};
 
 /// A string or a list of strings (anything else: empty).
 fn one_or_many<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -286,13 +286,16 @@ pub(super) fn zip_claims(doc: &Document) -> ZipClaims {
             })
         })
         .collect();
+    let annotation = |name: &str| {
+        doc.spdx3_annotations(&root_id)
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_owned())
+    };
     ZipClaims {
         root_sha256: root.sha256(),
-        lock_zh: doc
-            .spdx3_annotations(&root_id)
-            .into_iter()
-            .find(|(n, _)| *n == "tofu-sbom:lock:zh")
-            .map(|(_, v)| v.to_owned()),
+        lock_zh: annotation(PROP_LOCK_ZH),
+        lock_h1: annotation(PROP_LOCK_H1),
         distributions,
     }
 }

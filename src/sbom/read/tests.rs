@@ -104,6 +104,7 @@ const WINDOWS: &str = "23aee9ac77254f204bfc053845f45dbdda0b1dc495acc2e1e0c0c5df4
 
 #[test]
 fn per_platform_documents() {
+    let mut h1s = Vec::new();
     for (file, kind) in [
         (
             "terraform-provider-demo_1.2.3_linux_amd64.cdx.json",
@@ -125,6 +126,14 @@ fn per_platform_documents() {
             Some(format!("zh:{LINUX}").as_str()),
             "{file}"
         );
+        assert!(
+            c.lock_h1
+                .as_deref()
+                .is_some_and(|h| h.starts_with("h1:") && h.len() == 47),
+            "{file}: {:?}",
+            c.lock_h1
+        );
+        h1s.push(c.lock_h1.clone());
         assert_eq!(
             c.distributions,
             vec![ZipClaim {
@@ -134,6 +143,8 @@ fn per_platform_documents() {
             "{file}"
         );
     }
+    h1s.dedup();
+    assert_eq!(h1s.len(), 1, "every format records the same h1: {h1s:?}");
 }
 
 #[test]
@@ -257,6 +268,7 @@ fn spdx3_detection_and_lenient_shapes() {
         ZipClaims {
             root_sha256: vec!["ab".into()],
             lock_zh: None,
+            lock_h1: None,
             distributions: vec![ZipClaim {
                 file_name: "p.zip".into(),
                 sha256: "cd".into()

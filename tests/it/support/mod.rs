@@ -14,6 +14,8 @@
 //!   [`consumers::ReferrersRegistry`], a registry with the native referrers API.
 //! - [`shapes`]: builders of OCI artifact shapes for the comparisons with the real consumers, among them the real
 //!   ORAS CLI run hermetically ([`shapes::Oras`]).
+//! - [`providers`]: the real test providers (terraform-plugin-framework and SDKv2) that
+//!   `./scripts/fixtures` builds like GoReleaser, for 9 platforms.
 //! - [`tofu`]: the real `tofu` run hermetically in a workspace of its own (CLI config, credentials,
 //!   CA), and the `.terraform.lock.hcl` reader.
 //! - [`http_server`]: the accept loop and request reader of the in-test HTTP servers (`oci_support`,
@@ -30,6 +32,7 @@ pub(crate) mod exe;
 pub(crate) mod http_server;
 pub(crate) mod mirror;
 pub(crate) mod oci;
+pub(crate) mod providers;
 pub(crate) mod sbom;
 pub(crate) mod shapes;
 pub(crate) mod tofu;
