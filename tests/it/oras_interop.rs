@@ -592,6 +592,7 @@ fn oras_reads_our_referrers_on_the_native_referrers_registry_and_publish_writes_
                 "artifactType": ty,
                 "referrer": referrer,
                 "listed": EMPTY,
+                "verdict": "sbom_policy",
                 "message": format!(
                     "{key}: the {ty} SBOM referrer {referrer} is attached, but the registry's referrers API lists its \
                      artifactType as {EMPTY} (the config media type, as go-containerregistry's registry does): \

@@ -593,6 +593,7 @@ impl FindingKind {
     pub fn verdict(&self) -> Verdict {
         match self {
             Self::SbomMissing { .. }
+            | Self::SbomTypeNotListed { .. }
             | Self::SbomDuplicate { .. }
             | Self::ReferrersUnreadable { .. }
             | Self::ReferrerEntryUnreadable { .. }
@@ -609,8 +610,36 @@ impl FindingKind {
             | Self::ReleaseComponentsDiffer { .. }
             | Self::ReleaseHashesDiffer { .. }
             | Self::ReleaseIndexNotCompared { .. } => Verdict::SbomPolicy,
-            // A layout's stray temporary file is a warning about the artifact's storage, OpenTofu's side.
-            _ => Verdict::Opentofu,
+            // Exhaustive on purpose: a new kind must say which verdict it belongs to. A layout's stray temporary file
+            // is a warning about the artifact's storage, OpenTofu's side.
+            Self::TagNotAVersion { .. }
+            | Self::TagUnresolvable { .. }
+            | Self::TagHeadIncomplete { .. }
+            | Self::TagArtifactType { .. }
+            | Self::TagNotIndex { .. }
+            | Self::ManifestTooLarge { .. }
+            | Self::ManifestUnreadable { .. }
+            | Self::ManifestContentType { .. }
+            | Self::ManifestSizeMismatch { .. }
+            | Self::InvalidDocument { .. }
+            | Self::IndexMediaType { .. }
+            | Self::IndexArtifactType { .. }
+            | Self::EntryMediaType { .. }
+            | Self::EntryNoPlatform { .. }
+            | Self::NoProviderEntries { .. }
+            | Self::EntryOsVersion { .. }
+            | Self::EntryVariant { .. }
+            | Self::ForeignEntry { .. }
+            | Self::AmbiguousPlatform { .. }
+            | Self::ManifestMediaType { .. }
+            | Self::ManifestArtifactType { .. }
+            | Self::NoZipLayer { .. }
+            | Self::AmbiguousZipLayer { .. }
+            | Self::LayerDigestNotSha256 { .. }
+            | Self::LayerPlatformMismatch { .. }
+            | Self::BlobInvalid { .. }
+            | Self::BlobSizeMismatch { .. }
+            | Self::LayoutTempFile { .. } => Verdict::Opentofu,
         }
     }
 }
