@@ -1,7 +1,7 @@
 //! The composite action (`action.yml`) run as a GitHub runner would run it (`tests/it/support/action.rs`: steps, `env:`
 //! evaluated from the file itself, `bash -eo pipefail`, per-step `GITHUB_OUTPUT`/`GITHUB_STEP_SUMMARY`), with
 //! `install: path` and the freshly built `tofu-sbom`, against a real registry (Debian's `docker-registry`) and the
-//! real 7-platform buf release, and into an OCI layout. The outputs are checked against what the registry itself
+//! real terraform-plugin-framework provider built like GoReleaser builds providers (9 platforms), and into an OCI layout. The outputs are checked against what the registry itself
 //! serves (raw manifests through curl) and what `tofu-sbom referrers` / `verify` / `inspect` / `generate` report.
 
 use crate::support;
@@ -13,7 +13,8 @@ use std::process::Command;
 
 use action_support::{ActionRun, Runner, load_yaml, mapping, scalar};
 use pretty_assertions::assert_eq;
-use support::{BUF_PLATFORMS, BUF_VERSION, Registry, RegistryOpts, buf_release_dir};
+use support::providers::{PROVIDER_PLATFORMS, PROVIDER_VERSION, TestProvider};
+use support::{Registry, RegistryOpts};
 
 const OUTPUTS: [&str; 6] = [
     "image-ref",
@@ -35,7 +36,7 @@ fn bin_dir() -> PathBuf {
 fn github() -> BTreeMap<String, String> {
     [
         ("server_url", "https://github.com"),
-        ("repository", "acme/terraform-provider-buf"),
+        ("repository", "acme/terraform-provider-tsbfw"),
         ("token", "ghs_test-token-must-not-be-used"),
         ("actor", "octocat"),
     ]
@@ -127,17 +128,20 @@ fn fallback_referrers(reg: &Registry, repo: &str, digest: &str) -> BTreeMap<Stri
 }
 
 #[test]
-fn action_publishes_the_buf_release_and_every_output_matches_the_registry() {
+fn action_publishes_the_framework_provider_and_every_output_matches_the_registry() {
     let reg = Registry::start(RegistryOpts::anonymous());
-    let repo = "mirror/example/buf";
+    let repo = "mirror/example/tsbfw";
     let repository = format!("{}/{repo}", reg.host);
     let r = runner();
     let run = r.run_action(
         &[
             ("install", "path"),
-            ("release-dir", buf_release_dir().to_str().unwrap()),
+            (
+                "release-dir",
+                TestProvider::Framework.release_dir().to_str().unwrap(),
+            ),
             ("repository", &repository),
-            ("provider", "example/buf"),
+            ("provider", "example/tsbfw"),
         ],
         &github(),
     );
@@ -156,7 +160,7 @@ fn action_publishes_the_buf_release_and_every_output_matches_the_registry() {
     );
 
     // index-digest and image-ref: what the version tag resolves to in the registry.
-    let (index_digest, index) = manifest(&reg, repo, BUF_VERSION, INDEX_TYPE);
+    let (index_digest, index) = manifest(&reg, repo, PROVIDER_VERSION, INDEX_TYPE);
     assert_eq!(outputs["index-digest"], index_digest);
     assert_eq!(outputs["image-ref"], format!("{repository}@{index_digest}"));
 
@@ -178,7 +182,7 @@ fn action_publishes_the_buf_release_and_every_output_matches_the_registry() {
         .collect();
     assert_eq!(
         from_index.keys().map(String::as_str).collect::<Vec<_>>(),
-        BUF_PLATFORMS
+        PROVIDER_PLATFORMS
     );
     let manifests: BTreeMap<String, String> =
         serde_json::from_str(&outputs["manifest-digests"]).expect("manifest-digests is JSON");
@@ -194,9 +198,9 @@ fn action_publishes_the_buf_release_and_every_output_matches_the_registry() {
     for (key, digest) in &subjects {
         let stored = fallback_referrers(&reg, repo, digest);
         let stem = if key == "index" {
-            format!("terraform-provider-buf_{BUF_VERSION}")
+            format!("terraform-provider-tsbfw_{PROVIDER_VERSION}")
         } else {
-            format!("terraform-provider-buf_{BUF_VERSION}_{key}")
+            format!("terraform-provider-tsbfw_{PROVIDER_VERSION}_{key}")
         };
         assert_eq!(
             stored.keys().cloned().collect::<Vec<_>>(),
@@ -232,7 +236,11 @@ fn action_publishes_the_buf_release_and_every_output_matches_the_registry() {
     );
     let verified = json(&tofu_sbom(
         &home,
-        &["verify", "--json", &format!("{repository}:{BUF_VERSION}")],
+        &[
+            "verify",
+            "--json",
+            &format!("{repository}:{PROVIDER_VERSION}"),
+        ],
     ));
     assert_eq!(verified["ok"], true);
 
@@ -246,9 +254,9 @@ fn action_publishes_the_buf_release_and_every_output_matches_the_registry() {
         &home,
         &[
             "generate",
-            buf_release_dir().to_str().unwrap(),
+            TestProvider::Framework.release_dir().to_str().unwrap(),
             "--provider",
-            "example/buf",
+            "example/tsbfw",
             "-o",
             gen_dir.to_str().unwrap(),
             "--lockfile",
@@ -264,9 +272,9 @@ fn action_publishes_the_buf_release_and_every_output_matches_the_registry() {
 
     // The summary: one row per platform with its digest, Go version, module count and referrer digests.
     let summary = &run.summary;
-    for platform in BUF_PLATFORMS {
-        let zip = buf_release_dir().join(format!(
-            "terraform-provider-buf_{BUF_VERSION}_{platform}.zip"
+    for platform in PROVIDER_PLATFORMS {
+        let zip = TestProvider::Framework.release_dir().join(format!(
+            "terraform-provider-tsbfw_{PROVIDER_VERSION}_{platform}.zip"
         ));
         let inspected = json(&tofu_sbom(
             &home,
@@ -326,7 +334,7 @@ fn action_publishes_the_buf_release_and_every_output_matches_the_registry() {
     assert_eq!(
         std::fs::read(&pulled).unwrap(),
         std::fs::read(gen_dir.join(format!(
-            "terraform-provider-buf_{BUF_VERSION}_linux_amd64.cdx.json"
+            "terraform-provider-tsbfw_{PROVIDER_VERSION}_linux_amd64.cdx.json"
         )))
         .unwrap()
     );

@@ -1,6 +1,7 @@
 //! `tofu-sbom publish` end to end against a real distribution 2.8 registry (Debian's `docker-registry`: no referrers
-//! API, so the `sha256-<hex>` fallback tag path), on the real 7-platform buf release: push, attach, list, pull,
-//! verify, a no-op re-publish, and both Trivy versions reading what was published.
+//! API, so the `sha256-<hex>` fallback tag path): on the real terraform-plugin-framework provider built like
+//! GoReleaser builds providers (9 platforms, `support::providers`) push, attach, list, pull, verify and a no-op
+//! re-publish; on the 7-platform buf release (a large real Go binary) both Trivy versions reading what was published.
 
 use crate::support;
 use crate::support::sbom as sbom_support;
@@ -9,22 +10,15 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use sbom_support::{Expectation, diff, trivy_old_rootfs, trivy_rootfs, trivy_sbom};
+use support::providers::{PROVIDER_PLATFORMS, PROVIDER_VERSION, TestProvider};
 use support::{Registry, RegistryOpts, buf_release_dir};
 use tofu_sbom::archive::release::Release;
 use tofu_sbom::buildinfo;
 use tofu_sbom::generate;
 use tofu_sbom::limits::Limits;
 
+/// The buf release (the Trivy test).
 const VERSION: &str = "1.74.0";
-const PLATFORMS: [&str; 7] = [
-    "darwin_amd64",
-    "darwin_arm64",
-    "linux_amd64",
-    "linux_arm",
-    "linux_arm64",
-    "windows_amd64",
-    "windows_arm64",
-];
 const CDX: &str = "application/vnd.cyclonedx+json";
 const SPDX: &str = "application/spdx+json";
 
@@ -49,10 +43,13 @@ fn ok_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
+/// The framework provider's type (the realistic fixture of the publish test).
+const FW: &str = "tsbfw";
+
 fn sums() -> std::collections::BTreeMap<String, String> {
-    let text = std::fs::read_to_string(
-        buf_release_dir().join(format!("terraform-provider-buf_{VERSION}_SHA256SUMS")),
-    )
+    let text = std::fs::read_to_string(TestProvider::Framework.release_dir().join(format!(
+        "terraform-provider-{FW}_{PROVIDER_VERSION}_SHA256SUMS"
+    )))
     .unwrap();
     text.lines()
         .filter_map(|l| l.split_once("  "))
@@ -62,13 +59,13 @@ fn sums() -> std::collections::BTreeMap<String, String> {
 
 /// The published graph: index and platform digests, and the referrer digests per subject and file.
 fn publish(target: &str, extra: &[&str]) -> serde_json::Value {
-    let release = buf_release_dir();
+    let release = TestProvider::Framework.release_dir();
     let mut args = vec![
         "publish",
         release.to_str().unwrap(),
         target,
         "--provider",
-        "example/buf",
+        "example/tsbfw",
         "--json",
     ];
     args.extend_from_slice(extra);
@@ -76,43 +73,43 @@ fn publish(target: &str, extra: &[&str]) -> serde_json::Value {
 }
 
 #[test]
-fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
+fn publish_framework_provider_lists_pulls_verifies_and_republishes_as_a_no_op() {
     let reg = Registry::start(RegistryOpts::anonymous());
-    let target = format!("{}/acme/buf", reg.host);
+    let target = format!("{}/acme/{FW}", reg.host);
     let first = publish(&target, &[]);
     let push = &first["push"];
     let index = push["indexDigest"].as_str().unwrap().to_owned();
     let platforms = push["platforms"].as_object().unwrap();
     assert_eq!(
         platforms.keys().map(String::as_str).collect::<Vec<_>>(),
-        PLATFORMS
+        PROVIDER_PLATFORMS
     );
     let sums = sums();
     for (key, p) in platforms {
-        let zip = format!("terraform-provider-buf_{VERSION}_{key}.zip");
+        let zip = format!("terraform-provider-{FW}_{PROVIDER_VERSION}_{key}.zip");
         assert_eq!(p["layerDigest"], format!("sha256:{}", sums[&zip]), "{key}");
     }
-    assert_eq!(push["tags"], serde_json::json!([VERSION]));
+    assert_eq!(push["tags"], serde_json::json!([PROVIDER_VERSION]));
     let uploads_after_first = reg.blob_uploads();
-    // 7 ZIPs + the empty config + 2 SBOM blobs per subject (7 platforms + the index).
-    assert_eq!(uploads_after_first, 7 + 1 + 2 * 8);
+    // 9 ZIPs + the empty config + 2 SBOM blobs per subject (9 platforms + the index).
+    assert_eq!(uploads_after_first, 9 + 1 + 2 * 10);
 
     // Every subject carries exactly its CycloneDX and SPDX referrer, CycloneDX first, titled with the document name.
     let referrers = first["referrers"].as_object().unwrap();
-    let mut subjects: Vec<(String, String, String)> = PLATFORMS
+    let mut subjects: Vec<(String, String, String)> = PROVIDER_PLATFORMS
         .iter()
         .map(|p| {
             (
                 (*p).to_owned(),
                 platforms[*p]["manifestDigest"].as_str().unwrap().to_owned(),
-                format!("terraform-provider-buf_{VERSION}_{p}"),
+                format!("terraform-provider-{FW}_{PROVIDER_VERSION}_{p}"),
             )
         })
         .collect();
     subjects.push((
         "index".into(),
         index.clone(),
-        format!("terraform-provider-buf_{VERSION}"),
+        format!("terraform-provider-{FW}_{PROVIDER_VERSION}"),
     ));
     for (key, digest, stem) in &subjects {
         let listed = ok_json(&["referrers", &format!("{target}@{digest}"), "--json"]);
@@ -153,11 +150,11 @@ fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
     let gen_dir = work.path().join("gen");
     let gen_out = tofu_sbom(&[
         "generate",
-        buf_release_dir().to_str().unwrap(),
+        TestProvider::Framework.release_dir().to_str().unwrap(),
         "-o",
         gen_dir.to_str().unwrap(),
         "--provider",
-        "example/buf",
+        "example/tsbfw",
     ]);
     assert_eq!(
         gen_out.status.code(),
@@ -169,17 +166,17 @@ fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
         (
             Some("linux_amd64"),
             "cyclonedx",
-            format!("terraform-provider-buf_{VERSION}_linux_amd64.cdx.json"),
+            format!("terraform-provider-{FW}_{PROVIDER_VERSION}_linux_amd64.cdx.json"),
         ),
         (
             Some("windows_arm64"),
             "spdx",
-            format!("terraform-provider-buf_{VERSION}_windows_arm64.spdx.json"),
+            format!("terraform-provider-{FW}_{PROVIDER_VERSION}_windows_arm64.spdx.json"),
         ),
         (
             None,
             "cyclonedx",
-            format!("terraform-provider-buf_{VERSION}.cdx.json"),
+            format!("terraform-provider-{FW}_{PROVIDER_VERSION}.cdx.json"),
         ),
     ] {
         let out = work.path().join(format!("pulled-{file}"));
@@ -194,7 +191,7 @@ fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
         if let Some(p) = platform {
             args.extend(["--platform", p]);
         }
-        let reference = format!("{target}:{VERSION}");
+        let reference = format!("{target}:{PROVIDER_VERSION}");
         args.push(&reference);
         let o = tofu_sbom(&args);
         assert_eq!(
@@ -211,7 +208,7 @@ fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
     }
 
     // OpenTofu's rules and the SBOM checks pass.
-    let verified = ok_json(&["verify", &format!("{target}:{VERSION}"), "--json"]);
+    let verified = ok_json(&["verify", &format!("{target}:{PROVIDER_VERSION}"), "--json"]);
     assert_eq!(verified["ok"], true);
     assert_eq!(verified["findings"], serde_json::json!([]));
 
@@ -219,7 +216,7 @@ fn publish_buf_release_lists_pulls_verifies_and_republishes_as_a_no_op() {
     let fallback = |digest: &str| {
         reg.request(
             "GET",
-            &format!("/v2/acme/buf/manifests/{}", digest.replace(':', "-")),
+            &format!("/v2/acme/{FW}/manifests/{}", digest.replace(':', "-")),
             &["-H", "Accept: application/vnd.oci.image.index.v1+json"],
         )
         .body
