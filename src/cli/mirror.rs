@@ -74,6 +74,10 @@ pub(crate) struct MirrorArgs {
     /// Mirror every SOURCE listed in FILE (one per line, `#` comments) into TARGET; see `--from-file` below.
     #[arg(long, value_name = "FILE")]
     pub(crate) from_file: Option<PathBuf>,
+    /// Mirror every provider the OpenTofu configuration in DIR requires (its `required_providers` blocks and those
+    /// of the local modules it calls, constraints combined) into TARGET, like --from-file.
+    #[arg(long, value_name = "DIR", conflicts_with = "from_file")]
+    pub(crate) from_config: Option<PathBuf>,
     /// With --from-file: this many entries at once.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(super) jobs: u16,
@@ -132,7 +136,7 @@ struct MirrorJson {
 pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Status> {
     anyhow::ensure!(
         args.shard.is_none() && args.summary_md.is_none(),
-        "--shard and --summary-md apply to --from-file"
+        "--shard and --summary-md apply to --from-file and --from-config"
     );
     let Some(target_text) = &args.target else {
         anyhow::bail!("give SOURCE and TARGET (or --from-file FILE TARGET)");

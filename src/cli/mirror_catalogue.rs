@@ -57,15 +57,25 @@ fn summary(entries: &[EntryOutcome]) -> Summary {
     s
 }
 
-pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs, file: &Path) -> anyhow::Result<Status> {
+/// `file` is the `--from-file` catalogue, or with `config` the `--from-config` directory.
+pub(crate) fn run(
+    global: &GlobalArgs,
+    args: &MirrorArgs,
+    file: &Path,
+    config: bool,
+) -> anyhow::Result<Status> {
     anyhow::ensure!(
         args.target.is_none(),
-        "with --from-file, give only the TARGET (the sources come from {})",
+        "with --from-file or --from-config, give only the TARGET (the sources come from {})",
         file.display()
     );
-    let text = std::fs::read_to_string(file)
-        .with_context(|| format!("reading the catalogue {}", file.display()))?;
-    let entries = catalogue::parse_catalogue(&text, &file.display().to_string())?;
+    let entries = if config {
+        tofu_sbom::mirror::tf_config::catalogue_from_config(file)?
+    } else {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading the catalogue {}", file.display()))?;
+        catalogue::parse_catalogue(&text, &file.display().to_string())?
+    };
     let template = TargetTemplate::parse(&args.source)?;
     catalogue::check_catalogue(&entries, &template)?;
     let shard = args.shard.as_deref().map(Shard::parse).transpose()?;

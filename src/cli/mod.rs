@@ -147,9 +147,10 @@ pub(crate) fn run() -> anyhow::Result<Status> {
         Command::Referrers(a) => referrers::run(&cli.global, &a),
         Command::Sbom(c) => sbom::run(&cli.global, &c),
         Command::Verify(a) => verify::run(&cli.global, &a),
-        Command::Mirror(a) => match &a.from_file {
-            Some(file) => mirror_catalogue::run(&cli.global, &a, file),
-            None => mirror::run(&cli.global, &a),
+        Command::Mirror(a) => match (&a.from_file, &a.from_config) {
+            (Some(file), _) => mirror_catalogue::run(&cli.global, &a, file, false),
+            (None, Some(dir)) => mirror_catalogue::run(&cli.global, &a, dir, true),
+            (None, None) => mirror::run(&cli.global, &a),
         },
     }
 }

@@ -18,6 +18,7 @@
 //! | [`lock_hashes`] | the `h1:` lock hashes of a copied artifact's ZIP layers (the OCI copy's lock block) |
 //! | [`run`] | one library call per kind of source: typed options in, one typed outcome per version out |
 //! | [`catalogue`] | many sources into one target template (`--from-file`), sharded and concurrent, one outcome per entry |
+//! | [`tf_config`] | the catalogue an OpenTofu configuration requires (`--from-config`: `required_providers`, local modules) |
 //!
 //! Imports point down: `mirror` uses `provider`, `registry`, `verify`, `archive` and `generate`, never the CLI.
 //!
@@ -46,5 +47,6 @@ pub mod run;
 pub mod selection;
 pub mod signature;
 pub mod source;
+pub mod tf_config;
 
 pub use error::{MirrorError, Result};

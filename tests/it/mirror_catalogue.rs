@@ -283,3 +283,88 @@ fn catalogue_usage_errors_name_the_line_and_the_fix() {
         out.stderr
     );
 }
+
+/// `--from-config DIR`: the providers an OpenTofu configuration requires (root `required_providers` and a local
+/// module's, constraints combined) mirrored into a layout template, each at the newest version its constraints allow.
+#[test]
+fn from_config_mirrors_what_the_configuration_requires() {
+    let alpha = ProviderFixture::with_sample_binaries_versions(
+        "acme",
+        "alpha",
+        &["1.0.0", "1.1.0", "2.0.0"],
+    );
+    let beta = ProviderFixture::with_sample_binaries("other", "beta", "0.3.0");
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    std::fs::create_dir_all(config.join("modules/net")).unwrap();
+    std::fs::write(
+        config.join("main.tf"),
+        format!(
+            "terraform {{\n  required_providers {{\n    alpha = {{\n      source  = \"{}\"\n      version = \">= 1.0\"\n    }}\n  }}\n}}\nmodule \"net\" {{\n  source = \"./modules/net\"\n}}\n",
+            alpha.address()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        config.join("modules/net/versions.tofu"),
+        format!(
+            "terraform {{\n  required_providers {{\n    alpha = {{ source = \"{}\", version = \"< 2.0\" }}\n    beta  = {{ source = \"{}\" }}\n  }}\n}}\n",
+            alpha.address(),
+            beta.address()
+        ),
+    )
+    .unwrap();
+    let usb = home.path().join("usb");
+    let target = format!("oci-layout:{}/${{namespace}}/${{type}}", usb.display());
+    let out = tofu(
+        home.path(),
+        &[
+            "mirror",
+            "--from-config",
+            config.to_str().unwrap(),
+            &target,
+            "--work-dir",
+            home.path().join("work").to_str().unwrap(),
+            "--json",
+            "-q",
+        ],
+    )
+    .expect_code(0)
+    .json();
+    let sources: Vec<&str> = out["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["source"].as_str().unwrap())
+        .collect();
+    let alpha_source = format!("{}@< 2.0, >= 1.0", alpha.address());
+    let beta_source = beta.address();
+    let mut want = vec![alpha_source.as_str(), beta_source.as_str()];
+    want.sort_unstable();
+    assert_eq!(sources, want, "{out}");
+    let versions: Vec<(&str, &str)> = out["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["target"].as_str().unwrap(),
+                e["versions"][0]["version"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        versions.contains(&(
+            format!("oci-layout:{}/acme/alpha", usb.display()).as_str(),
+            "1.1.0"
+        )),
+        "{versions:?}"
+    );
+    assert!(
+        versions.contains(&(
+            format!("oci-layout:{}/other/beta", usb.display()).as_str(),
+            "0.3.0"
+        )),
+        "{versions:?}"
+    );
+}
