@@ -24,6 +24,7 @@ pub mod generate;
 pub mod http;
 pub mod inventory;
 pub mod limits;
+pub mod lint;
 pub mod mirror;
 pub mod provider;
 pub use inventory::purl;

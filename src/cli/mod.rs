@@ -6,6 +6,7 @@ mod args;
 mod attach;
 mod generate;
 mod inspect;
+mod lint;
 mod mirror;
 mod mirror_catalogue;
 mod output;
@@ -109,6 +110,9 @@ enum Command {
     /// SBOMs, SHA256SUMS and signature.
     #[command(after_help = mirror::MIRROR_AFTER_HELP)]
     Mirror(mirror::MirrorArgs),
+    /// Check SBOM files against a minimum-elements profile (NTIA 2021, BSI TR-03183-2 v2.1, CISA 2025); exit 0
+    /// conforming, 1 findings, 2 unreadable.
+    Lint(lint::LintArgs),
     /// Check a pushed provider against OpenTofu's own selection and validation rules, and its SBOMs.
     Verify(verify::VerifyArgs),
 }
@@ -147,6 +151,7 @@ pub(crate) fn run() -> anyhow::Result<Status> {
         Command::Referrers(a) => referrers::run(&cli.global, &a),
         Command::Sbom(c) => sbom::run(&cli.global, &c),
         Command::Verify(a) => verify::run(&cli.global, &a),
+        Command::Lint(a) => lint::run(&cli.global, &a),
         Command::Mirror(a) => match (&a.from_file, &a.from_config) {
             (Some(file), _) => mirror_catalogue::run(&cli.global, &a, file, false),
             (None, Some(dir)) => mirror_catalogue::run(&cli.global, &a, dir, true),
