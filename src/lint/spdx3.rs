@@ -296,10 +296,8 @@ pub(super) fn view(doc: &Value) -> DocumentView {
                 concluded_licence: Fact::new(licensed(&concluded), path.clone()),
                 any_licence: Fact::new(licensed(&concluded) || licensed(&declared), path.clone()),
                 any_hash: Fact::new(has_hash(p, false) || files.iter().any(|f| has_hash(f, false)), member("verifiedUsing")),
-                sha512: Fact::new(
-                    files.iter().any(|f| has_hash(f, true)) || (files.is_empty() && has_hash(p, true)),
-                    path.clone(),
-                ),
+                // As the checker: without a linked file only the file name is missing.
+                sha512: Fact::new(files.is_empty() || files.iter().any(|f| has_hash(f, true)), path.clone()),
                 executable: (Flag::Ok, path.clone()),
                 archive: (Flag::Ok, path.clone()),
                 structured: (structured, path.clone()),
