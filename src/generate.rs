@@ -19,7 +19,8 @@ use crate::archive::release::{Platform, Release};
 use crate::archive::{ArchiveError, Digests, ProviderAddress, ReleaseError, lockfile, names};
 use crate::buildinfo::{self, BuildInfo};
 use crate::inventory::{
-    Author, Inventory, InventoryError, PlatformInput, ReleaseInput, ReleaseSignature, ToolInfo,
+    Author, Inventory, InventoryError, PlatformInput, ReleaseInput, ReleaseLicenses,
+    ReleaseSignature, ToolInfo,
 };
 use crate::limits::Limits;
 use crate::sbom::{self, Format, SbomError};
@@ -345,6 +346,8 @@ pub struct SbomOptions {
     /// How a mirrored release was authenticated (`tofu-sbom mirror` from a provider registry), recorded on every
     /// document's root component; `None` for `generate`/`publish`.
     pub release_signature: Option<ReleaseSignature>,
+    /// Licence facts of the Go modules (`--licenses`, resolved by [`crate::licenses`]); `None` = `off`.
+    pub licenses: Option<ReleaseLicenses>,
 }
 
 /// The neutral input the renderers take.
@@ -384,6 +387,7 @@ pub fn release_input(release: &ScannedRelease, opts: &SbomOptions) -> ReleaseInp
             })
             .collect(),
         release_signature: opts.release_signature.clone(),
+        licenses: opts.licenses.clone(),
     }
 }
 

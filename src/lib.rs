@@ -12,6 +12,7 @@
 //! | 4 | [`registry`] | a generic OCI distribution client and OCI layout store: blobs, manifests, referrers API and tag fallback, graph copy |
 //! | 4 | [`provider`] | OpenTofu's provider artifact: push, attach the SBOMs as referrers, pull them back, publish (3+4 in one run) |
 //! | 4 | [`verify`] | replay OpenTofu's selection and validation rules on a pushed provider; re-derive its SBOMs from a release |
+//! | 3 | [`licenses`] | licences of the Go modules (`--licenses`): module ZIPs from the module cache, a directory or `GOPROXY`, verified against the build info's `h1:`, licence files identified as SPDX ids, cached on disk |
 //! | – | [`mirror`] | mirror providers from a provider registry (verified, signed) or copy OCI artifacts byte for byte |
 //!
 //! Untrusted input (ZIPs, binaries, registry responses) is always read under the explicit budget in [`limits::Limits`].
@@ -23,6 +24,7 @@ pub mod buildinfo;
 pub mod generate;
 pub mod http;
 pub mod inventory;
+pub mod licenses;
 pub mod limits;
 pub mod lint;
 pub mod mirror;

@@ -211,6 +211,7 @@ impl SbomArgs {
                 .context("SOURCE_DATE_EPOCH / --timestamp")?,
             tool: ToolInfo::default(),
             release_signature: None,
+            licenses: None,
         })
     }
 }

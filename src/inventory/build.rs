@@ -256,6 +256,10 @@ fn assemble(input: &ReleaseInput, a: Assembly) -> Inventory {
     } = a;
     let mut components: Vec<Component> = components.into_iter().map(finish).collect();
     components.sort_by(|a, b| a.bom_ref.cmp(&b.bom_ref));
+    let mut root = root;
+    if let Some(l) = &input.licenses {
+        super::licenses::apply(l, &mut root, &mut components);
+    }
     let to_list = |edges: BTreeMap<String, BTreeSet<String>>| -> Vec<Dependency> {
         edges
             .into_iter()

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
 use super::props::{PROP_RELEASE_SIGNATURE, PROP_RELEASE_SIGNING_KEY, prop};
-use super::{Author, Property, ProviderAddress, ToolInfo};
+use super::{Author, Property, ProviderAddress, ReleaseLicenses, ToolInfo};
 use crate::buildinfo::BuildInfo;
 
 /// A whole provider release, as read from its ZIPs: the input of `Inventory::for_platform` and
@@ -36,6 +36,8 @@ pub struct ReleaseInput {
     /// How the release was authenticated when it was mirrored (`tofu-sbom mirror`), recorded on the root component
     /// of every document ([`PROP_RELEASE_SIGNATURE`], [`PROP_RELEASE_SIGNING_KEY`]); `None`: nothing is recorded.
     pub release_signature: Option<ReleaseSignature>,
+    /// Licence facts (`--licenses` other than `off`); `None`: no licence data in the documents.
+    pub licenses: Option<ReleaseLicenses>,
 }
 
 /// How a mirrored release's `SHA256SUMS` was authenticated. A closed set rather than free-form root properties, so

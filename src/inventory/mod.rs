@@ -30,6 +30,7 @@
 //! format and documented on each constant.
 //!
 //! Files: `input.rs` (what the release reader hands in, and its validation), `props.rs` (the property names),
+//! `licenses.rs` (the licence facts a resolver hands in and how components carry them),
 //! `go.rs` (the Go rules: toolchain version, stdlib CPE, module components, suppliers), `build.rs` (assembling the
 //! graph per platform and release-wide, with the platform properties), [`purl`] (package URLs). This stage knows the
 //! build info and the archive's provider address; it knows nothing of SBOM formats (`sbom/` renders it) nor of
@@ -40,6 +41,7 @@ use time::OffsetDateTime;
 mod build;
 mod go;
 mod input;
+mod licenses;
 mod props;
 pub mod purl;
 #[cfg(test)]
@@ -48,6 +50,9 @@ mod tests;
 pub use go::{GO_SUPPLIER, supplier_from_module_path};
 pub use input::{
     InventoryError, PlatformInput, ReleaseInput, ReleaseSignature, ReleaseSignatureError,
+};
+pub use licenses::{
+    GO_LICENSE, License, LicenseText, Licensing, ModuleLicense, ModuleZip, ReleaseLicenses,
 };
 pub use props::*;
 
@@ -197,6 +202,8 @@ pub struct Component {
     pub ancestors: Vec<Ancestor>,
     /// Properties, sorted by name then value.
     pub properties: Vec<Property>,
+    /// Licence facts; `None` when licences were not resolved (`--licenses off`): nothing is rendered then.
+    pub licensing: Option<Licensing>,
 }
 
 /// A dependency edge list: `from` depends on every `to`.
@@ -260,5 +267,6 @@ fn empty_component(bom_ref: String, kind: ComponentKind, name: String) -> Compon
         distributions: Vec::new(),
         ancestors: Vec::new(),
         properties: Vec::new(),
+        licensing: None,
     }
 }

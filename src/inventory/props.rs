@@ -48,6 +48,9 @@ pub const PROP_GO_REPLACED: &str = "tofu-sbom:go:replace:original";
 pub const PROP_GO_REPLACE_LOCAL_PATH: &str = "tofu-sbom:go:replace:local-path";
 /// Property: `true` on a module replaced by a local directory: it has no version and no hash.
 pub const PROP_GO_UNVERSIONED_LOCAL: &str = "tofu-sbom:go:replace:unversioned-local";
+/// Root property (only when licences were resolved): the configured licence source of the Go modules, `goproxy`,
+/// `modcache` or `dir` (`--licenses`); `verify --release` reads it back to re-derive the document.
+pub const PROP_LICENSES_SOURCE: &str = "tofu-sbom:licenses:source";
 /// Trivy property: application type; `gobinary` makes Trivy collect the modules below the binary.
 pub const PROP_TRIVY_TYPE: &str = "aquasecurity:trivy:Type";
 /// Trivy property: application class, `lang-pkgs`.

@@ -98,6 +98,7 @@ fn sample_input() -> ReleaseInput {
             ),
         ],
         release_signature: None,
+        licenses: None,
     }
 }
 

@@ -7,6 +7,16 @@
 //! `application` with `aquasecurity:trivy:Type=gobinary`; the main module, modules and stdlib are `library`
 //! components (Trivy 0.44 collects only libraries below an application) with `name` = the full module path, no
 //! `group`, and the version in the purl; `dependencies` link provider → binary → main module → modules + stdlib.
+//!
+//! Licences (only when resolved, see [`inventory::Licensing`]): `licenses` as the schema allows — a single licence
+//! list id as `license.id`, a `LicenseRef-…` as `license.name` with its text (`license.id` is an enum of list ids), a
+//! compound expression as the one `expression` entry (`licenseChoice` allows exactly one expression, CycloneDX 1.6
+//! and 1.5). In 1.6 each entry carries `acknowledgement` (`declared`, `concluded`): different declared and concluded
+//! single licences get one entry each; the same licence — always so in our inventory, where the concluded licence is
+//! the declared one when identified — is written once, as `concluded` (the licence BSI TR-03183-2 asks for), because
+//! Trivy and Syft ignore `acknowledgement` and would list it twice; a compound one, which cannot be repeated, is
+//! written once as `concluded` too. 1.5 has no `acknowledgement`: one entry. Trivy and Syft read `license.id`,
+//! `license.name` and `expression`; the SPDX documents carry declared and concluded licences separately.
 
 use serde::Serialize;
 
@@ -159,6 +169,8 @@ struct Component {
     version: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     hashes: Vec<Hash>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    licenses: Vec<LicenseChoice>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cpe: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -185,6 +197,108 @@ enum HashAlg {
     Sha256,
     #[serde(rename = "SHA-512")]
     Sha512,
+}
+
+/// `licenseChoice[]`: a licence object or an expression.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum LicenseChoice {
+    /// `{"license": {...}}`.
+    License {
+        /// The licence.
+        license: License,
+    },
+    /// `{"expression": "...", "acknowledgement": ...}`.
+    Expression {
+        /// An SPDX licence expression.
+        expression: String,
+        /// 1.6 only.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        acknowledgement: Option<Acknowledgement>,
+    },
+}
+
+/// `license`: `id` (an SPDX licence list id) or `name` (+ `text`).
+#[derive(Debug, Serialize)]
+struct License {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<Attachment>,
+    /// 1.6 only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acknowledgement: Option<Acknowledgement>,
+}
+
+/// `attachment` (a licence text).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Attachment {
+    content_type: &'static str,
+    content: String,
+}
+
+/// `licenseAcknowledgementEnumeration` (CycloneDX 1.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Acknowledgement {
+    Declared,
+    Concluded,
+}
+
+/// Whether an SPDX expression is a single id (no operator, no parenthesis).
+fn is_single_id(expression: &str) -> bool {
+    !expression.contains([' ', '(', ')'])
+}
+
+fn licenses(l: &inventory::Licensing, spec: SpecVersion) -> Vec<LicenseChoice> {
+    let mut kinds: Vec<(Acknowledgement, &inventory::License)> = Vec::new();
+    if let Some(d) = &l.declared {
+        kinds.push((Acknowledgement::Declared, d));
+    }
+    if let Some(c) = &l.concluded {
+        kinds.push((Acknowledgement::Concluded, c));
+    }
+    let compound = kinds.iter().any(|(_, l)| !is_single_id(&l.expression));
+    let same = l.declared.is_some() && l.declared == l.concluded;
+    if compound || same || spec == SpecVersion::V1_5 {
+        // One entry: the concluded licence, else the declared one.
+        let keep = kinds.pop();
+        kinds.clear();
+        kinds.extend(keep);
+    }
+    kinds
+        .into_iter()
+        .map(|(ack, l)| {
+            let acknowledgement = (spec == SpecVersion::V1_6).then_some(ack);
+            if !is_single_id(&l.expression) {
+                return LicenseChoice::Expression {
+                    expression: l.expression.clone(),
+                    acknowledgement,
+                };
+            }
+            let license = match l.texts.iter().find(|t| t.id == l.expression) {
+                Some(t) => License {
+                    id: None,
+                    name: Some(t.id.clone()),
+                    text: Some(Attachment {
+                        content_type: "text/plain",
+                        content: t.text.clone(),
+                    }),
+                    acknowledgement,
+                },
+                None => License {
+                    id: Some(l.expression.clone()),
+                    name: None,
+                    text: None,
+                    acknowledgement,
+                },
+            };
+            LicenseChoice::License { license }
+        })
+        .collect()
 }
 
 /// `pedigree`: only `ancestors` (the module a replaced module replaced).
@@ -239,7 +353,7 @@ fn hashes(h: &[inventory::Hash]) -> Vec<Hash> {
         .collect()
 }
 
-fn component(c: &inventory::Component) -> Component {
+fn component(c: &inventory::Component, spec: SpecVersion) -> Component {
     let component_type = match c.kind {
         ComponentKind::Provider | ComponentKind::Binary => ComponentType::Application,
         ComponentKind::MainModule | ComponentKind::Module | ComponentKind::Stdlib => {
@@ -273,6 +387,7 @@ fn component(c: &inventory::Component) -> Component {
                 name: a.name.clone(),
                 version: a.version.clone(),
                 hashes: Vec::new(),
+                licenses: Vec::new(),
                 cpe: None,
                 purl: Some(a.purl.clone()),
                 pedigree: None,
@@ -288,6 +403,11 @@ fn component(c: &inventory::Component) -> Component {
         name: c.name.clone(),
         version: c.version.clone(),
         hashes: hashes(&c.hashes),
+        licenses: c
+            .licensing
+            .as_ref()
+            .map(|l| licenses(l, spec))
+            .unwrap_or_default(),
         cpe: c.cpe.clone(),
         purl: c.purl.clone(),
         pedigree,
@@ -336,14 +456,14 @@ fn bom(inv: &Inventory, spec: SpecVersion) -> Bom {
                     email: a.email.clone(),
                 })
                 .collect(),
-            component: component(&inv.root),
+            component: component(&inv.root, spec),
             supplier: inv
                 .root
                 .supplier
                 .clone()
                 .map(|name| OrganizationalEntity { name }),
         },
-        components: inv.components.iter().map(component).collect(),
+        components: inv.components.iter().map(|c| component(c, spec)).collect(),
         dependencies: inv
             .dependencies
             .iter()

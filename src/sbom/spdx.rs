@@ -7,7 +7,9 @@
 //! provider `CONTAINS` binary (the ZIP holds the executable), binary `DEPENDS_ON` main module `DEPENDS_ON` modules +
 //! stdlib, and additionally binary `CONTAINS` every module and stdlib below it (see `document`).
 //!
-//! Licenses are not resolved (offline): `NOASSERTION` everywhere.
+//! Licences: `licenseConcluded` / `licenseDeclared` are the component's expressions when resolved
+//! ([`inventory::Licensing`]), else `NOASSERTION` (always so with `--licenses off`, as before licences existed); the
+//! text of every `LicenseRef-…` they use is in the document's `hasExtractedLicensingInfos` (once per id).
 
 use serde::Serialize;
 
@@ -34,8 +36,19 @@ pub(crate) struct Document {
     name: String,
     document_namespace: String,
     creation_info: CreationInfo,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    has_extracted_licensing_infos: Vec<ExtractedLicensingInfo>,
     packages: Vec<Package>,
     relationships: Vec<Relationship>,
+}
+
+/// `hasExtractedLicensingInfos[]`: the text of a `LicenseRef-…`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExtractedLicensingInfo {
+    license_id: String,
+    extracted_text: String,
+    name: String,
 }
 
 /// `creationInfo`.
@@ -64,8 +77,8 @@ struct Package {
     files_analyzed: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     checksums: Vec<Checksum>,
-    license_concluded: &'static str,
-    license_declared: &'static str,
+    license_concluded: String,
+    license_declared: String,
     copyright_text: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     external_refs: Vec<ExternalRef>,
@@ -157,6 +170,36 @@ enum RelationshipType {
     Describes,
     Contains,
     DependsOn,
+}
+
+/// A licence expression of `c`, else `NOASSERTION`.
+fn expression(
+    c: &inventory::Component,
+    pick: impl Fn(&inventory::Licensing) -> Option<&inventory::License>,
+) -> String {
+    c.licensing
+        .as_ref()
+        .and_then(pick)
+        .map_or_else(|| NOASSERTION.to_owned(), |l| l.expression.clone())
+}
+
+/// The texts of every `LicenseRef-…` used in the inventory, once per id, sorted by id.
+fn extracted_licensing_infos(inv: &Inventory) -> Vec<ExtractedLicensingInfo> {
+    let mut texts = std::collections::BTreeMap::new();
+    for c in std::iter::once(&inv.root).chain(&inv.components) {
+        let Some(l) = &c.licensing else { continue };
+        for t in l.declared.iter().chain(&l.concluded).flat_map(|l| &l.texts) {
+            texts.entry(t.id.clone()).or_insert_with(|| t.clone());
+        }
+    }
+    texts
+        .into_values()
+        .map(|t| ExtractedLicensingInfo {
+            license_id: t.id,
+            extracted_text: t.text,
+            name: t.name,
+        })
+        .collect()
 }
 
 fn organization(name: &Option<String>) -> Option<String> {
@@ -266,8 +309,8 @@ impl Ctx {
                     checksum_value: h.hex.clone(),
                 })
                 .collect(),
-            license_concluded: NOASSERTION,
-            license_declared: NOASSERTION,
+            license_concluded: expression(c, |l| l.concluded.as_ref()),
+            license_declared: expression(c, |l| l.declared.as_ref()),
             copyright_text: NOASSERTION,
             external_refs,
             primary_package_purpose: match c.kind {
@@ -353,6 +396,7 @@ fn document(inv: &Inventory) -> Document {
         name: inv.name.clone(),
         document_namespace: String::new(),
         creation_info: CreationInfo { creators, created },
+        has_extracted_licensing_infos: extracted_licensing_infos(inv),
         packages,
         relationships,
     }

@@ -18,7 +18,13 @@
 //! `https://github.com/tofu-sbom/tofu-sbom/spdxdocs/<name>-<uuid>` with the UUID computed from the document rendered
 //! with an empty namespace ([`ids`] recipe) — so identical input gives identical bytes.
 //!
-//! Licences are not resolved here (offline): no licence relationships, which SPDX 3 reads as "no assertion".
+//! Licences (only when resolved, [`inventory::Licensing`]): one `simplelicensing_LicenseExpression` per distinct
+//! expression (its `LicenseRef-…` ids mapped by `simplelicensing_customIdToUri` to `simplelicensing_SimpleLicensingText`
+//! elements holding the texts), tied to each package by `hasDeclaredLicense` / `hasConcludedLicense` relationships
+//! (the spec's way; the official checker's BSI rule follows `hasConcludedLicense` to a `LicenseExpression`), and the
+//! `simpleLicensing` profile declared. No relationship means "no assertion" (so nothing is written with
+//! `--licenses off`). A Go module's verified ZIP is a `software_File` (purpose `archive`, SHA-256 and SHA-512) the
+//! package `hasDistributionArtifact`, like the release ZIPs of the provider.
 
 use std::collections::BTreeMap;
 
@@ -61,6 +67,10 @@ enum Node {
     Package(Package),
     #[serde(rename = "software_File")]
     File(File),
+    #[serde(rename = "simplelicensing_LicenseExpression")]
+    LicenseExpression(LicenseExpression),
+    #[serde(rename = "simplelicensing_SimpleLicensingText")]
+    LicensingText(LicensingText),
     Relationship(Relationship),
     Annotation(Annotation),
 }
@@ -162,6 +172,42 @@ struct File {
     verified_using: Vec<Hash>,
 }
 
+/// `simplelicensing_LicenseExpression`.
+#[derive(Debug, Serialize)]
+struct LicenseExpression {
+    #[serde(rename = "spdxId")]
+    spdx_id: String,
+    #[serde(rename = "creationInfo")]
+    creation_info: &'static str,
+    #[serde(rename = "simplelicensing_licenseExpression")]
+    expression: String,
+    #[serde(
+        rename = "simplelicensing_customIdToUri",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    custom_id_to_uri: Vec<DictionaryEntry>,
+}
+
+/// `DictionaryEntry`.
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename = "DictionaryEntry")]
+struct DictionaryEntry {
+    key: String,
+    value: String,
+}
+
+/// `simplelicensing_SimpleLicensingText`.
+#[derive(Debug, Serialize)]
+struct LicensingText {
+    #[serde(rename = "spdxId")]
+    spdx_id: String,
+    #[serde(rename = "creationInfo")]
+    creation_info: &'static str,
+    name: String,
+    #[serde(rename = "simplelicensing_licenseText")]
+    text: String,
+}
+
 /// `software_SoftwarePurpose` values we write.
 #[derive(Debug, Clone, Copy, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -205,6 +251,8 @@ enum RelationshipType {
     Contains,
     DependsOn,
     HasDistributionArtifact,
+    HasDeclaredLicense,
+    HasConcludedLicense,
 }
 
 /// `Annotation`.
@@ -238,6 +286,12 @@ struct Builder {
     nodes: Vec<Node>,
     organizations: BTreeMap<String, String>,
     annotations: Vec<Annotation>,
+    /// Licence expression → element id.
+    expressions: BTreeMap<String, String>,
+    /// `LicenseRef-…` → text element id.
+    texts: BTreeMap<String, String>,
+    /// Licence edges, added to the relationships.
+    license_edges: Vec<((String, RelationshipType), String)>,
 }
 
 impl Builder {
@@ -260,6 +314,56 @@ impl Builder {
         id
     }
 
+    fn license_text(&mut self, t: &inventory::LicenseText) -> String {
+        if let Some(id) = self.texts.get(&t.id) {
+            return id.clone();
+        }
+        let id = self.id("LicenseText", &format!("license-text:{}", t.id));
+        self.texts.insert(t.id.clone(), id.clone());
+        self.nodes.push(Node::LicensingText(LicensingText {
+            spdx_id: id.clone(),
+            creation_info: CREATION_INFO,
+            name: t.id.clone(),
+            text: t.text.clone(),
+        }));
+        id
+    }
+
+    fn license_expression(&mut self, l: &inventory::License) -> String {
+        if let Some(id) = self.expressions.get(&l.expression) {
+            return id.clone();
+        }
+        let custom_id_to_uri = l
+            .texts
+            .iter()
+            .map(|t| DictionaryEntry {
+                key: t.id.clone(),
+                value: self.license_text(t),
+            })
+            .collect();
+        let id = self.id("License", &format!("license:{}", l.expression));
+        self.expressions.insert(l.expression.clone(), id.clone());
+        self.nodes.push(Node::LicenseExpression(LicenseExpression {
+            spdx_id: id.clone(),
+            creation_info: CREATION_INFO,
+            expression: l.expression.clone(),
+            custom_id_to_uri,
+        }));
+        id
+    }
+
+    fn licensing(&mut self, package: &str, l: &inventory::Licensing) {
+        for (t, license) in [
+            (RelationshipType::HasDeclaredLicense, &l.declared),
+            (RelationshipType::HasConcludedLicense, &l.concluded),
+        ] {
+            if let Some(license) = license {
+                let id = self.license_expression(license);
+                self.license_edges.push(((package.to_owned(), t), id));
+            }
+        }
+    }
+
     fn package(&mut self, c: &inventory::Component) {
         let kind = match c.kind {
             ComponentKind::Provider => "Provider",
@@ -278,6 +382,9 @@ impl Builder {
             })
             .collect();
         annotations.sort();
+        if let Some(l) = &c.licensing {
+            self.licensing(&spdx_id, l);
+        }
         for (_, statement) in annotations {
             let id = self.id("Annotation", &format!("{}\n{statement}", c.bom_ref));
             self.annotations.push(Annotation {
@@ -321,6 +428,9 @@ fn document(inv: &Inventory, namespace: &str) -> Document {
         nodes: Vec::new(),
         organizations: BTreeMap::new(),
         annotations: Vec::new(),
+        expressions: BTreeMap::new(),
+        texts: BTreeMap::new(),
+        license_edges: Vec::new(),
     };
     let tool_name = format!("{}-{}", inv.tool.name, inv.tool.version);
     let tool = b.id("Tool", &format!("tool:{tool_name}"));
@@ -372,19 +482,28 @@ fn document(inv: &Inventory, namespace: &str) -> Document {
     let root_id = b.by_ref[&inv.root.bom_ref].clone();
 
     let mut edges: BTreeMap<(String, RelationshipType), Vec<String>> = BTreeMap::new();
-    for d in &inv.root.distributions {
-        let id = b.id("File", &format!("distribution:{}", d.file_name));
-        b.nodes.push(Node::File(File {
-            spdx_id: id.clone(),
-            creation_info: CREATION_INFO,
-            name: d.file_name.clone(),
-            primary_purpose: Purpose::Archive,
-            verified_using: hashes(&d.hashes),
-        }));
-        edges
-            .entry((root_id.clone(), RelationshipType::HasDistributionArtifact))
-            .or_default()
-            .push(id);
+    // The release ZIPs of the provider, and the verified ZIPs of Go modules.
+    for c in std::iter::once(&inv.root).chain(&inv.components) {
+        let Some(from) = b.by_ref.get(&c.bom_ref).cloned() else {
+            continue;
+        };
+        for d in &c.distributions {
+            let id = b.id("File", &format!("distribution:{}", d.file_name));
+            b.nodes.push(Node::File(File {
+                spdx_id: id.clone(),
+                creation_info: CREATION_INFO,
+                name: d.file_name.clone(),
+                primary_purpose: Purpose::Archive,
+                verified_using: hashes(&d.hashes),
+            }));
+            edges
+                .entry((from.clone(), RelationshipType::HasDistributionArtifact))
+                .or_default()
+                .push(id);
+        }
+    }
+    for (key, to) in std::mem::take(&mut b.license_edges) {
+        edges.entry(key).or_default().push(to);
     }
     let kinds: BTreeMap<&str, ComponentKind> = std::iter::once(&inv.root)
         .chain(&inv.components)
@@ -439,6 +558,7 @@ fn document(inv: &Inventory, namespace: &str) -> Document {
     b.nodes
         .extend(annotations.into_iter().map(Node::Annotation));
 
+    let licensing = !b.expressions.is_empty();
     let element: Vec<String> = b.nodes.iter().filter_map(Node::spdx_id).collect();
     let sbom_id = b.id("Sbom", &format!("sbom:{}", inv.name));
     let mut document_elements = vec![sbom_id.clone()];
@@ -456,7 +576,11 @@ fn document(inv: &Inventory, namespace: &str) -> Document {
             creation_info: CREATION_INFO,
             name: inv.name.clone(),
             data_license: DATA_LICENSE,
-            profile_conformance: vec!["core", "software"],
+            profile_conformance: if licensing {
+                vec!["core", "software", "simpleLicensing"]
+            } else {
+                vec!["core", "software"]
+            },
             root_element: vec![sbom_id.clone()],
             element: document_elements,
         }),
@@ -486,6 +610,8 @@ impl Node {
             }
             Self::Package(p) => Some(p.spdx_id.clone()),
             Self::File(f) => Some(f.spdx_id.clone()),
+            Self::LicenseExpression(l) => Some(l.spdx_id.clone()),
+            Self::LicensingText(t) => Some(t.spdx_id.clone()),
             Self::Relationship(r) => Some(r.spdx_id.clone()),
             Self::Annotation(a) => Some(a.spdx_id.clone()),
         }

@@ -52,6 +52,7 @@ mod referrers_paging;
 mod referrers_registry;
 mod referrers_trivy;
 mod registry_hostile;
+mod sbom_licenses;
 mod sbom_snapshot;
 mod sbom_spdx3;
 mod sbom_trivy;

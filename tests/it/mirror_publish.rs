@@ -27,6 +27,7 @@ fn options(signature: Option<ReleaseSignature>) -> SbomOptions {
         timestamp: TimestampPolicy::NewestZipEntry,
         tool: ToolInfo::default(),
         release_signature: signature,
+        licenses: None,
     }
 }
 

@@ -57,6 +57,7 @@ fn sbom_options(release: &ScannedRelease, provider: &str) -> SbomOptions {
         timestamp: TimestampPolicy::NewestZipEntry,
         tool: ToolInfo::default(),
         release_signature: None,
+        licenses: None,
     }
 }
 

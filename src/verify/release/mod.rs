@@ -224,6 +224,8 @@ pub async fn verify_release(
         timestamp: TimestampPolicy::Fixed(timestamp),
         tool: opts.tool.clone(),
         release_signature: settings.release_signature.clone(),
+        // TODO(issue 13): re-derive from the recorded `tofu-sbom:licenses:source`.
+        licenses: None,
     };
     let input = generate::release_input(release, &sbom_opts);
     let docs = generate::documents(&input, &formats)?;

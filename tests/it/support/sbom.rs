@@ -184,7 +184,57 @@ pub(crate) fn sample_release() -> ReleaseInput {
             ),
         ],
         release_signature: None,
+        licenses: None,
     }
+}
+
+/// [`sample_release`] with licence facts (source `goproxy`): a single licence list id, a compound expression, a
+/// `LicenseRef-…` with its text, a module without licence (NOASSERTION), module ZIPs, and `--license MPL-2.0` for the
+/// main module.
+pub(crate) fn sample_release_with_licenses() -> ReleaseInput {
+    use tofu_sbom::inventory::{License, LicenseText, ModuleLicense, ModuleZip, ReleaseLicenses};
+    let zip = |name: &str| ModuleZip {
+        file_name: name.to_owned(),
+        sha256: hex_sha256(name.as_bytes()),
+        sha512: hex_sha512(name.as_bytes()),
+    };
+    let mut modules = BTreeMap::new();
+    modules.insert(
+        "github.com/Azure/go-autorest/autorest@v0.11.29".to_owned(),
+        ModuleLicense {
+            license: Some(License::spdx("Apache-2.0")),
+            zip: Some(zip("github.com/!azure/go-autorest/autorest@v0.11.29.zip")),
+        },
+    );
+    modules.insert(
+        "github.com/hashicorp/terraform-plugin-go@v0.23.0".to_owned(),
+        ModuleLicense {
+            license: Some(License::spdx("BSD-3-Clause AND MPL-2.0")),
+            zip: Some(zip("github.com/hashicorp/terraform-plugin-go@v0.23.0.zip")),
+        },
+    );
+    modules.insert(
+        "github.com/acme/yaml-fork@v1.1.0".to_owned(),
+        ModuleLicense {
+            license: Some(License {
+                expression: "LicenseRef-tofu-sbom-0123456789abcdef".to_owned(),
+                texts: vec![LicenseText {
+                    id: "LicenseRef-tofu-sbom-0123456789abcdef".to_owned(),
+                    name: "LICENSE".to_owned(),
+                    text: "Acme internal licence.\nDo what you like.\n".to_owned(),
+                }],
+            }),
+            zip: Some(zip("github.com/acme/yaml-fork@v1.1.0.zip")),
+        },
+    );
+    // github.com/docker/docker and golang.org/x/sys: not found (NOASSERTION, no ZIP).
+    let mut input = sample_release();
+    input.licenses = Some(ReleaseLicenses {
+        source: "goproxy".to_owned(),
+        main_module: Some(License::spdx("MPL-2.0")),
+        modules,
+    });
+    input
 }
 
 /// Every document of a release: `(file name, bytes)` for each platform and the aggregate, in every format.
@@ -419,6 +469,7 @@ pub(crate) fn release_of(
         timestamp: time::macros::datetime!(2024-01-02 03:04:06 UTC),
         platforms,
         release_signature: None,
+        licenses: None,
     }
 }
 
@@ -587,7 +638,7 @@ fn trivy_json_packages(json: &[u8]) -> PkgSet {
     set
 }
 
-fn run_trivy(cmd: &mut Command) -> Vec<u8> {
+pub(crate) fn run_trivy(cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().expect("run trivy");
     assert!(
         out.status.success(),

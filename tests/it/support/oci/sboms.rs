@@ -94,6 +94,7 @@ pub(crate) fn release_input(pkg: &ProviderPackage, name: &str, tool_version: &st
         timestamp: time::macros::datetime!(2026-01-02 03:04:05 UTC),
         platforms,
         release_signature: None,
+        licenses: None,
     }
 }
 
