@@ -6,7 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use time::OffsetDateTime;
 
-use super::go::{module_component, split_go_version, stdlib_component, supplier_from_module_path};
+use super::go::{
+    creator_url_from_module_path, module_component, split_go_version, stdlib_component,
+    supplier_from_module_path,
+};
 use super::input::validate;
 use super::props::{
     PROP_ARCH, PROP_GO_BUILD_PREFIX, PROP_GO_BUILDINFO_VERSION, PROP_GO_EXPERIMENTS,
@@ -47,6 +50,8 @@ struct ReleaseFacts {
     root_name: String,
     root_ref: String,
     supplier: Option<String>,
+    /// The provider's creator URL (from the main module path).
+    creator_url: Option<String>,
     authors: Vec<Author>,
 }
 
@@ -78,10 +83,16 @@ fn release_facts(input: &ReleaseInput) -> ReleaseFacts {
             email: None,
         });
     }
+    let creator_url = input
+        .platforms
+        .iter()
+        .find_map(|p| p.buildinfo.main.as_ref())
+        .and_then(|m| creator_url_from_module_path(&m.path));
     ReleaseFacts {
         root_name,
         root_ref,
         supplier,
+        creator_url,
         authors,
     }
 }
@@ -124,6 +135,7 @@ fn platform_parts(input: &ReleaseInput, facts: &ReleaseFacts, p: &PlatformInput)
     );
     binary.version = Some(input.version.clone());
     binary.supplier = facts.supplier.clone();
+    binary.creator_url = facts.creator_url.clone();
     binary.file_name = Some(p.binary_name.clone());
     binary.hashes = sha256_512(&p.binary_sha256, &p.binary_sha512);
     binary.properties = vec![
@@ -144,6 +156,7 @@ fn platform_parts(input: &ReleaseInput, facts: &ReleaseFacts, p: &PlatformInput)
         c.version = Some(version);
         c.purl = Some(purl);
         c.supplier = facts.supplier.clone();
+        c.creator_url = facts.creator_url.clone();
         c.properties.push(prop(PROP_GO_MAIN_PACKAGE, &bi.path));
         if let Some(m) = &bi.main {
             c.properties
@@ -220,6 +233,7 @@ fn root_component(input: &ReleaseInput, facts: &ReleaseFacts) -> Component {
     );
     root.version = Some(input.version.clone());
     root.supplier = facts.supplier.clone();
+    root.creator_url = facts.creator_url.clone();
     if let Some(address) = &input.address {
         root.properties
             .push(prop(PROP_PROVIDER_ADDRESS, address.to_string()));
@@ -259,6 +273,38 @@ fn assemble(input: &ReleaseInput, a: Assembly) -> Inventory {
     let mut root = root;
     if let Some(l) = &input.licenses {
         super::licenses::apply(l, &mut root, &mut components);
+    }
+    // Go code without a file of its own is deployed inside the executables that contain it.
+    let binaries: BTreeMap<&str, Distribution> = components
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Binary)
+        .filter_map(|c| {
+            Some((
+                c.bom_ref.as_str(),
+                Distribution {
+                    file_name: c.file_name.clone()?,
+                    hashes: c.hashes.clone(),
+                },
+            ))
+        })
+        .collect();
+    let mut linked: BTreeMap<String, Vec<Distribution>> = BTreeMap::new();
+    for (binary, parts) in &contains {
+        if let Some(d) = binaries.get(binary.as_str()) {
+            for part in parts {
+                linked.entry(part.clone()).or_default().push(d.clone());
+            }
+        }
+    }
+    for c in &mut components {
+        if c.distributions.is_empty()
+            && matches!(c.kind, ComponentKind::MainModule | ComponentKind::Module | ComponentKind::Stdlib)
+            && let Some(mut d) = linked.remove(&c.bom_ref)
+        {
+            d.sort();
+            d.dedup();
+            c.linked_into = d;
+        }
     }
     let to_list = |edges: BTreeMap<String, BTreeSet<String>>| -> Vec<Dependency> {
         edges

@@ -99,6 +99,37 @@ pub fn supplier_from_module_path(path: &str) -> Option<String> {
     Some(owner.filter(|o| !o.is_empty()).unwrap_or(host))
 }
 
+/// The URL of the Go project, creator of the stdlib and of `golang.org/x/…`.
+pub const GO_CREATOR_URL: &str = "https://go.dev";
+
+/// The URL of the creator (owner) of a Go module, derived from its path like [`supplier_from_module_path`] (BSI
+/// TR-03183-2 asks for the creator's e-mail address or URL): on a code host the owner's page
+/// (`github.com/hashicorp/go-plugin` → `https://github.com/hashicorp`; `gopkg.in/user/pkg.v1` →
+/// `https://github.com/user`), `golang.org/x/…` → `https://go.dev`, otherwise the vanity host
+/// (`google.golang.org/grpc` → `https://google.golang.org`, `go.uber.org/zap` → `https://go.uber.org`).
+pub fn creator_url_from_module_path(path: &str) -> Option<String> {
+    let mut parts = path.split('/').filter(|p| !p.is_empty());
+    let host = parts.next()?.to_ascii_lowercase();
+    let second = parts.next();
+    let third = parts.next();
+    let url = match host.as_str() {
+        "github.com" | "gitlab.com" | "bitbucket.org" | "codeberg.org" | "gitea.com" | "git.sr.ht" => {
+            match second {
+                Some(owner) if !owner.is_empty() => format!("https://{host}/{owner}"),
+                _ => format!("https://{host}"),
+            }
+        }
+        "gopkg.in" => match (second, third) {
+            (Some(user), Some(_)) => format!("https://github.com/{user}"),
+            (Some(pkg), None) => format!("https://github.com/go-{}", pkg.split('.').next().unwrap_or(pkg)),
+            _ => "https://gopkg.in".to_owned(),
+        },
+        "golang.org" => GO_CREATOR_URL.to_owned(),
+        _ => format!("https://{host}"),
+    };
+    Some(url)
+}
+
 fn version_of(m: &Module) -> Option<&str> {
     Some(m.version.as_str()).filter(|v| !v.is_empty() && *v != "(devel)")
 }
@@ -147,6 +178,7 @@ pub(super) fn module_component(dep: &Module) -> Component {
     let mut c = empty_component(purl.clone(), ComponentKind::Module, name.clone());
     c.download_location = version.as_deref().map(|v| purl::go_proxy_zip_url(&name, v));
     c.supplier = supplier_from_module_path(&name);
+    c.creator_url = creator_url_from_module_path(&name);
     c.version = version;
     c.purl = Some(purl);
     c.ancestors = ancestors;
@@ -172,6 +204,7 @@ pub(super) fn stdlib_component(go_version: &str) -> Component {
     c.version = go.stdlib_version;
     c.purl = Some(purl);
     c.supplier = Some(GO_SUPPLIER.to_owned());
+    c.creator_url = Some(GO_CREATOR_URL.to_owned());
     c
 }
 
@@ -243,5 +276,16 @@ mod tests {
             );
         }
         assert_eq!(supplier_from_module_path(""), None);
+        for (path, url) in [
+            ("github.com/hashicorp/go-plugin", "https://github.com/hashicorp"),
+            ("gopkg.in/yaml.v3", "https://github.com/go-yaml"),
+            ("gopkg.in/user/pkg.v1", "https://github.com/user"),
+            ("golang.org/x/net", "https://go.dev"),
+            ("google.golang.org/grpc", "https://google.golang.org"),
+            ("go.uber.org/zap", "https://go.uber.org"),
+        ] {
+            assert_eq!(creator_url_from_module_path(path).as_deref(), Some(url), "{path}");
+        }
+        assert_eq!(creator_url_from_module_path(""), None);
     }
 }

@@ -47,7 +47,7 @@ pub mod purl;
 #[cfg(test)]
 mod tests;
 
-pub use go::{GO_SUPPLIER, supplier_from_module_path};
+pub use go::{GO_CREATOR_URL, GO_SUPPLIER, creator_url_from_module_path, supplier_from_module_path};
 pub use input::{
     InventoryError, PlatformInput, ReleaseInput, ReleaseSignature, ReleaseSignatureError,
 };
@@ -204,6 +204,56 @@ pub struct Component {
     pub properties: Vec<Property>,
     /// Licence facts; `None` when licences were not resolved (`--licenses off`): nothing is rendered then.
     pub licensing: Option<Licensing>,
+    /// URL of the entity that created and maintains the component (BSI TR-03183-2 "creator of the component"),
+    /// derived from the Go module path ([`creator_url_from_module_path`]; the provider, its binary and its main
+    /// module: from the main module path).
+    pub creator_url: Option<String>,
+    /// The executables this component is statically linked into, with their digests: its deployable form when it has
+    /// no file of its own (the main module, the stdlib, and modules whose ZIP was not verified). Set for Go modules
+    /// only; rendered as the BSI file name and SHA-512 in CycloneDX and SPDX 3 (docs/compliance.md).
+    pub linked_into: Vec<Distribution>,
+}
+
+/// What a component is as a file, in BSI TR-03183-2 v2.1's terms (its executable, archive and structured
+/// properties; the reasoning per kind is in docs/compliance.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileTraits {
+    /// Can be executed (a program, not a library or an archive).
+    pub executable: bool,
+    /// Is an archive (a ZIP).
+    pub archive: bool,
+    /// Metadata about its contents is still present (a ZIP's central directory, an executable's headers and Go
+    /// build info) — BSI "structured".
+    pub structured: bool,
+}
+
+impl ComponentKind {
+    /// The BSI file traits of a component of this kind:
+    /// * the provider — its deployable form is the release ZIP: an archive, not executable, structured;
+    /// * the binary — an ELF/Mach-O/PE/XCOFF executable with section headers and Go build info: executable, not an
+    ///   archive, structured;
+    /// * Go modules, the main module and the stdlib — compiled and statically linked into the executable, never
+    ///   shipped as files of their own: not executable, not archives, structured (the executable's build info still
+    ///   names each module with its version and `h1:`).
+    pub fn traits(self) -> FileTraits {
+        match self {
+            Self::Provider => FileTraits {
+                executable: false,
+                archive: true,
+                structured: true,
+            },
+            Self::Binary => FileTraits {
+                executable: true,
+                archive: false,
+                structured: true,
+            },
+            Self::MainModule | Self::Module | Self::Stdlib => FileTraits {
+                executable: false,
+                archive: false,
+                structured: true,
+            },
+        }
+    }
 }
 
 /// A dependency edge list: `from` depends on every `to`.
@@ -268,5 +318,7 @@ fn empty_component(bom_ref: String, kind: ComponentKind, name: String) -> Compon
         ancestors: Vec::new(),
         properties: Vec::new(),
         licensing: None,
+        creator_url: None,
+        linked_into: Vec::new(),
     }
 }
