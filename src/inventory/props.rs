@@ -62,3 +62,14 @@ pub(super) fn prop(name: impl Into<String>, value: impl Into<String>) -> Propert
         value: value.into(),
     }
 }
+
+/// BSI's CycloneDX property taxonomy (v0.1.2, for TR-03183-2 v2.1.0): whether the component is executable
+/// (`executable` / `non-executable`); exactly once per component.
+pub const BSI_EXECUTABLE: &str = "bsi:component:executable";
+/// BSI taxonomy: whether the component is an archive (`archive` / `no archive`); exactly once per component.
+pub const BSI_ARCHIVE: &str = "bsi:component:archive";
+/// BSI taxonomy: whether metadata of the component's contents is present (`structured` / `unstructured`); exactly
+/// once per component.
+pub const BSI_STRUCTURED: &str = "bsi:component:structured";
+/// BSI taxonomy: the component's actual file name (not a path); at most once per component.
+pub const BSI_FILENAME: &str = "bsi:component:filename";

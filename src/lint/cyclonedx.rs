@@ -12,14 +12,7 @@ use super::pointer;
 use super::view::{ComponentView, DocumentView, Fact, Flag};
 use crate::sbom::SbomKind;
 
-/// BSI taxonomy: executable flag.
-pub(crate) const BSI_EXECUTABLE: &str = "bsi:component:executable";
-/// BSI taxonomy: archive flag.
-pub(crate) const BSI_ARCHIVE: &str = "bsi:component:archive";
-/// BSI taxonomy: structured flag.
-pub(crate) const BSI_STRUCTURED: &str = "bsi:component:structured";
-/// BSI taxonomy: file name.
-pub(crate) const BSI_FILENAME: &str = "bsi:component:filename";
+pub use crate::inventory::{BSI_ARCHIVE, BSI_EXECUTABLE, BSI_FILENAME, BSI_STRUCTURED};
 
 fn s(v: &Value) -> Option<&str> {
     v.as_str().map(str::trim).filter(|s| !s.is_empty())

@@ -42,6 +42,7 @@ use serde::Serialize;
 use crate::limits::Limits;
 use crate::sbom::SbomKind;
 
+pub use cyclonedx::{BSI_ARCHIVE, BSI_EXECUTABLE, BSI_FILENAME, BSI_STRUCTURED};
 pub use rules::findings;
 pub use view::{ComponentView, DocumentView, Flag};
 

@@ -21,7 +21,7 @@
 use serde::Serialize;
 
 use super::{Format, SbomError, format_timestamp, ids, to_pretty_json};
-use crate::inventory::{self, ComponentKind, HashAlgorithm, Inventory};
+use crate::inventory::{BSI_ARCHIVE, BSI_EXECUTABLE, BSI_FILENAME, BSI_STRUCTURED, self, ComponentKind, HashAlgorithm, Inventory};
 
 /// `bomFormat`: always `CycloneDX`.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -71,6 +71,8 @@ pub(crate) struct Bom {
     metadata: Metadata,
     components: Vec<Component>,
     dependencies: Vec<Dependency>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    compositions: Vec<Composition>,
 }
 
 /// `metadata`.
@@ -144,6 +146,8 @@ struct OrganizationalContact {
 #[derive(Debug, Serialize)]
 struct OrganizationalEntity {
     name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    url: Vec<String>,
 }
 
 /// Component types we emit.
@@ -164,6 +168,8 @@ struct Component {
     bom_ref: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     supplier: Option<OrganizationalEntity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manufacturer: Option<OrganizationalEntity>,
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     version: Option<String>,
@@ -369,6 +375,14 @@ fn component(c: &inventory::Component, spec: SpecVersion) -> Component {
             hashes: hashes(&d.hashes),
         })
         .collect();
+    if spec == SpecVersion::V1_6 {
+        // The executables the component is linked into: its deployable form, with their digests (BSI).
+        external_references.extend(c.linked_into.iter().map(|d| ExternalReference {
+            url: d.file_name.clone(),
+            reference_type: ExternalReferenceType::Distribution,
+            hashes: hashes(&d.hashes),
+        }));
+    }
     if let Some(url) = &c.download_location {
         external_references.push(ExternalReference {
             url: url.clone(),
@@ -384,6 +398,7 @@ fn component(c: &inventory::Component, spec: SpecVersion) -> Component {
                 component_type: ComponentType::Library,
                 bom_ref: None,
                 supplier: None,
+                manufacturer: None,
                 name: a.name.clone(),
                 version: a.version.clone(),
                 hashes: Vec::new(),
@@ -399,7 +414,18 @@ fn component(c: &inventory::Component, spec: SpecVersion) -> Component {
     Component {
         component_type,
         bom_ref: Some(c.bom_ref.clone()),
-        supplier: c.supplier.clone().map(|name| OrganizationalEntity { name }),
+        supplier: c.supplier.clone().map(|name| OrganizationalEntity {
+            name,
+            url: Vec::new(),
+        }),
+        manufacturer: match spec {
+            // The component's creator with a URL (BSI TR-03183-2 §5.2.2); `manufacturer` is new in CycloneDX 1.6.
+            SpecVersion::V1_6 => c.creator_url.clone().map(|url| OrganizationalEntity {
+                name: c.supplier.clone().unwrap_or_else(|| url.clone()),
+                url: vec![url],
+            }),
+            SpecVersion::V1_5 => None,
+        },
         name: c.name.clone(),
         version: c.version.clone(),
         hashes: hashes(&c.hashes),
@@ -412,15 +438,90 @@ fn component(c: &inventory::Component, spec: SpecVersion) -> Component {
         purl: c.purl.clone(),
         pedigree,
         external_references,
-        properties: c
-            .properties
-            .iter()
-            .map(|p| Property {
-                name: p.name.clone(),
-                value: p.value.clone(),
-            })
-            .collect(),
+        properties: properties(c, spec),
     }
+}
+
+/// The component's properties, with BSI's taxonomy (`bsi:component:*`, TR-03183-2 v2.1.0) in CycloneDX 1.6: the
+/// executable/archive/structured flags of its kind ([`ComponentKind::traits`]) and its file name — its own, else
+/// the one file it is distributed as or linked into (none when there are several: a release-wide document's root).
+fn properties(c: &inventory::Component, spec: SpecVersion) -> Vec<Property> {
+    let mut out: Vec<Property> = c
+        .properties
+        .iter()
+        .map(|p| Property {
+            name: p.name.clone(),
+            value: p.value.clone(),
+        })
+        .collect();
+    if spec == SpecVersion::V1_6 {
+        let t = c.kind.traits();
+        let flag = |name: &str, on: bool, yes: &str, no: &str| Property {
+            name: name.to_owned(),
+            value: if on { yes } else { no }.to_owned(),
+        };
+        out.push(flag(BSI_EXECUTABLE, t.executable, "executable", "non-executable"));
+        out.push(flag(BSI_ARCHIVE, t.archive, "archive", "no archive"));
+        out.push(flag(BSI_STRUCTURED, t.structured, "structured", "unstructured"));
+        let files: Vec<&str> = match &c.file_name {
+            Some(f) => vec![f.as_str()],
+            None => c
+                .distributions
+                .iter()
+                .chain(&c.linked_into)
+                .map(|d| d.file_name.as_str())
+                .collect(),
+        };
+        if let [one] = files.as_slice() {
+            out.push(Property {
+                name: BSI_FILENAME.to_owned(),
+                value: (*one).to_owned(),
+            });
+        }
+        out.sort_by(|a, b| (&a.name, &a.value).cmp(&(&b.name, &b.value)));
+    }
+    out
+}
+
+/// `composition`: how complete the listed dependencies are.
+#[derive(Debug, Serialize)]
+struct Composition {
+    aggregate: Aggregate,
+    dependencies: Vec<String>,
+}
+
+/// `aggregateType` values we write.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Aggregate {
+    /// Every dependency is listed.
+    Complete,
+    /// Nothing is known about the dependencies.
+    Unknown,
+}
+
+/// CycloneDX 1.6 `compositions` (BSI "dependencies with completeness"): the provider → binary → main module →
+/// modules edges come from the executables' build info, which lists every module linked in, so they are `complete`;
+/// the components without a `dependencies` entry (modules, stdlib) are `unknown` — the build info is flat and does
+/// not say which module imports which.
+fn compositions(inv: &Inventory) -> Vec<Composition> {
+    let complete: Vec<String> = inv.dependencies.iter().map(|d| d.from.clone()).collect();
+    let unknown: Vec<String> = std::iter::once(&inv.root)
+        .chain(&inv.components)
+        .map(|c| c.bom_ref.clone())
+        .filter(|r| !complete.contains(r))
+        .collect();
+    let mut out = vec![Composition {
+        aggregate: Aggregate::Complete,
+        dependencies: complete,
+    }];
+    if !unknown.is_empty() {
+        out.push(Composition {
+            aggregate: Aggregate::Unknown,
+            dependencies: unknown,
+        });
+    }
+    out
 }
 
 fn bom(inv: &Inventory, spec: SpecVersion) -> Bom {
@@ -461,7 +562,10 @@ fn bom(inv: &Inventory, spec: SpecVersion) -> Bom {
                 .root
                 .supplier
                 .clone()
-                .map(|name| OrganizationalEntity { name }),
+                .map(|name| OrganizationalEntity {
+                    name,
+                    url: Vec::new(),
+                }),
         },
         components: inv.components.iter().map(|c| component(c, spec)).collect(),
         dependencies: inv
@@ -472,6 +576,10 @@ fn bom(inv: &Inventory, spec: SpecVersion) -> Bom {
                 depends_on: d.to.clone(),
             })
             .collect(),
+        compositions: match spec {
+            SpecVersion::V1_6 => compositions(inv),
+            SpecVersion::V1_5 => Vec::new(),
+        },
     }
 }
 

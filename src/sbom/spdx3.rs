@@ -152,6 +152,8 @@ struct Package {
     primary_purpose: Purpose,
     #[serde(rename = "suppliedBy", skip_serializing_if = "Option::is_none")]
     supplied_by: Option<String>,
+    #[serde(rename = "originatedBy", skip_serializing_if = "Vec::is_empty")]
+    originated_by: Vec<String>,
     #[serde(rename = "verifiedUsing", skip_serializing_if = "Vec::is_empty")]
     verified_using: Vec<Hash>,
     #[serde(rename = "externalIdentifier", skip_serializing_if = "Vec::is_empty")]
@@ -168,6 +170,8 @@ struct File {
     name: String,
     #[serde(rename = "software_primaryPurpose")]
     primary_purpose: Purpose,
+    #[serde(rename = "software_additionalPurpose")]
+    additional_purpose: Vec<Purpose>,
     #[serde(rename = "verifiedUsing", skip_serializing_if = "Vec::is_empty")]
     verified_using: Vec<Hash>,
 }
@@ -215,6 +219,9 @@ enum Purpose {
     Application,
     Library,
     Archive,
+    Executable,
+    /// BSI TR-03183-2's "structured" in SPDX 3 (as BSI's mapping and the official checker read it).
+    Container,
 }
 
 /// `Hash`.
@@ -242,6 +249,8 @@ struct Relationship {
     from: String,
     relationship_type: RelationshipType,
     to: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completeness: Option<&'static str>,
 }
 
 /// `RelationshipType` values we write.
@@ -314,6 +323,27 @@ impl Builder {
         id
     }
 
+    /// The creator of a component: an `Organization` with its URL (`urlScheme` external identifier), one per
+    /// name and URL.
+    fn creator(&mut self, name: &str, url: &str) -> String {
+        let key = format!("creator:{name}:{url}");
+        if let Some(id) = self.organizations.get(&key) {
+            return id.clone();
+        }
+        let id = self.id("Organization", &key);
+        self.organizations.insert(key, id.clone());
+        self.nodes.push(Node::Organization(Agent {
+            spdx_id: id.clone(),
+            creation_info: CREATION_INFO,
+            name: name.to_owned(),
+            external_identifier: vec![ExternalIdentifier {
+                external_identifier_type: "urlScheme",
+                identifier: url.to_owned(),
+            }],
+        }));
+        id
+    }
+
     fn license_text(&mut self, t: &inventory::LicenseText) -> String {
         if let Some(id) = self.texts.get(&t.id) {
             return id.clone();
@@ -373,6 +403,12 @@ impl Builder {
         let spdx_id = self.id(kind, &c.bom_ref);
         self.by_ref.insert(c.bom_ref.clone(), spdx_id.clone());
         let supplied_by = c.supplier.as_deref().map(|s| self.organization(s));
+        let originated_by: Vec<String> = c
+            .creator_url
+            .as_deref()
+            .map(|url| self.creator(c.supplier.as_deref().unwrap_or(url), url))
+            .into_iter()
+            .collect();
         let mut annotations: Vec<(String, String)> = c
             .properties
             .iter()
@@ -407,6 +443,7 @@ impl Builder {
                 _ => Purpose::Library,
             },
             supplied_by,
+            originated_by,
             verified_using: hashes(&c.hashes),
             external_identifier: c
                 .cpe
@@ -482,20 +519,40 @@ fn document(inv: &Inventory, namespace: &str) -> Document {
     let root_id = b.by_ref[&inv.root.bom_ref].clone();
 
     let mut edges: BTreeMap<(String, RelationshipType), Vec<String>> = BTreeMap::new();
-    // The release ZIPs of the provider, and the verified ZIPs of Go modules.
+    // The deployable files (BSI: file name, SHA-512, structured = `container`): the release ZIPs of the provider,
+    // each binary itself, the verified ZIPs of Go modules, and for Go code without a file of its own the executables
+    // it is linked into. One `software_File` per file name.
+    let mut files: BTreeMap<String, String> = BTreeMap::new();
     for c in std::iter::once(&inv.root).chain(&inv.components) {
         let Some(from) = b.by_ref.get(&c.bom_ref).cloned() else {
             continue;
         };
-        for d in &c.distributions {
-            let id = b.id("File", &format!("distribution:{}", d.file_name));
-            b.nodes.push(Node::File(File {
-                spdx_id: id.clone(),
-                creation_info: CREATION_INFO,
-                name: d.file_name.clone(),
-                primary_purpose: Purpose::Archive,
-                verified_using: hashes(&d.hashes),
-            }));
+        let own = (c.kind == ComponentKind::Binary)
+            .then(|| {
+                c.file_name.as_ref().map(|f| inventory::Distribution {
+                    file_name: f.clone(),
+                    hashes: c.hashes.clone(),
+                })
+            })
+            .flatten();
+        for d in c.distributions.iter().chain(&c.linked_into).chain(&own) {
+            let id = match files.get(&d.file_name) {
+                Some(id) => id.clone(),
+                None => {
+                    let id = b.id("File", &format!("distribution:{}", d.file_name));
+                    files.insert(d.file_name.clone(), id.clone());
+                    let zip = d.file_name.ends_with(".zip");
+                    b.nodes.push(Node::File(File {
+                        spdx_id: id.clone(),
+                        creation_info: CREATION_INFO,
+                        name: d.file_name.clone(),
+                        primary_purpose: if zip { Purpose::Archive } else { Purpose::Executable },
+                        additional_purpose: vec![Purpose::Container],
+                        verified_using: hashes(&d.hashes),
+                    }));
+                    id
+                }
+            };
             edges
                 .entry((from.clone(), RelationshipType::HasDistributionArtifact))
                 .or_default()
@@ -552,6 +609,9 @@ fn document(inv: &Inventory, namespace: &str) -> Document {
             from,
             relationship_type: t,
             to,
+            // Every edge we write comes from the executables' build info, which lists every module linked in.
+            completeness: matches!(t, RelationshipType::Contains | RelationshipType::DependsOn)
+                .then_some("complete"),
         }));
     }
     let annotations = std::mem::take(&mut b.annotations);
