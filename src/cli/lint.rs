@@ -2,6 +2,7 @@
 //! CycloneDX or SPDX JSON document; `tofu_sbom::lint`). Every file is read and reported; exit 0 when all conform,
 //! 1 when some has findings, 2 when some could not be read (the message names it).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -47,12 +48,13 @@ struct FileJson {
     error: Option<String>,
 }
 
-fn print_finding(f: &Finding) {
-    println!("  {} {} {}", f.code, f.path, f.message);
+fn print_finding(out: &mut impl Write, f: &Finding) -> std::io::Result<()> {
+    writeln!(out, "  {} {} {}", f.code, f.path, f.message)
 }
 
 pub(crate) fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<Status> {
     let limits = Limits::default();
+    let mut out = std::io::stdout().lock();
     let mut files = Vec::with_capacity(args.files.len());
     let (mut unreadable, mut findings) = (false, false);
     for path in &args.files {
@@ -68,19 +70,23 @@ pub(crate) fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<Status
                 if !args.json {
                     if report.conforms() {
                         if !global.quiet {
-                            println!(
+                            writeln!(
+                                out,
                                 "{shown}: conforms to {} ({} components checked)",
                                 args.profile, report.components
-                            );
+                            )?;
                         }
                     } else {
-                        println!(
+                        writeln!(
+                            out,
                             "{shown}: {} finding(s) for {} ({} components checked)",
                             report.findings.len(),
                             args.profile,
                             report.components
-                        );
-                        report.findings.iter().for_each(print_finding);
+                        )?;
+                        for f in &report.findings {
+                            print_finding(&mut out, f)?;
+                        }
                     }
                 }
                 files.push(FileJson {
@@ -104,6 +110,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &LintArgs) -> anyhow::Result<Status
             }
         }
     }
+    drop(out);
     if args.json {
         output::print_json(&LintJson {
             schema_version: 1,

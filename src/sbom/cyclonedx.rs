@@ -472,10 +472,11 @@ fn properties(c: &inventory::Component, spec: SpecVersion) -> Vec<Property> {
                 .map(|d| d.file_name.as_str())
                 .collect(),
         };
+        // The file name, not a path: a module ZIP named `<escaped path>@<version>.zip` keeps its last segment.
         if let [one] = files.as_slice() {
             out.push(Property {
                 name: BSI_FILENAME.to_owned(),
-                value: (*one).to_owned(),
+                value: one.rsplit('/').next().unwrap_or(one).to_owned(),
             });
         }
         out.sort_by(|a, b| (&a.name, &a.value).cmp(&(&b.name, &b.value)));
