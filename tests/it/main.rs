@@ -37,6 +37,7 @@ mod infra_smoke;
 mod infra_smoke_consumers;
 mod infra_smoke_providers;
 mod layout_concurrency;
+mod lint_profiles;
 mod layout_temp_files;
 mod mirror_catalogue;
 mod mirror_foreign;
