@@ -122,7 +122,8 @@ fn spdx_23_declared_concluded_and_extracted_texts() {
     );
     assert_eq!(pair("github.com/docker/docker"), both("NOASSERTION"));
     assert_eq!(pair("stdlib"), both("BSD-3-Clause"));
-    assert_eq!(pair("terraform-provider-demo"), both("NOASSERTION"));
+    // The provider (and its executables) carry the provider's own licence, `--license` (BSI's distribution licence).
+    assert_eq!(pair("terraform-provider-demo"), both("MPL-2.0"));
     assert_eq!(
         doc["hasExtractedLicensingInfos"],
         json!([{"licenseId": "LicenseRef-tofu-sbom-0123456789abcdef",
