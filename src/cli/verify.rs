@@ -46,6 +46,10 @@ pub(crate) struct VerifyArgs {
     release_args: ReleaseArgs,
     #[command(flatten)]
     sbom: SbomArgs,
+    /// Also lint every attached SBOM against a minimum-elements profile — ntia, bsi-2.1 or cisa-2025, as `tofu-sbom
+    /// lint` does; findings are SBOM-policy errors (`sbom_profile`), never OpenTofu's verdict.
+    #[arg(long, value_name = "PROFILE", conflicts_with_all = ["no_sboms", "release"])]
+    profile: Option<tofu_sbom::lint::Profile>,
     /// Print a JSON report.
     #[arg(long)]
     json: bool,
@@ -146,6 +150,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<Stat
                 index: kinds,
                 platforms: kinds,
                 mode: args.referrers.referrers_mode,
+                profile: args.profile,
             });
         }
         Ok(tofu_sbom::verify::artifact::verify(&store, &target, &opts).await?)

@@ -420,7 +420,7 @@ async fn verify_resolved(
             "index",
             &exp.index.kinds(),
             &Zips::Release { layers, complete },
-            exp.mode,
+            exp,
             ctx,
         )
         .await;
@@ -674,7 +674,7 @@ async fn verify_platform(
             os_arch,
             &exp.platforms.kinds(),
             &Zips::Platform(layer),
-            exp.mode,
+            exp,
             ctx,
         )
         .await;

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::limits::Limits;
+use crate::lint::{self, Profile};
 use crate::provider::sbom_pull::fetch_referrer_sbom;
 use crate::registry::digest::Digest;
 use crate::registry::manifest::MEDIA_TYPE_EMPTY;
@@ -72,6 +74,10 @@ pub struct SbomExpectation {
     pub platforms: SbomKinds,
     /// Referrers discovery.
     pub mode: ReferrersMode,
+    /// Also lint every SBOM attached against this minimum-elements profile (`verify --profile`): its findings are
+    /// SBOM-policy errors ([`FindingKind::SbomProfile`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
 }
 
 impl Default for SbomExpectation {
@@ -81,6 +87,7 @@ impl Default for SbomExpectation {
             index: SbomKinds::BOTH,
             platforms: SbomKinds::BOTH,
             mode: ReferrersMode::Auto,
+            profile: None,
         }
     }
 }
@@ -105,9 +112,10 @@ pub(crate) async fn check_sboms(
     what: &str,
     expected: &[SbomKind],
     zips: &Zips,
-    mode: ReferrersMode,
+    exp: &SbomExpectation,
     ctx: &mut Ctx<'_>,
 ) -> Vec<SbomReport> {
+    let mode = exp.mode;
     let platform = (what != "index").then_some(what);
     let listing = match list_referrers(
         store,
@@ -207,12 +215,50 @@ pub(crate) async fn check_sboms(
             Ok(f) => {
                 rep.sbom_digest = f.manifest.layers.first().map(|l| l.digest.clone());
                 check_zip_hashes(&f.bytes, kind, &e.digest, what, zips, ctx);
+                if let Some(profile) = exp.profile {
+                    check_profile(&f.bytes, profile, &e.digest, what, ctx);
+                }
             }
         }
         rep.ok = ctx.error_count() == errors_before;
         reports.push(rep);
     }
     reports
+}
+
+/// How many lint findings a [`FindingKind::SbomProfile`] lists (the count says how many there are).
+const PROFILE_FINDINGS_SHOWN: usize = 10;
+
+/// Lints an attached SBOM against `profile` (`crate::lint`): one finding naming the referrer, the count and the first
+/// findings (`code path`); `lint` on the pulled file gives them all.
+fn check_profile(bytes: &[u8], profile: Profile, referrer: &Digest, what: &str, ctx: &mut Ctx<'_>) {
+    let platform = (what != "index").then_some(what);
+    match lint::lint(bytes, profile, &Limits::default()) {
+        Ok(r) if r.conforms() => {}
+        Ok(r) => ctx.error(
+            platform,
+            FindingKind::SbomProfile {
+                subject: what.to_owned(),
+                referrer: referrer.clone(),
+                profile: profile.name().to_owned(),
+                count: r.findings.len(),
+                findings: r
+                    .findings
+                    .iter()
+                    .take(PROFILE_FINDINGS_SHOWN)
+                    .map(|f| format!("{} {}", f.code, f.path))
+                    .collect(),
+            },
+        ),
+        Err(e) => ctx.error(
+            platform,
+            FindingKind::SbomUnreadable {
+                subject: what.to_owned(),
+                referrer: referrer.clone(),
+                message: e.to_string(),
+            },
+        ),
+    }
 }
 
 /// Compares the ZIP hashes an SBOM records with the stored layers.

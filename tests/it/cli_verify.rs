@@ -276,3 +276,58 @@ fn verify_format_names_the_expected_sbom_kinds() {
         run.stderr
     );
 }
+
+/// `verify --profile`: every attached SBOM is linted; the findings are SBOM-policy errors (`sbom_profile`), OpenTofu's
+/// verdict stays yes. Published with the default formats (CycloneDX 1.6 + SPDX 2.3): NTIA finds exactly the sample's
+/// unversioned local-directory replacement in each of the 8 documents (as ntia-conformance-checker does,
+/// `sbom_validate`); BSI refuses every SPDX 2.3 document by format and finds the CycloneDX 1.6 ones without licences
+/// (licences are off by default) and the creator `org:Example Corp` without an e-mail address or URL.
+#[test]
+fn verify_profile_lints_the_attached_sboms_under_the_sbom_policy() {
+    let (_dir, target) = published();
+    let v = tofu_sbom_run(["verify", &target, "--profile", "ntia", "--json", "-q"])
+        .expect_code(1)
+        .json();
+    assert_eq!(v["opentofuWouldInstall"], json!(true));
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 8, "{v:#}");
+    for f in findings {
+        assert_eq!(f["kind"], "sbom_profile");
+        assert_eq!(f["count"], 1);
+        let one = f["findings"][0].as_str().unwrap();
+        assert!(
+            one == "component-version /components/2/version" || one == "component-version /packages/3/versionInfo",
+            "{f:#}"
+        );
+    }
+    let v = tofu_sbom_run(["verify", &target, "--profile", "bsi-2.1", "--json", "-q"])
+        .expect_code(1)
+        .json();
+    assert_eq!(v["opentofuWouldInstall"], json!(true));
+    assert_eq!(v["sbomPolicy"], json!("failed"));
+    let findings = v["findings"].as_array().unwrap();
+    // index + 3 platforms, two SBOMs each.
+    assert_eq!(findings.len(), 8, "{v:#}");
+    for f in findings {
+        assert_eq!(f["kind"], "sbom_profile");
+        assert_eq!(f["verdict"], "sbom_policy");
+        assert_eq!(f["profile"], "bsi-2.1");
+    }
+    let spdx: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["findings"] == json!(["format-version /spdxVersion"]))
+        .collect();
+    assert_eq!(spdx.len(), 4, "{v:#}");
+    assert!(
+        findings
+            .iter()
+            .filter(|f| f["findings"] != json!(["format-version /spdxVersion"]))
+            .all(|f| f["findings"][0] == "sbom-creator-contact /metadata/manufacturer"
+                && f["findings"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("component-licence /metadata/component/licenses"))),
+        "{v:#}"
+    );
+    tofu_sbom_run(["verify", &target, "--profile", "bsi-2.1", "--no-sboms"]).expect_code(2);
+}

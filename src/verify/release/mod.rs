@@ -144,6 +144,7 @@ pub async fn verify_release(
         index: SbomKinds::NONE,
         platforms: SbomKinds::NONE,
         mode: opts.mode,
+        profile: None,
     });
     let mut report = verify(store, &target, &vopts).await?;
     let Some(index_digest) = report.tags.first().and_then(|t| t.index_digest.clone()) else {

@@ -274,6 +274,19 @@ pub enum FindingKind {
         /// The error.
         message: String,
     },
+    /// SBOM check (`verify --profile`): the SBOM does not carry the profile's minimum elements.
+    SbomProfile {
+        /// `index` or `os_arch`.
+        subject: String,
+        /// The referrer digest.
+        referrer: Digest,
+        /// `ntia`, `bsi-2.1` or `cisa-2025`.
+        profile: String,
+        /// How many findings `lint` reports.
+        count: usize,
+        /// The first of them, `code path` (RFC 6901 JSON Pointer).
+        findings: Vec<String>,
+    },
     /// SBOM check: the SBOM records no SHA-256 for a ZIP it should describe.
     SbomHashMissing {
         /// `index` or `os_arch`.
@@ -525,6 +538,12 @@ impl fmt::Display for FindingKind {
                  here (a dangling entry), it was not checked"
             ),
             Self::SbomUnreadable { subject, referrer, message } => write!(f, "{subject}: SBOM referrer {referrer}: {message}"),
+            Self::SbomProfile { subject, referrer, profile, count, findings } => write!(
+                f,
+                "{subject}: SBOM referrer {referrer} does not conform to {profile}: {count} finding(s): {}{}",
+                findings.join(", "),
+                if *count > findings.len() { ", …" } else { "" }
+            ),
             Self::SbomHashMissing { subject, referrer, what } => {
                 write!(f, "{subject}: SBOM referrer {referrer} records no SHA-256 for {what}")
             }
@@ -598,6 +617,7 @@ impl FindingKind {
             | Self::ReferrersUnreadable { .. }
             | Self::ReferrerEntryUnreadable { .. }
             | Self::SbomUnreadable { .. }
+            | Self::SbomProfile { .. }
             | Self::SbomHashMissing { .. }
             | Self::SbomHashMismatch { .. }
             | Self::SbomExtraZip { .. }
