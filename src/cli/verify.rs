@@ -48,7 +48,7 @@ pub(crate) struct VerifyArgs {
     sbom: SbomArgs,
     /// Also lint every attached SBOM against a minimum-elements profile — ntia, bsi-2.1 or cisa-2025, as `tofu-sbom
     /// lint` does; findings are SBOM-policy errors (`sbom_profile`), never OpenTofu's verdict.
-    #[arg(long, value_name = "PROFILE", conflicts_with_all = ["no_sboms", "release"])]
+    #[arg(long, value_name = "PROFILE", conflicts_with = "no_sboms")]
     profile: Option<tofu_sbom::lint::Profile>,
     /// Print a JSON report.
     #[arg(long)]
@@ -132,6 +132,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &VerifyArgs) -> anyhow::Result<Stat
                     .map(|p| p.platform.to_string())
                     .filter(|_| !args.release_args.platforms.is_empty())
                     .collect(),
+                profile: args.profile,
                 ..ReleaseVerifyOptions::default()
             };
             return Ok::<_, anyhow::Error>(verify_release(&store, &target, scanned, &opts).await?);

@@ -900,3 +900,48 @@ fn action_yml_static_rules() {
         }
     }
 }
+
+/// The `profile` input (off by default) lints every attached SBOM in the verify step (`verify --release --profile`):
+/// the sample release's unversioned local-directory replacement fails NTIA in each of its 8 SBOMs (SBOM policy, while
+/// OpenTofu would install it); a value that is no profile fails the step before tofu-sbom runs.
+#[test]
+fn profile_input_lints_the_attached_sboms() {
+    let r = runner();
+    let dist = support::sample_release_dir();
+    let run = r.run_action(
+        &[
+            ("install", "path"),
+            ("release-dir", dist.to_str().unwrap()),
+            ("repository", "oci-layout:p"),
+            ("provider", "example/sample"),
+            ("profile", "ntia"),
+        ],
+        &github(),
+    );
+    assert!(!run.ok(), "{}", run.log());
+    let verify = run.step("verify");
+    assert!(verify.stdout.contains("OpenTofu would install: yes"), "{}", run.log());
+    assert!(verify.stdout.contains("SBOM policy: failed"), "{}", run.log());
+    assert_eq!(
+        verify.stdout.matches("does not conform to ntia: 1 finding(s): component-version").count(),
+        8,
+        "{}",
+        run.log()
+    );
+    let run = r.run_action(
+        &[
+            ("install", "path"),
+            ("release-dir", dist.to_str().unwrap()),
+            ("repository", "oci-layout:q"),
+            ("provider", "example/sample"),
+            ("profile", "bsi"),
+        ],
+        &github(),
+    );
+    assert!(!run.ok(), "{}", run.log());
+    assert!(
+        run.log().contains("input profile: expected ntia, bsi-2.1, cisa-2025 or empty"),
+        "{}",
+        run.log()
+    );
+}

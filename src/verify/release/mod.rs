@@ -35,6 +35,7 @@
 mod compare;
 mod settings;
 
+use crate::lint::Profile;
 use std::collections::BTreeMap;
 
 use time::OffsetDateTime;
@@ -104,6 +105,8 @@ pub struct ReleaseVerifyOptions {
     pub platforms: Vec<String>,
     /// This build (its name and version decide between byte and set comparison).
     pub tool: ToolInfo,
+    /// Also lint every attached SBOM against this profile (`verify --release --profile`).
+    pub profile: Option<Profile>,
 }
 
 impl Default for ReleaseVerifyOptions {
@@ -114,6 +117,7 @@ impl Default for ReleaseVerifyOptions {
             overrides: SettingOverrides::default(),
             platforms: Vec::new(),
             tool: ToolInfo::default(),
+            profile: None,
         }
     }
 }
@@ -144,7 +148,7 @@ pub async fn verify_release(
         index: SbomKinds::NONE,
         platforms: SbomKinds::NONE,
         mode: opts.mode,
-        profile: None,
+        profile: opts.profile,
     });
     let mut report = verify(store, &target, &vopts).await?;
     let Some(index_digest) = report.tags.first().and_then(|t| t.index_digest.clone()) else {
