@@ -38,6 +38,7 @@ mod infra_smoke_consumers;
 mod infra_smoke_providers;
 mod layout_concurrency;
 mod layout_temp_files;
+mod licenses_providers;
 mod mirror_catalogue;
 mod mirror_foreign;
 mod mirror_oci_copy;
