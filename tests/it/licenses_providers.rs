@@ -460,11 +460,94 @@ fn goproxy_off_with_empty_cache_is_noassertion_and_one_warning() {
             .entry(p["licenseDeclared"].as_str().unwrap().to_owned())
             .or_default() += 1;
     }
-    // 23 modules + provider + binary: NOASSERTION; stdlib: BSD-3-Clause; main module: MPL-2.0.
+    // 23 modules + binary: NOASSERTION; stdlib: BSD-3-Clause; provider and main module: MPL-2.0.
     let expected: BTreeMap<String, usize> =
-        [("BSD-3-Clause", 1), ("MPL-2.0", 1), ("NOASSERTION", 25)]
+        [("BSD-3-Clause", 1), ("MPL-2.0", 2), ("NOASSERTION", 24)]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
     assert_eq!(by_licence, expected);
+}
+
+/// `verify --release` re-derives the licences from the source the stored SBOMs record (`modcache`, and the
+/// provider's `--license`): identical bytes with the same module cache; without it, every module's licence differs.
+#[test]
+fn verify_release_rederives_licences_from_the_recorded_source() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = format!("oci-layout:{}", tmp.path().join("layout").display());
+    let release = TestProvider::Framework.release_dir();
+    let modcache = provider_modcache();
+    let empty = tmp.path().join("empty");
+    let tofu = |args: &[&str], gomodcache: &Path, cache: &str| {
+        let home = tempfile::tempdir().unwrap();
+        let mut cmd = tofu_sbom();
+        for v in [
+            "GOPROXY",
+            "GONOPROXY",
+            "GOPRIVATE",
+            "GOPATH",
+            "XDG_CACHE_HOME",
+        ] {
+            cmd.env_remove(v);
+        }
+        cmd.env("HOME", home.path())
+            .env("GOPROXY", "off")
+            .env("GOMODCACHE", gomodcache)
+            .env("TOFU_SBOM_LICENSE_CACHE", tmp.path().join(cache))
+            .args(args);
+        run(&mut cmd)
+    };
+    let r = tofu(
+        &[
+            "publish",
+            release.to_str().unwrap(),
+            &target,
+            "--platform",
+            "linux_amd64",
+            "--format",
+            "cyclonedx-json,spdx-json,spdx-json@3.0.1",
+            "--licenses",
+            "modcache",
+            "--license",
+            "MPL-2.0",
+            "-q",
+        ],
+        &modcache,
+        "cache-publish",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let verify = |gomodcache: &Path, cache: &str| {
+        tofu(
+            &[
+                "verify",
+                &target,
+                "--release",
+                release.to_str().unwrap(),
+                "--platform",
+                "linux_amd64",
+                "--json",
+                "-q",
+            ],
+            gomodcache,
+            cache,
+        )
+    };
+    let ok = verify(&modcache, "cache-verify");
+    assert_eq!(ok.code, 0, "{}", String::from_utf8_lossy(&ok.stdout));
+    let v = ok.json();
+    assert_eq!(v["release"]["settings"]["licenses"], "modcache");
+    let checks = v["release"]["subjects"]["linux_amd64"].as_array().unwrap();
+    assert_eq!(checks.len(), 3);
+    assert!(
+        checks
+            .iter()
+            .all(|c| c["comparison"] == "identical" && c["ok"] == true),
+        "{checks:?}"
+    );
+    // Without the module cache (and a fresh licence cache) the modules have no licence: every document differs.
+    let bad = verify(&empty, "cache-empty");
+    assert_eq!(bad.code, 1);
+    let v = bad.json();
+    let checks = v["release"]["subjects"]["linux_amd64"].as_array().unwrap();
+    assert!(checks.iter().all(|c| c["ok"] == false), "{checks:?}");
 }
