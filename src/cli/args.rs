@@ -245,6 +245,7 @@ impl SbomArgs {
             tool: ToolInfo::default(),
             release_signature: None,
             licenses: None,
+            license_config: None,
         })
     }
 }

@@ -473,6 +473,16 @@ fn goproxy_off_with_empty_cache_is_noassertion_and_one_warning() {
 /// provider's `--license`): identical bytes with the same module cache; without it, every module's licence differs.
 #[test]
 fn verify_release_rederives_licences_from_the_recorded_source() {
+    publish_then_verify(false);
+}
+
+/// The same after `mirror RELEASE-DIR oci-layout:…` with `--licenses modcache`.
+#[test]
+fn mirror_with_licences_verifies_against_the_release() {
+    publish_then_verify(true);
+}
+
+fn publish_then_verify(mirror: bool) {
     let tmp = tempfile::tempdir().unwrap();
     let target = format!("oci-layout:{}", tmp.path().join("layout").display());
     let release = TestProvider::Framework.release_dir();
@@ -497,24 +507,40 @@ fn verify_release_rederives_licences_from_the_recorded_source() {
             .args(args);
         run(&mut cmd)
     };
-    let r = tofu(
-        &[
+    // `mirror` of a release directory renders (and resolves licences) per release, like `publish`.
+    let (cmd, source_args): (&str, Vec<&str>) = if mirror {
+        (
+            "mirror",
+            vec![
+                release.to_str().unwrap(),
+                &target,
+                "--platform",
+                "linux_amd64",
+            ],
+        )
+    } else {
+        (
             "publish",
-            release.to_str().unwrap(),
-            &target,
-            "--platform",
-            "linux_amd64",
-            "--format",
-            "cyclonedx-json,spdx-json,spdx-json@3.0.1",
-            "--licenses",
-            "modcache",
-            "--license",
-            "MPL-2.0",
-            "-q",
-        ],
-        &modcache,
-        "cache-publish",
-    );
+            vec![
+                release.to_str().unwrap(),
+                &target,
+                "--platform",
+                "linux_amd64",
+            ],
+        )
+    };
+    let mut args = vec![cmd];
+    args.extend(source_args);
+    args.extend([
+        "--format",
+        "cyclonedx-json,spdx-json,spdx-json@3.0.1",
+        "--licenses",
+        "modcache",
+        "--license",
+        "MPL-2.0",
+        "-q",
+    ]);
+    let r = tofu(&args, &modcache, "cache-publish");
     assert_eq!(r.code, 0, "{}", r.stderr);
     let verify = |gomodcache: &Path, cache: &str| {
         tofu(

@@ -250,6 +250,7 @@ pub async fn verify_release(
         tool: opts.tool.clone(),
         release_signature: settings.release_signature.clone(),
         licenses,
+        license_config: None,
     };
     let input = generate::release_input(release, &sbom_opts);
     let docs = generate::documents(&input, &formats)?;
