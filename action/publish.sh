@@ -19,6 +19,8 @@ done
 [[ -z ${INPUT_SUPPLIER:-} ]] || args+=(--supplier "$INPUT_SUPPLIER")
 [[ -z ${INPUT_AUTHOR:-} ]] || args+=(--author "$INPUT_AUTHOR")
 [[ -z ${INPUT_SOURCE_URL:-} ]] || args+=(--source "$INPUT_SOURCE_URL")
+args+=(--licenses "${INPUT_LICENSES:-goproxy}")
+[[ -z ${INPUT_LICENSE:-} ]] || args+=(--license "$INPUT_LICENSE")
 plain_http=$(tsa_bool plain-http "${INPUT_PLAIN_HTTP:-}")
 [[ $plain_http == false ]] || args+=(--plain-http)
 upload_sboms=$(tsa_bool upload-sboms "${INPUT_UPLOAD_SBOMS:-}")

@@ -348,6 +348,9 @@ pub struct SbomOptions {
     pub release_signature: Option<ReleaseSignature>,
     /// Licence facts of the Go modules (`--licenses`, resolved by [`crate::licenses`]); `None` = `off`.
     pub licenses: Option<ReleaseLicenses>,
+    /// For callers that render many releases (`mirror`): resolve each release's licences with this configuration
+    /// when [`Self::licenses`] is `None` (see `mirror::provenance::prepare`).
+    pub license_config: Option<crate::licenses::LicenseConfig>,
 }
 
 /// The neutral input the renderers take.

@@ -13,6 +13,7 @@ use tofu_sbom::archive::ProviderAddress;
 use tofu_sbom::generate::{SbomOptions, ScannedRelease, TimestampPolicy};
 use tofu_sbom::http::deadline::CommandDeadline;
 use tofu_sbom::inventory::{Author, AuthorKind, ToolInfo};
+use tofu_sbom::licenses::{LicenseConfig, LicenseSource};
 use tofu_sbom::registry::client::{ClientOptions, ClientWarning, Protocol};
 use tofu_sbom::registry::credentials::CredentialEnv;
 use tofu_sbom::registry::referrers::ReferrersMode;
@@ -178,6 +179,18 @@ pub(crate) struct SbomArgs {
     /// Document timestamp: `now`, Unix seconds or RFC 3339. Default: SOURCE_DATE_EPOCH, else the newest ZIP entry time.
     #[arg(long, value_name = "TIME")]
     pub(crate) timestamp: Option<String>,
+    /// Licences of the Go modules: `off` (default: output never depends on the machine), `modcache` (the Go module
+    /// cache), `goproxy` (GOPROXY, honouring GONOPROXY/GOPRIVATE, `direct` = skip) or a directory of module ZIPs.
+    /// Every ZIP is verified against the build info's h1: before it is read.
+    #[arg(long, value_name = "SOURCE", default_value = "off")]
+    pub(crate) licenses: String,
+    /// The provider's own licence (SPDX expression, e.g. `MPL-2.0`), given to the main module; needs --licenses.
+    #[arg(long, value_name = "SPDX-EXPR")]
+    pub(crate) license: Option<String>,
+    /// The licence result cache: a directory, or `off`. Default: $TOFU_SBOM_LICENSE_CACHE, else
+    /// $XDG_CACHE_HOME/tofu-sbom/licenses, else ~/.cache/tofu-sbom/licenses.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) license_cache: Option<String>,
 }
 
 impl SbomArgs {
@@ -196,6 +209,26 @@ impl SbomArgs {
         Ok(out)
     }
 
+    /// The licence resolver's configuration; `None` for `--licenses off` (then `--license` is refused).
+    pub(crate) fn license_config(&self) -> anyhow::Result<Option<LicenseConfig>> {
+        let source = LicenseSource::parse(&self.licenses);
+        if source == LicenseSource::Off {
+            anyhow::ensure!(
+                self.license.is_none(),
+                "--license needs --licenses modcache|goproxy|DIR (with --licenses off no licence is written)"
+            );
+            return Ok(None);
+        }
+        let mut cfg = LicenseConfig::new(source);
+        cfg.main_license = self.license.clone();
+        match self.license_cache.as_deref() {
+            Some("off") => cfg.cache_dir = None,
+            Some(dir) => cfg.cache_dir = Some(PathBuf::from(dir)),
+            None => {}
+        }
+        Ok(Some(cfg))
+    }
+
     /// The SBOM options for `release`.
     pub(crate) fn options(&self, release_args: &ReleaseArgs) -> anyhow::Result<SbomOptions> {
         let sde = std::env::var("SOURCE_DATE_EPOCH").ok();
@@ -212,6 +245,7 @@ impl SbomArgs {
             tool: ToolInfo::default(),
             release_signature: None,
             licenses: None,
+            license_config: None,
         })
     }
 }

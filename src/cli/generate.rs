@@ -69,9 +69,13 @@ pub(crate) fn run(global: &GlobalArgs, args: &GenerateArgs) -> anyhow::Result<St
     } else {
         output_files.iter().map(|(f, _)| *f).collect()
     };
-    let opts = args.sbom.options(&args.release_args)?;
+    let mut opts = args.sbom.options(&args.release_args)?;
+    let license_config = args.sbom.license_config()?;
     let scanned = runtime::scan(global, &args.release, &args.release_args, &limits)?;
     check_address_type(opts.address.as_ref(), &scanned)?;
+    let (licenses, license_warnings) =
+        runtime::licenses(global, license_config.as_ref(), &scanned)?;
+    opts.licenses = licenses;
     let lock = match &args.lockfile {
         Some(_) => {
             let address = scanned.require_address(opts.address.as_ref(), "--lockfile")?;
@@ -136,6 +140,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &GenerateArgs) -> anyhow::Result<St
             platforms: platform_json(&scanned),
             documents: document_json(&docs, Some(&out_dir)),
             lockfile: args.lockfile.as_ref().map(|p| p.display().to_string()),
+            license_warnings,
         })?;
     } else {
         text::print_table(&scanned);

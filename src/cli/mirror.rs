@@ -186,6 +186,7 @@ pub(super) fn run_options(
         allow_missing_platforms: false,
     })?;
     sbom.address.clone_from(&provider);
+    sbom.license_config = args.sbom.license_config()?;
     let client = args.registry.client_options()?;
     let formats = args.sbom.formats()?;
     // Platforms filter provider and release sources (an OCI copy takes every platform).

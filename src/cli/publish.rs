@@ -68,7 +68,8 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
     let limits = Limits::default();
     let target = Target::parse(&args.target)?;
     let formats = args.sbom.formats()?;
-    let sbom_opts = args.sbom.options(&args.release_args)?;
+    let mut sbom_opts = args.sbom.options(&args.release_args)?;
+    let license_config = args.sbom.license_config()?;
     let scanned = runtime::scan(
         global,
         std::slice::from_ref(&args.release),
@@ -76,6 +77,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
         &limits,
     )?;
     check_address_type(sbom_opts.address.as_ref(), &scanned)?;
+    let (licenses, license_warnings) =
+        runtime::licenses(global, license_config.as_ref(), &scanned)?;
+    sbom_opts.licenses = licenses;
     let opts = ReleasePublishOptions {
         sbom: sbom_opts,
         formats,
@@ -150,6 +154,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
             lockfile: lock,
             tofurc: pushed.tofurc.as_deref(),
             tofurc_unusable: pushed.tofurc_unusable.as_deref(),
+            license_warnings: &license_warnings,
         })?;
     } else {
         text::print_push(pushed, &client.ca_files);

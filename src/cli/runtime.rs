@@ -10,6 +10,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use tofu_sbom::archive::release::{Release, parse_platforms};
 use tofu_sbom::generate::{self, ScannedRelease};
+use tofu_sbom::inventory::ReleaseLicenses;
+use tofu_sbom::licenses::{LicenseConfig, LicenseWarning};
 use tofu_sbom::limits::Limits;
 use tofu_sbom::provider::push::{ProgressEvent, ProgressFn};
 
@@ -140,4 +142,26 @@ pub(crate) fn scan(
         }
     }
     Ok(scanned)
+}
+
+/// Resolves the licences of the release's Go modules (`--licenses`), printing each warning on stderr (unless `-q`).
+/// `cfg` `None` (`--licenses off`): nothing, no warnings.
+pub(crate) fn licenses(
+    global: &GlobalArgs,
+    cfg: Option<&LicenseConfig>,
+    scanned: &ScannedRelease,
+) -> anyhow::Result<(Option<ReleaseLicenses>, Vec<LicenseWarning>)> {
+    let Some(cfg) = cfg else {
+        return Ok((None, Vec::new()));
+    };
+    let modules = tofu_sbom::licenses::modules_of(scanned);
+    let resolution = runtime()?
+        .block_on(tofu_sbom::licenses::resolve(&modules, cfg))?
+        .expect("a source other than off resolves");
+    if !global.quiet {
+        for w in &resolution.warnings {
+            eprintln!("tofu-sbom: warning: licences: {w}");
+        }
+    }
+    Ok((Some(resolution.licenses), resolution.warnings))
 }

@@ -85,6 +85,7 @@ fn release_overrides(
         formats: (!args.sbom.formats.is_empty())
             .then(|| args.sbom.formats())
             .transpose()?,
+        licenses: args.sbom.license_config()?,
     })
 }
 

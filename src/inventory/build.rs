@@ -273,12 +273,12 @@ fn assemble(input: &ReleaseInput, a: Assembly) -> Inventory {
     let mut root = root;
     if let Some(l) = &input.licenses {
         super::licenses::apply(l, &mut root, &mut components);
-        // The provider and its executables are distributed under the provider's own licence (`--license`, the main
-        // module's): BSI's distribution licence of the deployable components.
-        let own = super::Licensing::identified(l.main_module.clone());
-        root.licensing = Some(own.clone());
-        for c in components.iter_mut().filter(|c| c.kind == ComponentKind::Binary) {
-            c.licensing = Some(own.clone());
+        // The provider's executables are distributed under the provider's own licence (`--license`, which `apply`
+        // gives the root and the main module): BSI's distribution licence of the deployable executable.
+        if let Some(own) = &l.main_module {
+            for c in components.iter_mut().filter(|c| c.kind == ComponentKind::Binary) {
+                c.licensing = Some(super::Licensing::identified(Some(own.clone())));
+            }
         }
     }
     // Go code without a file of its own is deployed inside the executables that contain it.

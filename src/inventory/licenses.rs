@@ -11,13 +11,14 @@
 //!   files when one was identified, else both `None` (= `NOASSERTION`) — and, when its ZIP was verified against the
 //!   `h1:` of the build info, the ZIP as a distribution named `<escaped path>@<version>.zip` (the module cache's and
 //!   the proxy's case escaping, so that the name is self-describing and unique in a flat directory) with its SHA-256
-//!   and SHA-512; the stdlib gets Go's licence ([`GO_LICENSE`]); the main module the `--license` expression, if any.
+//!   and SHA-512; the stdlib gets Go's licence ([`GO_LICENSE`]); the root (the provider) and the main module the
+//!   `--license` expression, if any, also recorded as [`PROP_LICENSES_PROVIDER`] on the root.
 //!   Only the module list and the licence facts decide the output, never which cache or mirror served a ZIP, so a
 //!   warm cache and the proxy give the same bytes.
 
 use std::collections::BTreeMap;
 
-use super::props::{PROP_LICENSES_SOURCE, prop};
+use super::props::{PROP_LICENSES_PROVIDER, PROP_LICENSES_SOURCE, prop};
 use super::{Component, ComponentKind, Distribution, Hash, HashAlgorithm};
 
 /// The licence of the Go distribution (and so of the stdlib): <https://go.dev/LICENSE>.
@@ -98,7 +99,7 @@ pub struct ModuleLicense {
 pub struct ReleaseLicenses {
     /// The configured source (`goproxy`, `modcache`, `dir`), recorded on the root ([`PROP_LICENSES_SOURCE`]).
     pub source: String,
-    /// The provider's own licence (`--license`), given to the main module.
+    /// The provider's own licence (`--license`), given to the root and the main module.
     pub main_module: Option<License>,
     /// Per module `path@version` (the replacement's, for a replaced module).
     pub modules: BTreeMap<String, ModuleLicense>,
@@ -114,6 +115,11 @@ impl ReleaseLicenses {
 /// Adds the licence facts to the root (the source property) and the components (module docs).
 pub(super) fn apply(l: &ReleaseLicenses, root: &mut Component, components: &mut [Component]) {
     root.properties.push(prop(PROP_LICENSES_SOURCE, &l.source));
+    if let Some(main) = &l.main_module {
+        root.properties
+            .push(prop(PROP_LICENSES_PROVIDER, &main.expression));
+        root.licensing = Some(Licensing::identified(Some(main.clone())));
+    }
     root.properties.sort();
     for c in components {
         match c.kind {

@@ -51,6 +51,9 @@ pub const PROP_GO_UNVERSIONED_LOCAL: &str = "tofu-sbom:go:replace:unversioned-lo
 /// Root property (only when licences were resolved): the configured licence source of the Go modules, `goproxy`,
 /// `modcache` or `dir` (`--licenses`); `verify --release` reads it back to re-derive the document.
 pub const PROP_LICENSES_SOURCE: &str = "tofu-sbom:licenses:source";
+/// Root property (only with `--license`): the provider's own licence expression, which the root and the main module
+/// carry as their licence; `verify --release` reads it back.
+pub const PROP_LICENSES_PROVIDER: &str = "tofu-sbom:licenses:provider";
 /// Trivy property: application type; `gobinary` makes Trivy collect the modules below the binary.
 pub const PROP_TRIVY_TYPE: &str = "aquasecurity:trivy:Type";
 /// Trivy property: application class, `lang-pkgs`.

@@ -131,3 +131,46 @@ pub fn store(dir: &Path, m: &ModuleRef, r: &ModuleLicense) -> Result<(), String>
     };
     write().map_err(|e| format!("{}: {e}", target.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_keyed_by_h1() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = ModuleRef {
+            path: "github.com/BurntSushi/toml".into(),
+            version: "v1.2.3".into(),
+            h1: "h1:abc=".into(),
+        };
+        let r = ModuleLicense {
+            license: Some(License {
+                expression: "MIT AND LicenseRef-tofu-sbom-0011223344556677".into(),
+                texts: vec![LicenseText {
+                    id: "LicenseRef-tofu-sbom-0011223344556677".into(),
+                    name: "COPYING".into(),
+                    text: "odd".into(),
+                }],
+            }),
+            zip: Some(ModuleZip {
+                file_name: "github.com/!burnt!sushi/toml@v1.2.3.zip".into(),
+                sha256: "aa".into(),
+                sha512: "bb".into(),
+            }),
+        };
+        assert_eq!(load(dir.path(), &m), None);
+        store(dir.path(), &m, &r).unwrap();
+        assert_eq!(load(dir.path(), &m), Some(r));
+        assert!(
+            dir.path()
+                .join("v1/github.com/!burnt!sushi/toml/@v/v1.2.3")
+                .is_dir()
+        );
+        let other = ModuleRef {
+            h1: "h1:other=".into(),
+            ..m
+        };
+        assert_eq!(load(dir.path(), &other), None);
+    }
+}

@@ -363,6 +363,30 @@ fn abbreviate(keys: &[String]) -> String {
     s
 }
 
+/// [`resolve`] on a thread of its own with its own runtime: callable from synchronous code, also from inside an
+/// async runtime (where `block_on` would panic), e.g. `mirror`'s per-release rendering. Warnings are dropped; the
+/// affected modules are `NOASSERTION`.
+pub fn resolve_blocking(
+    modules: &[ModuleRef],
+    cfg: &LicenseConfig,
+) -> Result<Option<Resolution>, LicensesError> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| {
+                    LicensesError::Http(crate::http::HttpError::ClientSetup {
+                        reason: format!("cannot start the async runtime: {e}"),
+                    })
+                })?;
+            rt.block_on(resolve(modules, cfg))
+        })
+        .join()
+        .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
+}
+
 /// Resolves one module: the cache, else the ZIP (verified), then stores the result.
 async fn one(
     m: &ModuleRef,

@@ -1,5 +1,5 @@
-//! Reading one Go module ZIP (untrusted: any proxy may serve it) in one pass over its entries: the SHA-256 and
-//! SHA-512 of the ZIP bytes, Go's `dirhash.Hash1` over its files (the `h1:` that `go.sum` and the build info record:
+//! Reading one Go module ZIP (untrusted: any proxy may serve it) from a file, never whole in memory: one sequential
+//! read for the SHA-256 and SHA-512 of the ZIP bytes, then one pass over its entries for Go's `dirhash.Hash1` over its files (the `h1:` that `go.sum` and the build info record:
 //! SHA-256 of each file, lines `<hex>  <name>\n` sorted by name, names as in the ZIP, `path@version/…`; the same
 //! [`crate::archive::hash1`] the provider ZIPs use), and the root-level licence files (pkg.go.dev's list, below).
 //!
@@ -218,4 +218,97 @@ pub fn read(
         h1: hash1(&files),
         license_files,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write as _;
+
+    fn zip_file(entries: &[(&str, &[u8])]) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        let mut w = zip::ZipWriter::new(f.reopen().unwrap());
+        for (name, bytes) in entries {
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            w.write_all(bytes).unwrap();
+        }
+        w.finish().unwrap();
+        f
+    }
+
+    #[test]
+    fn root_licence_files_only_and_go_h1() {
+        let f = zip_file(&[
+            ("example.com/m@v1.0.0/go.mod", b"module example.com/m\n"),
+            ("example.com/m@v1.0.0/License.txt", b"MIT text"),
+            ("example.com/m@v1.0.0/sub/LICENSE", b"not the module's"),
+            ("example.com/m@v1.0.0/NOTICE", b"not a licence file"),
+        ]);
+        let facts = read(
+            f.path(),
+            "example.com/m",
+            "v1.0.0",
+            &ModuleZipLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            facts.license_files,
+            vec![("License.txt".to_owned(), Some("MIT text".to_owned()))]
+        );
+        // Hash1 by hand: sha256 of each file, "<hex>  <name>\n" sorted by name, sha256 of that, base64.
+        let mut lines: Vec<String> = [
+            (
+                "example.com/m@v1.0.0/go.mod",
+                &b"module example.com/m\n"[..],
+            ),
+            ("example.com/m@v1.0.0/License.txt", b"MIT text"),
+            ("example.com/m@v1.0.0/sub/LICENSE", b"not the module's"),
+            ("example.com/m@v1.0.0/NOTICE", b"not a licence file"),
+        ]
+        .iter()
+        .map(|(n, b)| format!("{}  {n}\n", hex::encode(Sha256::digest(b))))
+        .collect();
+        lines.sort_by(|a, b| a[66..].cmp(&b[66..]));
+        use base64::Engine as _;
+        let want = format!(
+            "h1:{}",
+            base64::engine::general_purpose::STANDARD.encode(Sha256::digest(lines.concat()))
+        );
+        assert_eq!(facts.h1, want);
+        assert_eq!(
+            facts.sha256,
+            hex::encode(Sha256::digest(std::fs::read(f.path()).unwrap()))
+        );
+    }
+
+    #[test]
+    fn limits_refuse_large_zips_and_skip_large_licence_files() {
+        let f = zip_file(&[
+            ("example.com/m@v1.0.0/LICENSE", &[b'x'; 100]),
+            ("example.com/m@v1.0.0/a.go", b"package m"),
+        ]);
+        let small = ModuleZipLimits {
+            max_license_file: 99,
+            ..ModuleZipLimits::default()
+        };
+        let facts = read(f.path(), "example.com/m", "v1.0.0", &small).unwrap();
+        assert_eq!(facts.license_files, vec![("LICENSE".to_owned(), None)]);
+        let one_entry = ModuleZipLimits {
+            max_entries: 1,
+            ..ModuleZipLimits::default()
+        };
+        assert_eq!(
+            read(f.path(), "example.com/m", "v1.0.0", &one_entry).unwrap_err(),
+            "2 entries, more than the limit of 1"
+        );
+        let tiny = ModuleZipLimits {
+            max_zip_size: 10,
+            ..ModuleZipLimits::default()
+        };
+        assert_eq!(
+            read(f.path(), "example.com/m", "v1.0.0", &tiny).unwrap_err(),
+            "cannot read: larger than the limit of 10 bytes"
+        );
+    }
 }

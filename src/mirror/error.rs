@@ -20,6 +20,9 @@ pub type Result<T, E = MirrorError> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MirrorError {
+    /// The licences of a release's Go modules could not be resolved (`--licenses` configuration).
+    #[error(transparent)]
+    Licenses(#[from] crate::licenses::LicensesError),
     /// A source address `[HOST/]NAMESPACE/TYPE[@VERSION|@CONSTRAINT]` could not be parsed.
     #[error("invalid provider source {input:?}: {reason}")]
     InvalidSource {

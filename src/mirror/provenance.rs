@@ -89,10 +89,16 @@ pub fn prepare(
     }
     let provenance = provenance_files(&release, limits)?;
     let scanned = generate::scan(&mut release, limits)?;
-    let sbom = SbomOptions {
+    let mut sbom = SbomOptions {
         release_signature: auth.map(release_signature),
         ..sbom.clone()
     };
+    if sbom.licenses.is_none()
+        && let Some(cfg) = &sbom.license_config
+    {
+        let modules = crate::licenses::modules_of(&scanned);
+        sbom.licenses = crate::licenses::resolve_blocking(&modules, cfg)?.map(|r| r.licenses);
+    }
     let input = generate::release_input(&scanned, &sbom);
     let documents = generate::documents(&input, formats)?;
     let created = input

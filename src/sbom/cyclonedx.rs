@@ -593,3 +593,26 @@ pub(crate) fn render(inv: &Inventory, spec: SpecVersion) -> Result<Vec<u8>, Sbom
     doc.serial_number = Some(format!("urn:uuid:{uuid}"));
     to_pretty_json(&doc, format)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn different_declared_and_concluded_licences_get_one_entry_each_in_16() {
+        let l = inventory::Licensing {
+            declared: Some(inventory::License::spdx("MIT")),
+            concluded: Some(inventory::License::spdx("Apache-2.0")),
+        };
+        let v = serde_json::to_value(licenses(&l, SpecVersion::V1_6)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!([
+                {"license": {"id": "MIT", "acknowledgement": "declared"}},
+                {"license": {"id": "Apache-2.0", "acknowledgement": "concluded"}}
+            ])
+        );
+        let v = serde_json::to_value(licenses(&l, SpecVersion::V1_5)).unwrap();
+        assert_eq!(v, serde_json::json!([{"license": {"id": "Apache-2.0"}}]));
+    }
+}

@@ -261,6 +261,9 @@ fn action_publishes_the_framework_provider_and_every_output_matches_the_registry
             gen_dir.to_str().unwrap(),
             "--lockfile",
             lock.to_str().unwrap(),
+            // The action's default licence source.
+            "--licenses",
+            "goproxy",
         ],
     );
     assert_eq!(outputs["lockfile"], std::fs::read_to_string(&lock).unwrap());

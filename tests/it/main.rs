@@ -39,6 +39,7 @@ mod infra_smoke_providers;
 mod layout_concurrency;
 mod lint_profiles;
 mod layout_temp_files;
+mod licenses_providers;
 mod mirror_catalogue;
 mod mirror_foreign;
 mod mirror_oci_copy;

@@ -28,6 +28,7 @@ fn options(signature: Option<ReleaseSignature>) -> SbomOptions {
         tool: ToolInfo::default(),
         release_signature: signature,
         licenses: None,
+        license_config: None,
     }
 }
 

@@ -69,7 +69,9 @@ fn cyclonedx_16_licenses_with_acknowledgement_concluded() {
         .as_array()
         .unwrap();
     assert!(
-        root_props.contains(&json!({"name": "tofu-sbom:licenses:source", "value": "goproxy"})),
+        root_props.contains(&json!({"name": "tofu-sbom:licenses:source", "value": "goproxy"}))
+            && root_props
+                .contains(&json!({"name": "tofu-sbom:licenses:provider", "value": "MPL-2.0"})),
         "{root_props:?}"
     );
 }
@@ -122,7 +124,7 @@ fn spdx_23_declared_concluded_and_extracted_texts() {
     );
     assert_eq!(pair("github.com/docker/docker"), both("NOASSERTION"));
     assert_eq!(pair("stdlib"), both("BSD-3-Clause"));
-    // The provider (and its executables) carry the provider's own licence, `--license` (BSI's distribution licence).
+    // The root: `--license`, like the main module.
     assert_eq!(pair("terraform-provider-demo"), both("MPL-2.0"));
     assert_eq!(
         doc["hasExtractedLicensingInfos"],

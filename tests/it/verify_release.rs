@@ -58,6 +58,7 @@ fn sbom_options(release: &ScannedRelease, provider: &str) -> SbomOptions {
         tool: ToolInfo::default(),
         release_signature: None,
         licenses: None,
+        license_config: None,
     }
 }
 

@@ -23,6 +23,9 @@ pub(crate) struct GenerateJson {
     pub(crate) platforms: Vec<PlatformJson>,
     pub(crate) documents: Vec<DocumentJson>,
     pub(crate) lockfile: Option<String>,
+    /// Modules left without licence, and why (`--licenses`); absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) license_warnings: Vec<tofu_sbom::licenses::LicenseWarning>,
 }
 
 #[derive(Debug, Serialize)]
@@ -99,6 +102,9 @@ pub(crate) struct PublishJson<'a> {
     /// Why `tofurc` is null for a registry: OpenTofu cannot reach it over plain HTTP.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) tofurc_unusable: Option<&'a str>,
+    /// Modules left without licence, and why (`--licenses`); absent when there are none.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub(crate) license_warnings: &'a [tofu_sbom::licenses::LicenseWarning],
 }
 
 #[derive(Debug, Serialize)]

@@ -13,7 +13,10 @@
 //!    `metadata.supplier` / the SPDX root package's `supplier`), the authors (SPDX `Person:`/`Organization:` creators,
 //!    which keep the kind; else CycloneDX `metadata.authors`), how a mirrored release was authenticated (root
 //!    properties / annotations `tofu-sbom:release:signature` and `…:signing-key`, see
-//!    [`crate::inventory::ReleaseSignature`]; `tofu-sbom mirror` writes them). Every other `tofu-sbom:` property of
+//!    [`crate::inventory::ReleaseSignature`]; `tofu-sbom mirror` writes them), the licence source and the provider's
+//!    licence (`tofu-sbom:licenses:source` `goproxy`/`modcache` and `…:provider`: the licences are resolved again
+//!    from that source with this machine's Go environment and licence cache; a recorded `dir` needs `--licenses
+//!    DIR`). Every other `tofu-sbom:` property of
 //!    the root component must be one the release itself yields (platform, Go, lock and ZIP facts, the address): an
 //!    unknown one is reported ([`FindingKind::ReleaseSettingUnreadable`], setting `root properties`, with its JSON
 //!    pointer) rather than copied into the derivation. [`SettingOverrides`] (the CLI's `--provider`,
@@ -89,6 +92,8 @@ pub struct SettingOverrides {
     pub timestamp: Option<OffsetDateTime>,
     /// `--format`.
     pub formats: Option<Vec<Format>>,
+    /// `--licenses` other than `off` (with `--license`, `--license-cache`).
+    pub licenses: Option<crate::licenses::LicenseConfig>,
 }
 
 /// Options of [`verify_release`].
@@ -221,7 +226,27 @@ pub async fn verify_release(
         return Ok(report);
     }
 
-    // 3. Derive and compare.
+    // 3. Derive and compare (licences resolved again from the recorded or given source).
+    let licenses = match &settings.licenses {
+        Some(cfg) => {
+            let modules = crate::licenses::modules_of(release);
+            match crate::licenses::resolve(&modules, cfg).await {
+                Ok(r) => r.map(|r| r.licenses),
+                Err(e) => {
+                    report.push_finding(
+                        Severity::Error,
+                        None,
+                        FindingKind::ReleaseSettingUnreadable {
+                            setting: "licenses".to_owned(),
+                            reason: e.to_string(),
+                        },
+                    );
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let sbom_opts = SbomOptions {
         address: settings.address.clone(),
         supplier: settings.supplier.clone(),
@@ -229,8 +254,8 @@ pub async fn verify_release(
         timestamp: TimestampPolicy::Fixed(timestamp),
         tool: opts.tool.clone(),
         release_signature: settings.release_signature.clone(),
-        // TODO(issue 13): re-derive from the recorded `tofu-sbom:licenses:source`.
-        licenses: None,
+        licenses,
+        license_config: None,
     };
     let input = generate::release_input(release, &sbom_opts);
     let docs = generate::documents(&input, &formats)?;

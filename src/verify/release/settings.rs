@@ -15,6 +15,8 @@ use crate::inventory::{
     PROP_RELEASE_SIGNING_KEY, PROP_SIGNATURE_FILE, PROP_VERSION_SOURCE, PROP_ZIP_NAME,
     PROP_ZIP_SIZE, ReleaseSignature,
 };
+use crate::inventory::{PROP_LICENSES_PROVIDER, PROP_LICENSES_SOURCE};
+use crate::licenses::{LicenseConfig, LicenseSource};
 use crate::provider::sbom_pull::FetchedSbom;
 use crate::registry::digest::Digest;
 use crate::sbom::read::Document;
@@ -55,6 +57,9 @@ pub(super) struct SettingsReader {
     /// `Some(None)`: a document of ours records no address.
     address: Seen<Option<String>>,
     supplier: Seen<Option<String>>,
+    /// `Some(None)`: a document of ours records no licence source.
+    licenses_source: Seen<Option<String>>,
+    licenses_provider: Seen<Option<String>>,
     spdx_authors: Seen<Vec<Author>>,
     cdx_authors: Seen<Vec<Author>>,
     unreadable: Vec<(String, String)>,
@@ -67,6 +72,7 @@ pub(super) struct Settings {
     pub(super) supplier: Option<String>,
     pub(super) authors: Vec<Author>,
     pub(super) release_signature: Option<ReleaseSignature>,
+    pub(super) licenses: Option<LicenseConfig>,
     pub(super) report: ReleaseSettings,
     pub(super) unreadable: Vec<(String, String)>,
 }
@@ -84,7 +90,7 @@ const SPDX_DISTRIBUTION_KEY: &str = "tofu-sbom:distribution";
 /// provider address, the platform facts of a per-platform document, the ZIP distribution, and the release
 /// signature read back here. Keep in step with `inventory::platform_properties` and `root_component`.
 fn known_root_property(name: &str) -> bool {
-    const EXACT: [&str; 14] = [
+    const EXACT: [&str; 16] = [
         PROP_PROVIDER_ADDRESS,
         PROP_OS,
         PROP_ARCH,
@@ -99,6 +105,8 @@ fn known_root_property(name: &str) -> bool {
         PROP_RELEASE_SIGNATURE,
         PROP_RELEASE_SIGNING_KEY,
         SPDX_DISTRIBUTION_KEY,
+        PROP_LICENSES_SOURCE,
+        PROP_LICENSES_PROVIDER,
     ];
     EXACT.contains(&name) || name.starts_with(PROP_GO_BUILD_PREFIX)
 }
@@ -301,11 +309,45 @@ impl SettingsReader {
             .find(|(_, n, _)| *n == PROP_PROVIDER_ADDRESS)
             .map(|(_, _, v)| (*v).to_owned());
         self.address.offer(address);
+        let get = |name: &str| {
+            props
+                .iter()
+                .find(|(_, n, _)| *n == name)
+                .map(|(_, _, v)| (*v).to_owned())
+        };
+        self.licenses_source.offer(get(PROP_LICENSES_SOURCE));
+        self.licenses_provider.offer(get(PROP_LICENSES_PROVIDER));
         self.root_properties(props, what);
     }
 
     pub(super) fn finish(mut self, o: &SettingOverrides, formats: &[Format]) -> Settings {
         let mut overridden = Vec::new();
+        let recorded_source = self.licenses_source.value.take().flatten();
+        let mut licenses = match &o.licenses {
+            Some(cfg) => {
+                overridden.push("licenses".to_owned());
+                Some(cfg.clone())
+            }
+            None => match recorded_source.as_deref() {
+                None => None,
+                Some("goproxy") => Some(LicenseConfig::new(LicenseSource::GoProxy)),
+                Some("modcache") => Some(LicenseConfig::new(LicenseSource::ModCache)),
+                Some(other) => {
+                    self.unreadable(
+                        "licenses",
+                        format!(
+                            "the licences came from {other:?} (a directory of module ZIPs): pass --licenses DIR"
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        if let Some(cfg) = &mut licenses
+            && cfg.main_license.is_none()
+        {
+            cfg.main_license = self.licenses_provider.value.take().flatten();
+        }
         let release_signature = match self.signature.value.take() {
             Some(s) => match ReleaseSignature::from_properties(
                 s.signature.as_deref(),
@@ -393,6 +435,10 @@ impl SettingsReader {
                     Some(ReleaseSignature::Verified { fingerprint }) => Some(fingerprint.clone()),
                     _ => None,
                 },
+                licenses: licenses
+                    .as_ref()
+                    .and_then(|c| c.source.recorded())
+                    .map(str::to_owned),
                 overridden,
             },
             timestamp,
@@ -400,6 +446,7 @@ impl SettingsReader {
             supplier,
             authors,
             release_signature,
+            licenses,
             unreadable: self.unreadable,
         }
     }

@@ -161,6 +161,9 @@ pub struct ReleaseSettings {
     /// The fingerprint of the key that verified it, when recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_key: Option<String>,
+    /// The licence source (`goproxy`, `modcache`, `dir`), when licences were resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub licenses: Option<String>,
     /// The settings given explicitly rather than read back.
     pub overridden: Vec<String>,
 }
