@@ -386,3 +386,53 @@ fn cli_exit_codes_and_json() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("junk.json: not a CycloneDX JSON"), "{stderr}");
 }
+
+/// The Partner Premier recipe of docs/goreleaser.md, run as GoReleaser's `sboms` step runs it (cwd `dist`, the
+/// command through `sh -c` with `$artifact`/`$document0` set, `HOME`/`PATH` and the entry's env only): `generate …
+/// --licenses modcache --license MPL-2.0 --author … && lint --profile bsi-2.1` on one ZIP of the real framework
+/// provider, with the module cache its build populated and `GOPROXY=off`. Both documents conform — for us and for
+/// ntia-conformance-checker's `--comply bsi` (SPDX 3) — and NTIA too.
+#[test]
+fn real_provider_with_licences_conforms_to_bsi_through_the_goreleaser_recipe() {
+    let dist = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let zip_name = format!("terraform-provider-tsbfw_0.3.1_{PLATFORM}.zip");
+    std::fs::copy(TestProvider::Framework.zip(PLATFORM), dist.path().join(&zip_name)).unwrap();
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_tofu-sbom")).parent().unwrap().to_path_buf();
+    let modcache = crate::support::cache_dir().join("consumers/go/modcache");
+    for (format, suffix) in [("cyclonedx-json", ".cdx.json"), ("spdx-json@3.0.1", ".spdx3.json")] {
+        let document = format!("terraform-provider-tsbfw_0.3.1_{PLATFORM}{suffix}");
+        let script = format!(
+            "tofu-sbom generate \"$artifact\" --output-file \"{format}=$document0\" --licenses modcache \
+             --license MPL-2.0 --author \"Acme Provider Team <providers@acme.example>\" && \
+             tofu-sbom lint --profile bsi-2.1 \"$document0\""
+        );
+        let out = Command::new("sh")
+            .args(["-c", &script])
+            .current_dir(dist.path())
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+            .env("HOME", home.path())
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .env("GOMODCACHE", &modcache)
+            .env("GOPROXY", "off")
+            .env("artifact", &zip_name)
+            .env("document0", &document)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{format}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        // generate's platform table, then lint's verdict.
+        assert_eq!(
+            stdout.lines().last(),
+            Some(format!("{document}: conforms to bsi-2.1 (27 components checked)").as_str()),
+            "{format}: {stdout}"
+        );
+        let path = dist.path().join(&document);
+        assert_eq!(findings(&path, Profile::Ntia), vec![]);
+        if suffix == ".spdx3.json" {
+            assert!(checker(&path, "bsi"), "ntia-checker --comply bsi");
+            assert!(checker(&path, "ntia"), "ntia-checker --comply ntia");
+        }
+    }
+}
