@@ -276,7 +276,10 @@ fn assemble(input: &ReleaseInput, a: Assembly) -> Inventory {
         // The provider's executables are distributed under the provider's own licence (`--license`, which `apply`
         // gives the root and the main module): BSI's distribution licence of the deployable executable.
         if let Some(own) = &l.main_module {
-            for c in components.iter_mut().filter(|c| c.kind == ComponentKind::Binary) {
+            for c in components
+                .iter_mut()
+                .filter(|c| c.kind == ComponentKind::Binary)
+            {
                 c.licensing = Some(super::Licensing::identified(Some(own.clone())));
             }
         }
@@ -305,7 +308,10 @@ fn assemble(input: &ReleaseInput, a: Assembly) -> Inventory {
     }
     for c in &mut components {
         if c.distributions.is_empty()
-            && matches!(c.kind, ComponentKind::MainModule | ComponentKind::Module | ComponentKind::Stdlib)
+            && matches!(
+                c.kind,
+                ComponentKind::MainModule | ComponentKind::Module | ComponentKind::Stdlib
+            )
             && let Some(mut d) = linked.remove(&c.bom_ref)
         {
             d.sort();

@@ -113,15 +113,17 @@ pub fn creator_url_from_module_path(path: &str) -> Option<String> {
     let second = parts.next();
     let third = parts.next();
     let url = match host.as_str() {
-        "github.com" | "gitlab.com" | "bitbucket.org" | "codeberg.org" | "gitea.com" | "git.sr.ht" => {
-            match second {
-                Some(owner) if !owner.is_empty() => format!("https://{host}/{owner}"),
-                _ => format!("https://{host}"),
-            }
-        }
+        "github.com" | "gitlab.com" | "bitbucket.org" | "codeberg.org" | "gitea.com"
+        | "git.sr.ht" => match second {
+            Some(owner) if !owner.is_empty() => format!("https://{host}/{owner}"),
+            _ => format!("https://{host}"),
+        },
         "gopkg.in" => match (second, third) {
             (Some(user), Some(_)) => format!("https://github.com/{user}"),
-            (Some(pkg), None) => format!("https://github.com/go-{}", pkg.split('.').next().unwrap_or(pkg)),
+            (Some(pkg), None) => format!(
+                "https://github.com/go-{}",
+                pkg.split('.').next().unwrap_or(pkg)
+            ),
             _ => "https://gopkg.in".to_owned(),
         },
         "golang.org" => GO_CREATOR_URL.to_owned(),
@@ -277,14 +279,21 @@ mod tests {
         }
         assert_eq!(supplier_from_module_path(""), None);
         for (path, url) in [
-            ("github.com/hashicorp/go-plugin", "https://github.com/hashicorp"),
+            (
+                "github.com/hashicorp/go-plugin",
+                "https://github.com/hashicorp",
+            ),
             ("gopkg.in/yaml.v3", "https://github.com/go-yaml"),
             ("gopkg.in/user/pkg.v1", "https://github.com/user"),
             ("golang.org/x/net", "https://go.dev"),
             ("google.golang.org/grpc", "https://google.golang.org"),
             ("go.uber.org/zap", "https://go.uber.org"),
         ] {
-            assert_eq!(creator_url_from_module_path(path).as_deref(), Some(url), "{path}");
+            assert_eq!(
+                creator_url_from_module_path(path).as_deref(),
+                Some(url),
+                "{path}"
+            );
         }
         assert_eq!(creator_url_from_module_path(""), None);
     }

@@ -47,7 +47,9 @@ pub mod purl;
 #[cfg(test)]
 mod tests;
 
-pub use go::{GO_CREATOR_URL, GO_SUPPLIER, creator_url_from_module_path, supplier_from_module_path};
+pub use go::{
+    GO_CREATOR_URL, GO_SUPPLIER, creator_url_from_module_path, supplier_from_module_path,
+};
 pub use input::{
     InventoryError, PlatformInput, ReleaseInput, ReleaseSignature, ReleaseSignatureError,
 };

@@ -19,7 +19,9 @@ fn s(v: &Value) -> Option<&str> {
 }
 
 fn arr(v: Option<&Value>) -> &[Value] {
-    v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    v.and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 /// An `organizationalEntity` or `organizationalContact` with an e-mail address or a URL.
@@ -58,17 +60,30 @@ fn tools_named(tools: Option<&Value>) -> bool {
     }
 }
 
-fn flag(props: &[(usize, &str, &str)], name: &str, allowed: [&str; 2], path: &str) -> (Flag, String) {
+fn flag(
+    props: &[(usize, &str, &str)],
+    name: &str,
+    allowed: [&str; 2],
+    path: &str,
+) -> (Flag, String) {
     let found: Vec<&(usize, &str, &str)> = props.iter().filter(|(_, n, _)| *n == name).collect();
     match found.as_slice() {
         [] => (Flag::Missing, pointer(path, &["properties"])),
-        [(i, _, v)] if allowed.contains(v) => (Flag::Ok, pointer(path, &["properties", &i.to_string()])),
+        [(i, _, v)] if allowed.contains(v) => {
+            (Flag::Ok, pointer(path, &["properties", &i.to_string()]))
+        }
         [(i, _, v)] => (
-            Flag::Invalid(format!("{name} is {v:?}, expected {:?} or {:?}", allowed[0], allowed[1])),
+            Flag::Invalid(format!(
+                "{name} is {v:?}, expected {:?} or {:?}",
+                allowed[0], allowed[1]
+            )),
             pointer(path, &["properties", &i.to_string(), "value"]),
         ),
         [_, (i, _, _), ..] => (
-            Flag::Invalid(format!("{name} occurs {} times, BSI's taxonomy allows exactly one", found.len())),
+            Flag::Invalid(format!(
+                "{name} occurs {} times, BSI's taxonomy allows exactly one",
+                found.len()
+            )),
             pointer(path, &["properties", &i.to_string()]),
         ),
     }
@@ -80,7 +95,13 @@ fn component(c: &Value, path: String) -> ComponentView {
     let props: Vec<(usize, &str, &str)> = arr(c.get("properties"))
         .iter()
         .enumerate()
-        .filter_map(|(i, p)| Some((i, p.get("name")?.as_str()?, p.get("value")?.as_str().unwrap_or(""))))
+        .filter_map(|(i, p)| {
+            Some((
+                i,
+                p.get("name")?.as_str()?,
+                p.get("value")?.as_str().unwrap_or(""),
+            ))
+        })
         .collect();
     let global = ["purl", "cpe", "omniborId", "swhid"]
         .iter()
@@ -89,7 +110,10 @@ fn component(c: &Value, path: String) -> ComponentView {
             Some(v) => s(v).is_some(),
             None => false,
         })
-        || c.get("swid").and_then(|w| w.get("tagId")).and_then(s).is_some();
+        || c.get("swid")
+            .and_then(|w| w.get("tagId"))
+            .and_then(s)
+            .is_some();
     let supplier = ["supplier", "manufacturer"]
         .iter()
         .filter_map(|k| c.get(*k))
@@ -100,7 +124,10 @@ fn component(c: &Value, path: String) -> ComponentView {
         .any(has_contact)
         || arr(c.get("authors")).iter().any(has_contact);
     let filename = {
-        let names: Vec<&(usize, &str, &str)> = props.iter().filter(|(_, n, _)| *n == BSI_FILENAME).collect();
+        let names: Vec<&(usize, &str, &str)> = props
+            .iter()
+            .filter(|(_, n, _)| *n == BSI_FILENAME)
+            .collect();
         match names.as_slice() {
             [] => Fact::new(false, member("properties")),
             [(i, _, v)] if !v.trim().is_empty() && !v.contains('/') && !v.contains('\\') => {
@@ -110,13 +137,17 @@ fn component(c: &Value, path: String) -> ComponentView {
                 pointer(&path, &["properties", &i.to_string(), "value"]),
                 format!("{BSI_FILENAME} {v:?} is empty or a path, not a file name"),
             ),
-            _ => Fact::invalid(member("properties"), format!("{BSI_FILENAME} occurs more than once")),
+            _ => Fact::invalid(
+                member("properties"),
+                format!("{BSI_FILENAME} occurs more than once"),
+            ),
         }
     };
     let licences = arr(c.get("licenses"));
     let licence_named = |l: &Value| {
         l.get("expression").and_then(s).is_some()
-            || l.get("license").is_some_and(|x| x.get("id").and_then(s).is_some() || has_name(x))
+            || l.get("license")
+                .is_some_and(|x| x.get("id").and_then(s).is_some() || has_name(x))
     };
     let acknowledgement = |l: &Value| {
         l.get("acknowledgement")
@@ -143,12 +174,18 @@ fn component(c: &Value, path: String) -> ComponentView {
         .filter(|r| r.get("type").and_then(Value::as_str) == Some("distribution"))
         .flat_map(hashes)
         .collect();
-    let all_refs: Vec<String> = arr(c.get("externalReferences")).iter().flat_map(hashes).collect();
+    let all_refs: Vec<String> = arr(c.get("externalReferences"))
+        .iter()
+        .flat_map(hashes)
+        .collect();
     ComponentView {
         name: Fact::new(c.get("name").and_then(s).is_some(), member("name")),
         version: Fact::new(c.get("version").and_then(s).is_some(), member("version")),
         supplier: Fact::new(supplier, member("supplier")),
-        identifier: Fact::new(global || c.get("bom-ref").and_then(s).is_some(), member("bom-ref")),
+        identifier: Fact::new(
+            global || c.get("bom-ref").and_then(s).is_some(),
+            member("bom-ref"),
+        ),
         global_identifier: Fact::new(global, member("purl")),
         creator_contact: Fact::new(creator, member("manufacturer")),
         filename,
@@ -159,9 +196,19 @@ fn component(c: &Value, path: String) -> ComponentView {
             own.iter().chain(&dist).any(|a| a == "SHA-512"),
             member("hashes"),
         ),
-        executable: flag(&props, BSI_EXECUTABLE, ["executable", "non-executable"], &path),
+        executable: flag(
+            &props,
+            BSI_EXECUTABLE,
+            ["executable", "non-executable"],
+            &path,
+        ),
         archive: flag(&props, BSI_ARCHIVE, ["archive", "no archive"], &path),
-        structured: flag(&props, BSI_STRUCTURED, ["structured", "unstructured"], &path),
+        structured: flag(
+            &props,
+            BSI_STRUCTURED,
+            ["structured", "unstructured"],
+            &path,
+        ),
         path,
         label,
     }
@@ -212,7 +259,10 @@ pub(super) fn view(doc: &Value) -> DocumentView {
         if comp.get("aggregate").and_then(s).is_none() {
             continue;
         }
-        for r in arr(comp.get("dependencies")).iter().filter_map(Value::as_str) {
+        for r in arr(comp.get("dependencies"))
+            .iter()
+            .filter_map(Value::as_str)
+        {
             covered.insert(r);
         }
         // An aggregate over the whole BOM (no assemblies or dependencies listed) covers everything.
@@ -222,7 +272,10 @@ pub(super) fn view(doc: &Value) -> DocumentView {
     }
     let uncovered = deps.iter().enumerate().find(|(_, d)| {
         !arr(d.get("dependsOn")).is_empty()
-            && !d.get("ref").and_then(Value::as_str).is_some_and(|r| covered.contains(r))
+            && !d
+                .get("ref")
+                .and_then(Value::as_str)
+                .is_some_and(|r| covered.contains(r))
     });
     let any_aggregate = all || !covered.is_empty();
     let completeness = match uncovered {
@@ -243,7 +296,11 @@ pub(super) fn view(doc: &Value) -> DocumentView {
     };
     DocumentView {
         kind: SbomKind::CycloneDx,
-        spec_version: doc.get("specVersion").and_then(Value::as_str).unwrap_or("").to_owned(),
+        spec_version: doc
+            .get("specVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned(),
         spec_version_path: "/specVersion".to_owned(),
         structure: Fact::new(true, String::new()),
         author: Fact::new(author, "/metadata/authors".to_owned()),
@@ -259,5 +316,3 @@ pub(super) fn view(doc: &Value) -> DocumentView {
         components,
     }
 }
-
-

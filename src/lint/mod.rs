@@ -95,7 +95,9 @@ impl FromStr for Profile {
         Self::ALL
             .into_iter()
             .find(|p| p.name() == s)
-            .ok_or_else(|| UnknownProfile { given: s.to_owned() })
+            .ok_or_else(|| UnknownProfile {
+                given: s.to_owned(),
+            })
     }
 }
 

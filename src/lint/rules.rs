@@ -78,7 +78,12 @@ pub fn findings(v: &DocumentView, profile: Profile) -> Vec<Finding> {
             return out;
         }
     }
-    push(&mut out, Code::SpdxDocument, &v.structure, "the SpdxDocument");
+    push(
+        &mut out,
+        Code::SpdxDocument,
+        &v.structure,
+        "the SpdxDocument",
+    );
     match profile {
         Profile::Ntia | Profile::Cisa2025 => {
             push(&mut out, Code::SbomAuthor, &v.author, "the SBOM author");
@@ -90,7 +95,12 @@ pub fn findings(v: &DocumentView, profile: Profile) -> Vec<Finding> {
             "the SBOM creator's e-mail address or URL",
         ),
     }
-    push(&mut out, Code::Timestamp, &v.timestamp, "the SBOM timestamp");
+    push(
+        &mut out,
+        Code::Timestamp,
+        &v.timestamp,
+        "the SBOM timestamp",
+    );
     if profile == Profile::Bsi21 {
         push(&mut out, Code::SbomUri, &v.uri, "the SBOM URI");
     }
@@ -103,7 +113,12 @@ pub fn findings(v: &DocumentView, profile: Profile) -> Vec<Finding> {
             "the SBOM generation context",
         );
     }
-    push(&mut out, Code::Dependencies, &v.dependencies, "the dependency relationships");
+    push(
+        &mut out,
+        Code::Dependencies,
+        &v.dependencies,
+        "the dependency relationships",
+    );
     if profile == Profile::Bsi21 {
         push(
             &mut out,
@@ -119,7 +134,12 @@ pub fn findings(v: &DocumentView, profile: Profile) -> Vec<Finding> {
             });
         }
     }
-    push(&mut out, Code::NoRoot, &v.root, "a component reachable from the document's root");
+    push(
+        &mut out,
+        Code::NoRoot,
+        &v.root,
+        "a component reachable from the document's root",
+    );
     for c in &v.components {
         component(&mut out, c, profile);
     }
@@ -129,17 +149,32 @@ pub fn findings(v: &DocumentView, profile: Profile) -> Vec<Finding> {
 fn component(out: &mut Vec<Finding>, c: &ComponentView, profile: Profile) {
     let what = |field: &str| format!("component {:?}: the {field}", c.label);
     if profile == Profile::Bsi21 {
-        push(out, Code::ComponentCreator, &c.creator_contact, &what("creator's e-mail address or URL"));
+        push(
+            out,
+            Code::ComponentCreator,
+            &c.creator_contact,
+            &what("creator's e-mail address or URL"),
+        );
     }
     push(out, Code::ComponentName, &c.name, &what("name"));
     push(out, Code::ComponentVersion, &c.version, &what("version"));
     match profile {
         Profile::Ntia => {
             push(out, Code::ComponentSupplier, &c.supplier, &what("supplier"));
-            push(out, Code::ComponentIdentifier, &c.identifier, &what("unique identifier"));
+            push(
+                out,
+                Code::ComponentIdentifier,
+                &c.identifier,
+                &what("unique identifier"),
+            );
         }
         Profile::Cisa2025 => {
-            push(out, Code::ComponentSupplier, &c.supplier, &what("software producer"));
+            push(
+                out,
+                Code::ComponentSupplier,
+                &c.supplier,
+                &what("software producer"),
+            );
             push(
                 out,
                 Code::ComponentIdentifier,
@@ -147,15 +182,47 @@ fn component(out: &mut Vec<Finding>, c: &ComponentView, profile: Profile) {
                 &what("software identifier (purl, CPE, SWID, OmniBOR or SWHID)"),
             );
             push(out, Code::ComponentHash, &c.any_hash, &what("hash"));
-            push(out, Code::ComponentLicence, &c.any_licence, &what("licence"));
+            push(
+                out,
+                Code::ComponentLicence,
+                &c.any_licence,
+                &what("licence"),
+            );
         }
         Profile::Bsi21 => {
-            push(out, Code::ComponentFilename, &c.filename, &what("file name"));
-            push(out, Code::ComponentLicence, &c.concluded_licence, &what("distribution (concluded) licence"));
-            push(out, Code::ComponentSha512, &c.sha512, &what("SHA-512 of the deployable form"));
-            flag(out, Code::ComponentExecutable, c, &c.executable, "executable");
+            push(
+                out,
+                Code::ComponentFilename,
+                &c.filename,
+                &what("file name"),
+            );
+            push(
+                out,
+                Code::ComponentLicence,
+                &c.concluded_licence,
+                &what("distribution (concluded) licence"),
+            );
+            push(
+                out,
+                Code::ComponentSha512,
+                &c.sha512,
+                &what("SHA-512 of the deployable form"),
+            );
+            flag(
+                out,
+                Code::ComponentExecutable,
+                c,
+                &c.executable,
+                "executable",
+            );
             flag(out, Code::ComponentArchive, c, &c.archive, "archive");
-            flag(out, Code::ComponentStructured, c, &c.structured, "structured");
+            flag(
+                out,
+                Code::ComponentStructured,
+                c,
+                &c.structured,
+                "structured",
+            );
         }
     }
 }

@@ -23,11 +23,15 @@ const EDGES: [&str; 6] = [
 ];
 
 fn s(v: Option<&Value>) -> Option<&str> {
-    v.and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    v.and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 fn arr(v: Option<&Value>) -> &[Value] {
-    v.and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[])
+    v.and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 /// Present and not `NOASSERTION` (any case).
@@ -109,7 +113,10 @@ fn package(p: &Value, path: String) -> ComponentView {
             file_name.is_some_and(|f| !f.contains('/')),
             member("packageFileName"),
         ),
-        concluded_licence: Fact::new(asserted(p.get("licenseConcluded")), member("licenseConcluded")),
+        concluded_licence: Fact::new(
+            asserted(p.get("licenseConcluded")),
+            member("licenseConcluded"),
+        ),
         any_licence: Fact::new(
             asserted(p.get("licenseConcluded")) || asserted(p.get("licenseDeclared")),
             member("licenseConcluded"),
@@ -160,7 +167,10 @@ pub(super) fn view(doc: &Value) -> DocumentView {
             info.and_then(|i| i.get("created")),
             "/creationInfo/created".to_owned(),
         ),
-        uri: Fact::new(s(doc.get("documentNamespace")).is_some(), "/documentNamespace".to_owned()),
+        uri: Fact::new(
+            s(doc.get("documentNamespace")).is_some(),
+            "/documentNamespace".to_owned(),
+        ),
         tool: Fact::new(
             creators.iter().any(|c| c.starts_with("Tool:")),
             "/creationInfo/creators".to_owned(),

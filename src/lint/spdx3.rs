@@ -41,7 +41,8 @@ const DEPENDENCY_EDGES: [&str; 4] = ["contains", "dependsOn", "hasDynamicLink", 
 
 /// Whether a JSON-LD `@context` names SPDX 3.
 pub(super) fn is_spdx3_context(v: &Value) -> bool {
-    let one = |s: &str| s.starts_with("https://spdx.org/rdf/3.") && s.ends_with("spdx-context.jsonld");
+    let one =
+        |s: &str| s.starts_with("https://spdx.org/rdf/3.") && s.ends_with("spdx-context.jsonld");
     match v {
         Value::String(s) => one(s),
         Value::Array(a) => a.iter().any(|x| x.as_str().is_some_and(one)),
@@ -50,7 +51,9 @@ pub(super) fn is_spdx3_context(v: &Value) -> bool {
 }
 
 fn s(v: Option<&Value>) -> Option<&str> {
-    v.and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    v.and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// A list property (JSON-LD may compact a one-element list to its element).
@@ -123,7 +126,10 @@ impl<'a> Graph<'a> {
             .filter_map(|(i, r)| {
                 let from = Self::id_of(r.get("from")?)?;
                 let t = vocab(s(r.get("relationshipType"))?);
-                let to = list(r.get("to")).into_iter().filter_map(Self::id_of).collect();
+                let to = list(r.get("to"))
+                    .into_iter()
+                    .filter_map(Self::id_of)
+                    .collect();
                 Some((from, t, to, i, r))
             })
             .collect()
@@ -139,7 +145,10 @@ fn contact(g: &Graph<'_>, agent: &Value) -> bool {
         return false;
     }
     list(a.get("externalIdentifier")).into_iter().any(|e| {
-        let t = s(e.get("externalIdentifierType")).map(vocab).unwrap_or("").to_ascii_lowercase();
+        let t = s(e.get("externalIdentifierType"))
+            .map(vocab)
+            .unwrap_or("")
+            .to_ascii_lowercase();
         let id = s(e.get("identifier")).unwrap_or("");
         (t.contains("email") && id.contains('@'))
             || ((t.contains("urlscheme") || t.contains("other"))
@@ -151,7 +160,8 @@ fn licence_expression(g: &Graph<'_>, id: &str) -> bool {
     g.by_id.get(id).is_some_and(|l| {
         s(l.get("type")) == Some("simplelicensing_LicenseExpression")
             && s(l.get("simplelicensing_licenseExpression")).is_some_and(|e| {
-                !e.eq_ignore_ascii_case("NOASSERTION") && !e.eq_ignore_ascii_case("NOASSERTIONLICENSE")
+                !e.eq_ignore_ascii_case("NOASSERTION")
+                    && !e.eq_ignore_ascii_case("NOASSERTIONLICENSE")
             })
     })
 }
@@ -159,7 +169,8 @@ fn licence_expression(g: &Graph<'_>, id: &str) -> bool {
 fn has_hash(n: &Value, sha512_only: bool) -> bool {
     list(n.get("verifiedUsing")).into_iter().any(|h| {
         s(h.get("hashValue")).is_some()
-            && s(h.get("algorithm")).is_some_and(|a| !sha512_only || vocab(a).eq_ignore_ascii_case("sha512"))
+            && s(h.get("algorithm"))
+                .is_some_and(|a| !sha512_only || vocab(a).eq_ignore_ascii_case("sha512"))
     })
 }
 
@@ -170,7 +181,9 @@ pub(super) fn view(doc: &Value) -> DocumentView {
         [one] => Some(*one),
         _ => None,
     };
-    let doc_path = spdx_doc.map(|(i, _)| format!("/@graph/{i}")).unwrap_or_else(|| "/@graph".to_owned());
+    let doc_path = spdx_doc
+        .map(|(i, _)| format!("/@graph/{i}"))
+        .unwrap_or_else(|| "/@graph".to_owned());
     let structure = match documents.len() {
         0 => Fact::invalid("/@graph".to_owned(), "no SpdxDocument element".to_owned()),
         1 => {
@@ -178,17 +191,30 @@ pub(super) fn view(doc: &Value) -> DocumentView {
             let elements = d.map(|d| list(d.get("element")).len()).unwrap_or(0);
             let roots = d.map(|d| list(d.get("rootElement")).len()).unwrap_or(0);
             if elements > 0 && roots == 0 {
-                Fact::invalid(pointer(&doc_path, &["rootElement"]), "elements but no rootElement".to_owned())
+                Fact::invalid(
+                    pointer(&doc_path, &["rootElement"]),
+                    "elements but no rootElement".to_owned(),
+                )
             } else {
                 Fact::new(true, doc_path.clone())
             }
         }
-        n => Fact::invalid("/@graph".to_owned(), format!("{n} SpdxDocument elements, SPDX 3 allows one")),
+        n => Fact::invalid(
+            "/@graph".to_owned(),
+            format!("{n} SpdxDocument elements, SPDX 3 allows one"),
+        ),
     };
     // The document's CreationInfo (inline or a blank node), and where it is.
     let (info, info_path) = match spdx_doc.and_then(|(i, d)| Some((i, d.get("creationInfo")?))) {
-        Some((i, Value::Object(_))) => (spdx_doc.and_then(|(_, d)| d.get("creationInfo")), format!("/@graph/{i}/creationInfo")),
-        Some((i, Value::String(id))) => match g.nodes.iter().find(|(_, n)| s(n.get("@id")) == Some(id.as_str())) {
+        Some((i, Value::Object(_))) => (
+            spdx_doc.and_then(|(_, d)| d.get("creationInfo")),
+            format!("/@graph/{i}/creationInfo"),
+        ),
+        Some((i, Value::String(id))) => match g
+            .nodes
+            .iter()
+            .find(|(_, n)| s(n.get("@id")) == Some(id.as_str()))
+        {
             Some((j, n)) => (Some(*n), format!("/@graph/{j}")),
             None => (None, format!("/@graph/{i}/creationInfo")),
         },
@@ -202,7 +228,12 @@ pub(super) fn view(doc: &Value) -> DocumentView {
     let doc_id = spdx_doc.and_then(|(_, d)| s(d.get("spdxId")));
     // Reachability (graph_utils.py of the checker).
     let mut queue: VecDeque<&str> = spdx_doc
-        .map(|(_, d)| list(d.get("rootElement")).into_iter().filter_map(Graph::id_of).collect())
+        .map(|(_, d)| {
+            list(d.get("rootElement"))
+                .into_iter()
+                .filter_map(Graph::id_of)
+                .collect()
+        })
         .unwrap_or_default();
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (from, t, to, _, _) in &relationships {
@@ -214,10 +245,11 @@ pub(super) fn view(doc: &Value) -> DocumentView {
     }
     for (_, c) in g.of_type(&COLLECTION_TYPES) {
         if let Some(id) = s(c.get("spdxId")) {
-            edges
-                .entry(id)
-                .or_default()
-                .extend(list(c.get("rootElement")).into_iter().filter_map(Graph::id_of));
+            edges.entry(id).or_default().extend(
+                list(c.get("rootElement"))
+                    .into_iter()
+                    .filter_map(Graph::id_of),
+            );
         }
     }
     let mut reach: BTreeSet<&str> = queue.iter().copied().collect();
@@ -256,17 +288,25 @@ pub(super) fn view(doc: &Value) -> DocumentView {
                 .filter(|f| s(f.get("type")) == Some("software_File"))
                 .collect();
             let licensed = |m: &BTreeMap<&str, Vec<&str>>| {
-                m.get(id).is_some_and(|to| to.iter().any(|l| licence_expression(&g, l)))
+                m.get(id)
+                    .is_some_and(|to| to.iter().any(|l| licence_expression(&g, l)))
             };
             let supplier = p.get("suppliedBy").is_some_and(|v| match g.resolve(v) {
-                Some(agent) => s(agent.get("name")).is_some_and(|n| !n.eq_ignore_ascii_case("NOASSERTION")),
+                Some(agent) => {
+                    s(agent.get("name")).is_some_and(|n| !n.eq_ignore_ascii_case("NOASSERTION"))
+                }
                 None => s(Some(v)).is_some_and(|x| !x.ends_with("NoAssertionElement")),
             });
             let global = s(p.get("software_packageUrl")).is_some()
                 || list(p.get("externalIdentifier")).into_iter().any(|e| {
-                    s(e.get("externalIdentifierType")).map(vocab).is_some_and(|t| {
-                        matches!(t, "cpe22" | "cpe23" | "packageUrl" | "swid" | "gitoid" | "swhid")
-                    })
+                    s(e.get("externalIdentifierType"))
+                        .map(vocab)
+                        .is_some_and(|t| {
+                            matches!(
+                                t,
+                                "cpe22" | "cpe23" | "packageUrl" | "swid" | "gitoid" | "swhid"
+                            )
+                        })
                 });
             let structured = if files.is_empty() {
                 // The checker skips file-level checks without a linked file (the file name is missing then).
@@ -284,20 +324,34 @@ pub(super) fn view(doc: &Value) -> DocumentView {
             ComponentView {
                 label: s(p.get("name")).unwrap_or("<unnamed>").to_owned(),
                 name: Fact::new(s(p.get("name")).is_some(), member("name")),
-                version: Fact::new(s(p.get("software_packageVersion")).is_some(), member("software_packageVersion")),
+                version: Fact::new(
+                    s(p.get("software_packageVersion")).is_some(),
+                    member("software_packageVersion"),
+                ),
                 supplier: Fact::new(supplier, member("suppliedBy")),
                 identifier: Fact::new(!id.is_empty(), member("spdxId")),
                 global_identifier: Fact::new(global, member("software_packageUrl")),
                 creator_contact: Fact::new(
-                    list(p.get("originatedBy")).into_iter().any(|a| contact(&g, a)),
+                    list(p.get("originatedBy"))
+                        .into_iter()
+                        .any(|a| contact(&g, a)),
                     member("originatedBy"),
                 ),
-                filename: Fact::new(files.iter().any(|f| s(f.get("name")).is_some()), path.clone()),
+                filename: Fact::new(
+                    files.iter().any(|f| s(f.get("name")).is_some()),
+                    path.clone(),
+                ),
                 concluded_licence: Fact::new(licensed(&concluded), path.clone()),
                 any_licence: Fact::new(licensed(&concluded) || licensed(&declared), path.clone()),
-                any_hash: Fact::new(has_hash(p, false) || files.iter().any(|f| has_hash(f, false)), member("verifiedUsing")),
+                any_hash: Fact::new(
+                    has_hash(p, false) || files.iter().any(|f| has_hash(f, false)),
+                    member("verifiedUsing"),
+                ),
                 // As the checker: without a linked file only the file name is missing.
-                sha512: Fact::new(files.is_empty() || files.iter().any(|f| has_hash(f, true)), path.clone()),
+                sha512: Fact::new(
+                    files.is_empty() || files.iter().any(|f| has_hash(f, true)),
+                    path.clone(),
+                ),
                 executable: (Flag::Ok, path.clone()),
                 archive: (Flag::Ok, path.clone()),
                 structured: (structured, path.clone()),
@@ -310,19 +364,19 @@ pub(super) fn view(doc: &Value) -> DocumentView {
     let dependencies = relationships.iter().any(|(from, t, to, _, _)| {
         DEPENDENCY_EDGES.contains(t) && known.contains(from) && to.iter().any(|x| known.contains(x))
     });
-    let completeness = match relationships
-        .iter()
-        .find(|(_, t, _, _, r)| {
-            matches!(*t, "contains" | "dependsOn")
-                && !s(r.get("completeness"))
-                    .map(vocab)
-                    .is_some_and(|c| matches!(c, "complete" | "incomplete" | "noAssertion"))
-        }) {
+    let completeness = match relationships.iter().find(|(_, t, _, _, r)| {
+        matches!(*t, "contains" | "dependsOn")
+            && !s(r.get("completeness"))
+                .map(vocab)
+                .is_some_and(|c| matches!(c, "complete" | "incomplete" | "noAssertion"))
+    }) {
         Some((from, t, _, i, r)) => Fact::invalid(
             format!("/@graph/{i}/completeness"),
             match s(r.get("completeness")) {
                 Some(c) => format!("the {t} relationship of {from} has completeness {c:?}"),
-                None => format!("the {t} relationship of {from} does not state it (complete, incomplete or noAssertion)"),
+                None => format!(
+                    "the {t} relationship of {from} does not state it (complete, incomplete or noAssertion)"
+                ),
             },
         ),
         None => Fact::new(true, "/@graph".to_owned()),
@@ -330,7 +384,8 @@ pub(super) fn view(doc: &Value) -> DocumentView {
     let uri = spdx_doc.is_some_and(|(_, d)| {
         list(d.get("rootElement")).into_iter().any(|r| {
             g.resolve(r).is_some_and(|o| {
-                matches!(s(o.get("type")), Some("software_Sbom" | "software_Package")) && s(o.get("spdxId")).is_some()
+                matches!(s(o.get("type")), Some("software_Sbom" | "software_Package"))
+                    && s(o.get("spdxId")).is_some()
             })
         })
     });
@@ -355,7 +410,10 @@ pub(super) fn view(doc: &Value) -> DocumentView {
         ),
         timestamp: cyclonedx::timestamp(ci("created"), pointer(&info_path, &["created"])),
         uri: Fact::new(uri, pointer(&doc_path, &["rootElement"])),
-        tool: Fact::new(!list(ci("createdUsing")).is_empty(), pointer(&info_path, &["createdUsing"])),
+        tool: Fact::new(
+            !list(ci("createdUsing")).is_empty(),
+            pointer(&info_path, &["createdUsing"]),
+        ),
         generation_context: Fact::new(sbom_type, "/@graph".to_owned()),
         dependencies: Fact::new(dependencies, "/@graph".to_owned()),
         completeness,

@@ -21,7 +21,10 @@
 use serde::Serialize;
 
 use super::{Format, SbomError, format_timestamp, ids, to_pretty_json};
-use crate::inventory::{BSI_ARCHIVE, BSI_EXECUTABLE, BSI_FILENAME, BSI_STRUCTURED, self, ComponentKind, HashAlgorithm, Inventory};
+use crate::inventory::{
+    self, BSI_ARCHIVE, BSI_EXECUTABLE, BSI_FILENAME, BSI_STRUCTURED, ComponentKind, HashAlgorithm,
+    Inventory,
+};
 
 /// `bomFormat`: always `CycloneDX`.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -460,9 +463,19 @@ fn properties(c: &inventory::Component, spec: SpecVersion) -> Vec<Property> {
             name: name.to_owned(),
             value: if on { yes } else { no }.to_owned(),
         };
-        out.push(flag(BSI_EXECUTABLE, t.executable, "executable", "non-executable"));
+        out.push(flag(
+            BSI_EXECUTABLE,
+            t.executable,
+            "executable",
+            "non-executable",
+        ));
         out.push(flag(BSI_ARCHIVE, t.archive, "archive", "no archive"));
-        out.push(flag(BSI_STRUCTURED, t.structured, "structured", "unstructured"));
+        out.push(flag(
+            BSI_STRUCTURED,
+            t.structured,
+            "structured",
+            "unstructured",
+        ));
         let files: Vec<&str> = match &c.file_name {
             Some(f) => vec![f.as_str()],
             None => c
@@ -559,14 +572,10 @@ fn bom(inv: &Inventory, spec: SpecVersion) -> Bom {
                 })
                 .collect(),
             component: component(&inv.root, spec),
-            supplier: inv
-                .root
-                .supplier
-                .clone()
-                .map(|name| OrganizationalEntity {
-                    name,
-                    url: Vec::new(),
-                }),
+            supplier: inv.root.supplier.clone().map(|name| OrganizationalEntity {
+                name,
+                url: Vec::new(),
+            }),
         },
         components: inv.components.iter().map(|c| component(c, spec)).collect(),
         dependencies: inv

@@ -546,7 +546,11 @@ fn document(inv: &Inventory, namespace: &str) -> Document {
                         spdx_id: id.clone(),
                         creation_info: CREATION_INFO,
                         name: d.file_name.clone(),
-                        primary_purpose: if zip { Purpose::Archive } else { Purpose::Executable },
+                        primary_purpose: if zip {
+                            Purpose::Archive
+                        } else {
+                            Purpose::Executable
+                        },
                         additional_purpose: vec![Purpose::Container],
                         verified_using: hashes(&d.hashes),
                     }));

@@ -923,10 +923,21 @@ fn profile_input_lints_the_attached_sboms() {
     );
     assert!(!run.ok(), "{}", run.log());
     let verify = run.step("verify");
-    assert!(verify.stdout.contains("OpenTofu would install: yes"), "{}", run.log());
-    assert!(verify.stdout.contains("SBOM policy: failed"), "{}", run.log());
+    assert!(
+        verify.stdout.contains("OpenTofu would install: yes"),
+        "{}",
+        run.log()
+    );
+    assert!(
+        verify.stdout.contains("SBOM policy: failed"),
+        "{}",
+        run.log()
+    );
     assert_eq!(
-        verify.stdout.matches("does not conform to ntia: 1 finding(s): component-version").count(),
+        verify
+            .stdout
+            .matches("does not conform to ntia: 1 finding(s): component-version")
+            .count(),
         8,
         "{}",
         run.log()
@@ -943,7 +954,8 @@ fn profile_input_lints_the_attached_sboms() {
     );
     assert!(!run.ok(), "{}", run.log());
     assert!(
-        run.log().contains("input profile: expected ntia, bsi-2.1, cisa-2025 or empty"),
+        run.log()
+            .contains("input profile: expected ntia, bsi-2.1, cisa-2025 or empty"),
         "{}",
         run.log()
     );

@@ -296,7 +296,8 @@ fn verify_profile_lints_the_attached_sboms_under_the_sbom_policy() {
         assert_eq!(f["count"], 1);
         let one = f["findings"][0].as_str().unwrap();
         assert!(
-            one == "component-version /components/2/version" || one == "component-version /packages/3/versionInfo",
+            one == "component-version /components/2/version"
+                || one == "component-version /packages/3/versionInfo",
             "{f:#}"
         );
     }
@@ -322,11 +323,13 @@ fn verify_profile_lints_the_attached_sboms_under_the_sbom_policy() {
         findings
             .iter()
             .filter(|f| f["findings"] != json!(["format-version /spdxVersion"]))
-            .all(|f| f["findings"][0] == "sbom-creator-contact /metadata/manufacturer"
-                && f["findings"]
-                    .as_array()
-                    .unwrap()
-                    .contains(&json!("component-licence /metadata/component/licenses"))),
+            .all(
+                |f| f["findings"][0] == "sbom-creator-contact /metadata/manufacturer"
+                    && f["findings"]
+                        .as_array()
+                        .unwrap()
+                        .contains(&json!("component-licence /metadata/component/licenses"))
+            ),
         "{v:#}"
     );
     tofu_sbom_run(["verify", &target, "--profile", "bsi-2.1", "--no-sboms"]).expect_code(2);

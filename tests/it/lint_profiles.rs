@@ -53,11 +53,19 @@ fn checker(path: &Path, comply: &str) -> bool {
     if path.to_string_lossy().ends_with(".spdx3.json") {
         cmd.args(["--sbom-spec", "spdx3"]);
     }
-    let out = cmd.args(["--comply", comply]).arg(path).output().expect("run ntia-checker");
+    let out = cmd
+        .args(["--comply", comply])
+        .arg(path)
+        .output()
+        .expect("run ntia-checker");
     match out.status.code() {
         Some(0) => true,
         Some(1) => false,
-        other => panic!("ntia-checker on {}: {other:?}\n{}", path.display(), String::from_utf8_lossy(&out.stderr)),
+        other => panic!(
+            "ntia-checker on {}: {other:?}\n{}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ),
     }
 }
 
@@ -69,11 +77,20 @@ fn ours(dir: &Path) -> Vec<PathBuf> {
         .arg(&zip)
         .args(["-q", "--author", "Jane Doe <jane@example.com>", "-o"])
         .arg(dir)
-        .args(["--format", "cyclonedx-json", "--format", "cyclonedx-json@1.5"])
+        .args([
+            "--format",
+            "cyclonedx-json",
+            "--format",
+            "cyclonedx-json@1.5",
+        ])
         .args(["--format", "spdx-json", "--format", "spdx-json@3.0.1"])
         .output()
         .expect("run generate");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let base = dir.join(format!("terraform-provider-tsbfw_0.3.1_{PLATFORM}"));
     [".cdx.json", ".cdx15.json", ".spdx.json", ".spdx3.json"]
         .iter()
@@ -100,14 +117,20 @@ fn ours_every_profile_and_the_checker_agrees_on_ntia() {
         vec![("format-version".to_owned(), "/spdxVersion".to_owned())]
     );
     let f15 = findings(cdx15, Profile::Bsi21);
-    assert_eq!(f15[0], ("format-version".to_owned(), "/specVersion".to_owned()));
+    assert_eq!(
+        f15[0],
+        ("format-version".to_owned(), "/specVersion".to_owned())
+    );
     // CISA 2025: the provider and its executable have no global identifier (no purl: Trivy would list a root purl as
     // a package, SPEC §4.4); licences off.
     for f in [cdx, spdx3] {
         let list = findings(f, Profile::Cisa2025);
         assert_eq!(
             counted(&list),
-            vec![("component-identifier".to_owned(), 2), ("component-licence".to_owned(), 27)],
+            vec![
+                ("component-identifier".to_owned(), 2),
+                ("component-licence".to_owned(), 27)
+            ],
             "{}",
             f.display()
         );
@@ -115,8 +138,14 @@ fn ours_every_profile_and_the_checker_agrees_on_ntia() {
     assert_eq!(
         findings(cdx, Profile::Cisa2025)[..2],
         [
-            ("component-identifier".to_owned(), "/metadata/component/purl".to_owned()),
-            ("component-licence".to_owned(), "/metadata/component/licenses".to_owned()),
+            (
+                "component-identifier".to_owned(),
+                "/metadata/component/purl".to_owned()
+            ),
+            (
+                "component-licence".to_owned(),
+                "/metadata/component/licenses".to_owned()
+            ),
         ]
     );
 }
@@ -125,7 +154,10 @@ fn ours_every_profile_and_the_checker_agrees_on_ntia() {
 fn fully_licensed() -> tofu_sbom::inventory::ReleaseInput {
     let mut input = sample_release_with_licenses();
     let l = input.licenses.as_mut().unwrap();
-    for key in ["github.com/docker/docker@v20.10.7+incompatible", "golang.org/x/sys@v0.20.0"] {
+    for key in [
+        "github.com/docker/docker@v20.10.7+incompatible",
+        "golang.org/x/sys@v0.20.0",
+    ] {
         l.modules.insert(
             key.to_owned(),
             ModuleLicense {
@@ -142,7 +174,10 @@ fn ours_with_licences_conform_to_bsi_and_the_checker_agrees() {
     let dir = tempfile::tempdir().unwrap();
     let inv = Inventory::for_platform(&fully_licensed(), 0).unwrap();
     let mut paths = Vec::new();
-    for (format, name) in [(Format::CycloneDx16, "ours.cdx.json"), (Format::Spdx301, "ours.spdx3.json")] {
+    for (format, name) in [
+        (Format::CycloneDx16, "ours.cdx.json"),
+        (Format::Spdx301, "ours.spdx3.json"),
+    ] {
         let p = dir.path().join(name);
         std::fs::write(&p, sbom::render(&inv, format).unwrap()).unwrap();
         paths.push(p);
@@ -152,19 +187,30 @@ fn ours_with_licences_conform_to_bsi_and_the_checker_agrees() {
         // The sample's local-directory replacement has no version (Go records none), so no licence either.
         assert_eq!(
             counted(&f),
-            vec![("component-licence".to_owned(), 1), ("component-version".to_owned(), 1)],
+            vec![
+                ("component-licence".to_owned(), 1),
+                ("component-version".to_owned(), 1)
+            ],
             "{}: {f:?}",
             p.display()
         );
     }
-    assert!(!checker(&paths[1], "bsi"), "the checker also wants the local replacement's version and licence");
+    assert!(
+        !checker(&paths[1], "bsi"),
+        "the checker also wants the local replacement's version and licence"
+    );
     // Without that module the document conforms, for us and for the checker.
     let mut input = fully_licensed();
     for p in &mut input.platforms {
-        p.buildinfo.deps.retain(|d| d.replace.as_ref().is_none_or(|r| !r.path.starts_with('.')));
+        p.buildinfo
+            .deps
+            .retain(|d| d.replace.as_ref().is_none_or(|r| !r.path.starts_with('.')));
     }
     let inv = Inventory::for_platform(&input, 0).unwrap();
-    for (format, name) in [(Format::CycloneDx16, "clean.cdx.json"), (Format::Spdx301, "clean.spdx3.json")] {
+    for (format, name) in [
+        (Format::CycloneDx16, "clean.cdx.json"),
+        (Format::Spdx301, "clean.spdx3.json"),
+    ] {
         let p = dir.path().join(name);
         std::fs::write(&p, sbom::render(&inv, format).unwrap()).unwrap();
         assert_eq!(findings(&p, Profile::Bsi21), vec![], "{}", p.display());
@@ -199,10 +245,27 @@ fn hand_broken_documents_agree_with_the_checker() {
         ),
         (
             "no-version",
-            |d, _| drop(d["packages"][3].as_object_mut().unwrap().remove("versionInfo")),
-            |d, i| drop(d["@graph"][i].as_object_mut().unwrap().remove("software_packageVersion")),
+            |d, _| {
+                drop(
+                    d["packages"][3]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("versionInfo"),
+                )
+            },
+            |d, i| {
+                drop(
+                    d["@graph"][i]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("software_packageVersion"),
+                )
+            },
             ("component-version", "/packages/3/versionInfo".into()),
-            ("component-version", format!("/@graph/{pkg3}/software_packageVersion")),
+            (
+                "component-version",
+                format!("/@graph/{pkg3}/software_packageVersion"),
+            ),
         ),
         (
             "no-timestamp",
@@ -227,7 +290,8 @@ fn hand_broken_documents_agree_with_the_checker() {
             |d, _| {
                 d["@graph"].as_array_mut().unwrap().retain(|n| {
                     !(n["type"] == "Relationship"
-                        && (n["relationshipType"] == "contains" || n["relationshipType"] == "dependsOn"))
+                        && (n["relationshipType"] == "contains"
+                            || n["relationshipType"] == "dependsOn"))
                 });
             },
             ("dependencies", "/relationships".into()),
@@ -249,9 +313,19 @@ fn hand_broken_documents_agree_with_the_checker() {
             expect2.push(("no-root".to_owned(), "/documentDescribes".to_owned()));
         }
         assert_eq!(findings(&p2, Profile::Ntia), expect2, "{name} SPDX 2.3");
-        assert_eq!(findings(&p3, Profile::Ntia), vec![(want3.0.to_owned(), want3.1)], "{name} SPDX 3");
-        assert!(!checker(&p2, "ntia"), "{name}: the checker passes the SPDX 2.3 document");
-        assert!(!checker(&p3, "ntia"), "{name}: the checker passes the SPDX 3 document");
+        assert_eq!(
+            findings(&p3, Profile::Ntia),
+            vec![(want3.0.to_owned(), want3.1)],
+            "{name} SPDX 3"
+        );
+        assert!(
+            !checker(&p2, "ntia"),
+            "{name}: the checker passes the SPDX 2.3 document"
+        );
+        assert!(
+            !checker(&p3, "ntia"),
+            "{name}: the checker passes the SPDX 3 document"
+        );
     }
 }
 
@@ -262,10 +336,21 @@ fn trivy_and_syft_documents_agree_with_the_checker() {
     TestProvider::Framework.extract_binary(PLATFORM, &bin);
     let cache = dir.path().join("trivy-cache");
     let mut docs = Vec::new();
-    for (format, name) in [("spdx-json", "trivy.spdx.json"), ("cyclonedx", "trivy.cdx.json")] {
+    for (format, name) in [
+        ("spdx-json", "trivy.spdx.json"),
+        ("cyclonedx", "trivy.cdx.json"),
+    ] {
         let out_path = dir.path().join(name);
         let st = trivy_command(trivy(), &cache)
-            .args(["rootfs", "--scanners", "license", "-q", "--format", format, "-o"])
+            .args([
+                "rootfs",
+                "--scanners",
+                "license",
+                "-q",
+                "--format",
+                format,
+                "-o",
+            ])
             .arg(&out_path)
             .arg(&bin)
             .status()
@@ -296,41 +381,66 @@ fn trivy_and_syft_documents_agree_with_the_checker() {
     let [trivy_spdx, trivy_cdx, syft_spdx, syft_cdx] = [&docs[0], &docs[1], &docs[2], &docs[3]];
     // Neither tool records suppliers of Go modules; Trivy gives the executable, the `(devel)` main module and the
     // scanned directory no version, Syft the directory.
-    let trivy_expect = vec![("component-supplier".to_owned(), 27), ("component-version".to_owned(), 3)];
+    let trivy_expect = vec![
+        ("component-supplier".to_owned(), 27),
+        ("component-version".to_owned(), 3),
+    ];
     assert_eq!(counted(&findings(trivy_spdx, Profile::Ntia)), trivy_expect);
     assert_eq!(
         findings(trivy_spdx, Profile::Ntia)[..2],
         [
-            ("component-version".to_owned(), "/packages/0/versionInfo".to_owned()),
-            ("component-supplier".to_owned(), "/packages/0/supplier".to_owned()),
+            (
+                "component-version".to_owned(),
+                "/packages/0/versionInfo".to_owned()
+            ),
+            (
+                "component-supplier".to_owned(),
+                "/packages/0/supplier".to_owned()
+            ),
         ]
     );
     assert_eq!(
         counted(&findings(syft_spdx, Profile::Ntia)),
-        vec![("component-supplier".to_owned(), 26), ("component-version".to_owned(), 1)]
+        vec![
+            ("component-supplier".to_owned(), 26),
+            ("component-version".to_owned(), 1)
+        ]
     );
     assert!(!checker(trivy_spdx, "ntia") && !checker(syft_spdx, "ntia"));
     // CycloneDX (no oracle): the scanned directory as the root, without version or supplier, then the same gaps.
     assert_eq!(
         counted(&findings(trivy_cdx, Profile::Ntia)),
-        vec![("component-supplier".to_owned(), 27), ("component-version".to_owned(), 3)]
+        vec![
+            ("component-supplier".to_owned(), 27),
+            ("component-version".to_owned(), 3)
+        ]
     );
     assert_eq!(
         counted(&findings(syft_cdx, Profile::Ntia)),
-        vec![("component-supplier".to_owned(), 27), ("component-version".to_owned(), 2)]
+        vec![
+            ("component-supplier".to_owned(), 27),
+            ("component-version".to_owned(), 2)
+        ]
     );
     // BSI: Syft's and Trivy's CycloneDX 1.6 lack every BSI field; SPDX 2.3 is refused by format.
-    assert_eq!(findings(trivy_spdx, Profile::Bsi21), vec![("format-version".to_owned(), "/spdxVersion".to_owned())]);
+    assert_eq!(
+        findings(trivy_spdx, Profile::Bsi21),
+        vec![("format-version".to_owned(), "/spdxVersion".to_owned())]
+    );
 }
 
 #[test]
 fn bsi_catches_missing_sha512_and_vulnerabilities() {
     let dir = tempfile::tempdir().unwrap();
     let inv = Inventory::for_platform(&fully_licensed(), 0).unwrap();
-    let mut cdx: Value = serde_json::from_slice(&sbom::render(&inv, Format::CycloneDx16).unwrap()).unwrap();
+    let mut cdx: Value =
+        serde_json::from_slice(&sbom::render(&inv, Format::CycloneDx16).unwrap()).unwrap();
     // A root without SHA-512: neither in its hashes nor on its distribution reference.
     let root = &mut cdx["metadata"]["component"];
-    root["hashes"].as_array_mut().unwrap().retain(|h| h["alg"] != "SHA-512");
+    root["hashes"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|h| h["alg"] != "SHA-512");
     for r in root["externalReferences"].as_array_mut().unwrap() {
         if let Some(h) = r.get_mut("hashes") {
             h.as_array_mut().unwrap().retain(|h| h["alg"] != "SHA-512");
@@ -340,10 +450,20 @@ fn bsi_catches_missing_sha512_and_vulnerabilities() {
     let p = dir.path().join("broken.cdx.json");
     std::fs::write(&p, serde_json::to_vec(&cdx).unwrap()).unwrap();
     let f = findings(&p, Profile::Bsi21);
-    assert!(f.contains(&("vulnerabilities".to_owned(), "/vulnerabilities".to_owned())), "{f:?}");
-    assert!(f.contains(&("component-sha512".to_owned(), "/metadata/component/hashes".to_owned())), "{f:?}");
+    assert!(
+        f.contains(&("vulnerabilities".to_owned(), "/vulnerabilities".to_owned())),
+        "{f:?}"
+    );
+    assert!(
+        f.contains(&(
+            "component-sha512".to_owned(),
+            "/metadata/component/hashes".to_owned()
+        )),
+        "{f:?}"
+    );
 
-    let mut spdx3: Value = serde_json::from_slice(&sbom::render(&inv, Format::Spdx301).unwrap()).unwrap();
+    let mut spdx3: Value =
+        serde_json::from_slice(&sbom::render(&inv, Format::Spdx301).unwrap()).unwrap();
     let n = spdx3["@graph"].as_array().unwrap().len();
     let created = spdx3["@graph"][0]["@id"].clone();
     spdx3["@graph"].as_array_mut().unwrap().push(json!({
@@ -355,7 +475,10 @@ fn bsi_catches_missing_sha512_and_vulnerabilities() {
     let p = dir.path().join("vuln.spdx3.json");
     std::fs::write(&p, serde_json::to_vec(&spdx3).unwrap()).unwrap();
     let f = findings(&p, Profile::Bsi21);
-    assert!(f.contains(&("vulnerabilities".to_owned(), format!("/@graph/{n}"))), "{f:?}");
+    assert!(
+        f.contains(&("vulnerabilities".to_owned(), format!("/@graph/{n}"))),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -363,8 +486,17 @@ fn cli_exit_codes_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let files = ours(dir.path());
     let run = |args: &[&str], files: &[&Path]| {
-        let out = tofu_sbom().arg("lint").args(args).args(files).output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        let out = tofu_sbom()
+            .arg("lint")
+            .args(args)
+            .args(files)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (code, stdout, _) = run(&["--profile", "ntia"], &[&files[0], &files[3]]);
     assert_eq!(code, Some(0), "{stdout}");
@@ -384,7 +516,10 @@ fn cli_exit_codes_and_json() {
     std::fs::write(&junk, b"{\"hello\": 1}").unwrap();
     let (code, _, stderr) = run(&["--profile", "ntia"], &[&files[0], &junk]);
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("junk.json: not a CycloneDX JSON"), "{stderr}");
+    assert!(
+        stderr.contains("junk.json: not a CycloneDX JSON"),
+        "{stderr}"
+    );
 }
 
 /// The Partner Premier recipe of docs/goreleaser.md, run as GoReleaser's `sboms` step runs it (cwd `dist`, the
@@ -397,10 +532,20 @@ fn real_provider_with_licences_conforms_to_bsi_through_the_goreleaser_recipe() {
     let dist = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
     let zip_name = format!("terraform-provider-tsbfw_0.3.1_{PLATFORM}.zip");
-    std::fs::copy(TestProvider::Framework.zip(PLATFORM), dist.path().join(&zip_name)).unwrap();
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_tofu-sbom")).parent().unwrap().to_path_buf();
+    std::fs::copy(
+        TestProvider::Framework.zip(PLATFORM),
+        dist.path().join(&zip_name),
+    )
+    .unwrap();
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_tofu-sbom"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let modcache = crate::support::cache_dir().join("consumers/go/modcache");
-    for (format, suffix) in [("cyclonedx-json", ".cdx.json"), ("spdx-json@3.0.1", ".spdx3.json")] {
+    for (format, suffix) in [
+        ("cyclonedx-json", ".cdx.json"),
+        ("spdx-json@3.0.1", ".spdx3.json"),
+    ] {
         let document = format!("terraform-provider-tsbfw_0.3.1_{PLATFORM}{suffix}");
         let script = format!(
             "tofu-sbom generate \"$artifact\" --output-file \"{format}=$document0\" --licenses modcache \
@@ -421,7 +566,11 @@ fn real_provider_with_licences_conforms_to_bsi_through_the_goreleaser_recipe() {
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{format}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{format}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // generate's platform table, then lint's verdict.
         assert_eq!(
             stdout.lines().last(),
