@@ -235,7 +235,14 @@ fn hand_broken_documents_agree_with_the_checker() {
     assert_eq!(spdx["packages"][3]["name"], "github.com/hashicorp/go-hclog");
     assert_eq!(spdx3["@graph"][0]["type"], "CreationInfo");
     type Edit = fn(&mut Value, usize);
-    let cases: [(&str, Edit, Edit, (&str, String), (&str, String)); 5] = [
+    type Case = (
+        &'static str,
+        Edit,
+        Edit,
+        (&'static str, String),
+        (&'static str, String),
+    );
+    let cases: [Case; 5] = [
         (
             "no-supplier",
             |d, _| d["packages"][3]["supplier"] = json!("NOASSERTION"),
@@ -251,7 +258,7 @@ fn hand_broken_documents_agree_with_the_checker() {
                         .as_object_mut()
                         .unwrap()
                         .remove("versionInfo"),
-                )
+                );
             },
             |d, i| {
                 drop(
@@ -259,7 +266,7 @@ fn hand_broken_documents_agree_with_the_checker() {
                         .as_object_mut()
                         .unwrap()
                         .remove("software_packageVersion"),
-                )
+                );
             },
             ("component-version", "/packages/3/versionInfo".into()),
             (
