@@ -8,6 +8,7 @@
 //! | 1 | [`archive`] | verify each provider ZIP against `SHA256SUMS`, open it through its central directory, stream the provider binary out of it (never extracted to disk) |
 //! | 2 | [`buildinfo`] | read Go build info (`\xff Go buildinf:`) from ELF, PE, Mach-O and XCOFF binaries, exactly as `go version -m` does |
 //! | 3 | [`inventory`], [`sbom`] | render CycloneDX 1.6/1.5 and SPDX 2.3 JSON, reproducibly |
+//! | – | [`lint`] | check any CycloneDX/SPDX document against NTIA 2021, BSI TR-03183-2 v2.1 or CISA 2025 minimum elements (findings with JSON Pointers) |
 //! | 4 | [`http`] | the HTTPS transport of the registry clients: TLS roots, proxies, retries, bounded body reads (knows nothing of OCI) |
 //! | 4 | [`registry`] | a generic OCI distribution client and OCI layout store: blobs, manifests, referrers API and tag fallback, graph copy |
 //! | 4 | [`provider`] | OpenTofu's provider artifact: push, attach the SBOMs as referrers, pull them back, publish (3+4 in one run) |
