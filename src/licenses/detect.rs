@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use sha2::{Digest as _, Sha256};
-use spdx::detection::scan::Scanner;
+use spdx::detection::scan::{ScanMode, Scanner};
 use spdx::detection::{Store, TextData};
 
 use crate::inventory::{License, LicenseText};
@@ -66,6 +66,21 @@ pub fn identify(file_name: &str, text: &str) -> FileLicense {
     for c in &result.containing {
         ids.push(c.license.name.to_owned());
         covered += c.line_range.1.saturating_sub(c.line_range.0);
+    }
+    // A file that is not one licence text as a whole: also a top-down scan (askalono's mode "for text files
+    // containing multiple licenses"), which finds short licence notices next to full texts that elimination misses
+    // (e.g. the Apache-2.0 notice in go-textseg's MIT + Unicode LICENSE, which pkg.go.dev's licensecheck finds).
+    if result.license.is_none() && !result.containing.is_empty() {
+        let top_down = Scanner::with_scan_mode(store, ScanMode::top_down())
+            .confidence_threshold(CONFIDENCE)
+            .optimize(true);
+        ids.extend(
+            top_down
+                .scan(&data)
+                .containing
+                .iter()
+                .map(|c| c.license.name.to_owned()),
+        );
     }
     ids.retain(|id| spdx::license_id(id).is_some());
     ids.sort();

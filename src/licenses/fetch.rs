@@ -29,7 +29,8 @@ enum Mode {
     Proxy {
         list: Vec<ProxyEntry>,
         noproxy: String,
-        client: reqwest::Client,
+        /// Built on the first download only: a run answered by the licence cache needs no TLS setup.
+        client: tokio::sync::OnceCell<reqwest::Client>,
     },
 }
 
@@ -72,13 +73,7 @@ impl Locator {
                         reason,
                     }
                 })?;
-                let client = crate::http::build_client(&crate::http::HttpOptions {
-                    ca_files: &[],
-                    user_agent: concat!("tofu-sbom/", env!("CARGO_PKG_VERSION")),
-                    connect_timeout: std::time::Duration::from_secs(30),
-                    read_timeout: std::time::Duration::from_secs(60),
-                    request_timeout: std::time::Duration::from_secs(600),
-                })?;
+                let client = tokio::sync::OnceCell::new();
                 let describe = format!("GOPROXY={}", cfg.env.goproxy);
                 (
                     Mode::Proxy {
@@ -161,7 +156,7 @@ impl Locator {
         }
     }
 
-    async fn get(&self, client: &reqwest::Client, url: &str) -> Located {
+    async fn get(&self, client: &tokio::sync::OnceCell<reqwest::Client>, url: &str) -> Located {
         if let Some(path) = url.strip_prefix("file://") {
             let path = PathBuf::from(path);
             return if path.is_file() {
@@ -174,6 +169,21 @@ impl Locator {
                 Located::NotFound
             };
         }
+        let client = match client
+            .get_or_try_init(|| async {
+                crate::http::build_client(&crate::http::HttpOptions {
+                    ca_files: &[],
+                    user_agent: concat!("tofu-sbom/", env!("CARGO_PKG_VERSION")),
+                    connect_timeout: std::time::Duration::from_secs(30),
+                    read_timeout: std::time::Duration::from_secs(60),
+                    request_timeout: std::time::Duration::from_secs(600),
+                })
+            })
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => return Located::Failed(e.to_string()),
+        };
         let resp = match client.get(url).send().await {
             Ok(r) => r,
             Err(e) => return Located::Failed(format!("GET {url}: {}", http_error(&e))),

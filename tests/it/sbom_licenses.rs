@@ -65,6 +65,11 @@ fn cyclonedx_16_licenses_with_acknowledgement_concluded() {
         sbom_support::hex_sha256(b"github.com/acme/yaml-fork@v1.1.0.zip")
     );
     assert_eq!(zip_ref["hashes"][1]["alg"], "SHA-512");
+    // The provider (root) carries `--license` as well.
+    assert_eq!(
+        doc["metadata"]["component"]["licenses"],
+        json!([{"license": {"id": "MPL-2.0", "acknowledgement": "concluded"}}])
+    );
     let root_props = doc["metadata"]["component"]["properties"]
         .as_array()
         .unwrap();
