@@ -248,6 +248,62 @@ pub async fn mirror_catalogue(
     shard: Option<Shard>,
     jobs: usize,
 ) -> Vec<EntryOutcome> {
+    mirror_catalogue_with_progress(entries, template, opts, shard, jobs, None).await
+}
+
+/// What [`mirror_catalogue_with_progress`] reports while it runs (a terminal display draws from these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CatalogueEvent {
+    /// The entries this run mirrors (this shard's), before any starts.
+    Planned {
+        /// How many.
+        entries: usize,
+    },
+    /// An entry starts.
+    Started {
+        /// Its line.
+        line: usize,
+        /// The source as written.
+        source: String,
+    },
+    /// An entry is done (mirrored or failed).
+    Finished {
+        /// Its line.
+        line: usize,
+        /// The source as written.
+        source: String,
+        /// How it went.
+        status: EntryStatus,
+        /// Bytes it wrote.
+        bytes: u64,
+    },
+}
+
+/// Receives [`CatalogueEvent`]s.
+pub type CatalogueEventFn = std::sync::Arc<dyn Fn(&CatalogueEvent) + Send + Sync>;
+
+/// [`mirror_catalogue`], reporting each entry's start and end to `events` (other shards' entries are not reported).
+pub async fn mirror_catalogue_with_progress(
+    entries: &[CatalogueEntry],
+    template: &TargetTemplate,
+    opts: &RunOptions,
+    shard: Option<Shard>,
+    jobs: usize,
+    events: Option<CatalogueEventFn>,
+) -> Vec<EntryOutcome> {
+    let emit = |e: CatalogueEvent| {
+        if let Some(f) = &events {
+            f(&e);
+        }
+    };
+    emit(CatalogueEvent::Planned {
+        entries: entries
+            .iter()
+            .filter(|e| shard.is_none_or(|s| s.contains(&e.shard_key())))
+            .count(),
+    });
+    let emit = &emit;
     let run_one = |entry: &CatalogueEntry| {
         let entry = entry.clone();
         async move {
@@ -265,6 +321,10 @@ pub async fn mirror_catalogue(
             if shard.is_some_and(|s| !s.contains(&entry.shard_key())) {
                 return out;
             }
+            emit(CatalogueEvent::Started {
+                line: entry.line,
+                source: entry.text.clone(),
+            });
             let result = async {
                 let target = template.target_for(&entry)?;
                 Ok::<_, MirrorError>(target)
@@ -294,6 +354,12 @@ pub async fn mirror_catalogue(
                 }
             }
             out.seconds = started.elapsed().as_secs_f64();
+            emit(CatalogueEvent::Finished {
+                line: out.line,
+                source: out.source.clone(),
+                status: out.status,
+                bytes: out.bytes,
+            });
             out
         }
     };
