@@ -153,7 +153,9 @@ fn catalogue_progress(global: &GlobalArgs, json: bool) -> Option<CatalogueEventF
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     let state = std::sync::Mutex::new(ProgressState::default());
     Some(std::sync::Arc::new(move |e: &CatalogueEvent| {
-        let mut st = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut st = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match e {
             CatalogueEvent::Planned { entries } => bar.set_length(*entries as u64),
             CatalogueEvent::Started { source, .. } => st.running.push(source.clone()),

@@ -198,7 +198,11 @@ pub async fn publish_with_provenance(
     };
     let attach_one = |key: String, digest: Digest| {
         let files = files_for(&key);
-        let provenance: &[ProvenanceFile] = if key == INDEX_SUBJECT { provenance } else { &[] };
+        let provenance: &[ProvenanceFile] = if key == INDEX_SUBJECT {
+            provenance
+        } else {
+            &[]
+        };
         let known = subject_of(&digest);
         async move {
             if files.is_empty() && provenance.is_empty() {

@@ -40,7 +40,10 @@ fn base_zip(bin: &Path) -> Vec<u8> {
 fn env_count(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
-        .map(|v| v.parse().unwrap_or_else(|_| panic!("{name}={v}: not a number")))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name}={v}: not a number"))
+        })
         .unwrap_or(default)
 }
 
@@ -64,7 +67,11 @@ fn catalogue_bench_server() {
     ]
     .into_iter()
     .map(|(os, arch, exe)| {
-        (os, arch, base_zip(&support::go_fixture(&format!("{os}_{arch}/{exe}"))))
+        (
+            os,
+            arch,
+            base_zip(&support::go_fixture(&format!("{os}_{arch}/{exe}"))),
+        )
     })
     .collect();
     let served: Vec<ProviderFixture> = (0..providers)

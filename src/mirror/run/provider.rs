@@ -121,28 +121,29 @@ pub async fn mirror_provider(
     // referrers API the settle delays of an entry's versions overlap instead of adding up. Each version still
     // publishes in its own order (tags last); the first error is returned once all have finished.
     let sbom = &sbom;
-    let published: Vec<Result<VersionOutcome>> = stream::iter(mirrored.iter().map(|v| async move {
-        let prepared = {
-            let (v, formats, sbom, limits) =
-                (v.clone(), opts.formats.clone(), sbom.clone(), opts.limits);
-            tokio::task::spawn_blocking(move || {
-                provenance::prepare_mirrored(&v, &formats, &sbom, &limits)
-            })
-            .await
-            // A panic in the scan is a bug: passed on as it is.
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
-        };
-        let published = publish_prepared(opts, &prepared).await?;
-        Ok(VersionOutcome::published(
-            format!("{}@{}", v.provider, v.version),
-            &prepared,
-            &published,
-            Some(v),
-        ))
-    }))
-    .buffered(VERSION_CONCURRENCY)
-    .collect()
-    .await;
+    let published: Vec<Result<VersionOutcome>> =
+        stream::iter(mirrored.iter().map(|v| async move {
+            let prepared = {
+                let (v, formats, sbom, limits) =
+                    (v.clone(), opts.formats.clone(), sbom.clone(), opts.limits);
+                tokio::task::spawn_blocking(move || {
+                    provenance::prepare_mirrored(&v, &formats, &sbom, &limits)
+                })
+                .await
+                // A panic in the scan is a bug: passed on as it is.
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
+            };
+            let published = publish_prepared(opts, &prepared).await?;
+            Ok(VersionOutcome::published(
+                format!("{}@{}", v.provider, v.version),
+                &prepared,
+                &published,
+                Some(v),
+            ))
+        }))
+        .buffered(VERSION_CONCURRENCY)
+        .collect()
+        .await;
     for (v, outcome) in mirrored.iter().zip(published) {
         let outcome = outcome?;
         match Version::parse(&v.version) {

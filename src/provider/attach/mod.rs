@@ -398,13 +398,15 @@ pub async fn attach_with_provenance(
     for f in provenance {
         prepared.push(prepare_provenance(subject, f, opts, &limits)?);
     }
-    let (mut all, uploads) = write::attach_prepared_counted(store, subject, &prepared, opts).await?;
+    let (mut all, uploads) =
+        write::attach_prepared_counted(store, subject, &prepared, opts).await?;
     if provenance.is_empty() {
         return Ok((all, None));
     }
-    let (sbom_pruned, prov_pruned): (Vec<_>, Vec<_>) = all.pruned.drain(..).partition(|p| {
-        ProvenanceKind::from_artifact_type(&p.referrer.artifact_type).is_none()
-    });
+    let (sbom_pruned, prov_pruned): (Vec<_>, Vec<_>) = all
+        .pruned
+        .drain(..)
+        .partition(|p| ProvenanceKind::from_artifact_type(&p.referrer.artifact_type).is_none());
     let prov = AttachOutcome {
         subject: all.subject.clone(),
         method: all.method,

@@ -115,7 +115,9 @@ pub(super) async fn attach_prepared(
     prepared: &[PreparedReferrer],
     opts: &AttachOptions,
 ) -> Result<AttachOutcome> {
-    Ok(attach_prepared_counted(store, subject, prepared, opts).await?.0)
+    Ok(attach_prepared_counted(store, subject, prepared, opts)
+        .await?
+        .0)
 }
 
 /// [`attach_prepared`], also returning the blobs uploaded for each prepared referrer (in order), so that one write

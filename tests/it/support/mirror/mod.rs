@@ -300,8 +300,11 @@ impl ProviderFixture {
                 let mut out = std::io::Cursor::new(Vec::new());
                 {
                     let mut w = zip::ZipWriter::new(&mut out);
-                    w.raw_copy_file_rename(entry, format!("terraform-provider-{provider_type}_v{version}{exe}"))
-                        .unwrap();
+                    w.raw_copy_file_rename(
+                        entry,
+                        format!("terraform-provider-{provider_type}_v{version}{exe}"),
+                    )
+                    .unwrap();
                     w.finish().unwrap();
                 }
                 let bytes = out.into_inner();
@@ -309,7 +312,9 @@ impl ProviderFixture {
                     os: (*os).into(),
                     arch: (*arch).into(),
                     sha256: sha256_hex(&bytes),
-                    file_name: format!("terraform-provider-{provider_type}_{version}_{os}_{arch}.zip"),
+                    file_name: format!(
+                        "terraform-provider-{provider_type}_{version}_{os}_{arch}.zip"
+                    ),
                     bytes,
                 });
             }
