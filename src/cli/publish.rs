@@ -13,8 +13,8 @@ use tofu_sbom::provider::attach::AttachOptions;
 use tofu_sbom::provider::publish::{PublishOptions, ReleasePublishOptions, publish_release};
 use tofu_sbom::provider::push::{PushOptions, upload_blobs_ahead};
 use tofu_sbom::registry::digest::Digest;
-use tofu_sbom::registry::store::Store;
 use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::store::Store;
 
 use super::args::{
     PublishArgs, ReferrersArgs, RegistryArgs, ReleaseArgs, SbomArgs, check_address_type,
@@ -102,15 +102,19 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
                 .collect();
             if let Ok(store) = Store::open(&target, client.clone(), true) {
                 let concurrency = PushOptions::default().concurrency;
-                ahead = Some(rt.spawn(async move {
-                    upload_blobs_ahead(&store, &zips, concurrency).await
-                }));
+                ahead = Some(
+                    rt.spawn(async move { upload_blobs_ahead(&store, &zips, concurrency).await }),
+                );
             }
         },
     )?;
     // A failed upload ahead is not an error here: the push uploads what is missing and reports its own errors.
     let uploaded_ahead = match ahead {
-        Some(task) => rt.block_on(task).ok().and_then(Result::ok).unwrap_or_default(),
+        Some(task) => rt
+            .block_on(task)
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default(),
         None => Vec::new(),
     };
     check_address_type(sbom_opts.address.as_ref(), &scanned)?;
