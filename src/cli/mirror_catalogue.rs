@@ -8,7 +8,8 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde::Serialize;
 use tofu_sbom::mirror::catalogue::{
-    self, EntryOutcome, EntryStatus, Shard, TargetTemplate, mirror_catalogue,
+    self, CatalogueEvent, CatalogueEventFn, EntryOutcome, EntryStatus, Shard, TargetTemplate,
+    mirror_catalogue_with_progress,
 };
 
 use super::mirror::{MirrorArgs, print_version, run_options};
@@ -83,14 +84,22 @@ pub(crate) fn run(
     let first_target = template.target_for(&entries[0]).or_else(|_| {
         tofu_sbom::registry::reference::Target::parse("oci-layout:.").map_err(anyhow::Error::from)
     })?;
-    let opts = run_options(global, args, first_target, &entries[0].source)?;
+    let mut opts = run_options(global, args, first_target, &entries[0].source)?;
+    let events = catalogue_progress(global, args.json);
+    if events.is_some() {
+        // One display for the whole catalogue instead of one bar per version of every entry in flight.
+        opts.progress.download = None;
+        opts.progress.copy = None;
+        opts.progress.push = None;
+    }
     let rt = runtime()?;
-    let outcomes = rt.block_on(mirror_catalogue(
+    let outcomes = rt.block_on(mirror_catalogue_with_progress(
         &entries,
         &template,
         &opts,
         shard,
         usize::from(args.jobs),
+        events,
     ));
     let totals = summary(&outcomes);
     if args.json {
@@ -126,6 +135,75 @@ pub(crate) fn run(
             Status::Success
         },
     )
+}
+
+/// The catalogue's progress display on a terminal: entries done of this run's total, bytes written by the finished
+/// entries, failures, and the entries in flight. Nothing with `-q`, `--json`, in CI or when stderr is not a terminal
+/// (the printed output is the same either way: the display is drawn on stderr and cleared at the end).
+fn catalogue_progress(global: &GlobalArgs, json: bool) -> Option<CatalogueEventFn> {
+    if json || !output::show_progress(global) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{bar:30}] {pos}/{len} entries {wide_msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let state = std::sync::Mutex::new(ProgressState::default());
+    Some(std::sync::Arc::new(move |e: &CatalogueEvent| {
+        let mut st = state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match e {
+            CatalogueEvent::Planned { entries } => bar.set_length(*entries as u64),
+            CatalogueEvent::Started { source, .. } => st.running.push(source.clone()),
+            CatalogueEvent::Finished {
+                source,
+                status,
+                bytes,
+                ..
+            } => {
+                if let Some(i) = st.running.iter().position(|r| r == source) {
+                    st.running.remove(i);
+                }
+                st.bytes += bytes;
+                st.failed += usize::from(*status == EntryStatus::Failed);
+                bar.inc(1);
+            }
+            _ => {}
+        }
+        bar.set_message(st.message());
+        if bar.length() == Some(bar.position()) {
+            bar.finish_and_clear();
+        }
+    }))
+}
+
+/// What the catalogue display shows besides the counts.
+#[derive(Default)]
+struct ProgressState {
+    running: Vec<String>,
+    bytes: u64,
+    failed: usize,
+}
+
+impl ProgressState {
+    fn message(&self) -> String {
+        let failed = if self.failed > 0 {
+            format!(", {} failed", self.failed)
+        } else {
+            String::new()
+        };
+        format!(
+            "· {}{failed} · now: {}",
+            indicatif::HumanBytes(self.bytes),
+            self.running.join(", ")
+        )
+    }
 }
 
 fn print_entry(e: &EntryOutcome, ca_files: &[std::path::PathBuf]) {

@@ -11,8 +11,10 @@ use tofu_sbom::limits::Limits;
 use tofu_sbom::provider::ProviderError;
 use tofu_sbom::provider::attach::AttachOptions;
 use tofu_sbom::provider::publish::{PublishOptions, ReleasePublishOptions, publish_release};
-use tofu_sbom::provider::push::PushOptions;
+use tofu_sbom::provider::push::{PushOptions, upload_blobs_ahead};
+use tofu_sbom::registry::digest::Digest;
 use tofu_sbom::registry::reference::Target;
+use tofu_sbom::registry::store::Store;
 
 use super::args::{
     PublishArgs, ReferrersArgs, RegistryArgs, ReleaseArgs, SbomArgs, check_address_type,
@@ -70,12 +72,52 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
     let formats = args.sbom.formats()?;
     let mut sbom_opts = args.sbom.options(&args.release_args)?;
     let license_config = args.sbom.license_config()?;
-    let scanned = runtime::scan(
+    let client = args.registry.client_options()?;
+    let rt = runtime()?;
+    // Once the release is verified, its ZIPs start uploading (blobs only, to a registry) while it is scanned and the
+    // SBOMs rendered; the push then finds them there. Nothing is sent for a release that fails verification, a dry
+    // run, a layout, or a --provider of another type.
+    let mut ahead = None;
+    let scanned = runtime::scan_then(
         global,
         std::slice::from_ref(&args.release),
         &args.release_args,
         &limits,
+        |release| {
+            let other_type = sbom_opts
+                .address
+                .as_ref()
+                .is_some_and(|a| a.provider_type != release.provider_type);
+            if args.publish.dry_run || other_type || !matches!(target, Target::Registry(_)) {
+                return;
+            }
+            let zips: Vec<(PathBuf, Digest, u64)> = release
+                .platforms
+                .iter()
+                .filter(|p| p.checksums.is_some())
+                .filter_map(|p| {
+                    let digest = Digest::from_sha256_hex(&p.digests()?.sha256_hex()).ok()?;
+                    let size = std::fs::metadata(&p.path).ok()?.len();
+                    Some((p.path.clone(), digest, size))
+                })
+                .collect();
+            if let Ok(store) = Store::open(&target, client.clone(), true) {
+                let concurrency = PushOptions::default().concurrency;
+                ahead = Some(
+                    rt.spawn(async move { upload_blobs_ahead(&store, &zips, concurrency).await }),
+                );
+            }
+        },
     )?;
+    // A failed upload ahead is not an error here: the push uploads what is missing and reports its own errors.
+    let uploaded_ahead = match ahead {
+        Some(task) => rt
+            .block_on(task)
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
     check_address_type(sbom_opts.address.as_ref(), &scanned)?;
     let (licenses, license_warnings) =
         runtime::licenses(global, license_config.as_ref(), &scanned)?;
@@ -90,6 +132,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
                 extra_tags: args.publish.extra_tags.clone(),
                 dry_run: args.publish.dry_run,
                 progress: progress(global),
+                uploaded_ahead,
                 ..PushOptions::default()
             },
             attach: AttachOptions {
@@ -100,9 +143,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &PublishCmdArgs) -> anyhow::Result<
             },
         },
     };
-    let client = args.registry.client_options()?;
     let dry_run = opts.publish.push.dry_run;
-    let rt = runtime()?;
     let published = rt
         .block_on(publish_release(&scanned, &target, client.clone(), opts))
         .map_err(|e| not_tagged(e, dry_run))?;

@@ -81,6 +81,18 @@ pub(crate) fn scan(
     args: &ReleaseArgs,
     limits: &Limits,
 ) -> anyhow::Result<ScannedRelease> {
+    scan_then(global, paths, args, limits, |_| {})
+}
+
+/// [`scan`], calling `verified` once every ZIP is verified and before any is scanned (`publish` starts uploading
+/// there, so the upload overlaps the scan).
+pub(crate) fn scan_then(
+    global: &GlobalArgs,
+    paths: &[PathBuf],
+    args: &ReleaseArgs,
+    limits: &Limits,
+    verified: impl FnOnce(&Release),
+) -> anyhow::Result<ScannedRelease> {
     let mut release = Release::from_paths(paths, limits)?;
     if args.platforms.is_empty() {
         // Selected platforms are a deliberate subset; otherwise every ZIP the sums list must be there.
@@ -99,6 +111,8 @@ pub(crate) fn scan(
         let wanted = parse_platforms(&args.platforms.join(","))?;
         release.select_platforms(&wanted)?;
     }
+    release.verify_all()?;
+    verified(&release);
     let scanned = generate::scan(&mut release, limits)?;
     if !global.quiet {
         for name in &scanned.unverified {

@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use futures_util::stream::{self, StreamExt as _};
 use serde::Serialize;
 
 use super::error::{MirrorError, Result};
@@ -38,6 +39,9 @@ use crate::registry::manifest::{Descriptor, ImageManifest, decode};
 use crate::registry::referrers::{self, ListOptions};
 use crate::registry::store::Store;
 use crate::sbom::{Format, SbomKind};
+
+/// How many subjects are attached to at once (a provider's usual 7–9 platforms and its index in one wave).
+const ATTACH_CONCURRENCY: usize = 10;
 
 /// A subject that got no SBOM although it has none, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -152,6 +156,7 @@ pub async fn add_missing_sboms(req: &AddSbomsRequest<'_>) -> Result<AddedSboms> 
             return Ok(out);
         }
     };
+    let mut jobs = Vec::new();
     for (key, digest) in req.artifact.subjects() {
         if !lacking.contains(&key) || out.skipped.iter().any(|s| s.subject == key) {
             continue;
@@ -165,14 +170,22 @@ pub async fn add_missing_sboms(req: &AddSbomsRequest<'_>) -> Result<AddedSboms> 
             })
             .map(|d| SbomFile::from_bytes(d.file_name.clone(), d.bytes.clone()))
             .collect();
-        if files.is_empty() {
-            continue;
+        if !files.is_empty() {
+            jobs.push((key, digest, files));
         }
+    }
+    // Every subject concurrently (as publish attaches): each has its own lock and fallback tag, so on a registry
+    // without the referrers API their settle delays overlap instead of adding up. Results keep the subjects' order.
+    let results: Vec<_> = stream::iter(jobs.into_iter().map(|(key, digest, files)| async move {
         let subject = attach::subject_descriptor(req.store, &digest).await?;
-        out.attached.push((
-            key,
-            attach::attach(req.store, &subject, &files, req.attach).await?,
-        ));
+        let outcome = attach::attach(req.store, &subject, &files, req.attach).await?;
+        Ok::<_, crate::provider::ProviderError>((key, outcome))
+    }))
+    .buffered(ATTACH_CONCURRENCY)
+    .collect()
+    .await;
+    for r in results {
+        out.attached.push(r?);
     }
     Ok(out)
 }

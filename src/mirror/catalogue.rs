@@ -248,6 +248,62 @@ pub async fn mirror_catalogue(
     shard: Option<Shard>,
     jobs: usize,
 ) -> Vec<EntryOutcome> {
+    mirror_catalogue_with_progress(entries, template, opts, shard, jobs, None).await
+}
+
+/// What [`mirror_catalogue_with_progress`] reports while it runs (a terminal display draws from these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CatalogueEvent {
+    /// The entries this run mirrors (this shard's), before any starts.
+    Planned {
+        /// How many.
+        entries: usize,
+    },
+    /// An entry starts.
+    Started {
+        /// Its line.
+        line: usize,
+        /// The source as written.
+        source: String,
+    },
+    /// An entry is done (mirrored or failed).
+    Finished {
+        /// Its line.
+        line: usize,
+        /// The source as written.
+        source: String,
+        /// How it went.
+        status: EntryStatus,
+        /// Bytes it wrote.
+        bytes: u64,
+    },
+}
+
+/// Receives [`CatalogueEvent`]s.
+pub type CatalogueEventFn = std::sync::Arc<dyn Fn(&CatalogueEvent) + Send + Sync>;
+
+/// [`mirror_catalogue`], reporting each entry's start and end to `events` (other shards' entries are not reported).
+pub async fn mirror_catalogue_with_progress(
+    entries: &[CatalogueEntry],
+    template: &TargetTemplate,
+    opts: &RunOptions,
+    shard: Option<Shard>,
+    jobs: usize,
+    events: Option<CatalogueEventFn>,
+) -> Vec<EntryOutcome> {
+    let emit = |e: CatalogueEvent| {
+        if let Some(f) = &events {
+            f(&e);
+        }
+    };
+    emit(CatalogueEvent::Planned {
+        entries: entries
+            .iter()
+            .filter(|e| shard.is_none_or(|s| s.contains(&e.shard_key())))
+            .count(),
+    });
+    let emit = &emit;
     let run_one = |entry: &CatalogueEntry| {
         let entry = entry.clone();
         async move {
@@ -265,6 +321,10 @@ pub async fn mirror_catalogue(
             if shard.is_some_and(|s| !s.contains(&entry.shard_key())) {
                 return out;
             }
+            emit(CatalogueEvent::Started {
+                line: entry.line,
+                source: entry.text.clone(),
+            });
             let result = async {
                 let target = template.target_for(&entry)?;
                 Ok::<_, MirrorError>(target)
@@ -294,6 +354,12 @@ pub async fn mirror_catalogue(
                 }
             }
             out.seconds = started.elapsed().as_secs_f64();
+            emit(CatalogueEvent::Finished {
+                line: out.line,
+                source: out.source.clone(),
+                status: out.status,
+                bytes: out.bytes,
+            });
             out
         }
     };
@@ -435,5 +501,96 @@ mod tests {
             "invalid --shard \"0/4\": expected 1 ≤ I ≤ N"
         );
         assert_eq!(Shard::parse("2/4").unwrap(), Shard { index: 2, count: 4 });
+    }
+
+    /// What a terminal display draws from: the shard's entry count first, then a start and an end per entry of the
+    /// shard (other shards' entries are not reported), each end with the entry's status and bytes as its outcome
+    /// has them. The entries fail before any network access (a source without a provider address into a template
+    /// with placeholders).
+    #[test]
+    fn progress_events_report_the_shard_entries_in_order() {
+        use crate::generate::{SbomOptions, TimestampPolicy};
+        use crate::inventory::ToolInfo;
+        use std::sync::{Arc, Mutex};
+
+        let text: String = (1..=6)
+            .map(|i| format!("oci:registry.example/mirror/tls{i}\n"))
+            .collect();
+        let entries = parse_catalogue(&text, "cat.txt").unwrap();
+        let shard = Shard::parse("1/2").unwrap();
+        let mine: Vec<usize> = entries
+            .iter()
+            .filter(|e| shard.contains(&e.shard_key()))
+            .map(|e| e.line)
+            .collect();
+        assert!(!mine.is_empty() && mine.len() < 6, "{mine:?}");
+        let template = TargetTemplate::parse("oci-layout:/nonexistent/${type}").unwrap();
+        let work = tempfile::tempdir().unwrap();
+        let opts = RunOptions {
+            target: Target::parse("oci-layout:/nonexistent").unwrap(),
+            client: crate::registry::client::ClientOptions::default(),
+            limits: crate::limits::Limits::default(),
+            formats: Vec::new(),
+            sbom: SbomOptions {
+                address: None,
+                supplier: None,
+                authors: Vec::new(),
+                timestamp: TimestampPolicy::NewestZipEntry,
+                tool: ToolInfo::default(),
+                release_signature: None,
+            },
+            provider: None,
+            referrers_mode: crate::registry::referrers::ReferrersMode::Auto,
+            dry_run: true,
+            platforms: Vec::new(),
+            all_matching: false,
+            allow_unsigned: false,
+            add_sboms: false,
+            work_dir: work.path().to_owned(),
+            progress: super::super::run::RunProgress::default(),
+        };
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let events: CatalogueEventFn = Arc::new(move |e: &CatalogueEvent| {
+            sink.lock().unwrap().push(e.clone());
+        });
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let outcomes = rt.block_on(mirror_catalogue_with_progress(
+            &entries,
+            &template,
+            &opts,
+            Some(shard),
+            1,
+            Some(events),
+        ));
+        let mut want = vec![CatalogueEvent::Planned {
+            entries: mine.len(),
+        }];
+        for line in &mine {
+            let source = format!("oci:registry.example/mirror/tls{line}");
+            let o = outcomes.iter().find(|o| o.line == *line).unwrap();
+            assert_eq!((o.status, o.bytes), (EntryStatus::Failed, 0), "{o:?}");
+            want.push(CatalogueEvent::Started {
+                line: *line,
+                source: source.clone(),
+            });
+            want.push(CatalogueEvent::Finished {
+                line: *line,
+                source,
+                status: EntryStatus::Failed,
+                bytes: 0,
+            });
+        }
+        assert_eq!(*seen.lock().unwrap(), want);
+        assert_eq!(
+            outcomes
+                .iter()
+                .filter(|o| o.status == EntryStatus::Skipped)
+                .count(),
+            6 - mine.len()
+        );
     }
 }

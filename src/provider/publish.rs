@@ -3,7 +3,8 @@
 //!
 //! Each platform's documents are attached to its platform manifest, the release-wide documents to the index (Trivy ≤
 //! 0.70 looks referrers up on the digest a tag resolves to: the index). The order of writes is: blobs, platform
-//! manifests and the index, all by digest ([`push::push_untagged`]); the platforms' SBOMs, then the index's; and
+//! manifests and the index, all by digest ([`push::push_untagged`]); the SBOMs of every subject, concurrently (so
+//! on a registry without the referrers API their fallback-tag settle delays overlap: one per publish); and
 //! **last the tags** ([`push::write_tags`], version tag first). So the version tag appears only once every SBOM
 //! referrer is attached: a failure before it leaves no tag written or moved (untagged content a re-run reuses), and
 //! a failure after it (an extra tag) is [`ProviderError::PartiallyTagged`], naming what is live. Re-running with the same release, documents and
@@ -22,12 +23,14 @@ use crate::provider::error::{ProviderError, Result};
 use crate::provider::push::{self, PushOptions, PushOutcome};
 use crate::registry::client::ClientOptions;
 use crate::registry::digest::Digest;
+use crate::registry::manifest::Descriptor;
 use crate::registry::reference::Target;
 use crate::registry::store::Store;
 use crate::sbom::Format;
 
-/// How many platform subjects are attached to at once.
-const ATTACH_CONCURRENCY: usize = 8;
+/// How many subjects (platform manifests and the index) are attached to at once: a provider's usual 7–9
+/// platforms and its index in one wave, so their settle delays overlap.
+const ATTACH_CONCURRENCY: usize = 10;
 
 /// The subject key of the index in [`PublishOutcome::attached`] (platforms use `os_arch`).
 pub const INDEX_SUBJECT: &str = "index";
@@ -184,43 +187,65 @@ pub async fn publish_with_provenance(
             .map(|d| SbomFile::from_bytes(d.file_name.clone(), d.bytes.clone()))
             .collect()
     };
+    // The subjects as the push wrote them (media type, digest, size): no read-back needed.
+    let subject_of = |digest: &Digest| {
+        pushed
+            .plan
+            .manifests
+            .iter()
+            .find(|m| &m.digest == digest)
+            .map(|m| Descriptor::new(&m.media_type, m.digest.clone(), m.size))
+    };
     let attach_one = |key: String, digest: Digest| {
         let files = files_for(&key);
+        let provenance: &[ProvenanceFile] = if key == INDEX_SUBJECT {
+            provenance
+        } else {
+            &[]
+        };
+        let known = subject_of(&digest);
         async move {
-            if files.is_empty() {
-                return Ok(None);
+            if files.is_empty() && provenance.is_empty() {
+                return Ok((None, None));
             }
-            let subject = attach::subject_descriptor(store, &digest).await?;
-            let outcome = attach::attach(store, &subject, &files, &opts.attach).await?;
-            Ok::<_, ProviderError>(Some(SubjectReferrers {
+            let subject = match known {
+                Some(s) => s,
+                None => attach::subject_descriptor(store, &digest).await?,
+            };
+            let (outcome, prov) =
+                attach::attach_with_provenance(store, &subject, &files, provenance, &opts.attach)
+                    .await?;
+            let sboms = (!files.is_empty()).then_some(SubjectReferrers {
                 subject: key,
                 digest,
                 outcome,
-            }))
+            });
+            Ok::<_, ProviderError>((sboms, prov))
         }
     };
-    // The platforms concurrently: each subject has its own lock and fallback tag, and on a registry without the
-    // referrers API most of an attach is the settle delay after a fallback-index write (referrers module docs),
-    // which overlaps across subjects instead of adding up. Results keep the platforms' order.
-    let platform_results: Vec<_> = stream::iter(
-        pushed
-            .platforms
-            .iter()
-            .map(|(k, p)| attach_one(k.clone(), p.manifest_digest.clone())),
-    )
-    .buffered(ATTACH_CONCURRENCY)
-    .collect()
-    .await;
-    for r in platform_results {
-        attached.extend(r?);
-    }
-    // The index last, once every platform carries its SBOMs.
-    attached.extend(attach_one(INDEX_SUBJECT.to_owned(), pushed.index_digest.clone()).await?);
+    // Every subject concurrently, the index with the platforms: each subject has its own lock and fallback tag, and
+    // on a registry without the referrers API most of an attach is the settle delay after a fallback-index write
+    // (referrers module docs), which overlaps across subjects instead of adding up — one settle per publish. The
+    // index's provenance files go in the same write as its SBOMs (one settle, not two). Nothing is tagged until all
+    // of it is done, so no consumer sees the index before its platforms carry their SBOMs. Results keep the order:
+    // platforms (sorted), then the index.
+    let mut subjects: Vec<(String, Digest)> = pushed
+        .platforms
+        .iter()
+        .map(|(k, p)| (k.clone(), p.manifest_digest.clone()))
+        .collect();
+    subjects.push((INDEX_SUBJECT.to_owned(), pushed.index_digest.clone()));
+    let results: Vec<_> = stream::iter(subjects.into_iter().map(|(k, d)| attach_one(k, d)))
+        .buffered(ATTACH_CONCURRENCY)
+        .collect()
+        .await;
     let mut provenance_outcome = None;
-    if !provenance.is_empty() {
-        let subject = attach::subject_descriptor(store, &pushed.index_digest).await?;
-        provenance_outcome =
-            Some(attach::attach_provenance(store, &subject, provenance, &opts.attach).await?);
+    for r in results {
+        let (sboms, prov) = r?;
+        attached.extend(sboms);
+        if prov.is_some() {
+            provenance_outcome = prov;
+        }
     }
     // The tags last of all, once every subject carries its SBOMs (and the index its provenance).
     push::write_tags(store, &pending_tags, &opts.push).await?;

@@ -105,6 +105,9 @@ pub struct PushOptions {
     pub provider: Option<ProviderAddress>,
     /// How often a manifest PUT failing with `MANIFEST_BLOB_UNKNOWN` is retried after re-checking its blobs.
     pub blob_unknown_retries: u32,
+    /// Blobs this run already uploaded ahead ([`upload_blobs_ahead`], during the scan): planned and reported as
+    /// uploaded, not as present, and not sent again (a `HEAD` still confirms each is there).
+    pub uploaded_ahead: Vec<Digest>,
 }
 
 impl std::fmt::Debug for PushOptions {
@@ -114,6 +117,7 @@ impl std::fmt::Debug for PushOptions {
             .field("dry_run", &self.dry_run)
             .field("concurrency", &self.concurrency)
             .field("provider", &self.provider)
+            .field("uploaded_ahead", &self.uploaded_ahead)
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +131,7 @@ impl Default for PushOptions {
             progress: None,
             provider: None,
             blob_unknown_retries: 3,
+            uploaded_ahead: Vec::new(),
         }
     }
 }
@@ -385,6 +390,39 @@ pub async fn push_untagged(
     Ok((outcome, pending))
 }
 
+/// Uploads ZIPs (`(path, digest, size)`, already verified against their `SHA256SUMS` by the caller) as blobs ahead of
+/// [`push_untagged`], which then finds them present (`HEAD`) and skips them: `publish` starts this once the release
+/// is verified, so the upload overlaps the scan and rendering instead of following them. Writes blobs only — no
+/// manifest, no tag — so stopping half-way leaves nothing a user resolves (a re-run reuses what landed). Returns the
+/// digests it uploaded (not those already present), for [`PushOptions::uploaded_ahead`].
+pub async fn upload_blobs_ahead(
+    store: &Store,
+    zips: &[(PathBuf, Digest, u64)],
+    concurrency: usize,
+) -> Result<Vec<Digest>> {
+    let uploaded = std::sync::Mutex::new(Vec::new());
+    futures_util::stream::iter(zips.iter().map(Ok::<_, ProviderError>))
+        .try_for_each_concurrent(concurrency.max(1), |(path, digest, size)| {
+            let uploaded = &uploaded;
+            async move {
+                if store.blob_exists(digest).await? != Some(*size) {
+                    store
+                        .put_blob(digest, *size, &BlobSource::File(path.clone()), None)
+                        .await?;
+                    uploaded
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(digest.clone());
+                }
+                Ok(())
+            }
+        })
+        .await?;
+    Ok(uploaded
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
 /// Step 4, the tags, version tag first. When the version tag cannot be written nothing was tagged and the error is
 /// returned as is; when a later (extra) tag fails, the version tag is live and the error is
 /// [`ProviderError::PartiallyTagged`], naming the tags that are live and those that are not.
@@ -480,7 +518,7 @@ async fn plan(
             digest: j.digest.clone(),
             size: j.size,
             title: j.title.clone(),
-            exists: exists == Some(j.size),
+            exists: exists == Some(j.size) && !opts.uploaded_ahead.contains(&j.digest),
         });
     }
     let mut manifests: Vec<PlannedManifest> = artifact
@@ -602,7 +640,12 @@ async fn upload_missing(
             let uploaded = &uploaded;
             let uploaded_bytes = &uploaded_bytes;
             async move {
-                upload_one(store, j, progress).await?;
+                // Uploaded ahead and confirmed by the plan's HEAD: counted, not sent again.
+                let ahead = opts.uploaded_ahead.contains(&j.digest)
+                    && store.blob_exists(&j.digest).await? == Some(j.size);
+                if !ahead {
+                    upload_one(store, j, progress).await?;
+                }
                 uploaded.fetch_add(1, Ordering::Relaxed);
                 uploaded_bytes.fetch_add(j.size, Ordering::Relaxed);
                 Ok(())

@@ -11,6 +11,7 @@ mod action_runner;
 mod archive_release;
 mod archive_stream;
 mod archive_zip;
+mod bench_catalogue;
 mod buildinfo_fuzz_regressions;
 mod buildinfo_hostile;
 mod buildinfo_oracle;

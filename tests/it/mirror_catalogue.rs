@@ -368,3 +368,59 @@ fn from_config_mirrors_what_the_configuration_requires() {
         "{versions:?}"
     );
 }
+
+/// The catalogue's progress display is for terminals only: with stderr not a terminal (here, a pipe) a run without
+/// `-q` or `--json` draws nothing — stderr holds no bar, no carriage return, no escape sequence — and stdout is the
+/// plain text report, ending with the exact totals line. (The events the display draws from are unit-tested in
+/// `mirror::catalogue`.)
+#[test]
+fn no_progress_is_drawn_when_stderr_is_not_a_terminal() {
+    let fx = ProviderFixture::with_sample_binaries("acme", "gamma", "2.0.0");
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("providers.txt");
+    std::fs::write(&file, format!("{}\n", fx.address())).unwrap();
+    let usb = home.path().join("usb");
+    let target = format!("oci-layout:{}/${{namespace}}/${{type}}", usb.display());
+    let mut cmd = tofu_sbom();
+    isolate_credentials(&mut cmd, home.path());
+    cmd.current_dir(home.path()).env_remove("CI").args([
+        "mirror",
+        "--from-file",
+        file.to_str().unwrap(),
+        &target,
+        "--work-dir",
+        home.path().join("work").to_str().unwrap(),
+    ]);
+    let r = run(&mut cmd).expect_code(0);
+    for drawn in ["entries", "\r", "\u{1b}["] {
+        assert!(
+            !r.stderr.contains(drawn),
+            "{drawn:?} in stderr: {}",
+            r.stderr
+        );
+    }
+    let out = r.out();
+    let last = out.lines().last().unwrap();
+    let bytes: u64 = last
+        .rsplit_once(", ")
+        .and_then(|(_, t)| t.strip_suffix(" bytes written)"))
+        .unwrap_or_else(|| panic!("{out}"))
+        .parse()
+        .unwrap();
+    assert!(bytes > 0, "{out}");
+    assert_eq!(
+        last,
+        format!(
+            "catalogue {}: 1 mirrored, 0 failed, 0 in other shards (1 versions, {bytes} bytes written)",
+            file.display()
+        )
+    );
+    assert!(
+        out.starts_with(&format!(
+            "== line 1: {} → oci-layout:{}\n",
+            fx.address(),
+            usb.join("acme").join("gamma").display()
+        )),
+        "{out}"
+    );
+}

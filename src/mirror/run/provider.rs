@@ -5,6 +5,8 @@
 
 use std::collections::BTreeSet;
 
+use futures_util::stream::{self, StreamExt as _};
+
 use super::{MirrorEvent, RunOptions, VersionOutcome, present, publish_prepared};
 use crate::mirror::Result;
 use crate::mirror::constraints::{Constraints, Version};
@@ -17,6 +19,9 @@ use crate::provider::artifact::tag_spelling;
 use crate::provider::push::tofurc_for_store;
 use crate::registry::reference::Target;
 use crate::registry::store::Store;
+
+/// How many versions of one provider are scanned and published at once.
+const VERSION_CONCURRENCY: usize = 4;
 
 /// Mirrors the versions `source` selects (its newest match, or every match with `opts.all_matching`) into
 /// `opts.target`. A dry run resolves the versions and stops there: nothing is downloaded or verified.
@@ -110,14 +115,37 @@ pub async fn mirror_provider(
                 version: v.version.clone(),
             });
         }
-        let prepared = provenance::prepare_mirrored(v, &opts.formats, &sbom, &opts.limits)?;
-        let published = publish_prepared(opts, &prepared).await?;
-        let outcome = VersionOutcome::published(
-            format!("{}@{}", v.provider, v.version),
-            &prepared,
-            &published,
-            Some(v),
-        );
+    }
+    // The versions overlap: each is scanned on a blocking thread (CPU) and published as soon as it is ready, so one
+    // version's upload and fallback-tag settle delay run while the next is scanned — on a registry without the
+    // referrers API the settle delays of an entry's versions overlap instead of adding up. Each version still
+    // publishes in its own order (tags last); the first error is returned once all have finished.
+    let sbom = &sbom;
+    let published: Vec<Result<VersionOutcome>> =
+        stream::iter(mirrored.iter().map(|v| async move {
+            let prepared = {
+                let (v, formats, sbom, limits) =
+                    (v.clone(), opts.formats.clone(), sbom.clone(), opts.limits);
+                tokio::task::spawn_blocking(move || {
+                    provenance::prepare_mirrored(&v, &formats, &sbom, &limits)
+                })
+                .await
+                // A panic in the scan is a bug: passed on as it is.
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
+            };
+            let published = publish_prepared(opts, &prepared).await?;
+            Ok(VersionOutcome::published(
+                format!("{}@{}", v.provider, v.version),
+                &prepared,
+                &published,
+                Some(v),
+            ))
+        }))
+        .buffered(VERSION_CONCURRENCY)
+        .collect()
+        .await;
+    for (v, outcome) in mirrored.iter().zip(published) {
+        let outcome = outcome?;
         match Version::parse(&v.version) {
             Some(parsed) => out.push((parsed, outcome)),
             None => out.push((selected[0].clone(), outcome)),

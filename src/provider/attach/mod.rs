@@ -376,6 +376,50 @@ pub async fn attach_provenance(
     write::attach_prepared(store, subject, &prepared, opts).await
 }
 
+/// [`attach`] of `files` and [`attach_provenance`] of `provenance` to one subject in **one** write: one lock, one
+/// listing and one fallback-index update — so, on a registry without the referrers API, one settle delay instead of
+/// two. Returns the SBOMs' outcome and the provenance files' (`None` when `provenance` is empty), as the two calls
+/// would: each lists its own referrers, pruned referrers and uploaded blobs (the empty config, shared, is counted
+/// once, in the SBOMs' outcome when they need it); the fallback report, when there is one, is the same in both.
+/// Every file is checked before anything is written.
+pub async fn attach_with_provenance(
+    store: &Store,
+    subject: &Descriptor,
+    files: &[SbomFile],
+    provenance: &[ProvenanceFile],
+    opts: &AttachOptions,
+) -> Result<(AttachOutcome, Option<AttachOutcome>), ProviderError> {
+    let limits = *store.limits();
+    let mut prepared = files
+        .iter()
+        .map(|f| prepare_referrer(subject, f, opts, &limits))
+        .collect::<Result<Vec<_>, _>>()?;
+    let n = prepared.len();
+    for f in provenance {
+        prepared.push(prepare_provenance(subject, f, opts, &limits)?);
+    }
+    let (mut all, uploads) =
+        write::attach_prepared_counted(store, subject, &prepared, opts).await?;
+    if provenance.is_empty() {
+        return Ok((all, None));
+    }
+    let (sbom_pruned, prov_pruned): (Vec<_>, Vec<_>) = all
+        .pruned
+        .drain(..)
+        .partition(|p| ProvenanceKind::from_artifact_type(&p.referrer.artifact_type).is_none());
+    let prov = AttachOutcome {
+        subject: all.subject.clone(),
+        method: all.method,
+        referrers: all.referrers.split_off(n),
+        fallback: all.fallback.clone(),
+        pruned: prov_pruned,
+        uploaded_blobs: uploads[n..].iter().sum(),
+    };
+    all.pruned = sbom_pruned;
+    all.uploaded_blobs = uploads[..n].iter().sum();
+    Ok((all, Some(prov)))
+}
+
 /// Resolves `target` (a tag or a digest, see [`resolve_subject`]) and attaches `files` to it: what `tofu-sbom attach`
 /// does.
 pub async fn attach_to_target(

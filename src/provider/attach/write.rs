@@ -115,6 +115,19 @@ pub(super) async fn attach_prepared(
     prepared: &[PreparedReferrer],
     opts: &AttachOptions,
 ) -> Result<AttachOutcome> {
+    Ok(attach_prepared_counted(store, subject, prepared, opts)
+        .await?
+        .0)
+}
+
+/// [`attach_prepared`], also returning the blobs uploaded for each prepared referrer (in order), so that one write
+/// of several kinds of files can be reported as separate outcomes ([`super::attach_with_provenance`]).
+pub(super) async fn attach_prepared_counted(
+    store: &Store,
+    subject: &Descriptor,
+    prepared: &[PreparedReferrer],
+    opts: &AttachOptions,
+) -> Result<(AttachOutcome, Vec<usize>)> {
     let _guard = lock::lock_subject(&lock_key(store, &subject.digest), &opts.lock).await?;
 
     let mut listing = referrers::list_referrers(
@@ -161,14 +174,17 @@ pub(super) async fn attach_prepared(
 
     let pruned = delete_pruned(store, prune).await?;
 
-    Ok(AttachOutcome {
-        subject: subject.clone(),
-        method,
-        referrers: out,
-        fallback,
-        pruned,
-        uploaded_blobs: pushed.uploaded_blobs,
-    })
+    Ok((
+        AttachOutcome {
+            subject: subject.clone(),
+            method,
+            referrers: out,
+            fallback,
+            pruned,
+            uploaded_blobs: pushed.uploaded_blobs,
+        },
+        pushed.uploads,
+    ))
 }
 
 /// What [`push_missing`] did.
@@ -179,6 +195,8 @@ struct Pushed {
     added: Vec<Descriptor>,
     /// Blobs uploaded.
     uploaded_blobs: usize,
+    /// Blobs uploaded for each prepared referrer, in order.
+    uploads: Vec<usize>,
     /// Whether the listing came from the referrers API or a manifest PUT answered `OCI-Subject`.
     api_confirmed: bool,
 }
@@ -196,6 +214,7 @@ async fn push_missing(
     let mut api_confirmed = listing.source == ReferrersSource::Api;
     let mut added: Vec<Descriptor> = Vec::new();
     let mut out: Vec<AttachedReferrer> = Vec::new();
+    let mut per: Vec<usize> = Vec::with_capacity(prepared.len());
     // Layer digests of listed referrers, fetched at most once each.
     let mut layer_of: BTreeMap<Digest, Option<Digest>> = BTreeMap::new();
     for p in prepared {
@@ -204,6 +223,7 @@ async fn push_missing(
         let earlier = out
             .iter()
             .find(|r| r.artifact_type == p.artifact_type && r.sbom_digest == p.sbom_digest);
+        per.push(0);
         if let Some(e) = existing {
             out.push(AttachedReferrer {
                 title: p.title.clone(),
@@ -228,6 +248,9 @@ async fn push_missing(
         }
         let (uploads, oci_subject) = push_referrer(store, &subject.digest, p, opts).await?;
         uploaded_blobs += uploads;
+        if let Some(n) = per.last_mut() {
+            *n = uploads;
+        }
         // `OCI-Subject` is no reason to skip the fallback tag when consumers refuse the registry's API answer.
         api_confirmed |= oci_subject && listing.api_refused.is_none();
         added.push(p.descriptor());
@@ -246,6 +269,7 @@ async fn push_missing(
         referrers: out,
         added,
         uploaded_blobs,
+        uploads: per,
         api_confirmed,
     })
 }

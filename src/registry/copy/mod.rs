@@ -27,8 +27,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use futures_util::{StreamExt as _, TryStreamExt as _};
 
-/// How many subjects' referrers are copied at once.
-const REFERRERS_CONCURRENCY: usize = 8;
+/// How many subjects' referrers are copied at once (a provider's usual 7–9 platforms and its index in one wave).
+const REFERRERS_CONCURRENCY: usize = 10;
 use serde::Serialize;
 
 use crate::registry::client::{BlobSink, BlobSource, ClientOptions};
@@ -547,17 +547,21 @@ async fn write_referrers(
     };
     let mut count = 0;
     let mut skipped = Vec::new();
-    // The child manifests concurrently, the root last (as publish attaches): on a target recording
-    // referrers with the fallback tag most of each subject's copy is the settle delay after its
-    // fallback-index write, which then overlaps across subjects instead of adding up. Each subject has its
-    // own lock and tag; results keep the manifests' order.
-    let children: Vec<_> =
-        futures_util::stream::iter(nodes.iter().map(|n| r.copy_referrers(src, dst, &n.desc)))
-            .buffered(REFERRERS_CONCURRENCY)
-            .collect()
-            .await;
-    let mut results = children.into_iter().collect::<Result<Vec<_>>>()?;
-    results.push(r.copy_referrers(src, dst, &root.desc).await?);
+    // Every subject concurrently, the root with its children (as publish attaches): on a target recording referrers
+    // with the fallback tag most of each subject's copy is the settle delay after its fallback-index write, which
+    // then overlaps across subjects instead of adding up — one settle per copy. The tag is step 4, so nobody resolves
+    // the root before all of it is done. Each subject has its own lock and tag; results keep the manifests' order,
+    // the root last.
+    let results: Vec<_> = futures_util::stream::iter(
+        nodes
+            .iter()
+            .chain(std::iter::once(root))
+            .map(|n| r.copy_referrers(src, dst, &n.desc)),
+    )
+    .buffered(REFERRERS_CONCURRENCY)
+    .collect()
+    .await;
+    let results = results.into_iter().collect::<Result<Vec<_>>>()?;
     for done in results {
         count += done.written;
         // A layout entry of unknown subject is met while listing every subject: report it once.

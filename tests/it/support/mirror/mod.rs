@@ -269,6 +269,61 @@ impl ProviderFixture {
         fx
     }
 
+    /// `namespace/provider_type` at each of `versions`, one ZIP per entry of `bases` (`(os, arch, ZIP bytes)`: a
+    /// ZIP with one entry, the executable): each version's ZIP holds that entry renamed to
+    /// `terraform-provider-TYPE_vVERSION[.exe]` (copied compressed, not re-deflated), signed by a fresh key. For
+    /// catalogues of many providers (`bench_catalogue`).
+    pub(crate) fn with_binaries_versions(
+        namespace: &str,
+        provider_type: &str,
+        versions: &[&str],
+        bases: &[(&str, &str, Vec<u8>)],
+    ) -> Self {
+        let gpg = Gpg::new();
+        let key = gpg.gen_key("Bench Provider Signer <signer@example.com>", "ed25519");
+        let mut fx = Self {
+            server: RegistryServer::start(),
+            gpg,
+            key,
+            namespace: namespace.into(),
+            provider_type: provider_type.into(),
+            versions: Vec::new(),
+            junk_versions: Vec::new(),
+            dir: tempfile::tempdir().unwrap(),
+        };
+        for version in versions {
+            let mut packages = Vec::new();
+            for (os, arch, base) in bases {
+                let mut zin = zip::ZipArchive::new(std::io::Cursor::new(base)).unwrap();
+                let entry = zin.by_index_raw(0).unwrap();
+                let exe = if *os == "windows" { ".exe" } else { "" };
+                let mut out = std::io::Cursor::new(Vec::new());
+                {
+                    let mut w = zip::ZipWriter::new(&mut out);
+                    w.raw_copy_file_rename(
+                        entry,
+                        format!("terraform-provider-{provider_type}_v{version}{exe}"),
+                    )
+                    .unwrap();
+                    w.finish().unwrap();
+                }
+                let bytes = out.into_inner();
+                packages.push(Package {
+                    os: (*os).into(),
+                    arch: (*arch).into(),
+                    sha256: sha256_hex(&bytes),
+                    file_name: format!(
+                        "terraform-provider-{provider_type}_{version}_{os}_{arch}.zip"
+                    ),
+                    bytes,
+                });
+            }
+            fx.add_signed_version(version, packages);
+        }
+        fx.publish();
+        fx
+    }
+
     pub(crate) fn address(&self) -> String {
         format!(
             "{}/{}/{}",
