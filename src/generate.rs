@@ -154,6 +154,11 @@ impl ScannedRelease {
             .max()
     }
 
+    /// The build info of every platform, in platform order.
+    pub fn build_infos(&self) -> impl Iterator<Item = &BuildInfo> {
+        self.platforms.iter().map(|p| &p.buildinfo)
+    }
+
     /// The main module path of the first platform that has one.
     pub fn main_module(&self) -> Option<&str> {
         self.platforms

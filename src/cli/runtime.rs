@@ -168,7 +168,7 @@ pub(crate) fn licenses(
     let Some(cfg) = cfg else {
         return Ok((None, Vec::new()));
     };
-    let modules = tofu_sbom::licenses::modules_of(scanned);
+    let modules = tofu_sbom::licenses::modules_of(scanned.build_infos());
     let resolution = runtime()?
         .block_on(tofu_sbom::licenses::resolve(&modules, cfg))?
         .expect("a source other than off resolves");

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 use futures_util::StreamExt as _;
 
-use crate::generate::ScannedRelease;
+use crate::buildinfo::BuildInfo;
 use crate::inventory::purl::is_local_replacement;
 use crate::inventory::{License, ModuleLicense, ModuleZip, ReleaseLicenses};
 pub use goenv::GoEnv;
@@ -121,11 +121,12 @@ impl ModuleRef {
 }
 
 /// Every module (the replacement, for a replaced one) linked into any platform's binary that has a version and an
-/// `h1:`, sorted and unique. Local-directory replacements have neither and are left out.
-pub fn modules_of(release: &ScannedRelease) -> Vec<ModuleRef> {
+/// `h1:`, sorted and unique. Local-directory replacements have neither and are left out. Takes the build infos (for
+/// a scanned release: `release.build_infos()`) so that this stage does not depend on `generate`, which depends on it.
+pub fn modules_of<'a>(build_infos: impl IntoIterator<Item = &'a BuildInfo>) -> Vec<ModuleRef> {
     let mut out = Vec::new();
-    for p in &release.platforms {
-        for dep in &p.buildinfo.deps {
+    for info in build_infos {
+        for dep in &info.deps {
             let m = match dep.replace.as_deref() {
                 Some(r) if is_local_replacement(&r.path) => continue,
                 Some(r) => r,

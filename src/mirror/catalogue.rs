@@ -538,6 +538,8 @@ mod tests {
                 timestamp: TimestampPolicy::NewestZipEntry,
                 tool: ToolInfo::default(),
                 release_signature: None,
+                licenses: None,
+                license_config: None,
             },
             provider: None,
             referrers_mode: crate::registry::referrers::ReferrersMode::Auto,

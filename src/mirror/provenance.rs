@@ -96,7 +96,7 @@ pub fn prepare(
     if sbom.licenses.is_none()
         && let Some(cfg) = &sbom.license_config
     {
-        let modules = crate::licenses::modules_of(&scanned);
+        let modules = crate::licenses::modules_of(scanned.build_infos());
         sbom.licenses = crate::licenses::resolve_blocking(&modules, cfg)?.map(|r| r.licenses);
     }
     let input = generate::release_input(&scanned, &sbom);

@@ -229,7 +229,7 @@ pub async fn verify_release(
     // 3. Derive and compare (licences resolved again from the recorded or given source).
     let licenses = match &settings.licenses {
         Some(cfg) => {
-            let modules = crate::licenses::modules_of(release);
+            let modules = crate::licenses::modules_of(release.build_infos());
             match crate::licenses::resolve(&modules, cfg).await {
                 Ok(r) => r.map(|r| r.licenses),
                 Err(e) => {
