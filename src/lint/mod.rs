@@ -1,6 +1,6 @@
 //! `lint`: does an SBOM carry what a minimum-elements profile asks for? Any CycloneDX (1.4–1.6) or SPDX (2.2/2.3 JSON,
 //! 3.0.1 JSON-LD) document — this tool's or anyone's — is read into one format-neutral view ([`view`]: the document
-//! fields and, per component, what it records), and the profile's rules ([`rules`]) turn the view into [`Finding`]s:
+//! fields and, per component, what it records), and the profile's rules (`rules.rs`) turn the view into [`Finding`]s:
 //! a stable [`Code`], the JSON path of the missing or invalid element and a message naming the component.
 //!
 //! Paths are **RFC 6901 JSON Pointers** into the document as given (`/components/3/version`,
