@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use super::ModuleRef;
-use super::goenv::escape;
+use crate::inventory::purl::escape_module_case as escape;
 use crate::inventory::{License, LicenseText, ModuleLicense, ModuleZip};
 
 /// The default cache directory (module docs); `None` when neither variable nor `HOME` is set.

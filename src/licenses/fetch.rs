@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use futures_util::StreamExt as _;
 use tokio::io::AsyncWriteExt as _;
 
-use super::goenv::{ProxyEntry, escape, match_prefix_patterns, parse_goproxy};
+use super::goenv::{ProxyEntry, match_prefix_patterns, parse_goproxy};
 use super::{LicenseConfig, LicenseSource, LicensesError, ModuleRef};
+use crate::inventory::purl::escape_module_case as escape;
 
 /// Where a ZIP was found.
 pub(super) enum Located {

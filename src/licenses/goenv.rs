@@ -91,20 +91,6 @@ pub fn parse_goproxy(goproxy: &str) -> Result<Vec<ProxyEntry>, String> {
     Ok(list)
 }
 
-/// `module.EscapePath` / `EscapeVersion`: each upper-case ASCII letter becomes `!` + its lower case.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 4);
-    for c in s.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('!');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// `module.MatchPrefixPatterns`: whether a leading path prefix of `target` (as many elements as the pattern has)
 /// matches one of the comma-separated glob patterns (`path.Match` syntax: `*`, `?`, `[…]`; empty patterns skipped).
 pub fn match_prefix_patterns(globs: &str, target: &str) -> bool {
@@ -269,7 +255,7 @@ mod tests {
     #[test]
     fn escaping_and_prefix_patterns() {
         assert_eq!(
-            escape("github.com/BurntSushi/toml"),
+            crate::inventory::purl::escape_module_case("github.com/BurntSushi/toml"),
             "github.com/!burnt!sushi/toml"
         );
         assert!(match_prefix_patterns(

@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use futures_util::StreamExt as _;
 
 use crate::buildinfo::BuildInfo;
-use crate::inventory::purl::is_local_replacement;
+use crate::inventory::purl::{escape_module_case, is_local_replacement};
 use crate::inventory::{License, ModuleLicense, ModuleZip, ReleaseLicenses};
 pub use goenv::GoEnv;
 pub use modzip::ModuleZipLimits;
@@ -458,8 +458,8 @@ async fn one(
         zip: Some(ModuleZip {
             file_name: format!(
                 "{}@{}.zip",
-                goenv::escape(&m.path),
-                goenv::escape(&m.version)
+                escape_module_case(&m.path),
+                escape_module_case(&m.version)
             ),
             sha256: facts.sha256,
             sha512: facts.sha512,
