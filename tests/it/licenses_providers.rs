@@ -20,7 +20,6 @@ use crate::support::providers::{PROVIDER_PLATFORMS, TestProvider};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -230,28 +229,14 @@ fn syft_licences(p: TestProvider) -> BTreeMap<String, Vec<String>> {
     for platform in PROVIDER_PLATFORMS {
         unzip(&p.zip(platform), &dir.path().join(platform));
     }
-    let home = tempfile::tempdir().unwrap();
-    let out = Command::new("timeout")
-        .args(["-k", "10", "600"])
-        .arg(consumers::syft())
-        .arg("scan")
-        .arg(format!("dir:{}", dir.path().display()))
-        .args(["-o", "syft-json", "-q"])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", home.path())
-        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
-        .env("SYFT_GOLANG_SEARCH_REMOTE_LICENSES", "true")
-        .env("GOPROXY", "https://proxy.golang.org")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run syft");
-    assert!(
-        out.status.success(),
-        "syft: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let doc = consumers::syft_scan_json(
+        dir.path(),
+        &[
+            ("SYFT_GOLANG_SEARCH_REMOTE_LICENSES", "true"),
+            ("GOPROXY", "https://proxy.golang.org"),
+        ],
+        600,
     );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut map = BTreeMap::new();
     for a in doc["artifacts"].as_array().unwrap() {
         if a["type"] != "go-module" {

@@ -24,34 +24,19 @@ use crate::support::{BUF_PLATFORMS, BUF_VERSION, buf_release_dir};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-/// Runs `syft scan dir:DIR -o syft-json -q` hermetically; its JSON.
+/// Runs Syft offline (a loopback-only proxy) on `dir`; its JSON.
 fn syft_json(dir: &Path) -> Value {
-    let home = tempfile::tempdir().expect("tmp");
-    let out = Command::new("timeout")
-        .args(["-k", "10", "300"])
-        .arg(consumers::syft())
-        .arg("scan")
-        .arg(format!("dir:{}", dir.display()))
-        .args(["-o", "syft-json", "-q"])
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", home.path())
-        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
-        .env("HTTPS_PROXY", "http://127.0.0.1:9")
-        .env("HTTP_PROXY", "http://127.0.0.1:9")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run syft");
-    assert!(
-        out.status.success(),
-        "syft: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("syft-json is JSON")
+    consumers::syft_scan_json(
+        dir,
+        &[
+            ("HTTPS_PROXY", "http://127.0.0.1:9"),
+            ("HTTP_PROXY", "http://127.0.0.1:9"),
+        ],
+        300,
+    )
 }
 
 /// Syft's artifacts grouped by the platform directory of their one location (`/linux_amd64/…`).

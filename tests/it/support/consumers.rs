@@ -46,6 +46,37 @@ pub(crate) fn syft() -> PathBuf {
     consumer("TOFU_SBOM_SYFT", "syft")
 }
 
+/// Runs `syft scan dir:DIR -o syft-json -q` hermetically — `HOME` a temporary directory, only `/usr/bin:/bin` on
+/// `PATH`, `SYFT_CHECK_FOR_APP_UPDATE=false`, plus `env` (the caller's network settings: a loopback-only proxy
+/// for an offline run, or Syft's remote licence search) — killed after `timeout_secs`; its JSON.
+pub(crate) fn syft_scan_json(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+    timeout_secs: u32,
+) -> serde_json::Value {
+    let home = tempfile::tempdir().expect("tmp");
+    let out = Command::new("timeout")
+        .args(["-k", "10", &timeout_secs.to_string()])
+        .arg(syft())
+        .arg("scan")
+        .arg(format!("dir:{}", dir.display()))
+        .args(["-o", "syft-json", "-q"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", home.path())
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run syft");
+    assert!(
+        out.status.success(),
+        "syft: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("syft-json is JSON")
+}
+
 /// The native-referrers registry binary (`$TOFU_SBOM_REFERRERS_REGISTRY`).
 pub(crate) fn referrers_registry_binary() -> PathBuf {
     consumer("TOFU_SBOM_REFERRERS_REGISTRY", "referrers-registry")
