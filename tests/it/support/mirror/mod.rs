@@ -109,21 +109,26 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl ProviderFixture {
-    /// `acme/demo` with the given versions, each for the given platforms, signed by a fresh ed25519 key.
-    pub(crate) fn new(versions: &[&str], platforms: &[(&str, &str)]) -> Self {
+    /// A started registry serving `namespace/provider_type` with no versions yet, and a fresh ed25519 key of
+    /// `signer` to sign the versions the constructors add.
+    fn empty(namespace: &str, provider_type: &str, signer: &str) -> Self {
         let gpg = Gpg::new();
-        let key = gpg.gen_key("Demo Provider Signer <signer@example.com>", "ed25519");
-        let dir = tempfile::tempdir().unwrap();
-        let mut fx = Self {
+        let key = gpg.gen_key(signer, "ed25519");
+        Self {
             server: RegistryServer::start(),
             gpg,
             key,
-            namespace: "acme".into(),
-            provider_type: "demo".into(),
+            namespace: namespace.into(),
+            provider_type: provider_type.into(),
             versions: Vec::new(),
             junk_versions: Vec::new(),
-            dir,
-        };
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// `acme/demo` with the given versions, each for the given platforms, signed by a fresh ed25519 key.
+    pub(crate) fn new(versions: &[&str], platforms: &[(&str, &str)]) -> Self {
+        let mut fx = Self::empty("acme", "demo", "Demo Provider Signer <signer@example.com>");
         for (vi, v) in versions.iter().enumerate() {
             let vdir = fx.dir.path().join(v);
             std::fs::create_dir_all(&vdir).unwrap();
@@ -205,18 +210,11 @@ impl ProviderFixture {
         versions: &[&str],
     ) -> Self {
         use std::io::{Read as _, Write as _};
-        let gpg = Gpg::new();
-        let key = gpg.gen_key("Demo Provider Signer <signer@example.com>", "ed25519");
-        let mut fx = Self {
-            server: RegistryServer::start(),
-            gpg,
-            key,
-            namespace: namespace.into(),
-            provider_type: provider_type.into(),
-            versions: Vec::new(),
-            junk_versions: Vec::new(),
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let mut fx = Self::empty(
+            namespace,
+            provider_type,
+            "Demo Provider Signer <signer@example.com>",
+        );
         let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sample-release");
         for version in versions {
             let mut packages = Vec::new();
@@ -279,18 +277,11 @@ impl ProviderFixture {
         versions: &[&str],
         bases: &[(&str, &str, Vec<u8>)],
     ) -> Self {
-        let gpg = Gpg::new();
-        let key = gpg.gen_key("Bench Provider Signer <signer@example.com>", "ed25519");
-        let mut fx = Self {
-            server: RegistryServer::start(),
-            gpg,
-            key,
-            namespace: namespace.into(),
-            provider_type: provider_type.into(),
-            versions: Vec::new(),
-            junk_versions: Vec::new(),
-            dir: tempfile::tempdir().unwrap(),
-        };
+        let mut fx = Self::empty(
+            namespace,
+            provider_type,
+            "Bench Provider Signer <signer@example.com>",
+        );
         for version in versions {
             let mut packages = Vec::new();
             for (os, arch, base) in bases {
