@@ -118,6 +118,8 @@ impl RegistryArgs {
             request_timeout: Duration::from_secs(self.request_timeout),
             deadline: (self.timeout > 0)
                 .then(|| CommandDeadline::from_now(Duration::from_secs(self.timeout))),
+            // One run, one set of connections, pings, credentials and tokens per registry (and repository).
+            pool: Some(std::sync::Arc::default()),
             ..ClientOptions::default()
         })
     }

@@ -304,6 +304,11 @@ pub async fn mirror_catalogue_with_progress(
             .count(),
     });
     let emit = &emit;
+    // Every entry's stores share one client per registry host and repository (pings, credentials, tokens) and one
+    // connection pool per host, unless the caller brought a pool of its own.
+    let mut shared = opts.clone();
+    shared.client.pool.get_or_insert_with(Default::default);
+    let opts = &shared;
     let run_one = |entry: &CatalogueEntry| {
         let entry = entry.clone();
         async move {

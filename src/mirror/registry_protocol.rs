@@ -251,7 +251,10 @@ impl ProviderRegistryClient {
     /// A client for `host` (`HOST[:PORT]`), with the OCI client's TLS options, retry policy and limits. `token` is
     /// sent as `Authorization: Bearer` to `host` only.
     pub fn new(host: &str, opts: ClientOptions, token: Option<String>) -> Result<Self> {
-        let http = build_http_client(&opts)?;
+        let http = match &opts.pool {
+            Some(pool) => pool.http_for(host, &opts)?,
+            None => build_http_client(&opts)?,
+        };
         if let Some(sink) = &opts.warnings
             && opts.protocol == Protocol::PlainHttp
             && token.is_some()

@@ -51,7 +51,10 @@ impl Store {
     pub fn open(target: &Target, opts: ClientOptions, create: bool) -> Result<Self> {
         match target {
             Target::Registry(r) => Ok(Self::Registry {
-                client: Arc::new(RegistryClient::new(&r.registry, &r.repository, opts)?),
+                client: match &opts.pool {
+                    Some(pool) => pool.registry_client(&r.registry, &r.repository, &opts)?,
+                    None => Arc::new(RegistryClient::new(&r.registry, &r.repository, opts)?),
+                },
                 repository: r.repository.clone(),
             }),
             Target::Layout(l) => {

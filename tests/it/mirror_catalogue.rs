@@ -69,7 +69,13 @@ fn a_catalogue_mirrors_every_provider_into_its_templated_repository_and_reruns_a
         "--json",
         "-q",
     ];
+    // One client per target repository for the whole run (client pool): each repository is pinged once, however
+    // many stores the mirror of a version opens (presence check, push, attach, provenance) — 2 repositories here
+    // (the failing entry fails at its source, before its target is opened).
+    let pings = |reg: &Registry| reg.requests().iter().filter(|r| *r == "GET /v2/").count();
+    let started_pings = pings(&reg);
     let first = tofu(home.path(), &args).expect_code(2).json();
+    assert_eq!(pings(&reg) - started_pings, 2);
     assert_eq!(
         statuses(&first),
         vec![
@@ -116,6 +122,7 @@ fn a_catalogue_mirrors_every_provider_into_its_templated_repository_and_reruns_a
         );
         assert_eq!(v.code, 0, "{repo}: {}", v.out());
     }
+    let verified_pings = pings(&reg);
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(
         md.contains("| line | source | target | status | versions | bytes | seconds |"),
@@ -166,6 +173,8 @@ fn a_catalogue_mirrors_every_provider_into_its_templated_repository_and_reruns_a
         (zip_gets(&alpha, "1.1.0"), zip_gets(&beta, "0.3.0")),
         before
     );
+    let rerun_pings = pings(&reg) - verified_pings;
+    assert_eq!(rerun_pings, 2);
 }
 
 #[test]

@@ -53,7 +53,9 @@ fn opts(lock_dir: &str, settle_ms: u64, max_rounds: u32) -> AttachOptions {
     AttachOptions {
         tool: "tofu-sbom/0.0.0-test".into(),
         fallback: FallbackOptions {
+            // A fixed wait (not scaled to the registry's round trip): the simulated writer's timing is set against it.
             settle_delay: Duration::from_millis(settle_ms),
+            settle_floor: Duration::from_millis(settle_ms),
             max_rounds,
         },
         lock: LockOptions {

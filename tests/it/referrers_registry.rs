@@ -62,6 +62,7 @@ fn attach_opts(lock_dir: &std::path::Path) -> AttachOptions {
         fallback: FallbackOptions {
             settle_delay: Duration::from_millis(40),
             max_rounds: 3,
+            ..FallbackOptions::default()
         },
         lock: LockOptions {
             dir: lock_dir.to_owned(),

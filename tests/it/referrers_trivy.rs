@@ -91,6 +91,7 @@ async fn published(
         fallback: FallbackOptions {
             settle_delay: Duration::from_millis(20),
             max_rounds: 3,
+            ..FallbackOptions::default()
         },
         lock: LockOptions {
             dir: lock.path().to_owned(),

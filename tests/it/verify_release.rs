@@ -109,6 +109,7 @@ async fn publish(
         fallback: FallbackOptions {
             settle_delay: Duration::from_millis(20),
             max_rounds: 3,
+            ..FallbackOptions::default()
         },
         lock: LockOptions {
             dir: lock.path().to_owned(),

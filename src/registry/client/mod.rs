@@ -27,6 +27,7 @@
 //! | [`credentials`] | the credentials chain |
 //! | `blobs.rs` | blob `HEAD`, mount, upload (monolithic or chunked), verified download |
 //! | `manifests.rs` | manifest `GET`/`HEAD`/`PUT`/`DELETE`, tag listing, the raw referrers endpoint |
+//! | [`pool`] | one HTTP client per host and one [`RegistryClient`] per host and repository for a whole command run |
 //!
 //! The TLS setup, proxies, retry loop and bounded body reads are [`crate::http`]'s. Nothing here knows OpenTofu or
 //! SBOMs.
@@ -35,6 +36,7 @@ pub mod auth;
 mod blobs;
 pub mod credentials;
 mod manifests;
+pub mod pool;
 mod request;
 
 use std::path::PathBuf;
@@ -125,6 +127,9 @@ pub struct ClientOptions {
     pub request_timeout: Duration,
     /// The deadline of the whole command (`None`: none): no request starts after it, running ones stop at it.
     pub deadline: Option<CommandDeadline>,
+    /// Clients shared by every store opened with these options (`None`: each store builds its own): one command
+    /// run's connections, pings, credentials and tokens, reused ([`pool`]).
+    pub pool: Option<Arc<pool::ClientPool>>,
 }
 
 impl std::fmt::Debug for ClientOptions {
@@ -155,6 +160,7 @@ impl Default for ClientOptions {
             warnings: None,
             request_timeout: Duration::from_secs(600),
             deadline: None,
+            pool: None,
         }
     }
 }
@@ -342,7 +348,18 @@ impl RegistryClient {
     /// `auth.json`); other repositories of the same registry can still be used.
     pub fn new(registry: &str, repository: &str, opts: ClientOptions) -> Result<Self> {
         let http = build_http_client(&opts)?;
-        Ok(Self {
+        Ok(Self::with_http(http, registry, repository, opts))
+    }
+
+    /// [`RegistryClient::new`] over an existing HTTP client (built by [`build_http_client`] with the same options;
+    /// [`pool::ClientPool`] shares one per host).
+    pub(crate) fn with_http(
+        http: reqwest::Client,
+        registry: &str,
+        repository: &str,
+        opts: ClientOptions,
+    ) -> Self {
+        Self {
             http,
             registry: registry.to_owned(),
             repository_hint: repository.to_owned(),
@@ -351,7 +368,7 @@ impl RegistryClient {
             creds: OnceCell::new(),
             tokens: TokenCache::default(),
             warned: Mutex::default(),
-        })
+        }
     }
 
     /// The registry host.

@@ -107,16 +107,17 @@ impl RegistryClient {
         };
         let https = format!("https://{}", self.registry);
         let http = format!("http://{}", self.registry);
-        let base = match self.opts.protocol {
-            Protocol::PlainHttp => http,
-            Protocol::Https => https,
+        // The scheme probe's answer is the ping itself when it succeeded: its challenge is kept, not asked again.
+        let (base, probed) = match self.opts.protocol {
+            Protocol::PlainHttp => (http, None),
+            Protocol::Https => (https, None),
             Protocol::Auto => match self.ping(&https).await {
-                Ok(_) => https,
+                Ok(c) => (https, Some(c)),
                 Err(PingError::Deadline(e)) => return Err(e.into()),
                 Err(PingError::Tls(msg)) if is_loopback(&self.registry) => {
                     // Docker's rule: a loopback registry may speak plain HTTP.
                     match self.ping(&http).await {
-                        Ok(_) => http,
+                        Ok(c) => (http, Some(c)),
                         Err(_) => {
                             return Err(RegistryError::Transport {
                                 registry: self.registry.clone(),
@@ -129,7 +130,7 @@ impl RegistryClient {
                         }
                     }
                 }
-                Err(_) => https,
+                Err(_) => (https, None),
             },
         };
         if base.starts_with("http://") && !is_loopback(&self.registry) && creds.credential.is_some()
@@ -138,16 +139,21 @@ impl RegistryClient {
                 host: self.registry.clone(),
             });
         }
-        let challenge = with_retries(
-            &self.opts.retry,
-            &format!("GET /v2/ on {}", self.registry),
-            |_| async {
-                self.ping(&base)
-                    .await
-                    .map_err(|e| e.into_oci(&self.registry))
-            },
-        )
-        .await?;
+        let challenge = match probed {
+            Some(c) => c,
+            None => {
+                with_retries(
+                    &self.opts.retry,
+                    &format!("GET /v2/ on {}", self.registry),
+                    |_| async {
+                        self.ping(&base)
+                            .await
+                            .map_err(|e| e.into_oci(&self.registry))
+                    },
+                )
+                .await?
+            }
+        };
         Ok(Ready {
             base,
             creds,

@@ -131,6 +131,7 @@ pub(crate) async fn update_fallback(
     let tag = subject.referrers_tag();
     let mut writes = 0u32;
     loop {
+        let cycle = std::time::Instant::now();
         let current = read_fallback(client, repo, subject).await?;
         let Some(next) = merge_fallback(&current.index, add, remove) else {
             return Ok(FallbackReport {
@@ -164,7 +165,7 @@ pub(crate) async fn update_fallback(
             .put_manifest(repo, &tag, MEDIA_TYPE_INDEX, &bytes)
             .await?;
         writes += 1;
-        let settle = opts.settle_delay;
+        let settle = opts.settle_for(cycle.elapsed());
         let max_jitter = u64::try_from(settle.as_millis() / 2).unwrap_or(u64::MAX);
         tokio::time::sleep(settle + jitter(max_jitter, writes)).await;
     }

@@ -32,7 +32,8 @@
 //! # Concurrency and the residual risk
 //! There is no compare-and-swap on a tag (distribution 2.8 ignores `If-Match`), so concurrent read-modify-write
 //! cycles lose entries. Writers of one subject are serialised per process and per host by [`writer_lock`]. Writers on
-//! other hosts are not: after each write we wait a jittered settle delay, re-read the tag and re-add what is missing,
+//! other hosts are not: after each write we wait a jittered settle delay (scaled to the registry's own read-modify-write
+//! time, [`FallbackOptions`]), re-read the tag and re-add what is missing,
 //! for at most [`FallbackOptions::max_rounds`] writes, then fail with [`RegistryError::FallbackIndexLost`]. A writer on
 //! another host can still remove our entry *after* our last re-read without either side noticing (and we can do the
 //! same to it). **Attach to one subject from one job at a time** (e.g. a publish step after the build matrix, not
@@ -225,18 +226,40 @@ pub struct ListOptions {
 }
 
 /// How the fallback index is written.
+///
+/// The wait after a write (before re-reading the tag) must outlast a concurrent writer's read-modify-write of the
+/// same tag: a writer that read the index before our write and writes after it is caught only if its write lands
+/// before our re-read. That window is one `GET` and one `PUT` of a small manifest against the same registry, so the
+/// wait scales with what this registry takes for exactly that: [`SETTLE_RTT_FACTOR`] times our own read-modify-write
+/// of the tag, bounded below by `settle_floor` and above by `settle_delay`, plus up to half of it as random jitter.
+/// On a registry 100 ms away that is the full second; on a loopback or in-cluster registry it is the floor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FallbackOptions {
-    /// Wait after each write before re-reading the tag (plus up to half of it as random jitter).
+    /// The longest wait after a write (plus up to half of the wait as random jitter).
     pub settle_delay: Duration,
+    /// The shortest wait after a write (capped at `settle_delay`).
+    pub settle_floor: Duration,
     /// Writes at most (the first one included) before a loss that persists is reported.
     pub max_rounds: u32,
+}
+
+/// The wait after a fallback-index write, in multiples of the read-modify-write it followed ([`FallbackOptions`]).
+pub const SETTLE_RTT_FACTOR: u32 = 10;
+
+impl FallbackOptions {
+    /// The wait (before jitter) after a write whose read-modify-write cycle took `rmw`.
+    pub fn settle_for(&self, rmw: Duration) -> Duration {
+        rmw.saturating_mul(SETTLE_RTT_FACTOR)
+            .max(self.settle_floor)
+            .min(self.settle_delay)
+    }
 }
 
 impl Default for FallbackOptions {
     fn default() -> Self {
         Self {
             settle_delay: Duration::from_millis(1000),
+            settle_floor: Duration::from_millis(250),
             max_rounds: 3,
         }
     }
@@ -415,6 +438,25 @@ mod tests {
     use crate::limits::Limits;
     use crate::registry::layout::LayoutStore;
     use crate::registry::manifest::{ImageIndex, MEDIA_TYPE_MANIFEST, to_canonical_bytes};
+
+    /// The wait after a fallback write: ten read-modify-writes, within [floor, settle_delay]; a floor above the
+    /// ceiling gives the ceiling (tests that ask for a short fixed wait).
+    #[test]
+    fn the_settle_wait_scales_with_the_read_modify_write_within_its_bounds() {
+        let ms = Duration::from_millis;
+        let o = FallbackOptions::default();
+        assert_eq!((o.settle_floor, o.settle_delay), (ms(250), ms(1000)));
+        assert_eq!(o.settle_for(ms(2)), ms(250));
+        assert_eq!(o.settle_for(ms(40)), ms(400));
+        assert_eq!(o.settle_for(ms(100)), ms(1000));
+        assert_eq!(o.settle_for(ms(900)), ms(1000));
+        let short = FallbackOptions {
+            settle_delay: ms(20),
+            ..FallbackOptions::default()
+        };
+        assert_eq!(short.settle_for(ms(2)), ms(20));
+        assert_eq!(short.settle_for(ms(500)), ms(20));
+    }
 
     fn desc(n: u8, artifact_type: &str) -> Descriptor {
         let mut d = Descriptor::new(
