@@ -56,6 +56,7 @@ mod referrers_registry;
 mod referrers_trivy;
 mod registry_hostile;
 mod sbom_licenses;
+mod sbom_omnibor;
 mod sbom_snapshot;
 mod sbom_spdx3;
 mod sbom_trivy;
