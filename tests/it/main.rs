@@ -39,6 +39,7 @@ mod infra_smoke_consumers;
 mod infra_smoke_providers;
 mod layout_concurrency;
 mod layout_temp_files;
+mod licenses_goenv;
 mod licenses_providers;
 mod lint_profiles;
 mod mirror_catalogue;
