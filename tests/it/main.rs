@@ -44,6 +44,7 @@ mod licenses_providers;
 mod lint_profiles;
 mod mirror_catalogue;
 mod mirror_foreign;
+mod mirror_licences;
 mod mirror_oci_copy;
 mod mirror_publish;
 mod mirror_registry;
