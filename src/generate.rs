@@ -1,9 +1,9 @@
 //! The pipeline from a provider release to SBOM documents and lock-file hashes (`tofu-sbom generate`).
 //!
-//! 1. [`scan`]: every ZIP is verified against `SHA256SUMS` (one sequential read, SHA-256 and SHA-512 in the same pass),
-//!    then opened through its central directory; each entry is inflated once, the provider binary's bytes feed its
-//!    SHA-256/SHA-512 and the build-info reader at the same time (a partial second pass only for pre-Go-1.18
-//!    binaries). Platforms run in parallel on all cores.
+//! 1. [`scan`]: every ZIP is verified against `SHA256SUMS` (one sequential read, SHA-256, SHA-512 and the OmniBOR
+//!    gitoid in the same pass), then opened through its central directory; each entry is inflated once, the provider
+//!    binary's bytes feed its SHA-256/SHA-512/gitoid and the build-info reader at the same time (a partial second
+//!    pass only for pre-Go-1.18 binaries). Platforms run in parallel on all cores.
 //! 2. [`release_input`]: the scanned release becomes the neutral [`ReleaseInput`] the SBOM renderers take.
 //! 3. [`documents`]: one document per platform and format plus one release-wide document per format, each with the
 //!    file name OpenTofu's SBOM RFC recognises (the ZIP name without `.zip`, plus `.cdx.json` / `.spdx.json`).
@@ -100,11 +100,11 @@ pub struct ScannedPlatform {
     pub zip_name: String,
     /// Size of the ZIP in bytes.
     pub zip_size: u64,
-    /// SHA-256/SHA-512 of the ZIP (its `zh:` hash and OCI layer digest).
+    /// SHA-256/SHA-512 (its `zh:` hash and OCI layer digest) and OmniBOR gitoid of the ZIP.
     pub zip_digests: Digests,
     /// The provider binary's entry name.
     pub binary_name: String,
-    /// SHA-256/SHA-512 of the provider binary.
+    /// SHA-256/SHA-512 and OmniBOR gitoid of the provider binary.
     pub binary_digests: Digests,
     /// The binary's Go build info.
     pub buildinfo: BuildInfo,
@@ -383,10 +383,12 @@ pub fn release_input(release: &ScannedRelease, opts: &SbomOptions) -> ReleaseInp
                 zip_name: p.zip_name.clone(),
                 zip_sha256: p.zip_digests.sha256_hex(),
                 zip_sha512: p.zip_digests.sha512_hex(),
+                zip_gitoid: p.zip_digests.gitoid_hex(),
                 zip_size: p.zip_size,
                 binary_name: p.binary_name.clone(),
                 binary_sha256: p.binary_digests.sha256_hex(),
                 binary_sha512: p.binary_digests.sha512_hex(),
+                binary_gitoid: p.binary_digests.gitoid_hex(),
                 buildinfo: p.buildinfo.clone(),
                 zh: p.zh(),
                 h1: p.h1.clone(),

@@ -8,7 +8,8 @@
 //!   `archive/zip` opens it (see [`zip`] for what is trusted and what is refused), the provider binary found by
 //!   OpenTofu's `ExecutableFile` rule, and every entry streamed through an [`EntryReader`] — a forward-only
 //!   [`crate::read_at::ReadAt`] that inflates on the fly. Nothing is extracted to disk; memory stays bounded.
-//! - [`digest`]: SHA-256/SHA-512 and the lock-file hashes `zh:` and `h1:`; [`lockfile`] renders
+//! - [`digest`]: SHA-256/SHA-512, the OmniBOR Artifact ID (`gitoid:blob:sha256:`) and the lock-file hashes `zh:` and
+//!   `h1:`; [`lockfile`] renders
 //!   `.terraform.lock.hcl` blocks; [`address`] parses provider addresses.
 //!
 //! One provider ZIP, one pass:
@@ -45,7 +46,7 @@ mod stream;
 pub mod zip;
 
 pub use address::ProviderAddress;
-pub use digest::{Digests, FileHash, hash1};
+pub use digest::{Digests, FileHash, GITOID_BLOB_SHA256, hash1};
 pub use entry_names::BinarySelector;
 pub use error::{AddressError, ArchiveError, ReleaseError};
 pub use stream::{EntryDigests, EntryOutcome, EntryReader, Observe};

@@ -67,7 +67,7 @@ pub struct PlatformZip {
 }
 
 impl PlatformZip {
-    /// SHA-256/SHA-512 of the ZIP file, once [`Release::verify_all`] or [`Release::open`] has read it.
+    /// SHA-256/SHA-512 and gitoid of the ZIP file, once [`Release::verify_all`] or [`Release::open`] has read it.
     pub fn digests(&self) -> Option<Digests> {
         self.verified.as_ref().map(|(_, d)| *d)
     }
@@ -311,7 +311,7 @@ impl Release {
         Ok(())
     }
 
-    /// Reads every ZIP once (in parallel), computing its SHA-256/SHA-512 and checking it against `SHA256SUMS`.
+    /// Reads every ZIP once (in parallel), computing its SHA-256/SHA-512/gitoid and checking it against `SHA256SUMS`.
     /// The open file handles are kept, so [`Release::open`] parses exactly the bytes that were verified.
     pub fn verify_all(&mut self) -> Result<(), ReleaseError> {
         let checksums = &self.checksums;

@@ -11,7 +11,8 @@
 //! start of the entry (counted, at most [`crate::limits::Limits::max_stream_passes`]). The **first pass always runs to
 //! the end** — before a restart, or in [`EntryReader::finish`] — and that pass carries the checks and observers:
 //! the inflated size must equal the declared size (checked as bytes arrive: inflating past it stops at once), the
-//! CRC-32 must match the central directory, and the SHA-256/SHA-512 observers see every byte exactly once. So a
+//! CRC-32 must match the central directory, and the SHA-256/SHA-512/gitoid observers see every byte exactly once (the
+//! gitoid hashes the length first: the declared size, which the pass enforces). So a
 //! Go ≥ 1.18 binary is inflated exactly once, and a pre-1.18 one (strings before the blob) once plus a partial
 //! second pass. Memory is bounded: a 64 KiB read buffer, the inflater's 32 KiB window, a 64 KiB discard buffer.
 
@@ -58,7 +59,7 @@ pub enum Observe {
     Nothing,
     /// SHA-256 (for `h1:`).
     Sha256,
-    /// SHA-256 and SHA-512 (the provider binary in an SBOM).
+    /// SHA-256, SHA-512 and the OmniBOR gitoid (the provider binary in an SBOM).
     Sha256AndSha512,
 }
 
@@ -70,11 +71,12 @@ enum Observers {
 }
 
 impl Observers {
-    fn new(observe: Observe) -> Self {
+    /// Observers of an entry of `size` bytes (the declared size, which the first pass enforces).
+    fn new(observe: Observe, size: u64) -> Self {
         match observe {
             Observe::Nothing => Self::Nothing,
             Observe::Sha256 => Self::Sha256(Sha256::new()),
-            Observe::Sha256AndSha512 => Self::Both(Box::default()),
+            Observe::Sha256AndSha512 => Self::Both(Box::new(DigestsHasher::new(size))),
         }
     }
 
@@ -92,12 +94,14 @@ impl Observers {
             Self::Sha256(h) => EntryDigests {
                 sha256: Some(h.finalize().into()),
                 sha512: None,
+                gitoid_sha256: None,
             },
             Self::Both(h) => {
                 let d = h.finish();
                 EntryDigests {
                     sha256: Some(d.sha256),
                     sha512: Some(d.sha512),
+                    gitoid_sha256: Some(d.gitoid_sha256),
                 }
             }
         }
@@ -111,14 +115,17 @@ pub struct EntryDigests {
     pub sha256: Option<[u8; 32]>,
     /// SHA-512 of the inflated data (with [`Observe::Sha256AndSha512`]).
     pub sha512: Option<[u8; 64]>,
+    /// SHA-256 of the git blob object of the inflated data (with [`Observe::Sha256AndSha512`]).
+    pub gitoid_sha256: Option<[u8; 32]>,
 }
 
 impl EntryDigests {
-    /// Both digests, when both were computed.
+    /// Every digest, when all were computed ([`Observe::Sha256AndSha512`]).
     pub fn both(&self) -> Option<Digests> {
         Some(Digests {
             sha256: self.sha256?,
             sha512: self.sha512?,
+            gitoid_sha256: self.gitoid_sha256?,
         })
     }
 }
@@ -189,6 +196,7 @@ impl EntryReader {
         observe: Observe,
         max_passes: u32,
     ) -> Self {
+        let observers = Some(Observers::new(observe, data.size));
         Self {
             src,
             data,
@@ -196,7 +204,7 @@ impl EntryReader {
             passes: 0,
             pass: None,
             verified: false,
-            observers: Some(Observers::new(observe)),
+            observers,
             digests: EntryDigests::default(),
             failure: None,
             discard: Vec::new(),

@@ -92,7 +92,7 @@ pub struct ZipScan<T> {
     pub binary: T,
     /// The binary's entry name.
     pub binary_name: String,
-    /// SHA-256 and SHA-512 of the inflated binary.
+    /// SHA-256, SHA-512 and gitoid of the inflated binary.
     pub binary_digests: Digests,
     /// Inflation passes over the binary (1, or 2 when the callback read backwards).
     pub binary_passes: u32,
@@ -221,7 +221,7 @@ impl ProviderZip {
         self.entries.iter().filter_map(|e| e.modified).max()
     }
 
-    /// SHA-256 and SHA-512 of the ZIP file itself (its `zh:` hash), from one sequential read (cached).
+    /// SHA-256, SHA-512 and gitoid of the ZIP file itself (its `zh:` hash), from one sequential read (cached).
     pub fn file_digests(&mut self) -> Result<Digests, ArchiveError> {
         if let Some(d) = self.file_digests {
             return Ok(d);
@@ -260,7 +260,7 @@ impl ProviderZip {
     }
 
     /// Inflates every file entry once, in archive order, verifying sizes and CRC-32s, and hashing each with
-    /// SHA-256 (for `h1:`) — the binary with SHA-256 and SHA-512 while `read_binary` reads it through the
+    /// SHA-256 (for `h1:`) — the binary with SHA-256, SHA-512 and its gitoid while `read_binary` reads it through the
     /// [`EntryReader`] it is given (e.g. the build-info reader). The binary is inflated once, plus a partial second
     /// pass only if `read_binary` reads backwards.
     ///
@@ -283,7 +283,7 @@ impl ProviderZip {
                 let digests = outcome
                     .digests
                     .both()
-                    .expect("a verified pass with Observe::Sha256AndSha512 has both digests");
+                    .expect("a verified pass with Observe::Sha256AndSha512 has every digest");
                 binary = result.map(|r| (r, digests, outcome.passes));
                 files.push(FileHash {
                     name: entry.name.clone(),
@@ -321,11 +321,11 @@ pub(crate) fn open_file(path: &Path) -> Result<Arc<dyn ZipBytes>, ArchiveError> 
     Ok(Arc::new(FileBytes::new(file).map_err(io_err)?))
 }
 
-/// SHA-256 + SHA-512 of a whole source, read sequentially in 1 MiB blocks.
+/// SHA-256 + SHA-512 + gitoid of a whole source, read sequentially in 1 MiB blocks.
 pub(crate) fn hash_source(path: &Path, src: &dyn ZipBytes) -> Result<Digests, ArchiveError> {
-    let mut hasher = DigestsHasher::new();
-    let mut buf = vec![0u8; 1 << 20];
     let len = src.len();
+    let mut hasher = DigestsHasher::new(len);
+    let mut buf = vec![0u8; 1 << 20];
     let mut pos = 0;
     while pos < len {
         let want = usize::try_from(len - pos)

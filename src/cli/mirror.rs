@@ -147,6 +147,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
     let opts = run_options(global, args, target, &source)?;
     let rt = runtime()?;
     let versions = rt.block_on(run::mirror_source(&source, &opts))?;
+    for v in &versions {
+        print_license_warnings(global, v);
+    }
     rt.block_on(super::tofu_note::print_tofu_credentials_note(
         global,
         &opts.client,
@@ -305,6 +308,17 @@ fn copy_progress(global: &GlobalArgs) -> Option<CopyProgressFn> {
         }
         _ => {}
     }))
+}
+
+/// A version's licence warnings (`--licenses`: modules left without licence) on stderr, as `generate` and `publish`
+/// print theirs, prefixed with the version's source; nothing with `-q`. `--json` has them as `licenseWarnings`.
+pub(super) fn print_license_warnings(global: &GlobalArgs, v: &VersionOutcome) {
+    if global.quiet {
+        return;
+    }
+    for w in &v.license_warnings {
+        eprintln!("tofu-sbom: warning: licences: {}: {w}", v.source);
+    }
 }
 
 pub(super) fn print_version(v: &VersionOutcome, ca_files: &[std::path::PathBuf]) {

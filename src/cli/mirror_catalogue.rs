@@ -12,7 +12,7 @@ use tofu_sbom::mirror::catalogue::{
     mirror_catalogue_with_progress,
 };
 
-use super::mirror::{MirrorArgs, print_version, run_options};
+use super::mirror::{MirrorArgs, print_license_warnings, print_version, run_options};
 use super::runtime::runtime;
 use super::{GlobalArgs, Status, output};
 
@@ -102,6 +102,9 @@ pub(crate) fn run(
         events,
     ));
     let totals = summary(&outcomes);
+    for v in outcomes.iter().flat_map(|e| &e.versions) {
+        print_license_warnings(global, v);
+    }
     if args.json {
         output::print_json(&CatalogueJson {
             from_file: file.display().to_string(),

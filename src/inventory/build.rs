@@ -37,6 +37,11 @@ fn sha256_512(sha256: &str, sha512: &str) -> Vec<Hash> {
     ]
 }
 
+/// The OmniBOR Artifact ID of a file from its git blob SHA-256 (validated hex).
+fn gitoid(hex: &str) -> String {
+    format!("{}{hex}", crate::archive::GITOID_BLOB_SHA256)
+}
+
 /// The components one platform contributes below the root.
 struct PlatformParts {
     binary: Component,
@@ -138,6 +143,7 @@ fn platform_parts(input: &ReleaseInput, facts: &ReleaseFacts, p: &PlatformInput)
     binary.creator_url = facts.creator_url.clone();
     binary.file_name = Some(p.binary_name.clone());
     binary.hashes = sha256_512(&p.binary_sha256, &p.binary_sha512);
+    binary.omnibor_id = Some(gitoid(&p.binary_gitoid));
     binary.properties = vec![
         prop(PROP_TRIVY_CLASS, "lang-pkgs"),
         prop(PROP_TRIVY_TYPE, "gobinary"),
@@ -384,6 +390,7 @@ impl Inventory {
         let mut root = root_component(input, &facts);
         root.file_name = Some(p.zip_name.clone());
         root.hashes = sha256_512(&p.zip_sha256, &p.zip_sha512);
+        root.omnibor_id = Some(gitoid(&p.zip_gitoid));
         root.distributions = vec![distribution(p)];
         root.properties.extend(platform_properties(p));
 

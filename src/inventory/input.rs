@@ -143,6 +143,9 @@ pub struct PlatformInput {
     pub zip_sha256: String,
     /// SHA-512 of the ZIP file.
     pub zip_sha512: String,
+    /// The ZIP file's OmniBOR Artifact ID: SHA-256 of its git blob object (rendered `gitoid:blob:sha256:<hex>`,
+    /// `archive::Digests::gitoid`).
+    pub zip_gitoid: String,
     /// Size of the ZIP file in bytes.
     pub zip_size: u64,
     /// File name of the provider executable inside the ZIP, e.g. `terraform-provider-x_v1.2.3`.
@@ -151,6 +154,8 @@ pub struct PlatformInput {
     pub binary_sha256: String,
     /// SHA-512 of the executable.
     pub binary_sha512: String,
+    /// The executable's OmniBOR Artifact ID: SHA-256 of its git blob object (rendered `gitoid:blob:sha256:<hex>`).
+    pub binary_gitoid: String,
     /// The executable's Go build info.
     pub buildinfo: BuildInfo,
     /// Lock-file `zh:` hash (`zh:<hex>`).
@@ -257,6 +262,8 @@ pub(super) fn validate(input: &ReleaseInput) -> Result<(), InventoryError> {
         check_hex(&p.zip_name, "zip_sha512", &p.zip_sha512, 128)?;
         check_hex(&p.zip_name, "binary_sha256", &p.binary_sha256, 64)?;
         check_hex(&p.zip_name, "binary_sha512", &p.binary_sha512, 128)?;
+        check_hex(&p.zip_name, "zip_gitoid", &p.zip_gitoid, 64)?;
+        check_hex(&p.zip_name, "binary_gitoid", &p.binary_gitoid, 64)?;
         if let Some(first) = seen.insert(p.platform(), &p.zip_name) {
             return Err(InventoryError::DuplicatePlatform {
                 platform: p.platform(),

@@ -12,9 +12,10 @@
 //! * **root** = the provider: name `terraform-provider-TYPE`, version from the release (never `(devel)`), supplier from
 //!   `supplier`, else the provider namespace, else derived from the main module path; SHA-256 and SHA-512 of the ZIP
 //!   (per-platform documents) and a `distribution` reference per ZIP; the platform properties (below) in
-//!   per-platform documents. **No purl**: current Trivy would list a `pkg:golang` purl on the root as a package.
+//!   per-platform documents. **No purl**: current Trivy would list a `pkg:golang` purl on the root as a package; its
+//!   software identifier is the ZIP's OmniBOR Artifact ID (`gitoid:blob:sha256:…`, per-platform documents).
 //! * **binary** (`kind = Binary`): one per platform, name = the executable's file name inside the ZIP, SHA-256 and
-//!   SHA-512, `aquasecurity:trivy:Type=gobinary` and `aquasecurity:trivy:Class=lang-pkgs` so that Trivy groups the
+//!   SHA-512, the executable's OmniBOR Artifact ID, `aquasecurity:trivy:Type=gobinary` and `aquasecurity:trivy:Class=lang-pkgs` so that Trivy groups the
 //!   modules under it; in the release-wide document it also carries that platform's properties.
 //! * **main module**: `pkg:golang/<main module>@v<release version>` (the release version with `v` added; the
 //!   build-info version, often `(devel)`, is kept as a property).
@@ -188,6 +189,10 @@ pub struct Component {
     pub version: Option<String>,
     /// Package URL, when the component has one.
     pub purl: Option<String>,
+    /// OmniBOR Artifact ID (`gitoid:blob:sha256:<hex>`) of the file the component is: the release ZIP (the root of a
+    /// per-platform document) and the executable (binary) — their CISA 2025 software identifier, as they have no
+    /// purl.
+    pub omnibor_id: Option<String>,
     /// CPE 2.3 name (stdlib only).
     pub cpe: Option<String>,
     /// Supplier (organisation) name.
@@ -311,6 +316,7 @@ fn empty_component(bom_ref: String, kind: ComponentKind, name: String) -> Compon
         name,
         version: None,
         purl: None,
+        omnibor_id: None,
         cpe: None,
         supplier: None,
         file_name: None,

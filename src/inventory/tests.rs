@@ -63,10 +63,12 @@ fn sample_input() -> ReleaseInput {
         zip_name: format!("terraform-provider-demo_1.2.3_{os}_{arch}.zip"),
         zip_sha256: c.to_string().repeat(64),
         zip_sha512: c.to_string().repeat(128),
+        zip_gitoid: "9".repeat(64),
         zip_size: 1234,
         binary_name: "terraform-provider-demo_v1.2.3".into(),
         binary_sha256: "b".repeat(64),
         binary_sha512: "b".repeat(128),
+        binary_gitoid: "8".repeat(64),
         buildinfo: bi(os, extra),
         zh: format!("zh:{}", c.to_string().repeat(64)),
         h1: "h1:abc=".into(),
@@ -363,8 +365,49 @@ fn input_errors() {
             ..
         }
     ));
+    // The gitoid input is the hex alone; the `gitoid:blob:sha256:` prefix is the inventory's to add.
+    let mut input = sample_input();
+    let full = format!("gitoid:blob:sha256:{}", "9".repeat(64));
+    input.platforms[1].zip_gitoid = full.clone();
+    assert_eq!(
+        Inventory::for_release(&input).unwrap_err(),
+        InventoryError::BadDigest {
+            zip: "terraform-provider-demo_1.2.3_darwin_arm64.zip".into(),
+            field: "zip_gitoid",
+            algorithm: "SHA-256",
+            value: full,
+        }
+    );
     assert_eq!(
         Inventory::for_platform(&sample_input(), 5).unwrap_err(),
         InventoryError::PlatformIndex { index: 5, count: 2 }
     );
+}
+
+#[test]
+fn the_zip_and_each_executable_carry_their_omnibor_id() {
+    let input = sample_input();
+    let inv = Inventory::for_platform(&input, 0).unwrap();
+    assert_eq!(
+        inv.root.omnibor_id.as_deref(),
+        Some(format!("gitoid:blob:sha256:{}", "9".repeat(64)).as_str())
+    );
+    let ids: Vec<(ComponentKind, Option<&str>)> = inv
+        .components
+        .iter()
+        .filter(|c| c.omnibor_id.is_some())
+        .map(|c| (c.kind, c.omnibor_id.as_deref()))
+        .collect();
+    let binary = format!("gitoid:blob:sha256:{}", "8".repeat(64));
+    assert_eq!(ids, vec![(ComponentKind::Binary, Some(binary.as_str()))]);
+    // Release-wide, the root covers several ZIPs: no single file, no id; each platform's executable keeps its own.
+    let inv = Inventory::for_release(&input).unwrap();
+    assert_eq!(inv.root.omnibor_id, None);
+    let binaries: Vec<Option<&str>> = inv
+        .components
+        .iter()
+        .filter(|c| c.kind == ComponentKind::Binary)
+        .map(|c| c.omnibor_id.as_deref())
+        .collect();
+    assert_eq!(binaries, vec![Some(binary.as_str()), Some(binary.as_str())]);
 }

@@ -72,6 +72,8 @@ pub struct AddedSboms {
     pub skipped: Vec<SbomSkip>,
     /// The provider type the SBOMs describe (`None` when nothing was needed or nothing named one).
     pub identity: Option<ProviderIdentity>,
+    /// Modules the SBOMs leave without licence, and why (`--licenses`).
+    pub license_warnings: Vec<crate::licenses::LicenseWarning>,
 }
 
 /// What to add SBOMs to, and how.
@@ -156,6 +158,7 @@ pub async fn add_missing_sboms(req: &AddSbomsRequest<'_>) -> Result<AddedSboms> 
             return Ok(out);
         }
     };
+    out.license_warnings.clone_from(&prepared.license_warnings);
     let mut jobs = Vec::new();
     for (key, digest) in req.artifact.subjects() {
         if !lacking.contains(&key) || out.skipped.iter().any(|s| s.subject == key) {

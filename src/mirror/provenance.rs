@@ -27,6 +27,7 @@ use crate::archive::lockfile::ProviderLock;
 use crate::archive::release::Release;
 use crate::generate::{self, Document, GenerateError, SbomOptions, ScannedRelease};
 use crate::inventory::ReleaseSignature;
+use crate::licenses::LicenseWarning;
 use crate::limits::Limits;
 use crate::provider::artifact::ProviderPackage;
 use crate::provider::attach::{AttachOutcome, ProvenanceFile, ProvenanceKind};
@@ -66,6 +67,8 @@ pub struct PreparedRelease {
     pub provenance: Vec<ProvenanceFile>,
     /// The lock-file entry (`h1:` and `zh:` of every platform), when the address is known.
     pub lock: Option<ProviderLock>,
+    /// Modules left without licence, and why (`--licenses`; what `generate` and `publish` print).
+    pub license_warnings: Vec<LicenseWarning>,
 }
 
 /// Reads and scans the release in `dir` (only `platforms` when not empty, `os_arch`), renders its documents with
@@ -93,11 +96,15 @@ pub fn prepare(
         release_signature: auth.map(release_signature),
         ..sbom.clone()
     };
+    let mut license_warnings = Vec::new();
     if sbom.licenses.is_none()
         && let Some(cfg) = &sbom.license_config
     {
         let modules = crate::licenses::modules_of(scanned.build_infos());
-        sbom.licenses = crate::licenses::resolve_blocking(&modules, cfg)?.map(|r| r.licenses);
+        if let Some(r) = crate::licenses::resolve_blocking(&modules, cfg)? {
+            sbom.licenses = Some(r.licenses);
+            license_warnings = r.warnings;
+        }
     }
     let input = generate::release_input(&scanned, &sbom);
     let documents = generate::documents(&input, formats)?;
@@ -118,6 +125,7 @@ pub fn prepare(
         package,
         provenance,
         lock,
+        license_warnings,
     })
 }
 

@@ -1,9 +1,11 @@
 //! CycloneDX 1.6 / 1.5 JSON: spec-shaped serde structs (`bom-1.6.schema.json` / `bom-1.5.schema.json`) and the
-//! conversion from the inventory. The two versions differ only in `$schema`, `specVersion` and the form of
-//! `metadata.tools` (see [`Tools`]); every other field used exists with the same shape in 1.5 (`lifecycles`,
-//! `pedigree`, `externalReferences[].hashes`).
+//! conversion from the inventory. The two versions differ in `$schema`, `specVersion`, the form of `metadata.tools`
+//! (see [`Tools`]) and the fields 1.5 does not have, written in 1.6 only (`manufacturer`, `omniborId`, licence
+//! `acknowledgement`, the BSI properties, `compositions`); every other field used exists with the same shape in 1.5
+//! (`lifecycles`, `pedigree`, `externalReferences[].hashes`).
 //!
-//! Trivy-relevant choices (SPEC §4.3/§4.4): the provider is `metadata.component` without a purl; each binary is an
+//! Trivy-relevant choices (SPEC §4.3/§4.4): the provider is `metadata.component` without a purl (its software
+//! identifier is its ZIP's OmniBOR Artifact ID in `omniborId`, as each binary's is the executable's); each binary is an
 //! `application` with `aquasecurity:trivy:Type=gobinary`; the main module, modules and stdlib are `library`
 //! components (Trivy 0.44 collects only libraries below an application) with `name` = the full module path, no
 //! `group`, and the version in the purl; `dependencies` link provider → binary → main module → modules + stdlib.
@@ -184,6 +186,9 @@ struct Component {
     cpe: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     purl: Option<String>,
+    /// CycloneDX 1.6 `omniborId` (array of `gitoid:` URIs); the field does not exist in 1.5.
+    #[serde(rename = "omniborId", skip_serializing_if = "Vec::is_empty")]
+    omnibor_id: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pedigree: Option<Pedigree>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -408,6 +413,7 @@ fn component(c: &inventory::Component, spec: SpecVersion) -> Component {
                 licenses: Vec::new(),
                 cpe: None,
                 purl: Some(a.purl.clone()),
+                omnibor_id: Vec::new(),
                 pedigree: None,
                 external_references: Vec::new(),
                 properties: Vec::new(),
@@ -439,6 +445,10 @@ fn component(c: &inventory::Component, spec: SpecVersion) -> Component {
             .unwrap_or_default(),
         cpe: c.cpe.clone(),
         purl: c.purl.clone(),
+        omnibor_id: match spec {
+            SpecVersion::V1_6 => c.omnibor_id.iter().cloned().collect(),
+            SpecVersion::V1_5 => Vec::new(),
+        },
         pedigree,
         external_references,
         properties: properties(c, spec),

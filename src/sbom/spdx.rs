@@ -3,7 +3,8 @@
 //! Trivy-relevant choices (SPEC §4.5): `SPDXRef-DOCUMENT DESCRIBES` the provider; binaries have SPDX ids starting
 //! with `SPDXRef-Application-` (Trivy's type detection) and the annotation `Type: gobinary` (Trivy reads properties
 //! from annotation comments `"Key: Value"`, with its `aquasecurity:trivy:` prefix stripped, as its own SPDX writer
-//! does); purls go in `externalRefs` as `PACKAGE-MANAGER`/`purl`, the stdlib CPE as `SECURITY`/`cpe23Type`. Edges:
+//! does); purls go in `externalRefs` as `PACKAGE-MANAGER`/`purl`, the stdlib CPE as `SECURITY`/`cpe23Type`, the
+//! OmniBOR Artifact ID of the provider's ZIP and of each executable as `PERSISTENT-ID`/`gitoid`. Edges:
 //! provider `CONTAINS` binary (the ZIP holds the executable), binary `DEPENDS_ON` main module `DEPENDS_ON` modules +
 //! stdlib, and additionally binary `CONTAINS` every module and stdlib below it (see `document`).
 //!
@@ -118,6 +119,8 @@ struct ExternalRef {
 enum ReferenceCategory {
     PackageManager,
     Security,
+    /// Annex F.4 (SPDX 2.3): `swh` and `gitoid`.
+    PersistentId,
 }
 
 /// Reference types we emit.
@@ -127,6 +130,9 @@ enum ReferenceType {
     Purl,
     #[serde(rename = "cpe23Type")]
     Cpe23,
+    /// The OmniBOR Artifact ID, `gitoid:blob:sha256:<hex>` (annex F.4).
+    #[serde(rename = "gitoid")]
+    Gitoid,
 }
 
 /// `primaryPackagePurpose` values we emit.
@@ -255,6 +261,13 @@ impl Ctx {
                 reference_category: ReferenceCategory::Security,
                 reference_type: ReferenceType::Cpe23,
                 reference_locator: cpe.clone(),
+            });
+        }
+        if let Some(id) = &c.omnibor_id {
+            external_refs.push(ExternalRef {
+                reference_category: ReferenceCategory::PersistentId,
+                reference_type: ReferenceType::Gitoid,
+                reference_locator: id.clone(),
             });
         }
         let mut annotations: Vec<Annotation> = c

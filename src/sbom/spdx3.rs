@@ -8,8 +8,9 @@
 //! tofu-sbom as a `SoftwareAgent`; `createdUsing` the `Tool`), the `SpdxDocument` whose `rootElement` is the
 //! `software_Sbom` (`software_sbomType` `analyzed`: made by analysing the built executables after the build — the SBOM
 //! generation context the official ntia-conformance-checker asks for) whose `rootElement` is the provider, a
-//! `software_Package` per component (purl, version, `verifiedUsing` SHA-256/SHA-512, `suppliedBy`, the stdlib CPE as
-//! an `ExternalIdentifier`), a `software_File` per release ZIP (purpose `archive`, with its digests) tied to the
+//! `software_Package` per component (purl, version, `verifiedUsing` SHA-256/SHA-512, `suppliedBy`, the stdlib CPE and
+//! the OmniBOR Artifact ID of the provider's ZIP and of each executable as `ExternalIdentifier`s of type `cpe23` and
+//! `gitoid`), a `software_File` per release ZIP (purpose `archive`, with its digests) tied to the
 //! provider by `hasDistributionArtifact`, the edges of SPDX 2.3 as `Relationship`s (one per source and type:
 //! provider `contains` binary, `dependsOn` along the module graph, binary `contains` every module linked into it), and
 //! each component property as an `Annotation` (`statement` = `key: value`, as in our SPDX 2.3).
@@ -452,6 +453,10 @@ impl Builder {
                     external_identifier_type: "cpe23",
                     identifier: cpe.clone(),
                 })
+                .chain(c.omnibor_id.iter().map(|id| ExternalIdentifier {
+                    external_identifier_type: "gitoid",
+                    identifier: id.clone(),
+                }))
                 .collect(),
         }));
     }

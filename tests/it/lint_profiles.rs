@@ -121,32 +121,23 @@ fn ours_every_profile_and_the_checker_agrees_on_ntia() {
         f15[0],
         ("format-version".to_owned(), "/specVersion".to_owned())
     );
-    // CISA 2025: the provider and its executable have no global identifier (no purl: Trivy would list a root purl as
-    // a package, SPEC §4.4); licences off.
+    // CISA 2025: the provider and its executable are identified by their OmniBOR ids (no purl: Trivy would list a
+    // root purl as a package, SPEC §4.4); with licences off, the missing licences are the only findings.
     for f in [cdx, spdx3] {
         let list = findings(f, Profile::Cisa2025);
         assert_eq!(
             counted(&list),
-            vec![
-                ("component-identifier".to_owned(), 2),
-                ("component-licence".to_owned(), 27)
-            ],
+            vec![("component-licence".to_owned(), 27)],
             "{}",
             f.display()
         );
     }
     assert_eq!(
-        findings(cdx, Profile::Cisa2025)[..2],
-        [
-            (
-                "component-identifier".to_owned(),
-                "/metadata/component/purl".to_owned()
-            ),
-            (
-                "component-licence".to_owned(),
-                "/metadata/component/licenses".to_owned()
-            ),
-        ]
+        findings(cdx, Profile::Cisa2025)[0],
+        (
+            "component-licence".to_owned(),
+            "/metadata/component/licenses".to_owned()
+        )
     );
 }
 
@@ -214,6 +205,9 @@ fn ours_with_licences_conform_to_bsi_and_the_checker_agrees() {
         let p = dir.path().join(name);
         std::fs::write(&p, sbom::render(&inv, format).unwrap()).unwrap();
         assert_eq!(findings(&p, Profile::Bsi21), vec![], "{}", p.display());
+        // CISA 2025 too: every component has a software identifier (purl, the stdlib's CPE, the OmniBOR id of the
+        // ZIP and of the executable) and a licence.
+        assert_eq!(findings(&p, Profile::Cisa2025), vec![], "{}", p.display());
         if format == Format::Spdx301 {
             assert!(checker(&p, "bsi"), "ntia-checker --comply bsi");
         }
@@ -586,6 +580,8 @@ fn real_provider_with_licences_conforms_to_bsi_through_the_goreleaser_recipe() {
         );
         let path = dist.path().join(&document);
         assert_eq!(findings(&path, Profile::Ntia), vec![]);
+        // CISA 2025: licences on, and the ZIP and the executable identified by their OmniBOR ids.
+        assert_eq!(findings(&path, Profile::Cisa2025), vec![], "{format}");
         if suffix == ".spdx3.json" {
             assert!(checker(&path, "bsi"), "ntia-checker --comply bsi");
             assert!(checker(&path, "ntia"), "ntia-checker --comply ntia");

@@ -218,5 +218,6 @@ async fn copied_outcome(
         tofurc_unusable,
         lockfile: lock,
         warnings,
+        license_warnings: added.license_warnings,
     })
 }

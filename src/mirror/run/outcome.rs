@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::archive::lockfile;
+use crate::licenses::LicenseWarning;
 use crate::mirror::add_sboms::SbomSkip;
 use crate::mirror::download::{Authentication, MirroredVersion};
 use crate::mirror::oci_sboms;
@@ -128,6 +129,10 @@ pub struct VersionOutcome {
     /// Warnings: from the registry, about the provider's identity, about subjects left without an SBOM.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Modules the SBOMs leave without licence, and why (`--licenses`; the `licenseWarnings` of `generate` and
+    /// `publish`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub license_warnings: Vec<LicenseWarning>,
 }
 
 impl VersionOutcome {
@@ -160,6 +165,7 @@ impl VersionOutcome {
             tofurc_unusable,
             lockfile: None,
             warnings: Vec::new(),
+            license_warnings: Vec::new(),
         }
     }
 
@@ -247,6 +253,7 @@ impl VersionOutcome {
             tofurc_unusable: push.tofurc_unusable.clone(),
             lockfile: prepared.lock.as_ref().map(lockfile::render_provider_block),
             warnings: mirrored.map(|v| v.warnings.clone()).unwrap_or_default(),
+            license_warnings: prepared.license_warnings.clone(),
         }
     }
 }

@@ -201,5 +201,6 @@ fn outcome(
             hashes,
         })),
         warnings: Vec::new(),
+        license_warnings: Vec::new(),
     }
 }

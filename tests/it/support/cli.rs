@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// A `tofu-sbom` command with an environment that cannot leak into the results: no `SOURCE_DATE_EPOCH`, no registry
-/// credentials from the environment, no `CI` (progress output). Tests that push also point `HOME`/`DOCKER_CONFIG` at
-/// an empty directory (see [`isolate_credentials`]).
+/// credentials from the environment, no `CI` (progress output), no `go env -w` file (`GOENV=off`: the licence tests
+/// set the Go variables they mean). Tests that push also point `HOME`/`DOCKER_CONFIG` at an empty directory (see
+/// [`isolate_credentials`]).
 pub(crate) fn tofu_sbom() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tofu-sbom"));
     for var in [
@@ -26,6 +27,7 @@ pub(crate) fn tofu_sbom() -> Command {
     ] {
         cmd.env_remove(var);
     }
+    cmd.env("GOENV", "off");
     cmd.stdin(Stdio::null());
     cmd
 }

@@ -53,6 +53,16 @@ pub(crate) fn hex_sha512(bytes: &[u8]) -> String {
     hex::encode(Sha512::digest(bytes))
 }
 
+/// SHA-256 of git's blob object of `bytes` (`"blob <len>\0"` + content): the hex of its OmniBOR Artifact ID. Written
+/// out here from git's object format rather than taken from the crate (`git_agrees_on_the_gitoid_…` in
+/// archive_release.rs checks the crate against the real git).
+pub(crate) fn hex_gitoid(bytes: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("blob {}\0", bytes.len()).as_bytes());
+    h.update(bytes);
+    hex::encode(h.finalize())
+}
+
 fn module(path: &str, version: &str, sum: &str) -> Module {
     Module {
         path: path.into(),
@@ -140,6 +150,7 @@ pub(crate) fn sample_release() -> ReleaseInput {
             arch: arch.into(),
             zip_sha256: hex_sha256(zip_bytes.as_bytes()),
             zip_sha512: hex_sha512(zip_bytes.as_bytes()),
+            zip_gitoid: hex_gitoid(zip_bytes.as_bytes()),
             zip_size: zip_bytes.len() as u64,
             zh: format!("zh:{}", hex_sha256(zip_bytes.as_bytes())),
             h1: "h1:7hQhBe0Z3nbsVVSdFIx7ZH8Pk5qX+dMqo3yMNv2qcKQ=".into(),
@@ -147,6 +158,7 @@ pub(crate) fn sample_release() -> ReleaseInput {
             binary_name: "terraform-provider-demo_v1.2.3".into(),
             binary_sha256: hex_sha256(binary_bytes.as_bytes()),
             binary_sha512: hex_sha512(binary_bytes.as_bytes()),
+            binary_gitoid: hex_gitoid(binary_bytes.as_bytes()),
             buildinfo: buildinfo(os, arch, extra),
             version_source: "release-filename".into(),
             signature_file: Some("terraform-provider-demo_1.2.3_SHA256SUMS.sig".into()),
@@ -440,12 +452,14 @@ pub(crate) fn platform_from_binary(
         arch: arch.into(),
         zip_sha256: hex_sha256(&zip),
         zip_sha512: hex_sha512(&zip),
+        zip_gitoid: hex_gitoid(&zip),
         zip_size: zip.len() as u64,
         zh: format!("zh:{}", hex_sha256(&zip)),
         h1: dirhash_h1(&[(&binary_name, &bytes)]),
         zip_name,
         binary_sha256: hex_sha256(&bytes),
         binary_sha512: hex_sha512(&bytes),
+        binary_gitoid: hex_gitoid(&bytes),
         binary_name,
         buildinfo: go_version_m(binary),
         version_source: "release-filename".into(),

@@ -45,10 +45,12 @@ pub(crate) fn release_input(pkg: &ProviderPackage, name: &str, tool_version: &st
                 zip_name: z.file_name.clone(),
                 zip_sha256: z.sha256.clone(),
                 zip_sha512: hex::encode(sha2::Sha512::digest(&bytes)),
+                zip_gitoid: crate::support::sbom::hex_gitoid(&bytes),
                 zip_size: z.size,
                 binary_name: format!("terraform-provider-{name}_v{}", pkg.version),
                 binary_sha256: hex::encode(sha2::Sha256::digest(binary.as_bytes())),
                 binary_sha512: hex::encode(sha2::Sha512::digest(binary.as_bytes())),
+                binary_gitoid: crate::support::sbom::hex_gitoid(binary.as_bytes()),
                 buildinfo: BuildInfo {
                     go_version: GO_VERSION.into(),
                     path: MAIN_MODULE.into(),
