@@ -143,7 +143,7 @@ fn platform_parts(input: &ReleaseInput, facts: &ReleaseFacts, p: &PlatformInput)
     binary.creator_url = facts.creator_url.clone();
     binary.file_name = Some(p.binary_name.clone());
     binary.hashes = sha256_512(&p.binary_sha256, &p.binary_sha512);
-    binary.omnibor_id = Some(gitoid(&p.binary_gitoid));
+    binary.omnibor_ids = vec![gitoid(&p.binary_gitoid)];
     binary.properties = vec![
         prop(PROP_TRIVY_CLASS, "lang-pkgs"),
         prop(PROP_TRIVY_TYPE, "gobinary"),
@@ -390,7 +390,7 @@ impl Inventory {
         let mut root = root_component(input, &facts);
         root.file_name = Some(p.zip_name.clone());
         root.hashes = sha256_512(&p.zip_sha256, &p.zip_sha512);
-        root.omnibor_id = Some(gitoid(&p.zip_gitoid));
+        root.omnibor_ids = vec![gitoid(&p.zip_gitoid)];
         root.distributions = vec![distribution(p)];
         root.properties.extend(platform_properties(p));
 
@@ -468,6 +468,9 @@ impl Inventory {
         let mut found_in: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         for p in &platforms {
             root.distributions.push(distribution(p));
+            // The release is deployed as these ZIPs: each one's OmniBOR id identifies it (CISA 2025 software
+            // identifier of the multi-platform root; sorted like the platforms).
+            root.omnibor_ids.push(gitoid(&p.zip_gitoid));
             let parts = platform_parts(input, &facts, p);
             let mut binary = parts.binary;
             // Unique names: Trivy keys applications by name (its file path) and keeps only one of equal ones.

@@ -192,7 +192,7 @@ pub struct Component {
     /// OmniBOR Artifact ID (`gitoid:blob:sha256:<hex>`) of the file the component is: the release ZIP (the root of a
     /// per-platform document) and the executable (binary) — their CISA 2025 software identifier, as they have no
     /// purl.
-    pub omnibor_id: Option<String>,
+    pub omnibor_ids: Vec<String>,
     /// CPE 2.3 name (stdlib only).
     pub cpe: Option<String>,
     /// Supplier (organisation) name.
@@ -316,7 +316,7 @@ fn empty_component(bom_ref: String, kind: ComponentKind, name: String) -> Compon
         name,
         version: None,
         purl: None,
-        omnibor_id: None,
+        omnibor_ids: Vec::new(),
         cpe: None,
         supplier: None,
         file_name: None,

@@ -386,28 +386,41 @@ fn input_errors() {
 
 #[test]
 fn the_zip_and_each_executable_carry_their_omnibor_id() {
-    let input = sample_input();
+    let mut input = sample_input();
+    input.platforms[1].zip_gitoid = "7".repeat(64);
     let inv = Inventory::for_platform(&input, 0).unwrap();
-    assert_eq!(
-        inv.root.omnibor_id.as_deref(),
-        Some(format!("gitoid:blob:sha256:{}", "9".repeat(64)).as_str())
-    );
-    let ids: Vec<(ComponentKind, Option<&str>)> = inv
+    let zip0 = format!("gitoid:blob:sha256:{}", "9".repeat(64));
+    let zip1 = format!("gitoid:blob:sha256:{}", "7".repeat(64));
+    assert_eq!(inv.root.omnibor_ids, vec![zip0.clone()]);
+    let ids: Vec<(ComponentKind, Vec<String>)> = inv
         .components
         .iter()
-        .filter(|c| c.omnibor_id.is_some())
-        .map(|c| (c.kind, c.omnibor_id.as_deref()))
+        .filter(|c| !c.omnibor_ids.is_empty())
+        .map(|c| (c.kind, c.omnibor_ids.clone()))
         .collect();
     let binary = format!("gitoid:blob:sha256:{}", "8".repeat(64));
-    assert_eq!(ids, vec![(ComponentKind::Binary, Some(binary.as_str()))]);
-    // Release-wide, the root covers several ZIPs: no single file, no id; each platform's executable keeps its own.
+    assert_eq!(ids, vec![(ComponentKind::Binary, vec![binary.clone()])]);
+    // Release-wide, the root is deployed as several ZIPs: one id per ZIP, in platform order; each platform's
+    // executable keeps its own.
     let inv = Inventory::for_release(&input).unwrap();
-    assert_eq!(inv.root.omnibor_id, None);
-    let binaries: Vec<Option<&str>> = inv
+    let mut platforms: Vec<(String, String)> = input
+        .platforms
+        .iter()
+        .map(|p| (p.platform(), p.zip_gitoid.clone()))
+        .collect();
+    platforms.sort();
+    let want: Vec<String> = platforms
+        .iter()
+        .map(|(_, g)| format!("gitoid:blob:sha256:{g}"))
+        .collect();
+    assert_eq!(want.len(), 2);
+    assert!(want.contains(&zip0) && want.contains(&zip1));
+    assert_eq!(inv.root.omnibor_ids, want);
+    let binaries: Vec<Vec<String>> = inv
         .components
         .iter()
         .filter(|c| c.kind == ComponentKind::Binary)
-        .map(|c| c.omnibor_id.as_deref())
+        .map(|c| c.omnibor_ids.clone())
         .collect();
-    assert_eq!(binaries, vec![Some(binary.as_str()), Some(binary.as_str())]);
+    assert_eq!(binaries, vec![vec![binary.clone()], vec![binary]]);
 }

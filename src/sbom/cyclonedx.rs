@@ -446,7 +446,7 @@ fn component(c: &inventory::Component, spec: SpecVersion) -> Component {
         cpe: c.cpe.clone(),
         purl: c.purl.clone(),
         omnibor_id: match spec {
-            SpecVersion::V1_6 => c.omnibor_id.iter().cloned().collect(),
+            SpecVersion::V1_6 => c.omnibor_ids.clone(),
             SpecVersion::V1_5 => Vec::new(),
         },
         pedigree,

@@ -263,7 +263,7 @@ impl Ctx {
                 reference_locator: cpe.clone(),
             });
         }
-        if let Some(id) = &c.omnibor_id {
+        for id in &c.omnibor_ids {
             external_refs.push(ExternalRef {
                 reference_category: ReferenceCategory::PersistentId,
                 reference_type: ReferenceType::Gitoid,

@@ -453,7 +453,7 @@ impl Builder {
                     external_identifier_type: "cpe23",
                     identifier: cpe.clone(),
                 })
-                .chain(c.omnibor_id.iter().map(|id| ExternalIdentifier {
+                .chain(c.omnibor_ids.iter().map(|id| ExternalIdentifier {
                     external_identifier_type: "gitoid",
                     identifier: id.clone(),
                 }))

@@ -166,3 +166,62 @@ fn every_format_writes_the_ids_where_its_spec_puts_them() {
         ]
     );
 }
+
+/// The release-wide document's root is the provider deployed as several ZIPs: it carries one OmniBOR id per ZIP (in
+/// platform order), each equal to git's, so `lint --profile cisa-2025` finds its software identifier.
+#[test]
+fn the_release_wide_root_carries_the_id_of_every_zip() {
+    let provider = TestProvider::Framework;
+    let out = tempfile::tempdir().unwrap();
+    let run = tofu_sbom()
+        .arg("generate")
+        .arg(provider.release_dir())
+        .args(["-q", "--platform", "windows_amd64,linux_amd64", "-o"])
+        .arg(out.path())
+        .args(["--format", "cyclonedx-json", "--format", "spdx-json@3.0.1"])
+        .output()
+        .expect("run generate");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let ids: Vec<String> = ["linux_amd64", "windows_amd64"]
+        .iter()
+        .map(|p| git_gitoid(&provider.zip(p)))
+        .collect();
+    let cdx_path = out.path().join("terraform-provider-tsbfw_0.3.1.cdx.json");
+    let cdx: Value = serde_json::from_slice(&std::fs::read(&cdx_path).unwrap()).unwrap();
+    assert_eq!(cdx["metadata"]["component"]["omniborId"], json!(ids));
+    let spdx3_path = out.path().join("terraform-provider-tsbfw_0.3.1.spdx3.json");
+    let spdx3: Value = serde_json::from_slice(&std::fs::read(&spdx3_path).unwrap()).unwrap();
+    let root = spdx3["@graph"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["type"] == "software_Package" && n["name"] == "terraform-provider-tsbfw")
+        .unwrap();
+    let gitoids: Vec<&Value> = root["externalIdentifier"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["externalIdentifierType"] == "gitoid")
+        .map(|e| &e["identifier"])
+        .collect();
+    assert_eq!(gitoids, vec![&json!(ids[0]), &json!(ids[1])]);
+    for doc in [&cdx_path, &spdx3_path] {
+        let lint = tofu_sbom()
+            .arg("lint")
+            .arg(doc)
+            .args(["--profile", "cisa-2025", "--json"])
+            .output()
+            .expect("run lint");
+        let report: Value = serde_json::from_slice(&lint.stdout).unwrap();
+        let text = report.to_string();
+        assert!(
+            !text.contains("component-identifier"),
+            "{}: {text}",
+            doc.display()
+        );
+    }
+}
