@@ -62,9 +62,21 @@ struct ErrorItem {
 
 /// The first `{"errors":[{"code":…,"message":…}]}` entry of a JSON error body, if it has that common shape.
 pub fn parse_errors(body: &[u8]) -> Option<(String, String)> {
+    parse_errors_preferring(body, &[])
+}
+
+/// Like [`parse_errors`], but the first entry whose code is in `preferred` wins over earlier ones: a registry may list
+/// several errors, and the one a caller can act on need not come first (distribution 2.8 answers a manifest whose
+/// blob is mid-commit with `DIGEST_INVALID` and then `MANIFEST_BLOB_UNKNOWN`; the second says "upload and retry").
+pub fn parse_errors_preferring(body: &[u8], preferred: &[&str]) -> Option<(String, String)> {
     let parsed: ErrorsBody = serde_json::from_slice(body).ok()?;
-    let first = parsed.errors.into_iter().next()?;
-    Some((first.code, first.message))
+    let pick = parsed
+        .errors
+        .iter()
+        .position(|e| preferred.contains(&e.code.as_str()))
+        .unwrap_or(0);
+    let chosen = parsed.errors.into_iter().nth(pick)?;
+    Some((chosen.code, chosen.message))
 }
 
 /// A displayable, truncated version of an error body.
@@ -96,6 +108,33 @@ pub fn truncate_for_display(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_preferred_error_code_wins_over_the_first() {
+        let body = br#"{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"},{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:44"}]}"#;
+        assert_eq!(
+            parse_errors(body),
+            Some((
+                "DIGEST_INVALID".into(),
+                "provided digest did not match uploaded content".into()
+            ))
+        );
+        assert_eq!(
+            parse_errors_preferring(body, &["MANIFEST_BLOB_UNKNOWN"]),
+            Some((
+                "MANIFEST_BLOB_UNKNOWN".into(),
+                "blob unknown to registry".into()
+            ))
+        );
+        assert_eq!(
+            parse_errors_preferring(
+                br#"{"errors":[{"code":"NAME_UNKNOWN","message":"x"}]}"#,
+                &["MANIFEST_BLOB_UNKNOWN"]
+            ),
+            Some(("NAME_UNKNOWN".into(), "x".into()))
+        );
+        assert_eq!(parse_errors_preferring(br#"{"errors":[]}"#, &["X"]), None);
+    }
 
     #[test]
     fn error_texts() {

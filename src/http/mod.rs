@@ -19,7 +19,9 @@ mod tls;
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use body::{error_text, parse_errors, read_limited, truncate_for_display};
+pub use body::{
+    error_text, parse_errors, parse_errors_preferring, read_limited, truncate_for_display,
+};
 pub use error::{HttpError, Result};
 
 /// How to reach a host.

@@ -10,8 +10,9 @@
 //! - **Sharding** ([`Shard`]): `I/N` keeps the entries whose key — the provider address `HOST/NAMESPACE/TYPE`, else the
 //!   source text — hashes (SHA-256, first 8 bytes, big-endian, mod N) to `I-1`: stable across runs and machines,
 //!   disjoint, and together covering the catalogue once, so a CI matrix of N jobs mirrors each provider exactly once.
-//! - **Running** ([`mirror_catalogue`]): up to `jobs` entries at once on one runtime, sharing one HTTP client
-//!   configuration; a failing entry never stops the others; each entry gets its [`EntryOutcome`].
+//! - **Running** ([`mirror_catalogue`]): up to `jobs` entries at once on one runtime, sharing one client pool
+//!   ([`crate::registry::client::pool`]: one ping, credentials lookup, token cache and connection pool per target
+//!   repository for the whole run); a failing entry never stops the others; each entry gets its [`EntryOutcome`].
 //!
 //! Knows nothing of the command line.
 

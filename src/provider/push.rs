@@ -764,6 +764,8 @@ async fn put_manifest_checked(
                     }
                     .into());
                 }
+                // A blob another writer is committing reads as missing for a moment: let that commit end first.
+                tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(tries))).await;
                 for j in blobs {
                     if store.blob_exists(&j.digest).await? != Some(j.size) {
                         upload_one(store, j, progress.clone()).await?;

@@ -869,10 +869,13 @@ async fn transient_faults_are_retried_and_the_push_converges() {
         Rule {
             method: "PUT",
             path_contains: "/manifests/1.0.0",
+            // Distribution 2.8's exact answer to a manifest whose blob another writer is committing at that moment
+            // (seen in `mirror --from-file`): DIGEST_INVALID first, then the MANIFEST_BLOB_UNKNOWN that says what
+            // to do — re-check the blobs and retry.
             action: Action::Status(
                 400,
                 None,
-                r#"{"errors":[{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}"#,
+                r#"{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"},{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry","detail":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"}]}"#,
             ),
             times: 1,
         },

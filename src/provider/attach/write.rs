@@ -89,6 +89,8 @@ async fn push_referrer(
                     }
                     .into());
                 }
+                // A blob another writer is committing reads as missing for a moment: let that commit end first.
+                tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(tries))).await;
                 uploads += upload_blobs(store, p).await?;
             }
             Err(e) => return Err(e.into()),

@@ -53,6 +53,12 @@ impl RegistryClient {
 
     /// Uploads a blob (monolithic `POST`+`PUT` up to `ClientOptions::chunked_threshold`, chunked `PATCH`es above),
     /// restarting from a fresh upload session on a transient fault.
+    ///
+    /// Uploads of one blob to one repository through this client run one at a time: a second one waits for the
+    /// first and then sends nothing if the blob is there. Distribution 2.8 commits a blob by rewriting its files in
+    /// place, so two concurrent commits of the same blob (the empty config every provider manifest shares, when
+    /// `mirror --from-file` publishes several versions of a provider at once) briefly make it unreadable, and a
+    /// manifest pushed in that moment is refused (`DIGEST_INVALID` + `MANIFEST_BLOB_UNKNOWN`).
     pub async fn upload_blob(
         &self,
         repo: &str,
@@ -63,6 +69,17 @@ impl RegistryClient {
     ) -> Result<()> {
         let op = format!("uploading blob {digest} to {}/{repo}", self.registry);
         let scope = Scope::push(repo);
+        let lock = self.blob_upload_lock(repo, digest);
+        let _turn = match lock.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                let guard = lock.lock().await;
+                if self.blob_exists(repo, digest, &scope).await? == Some(size) {
+                    return Ok(());
+                }
+                guard
+            }
+        };
         with_retries(&self.opts.retry, &op, |_| {
             self.upload_attempt(repo, digest, size, source, progress.clone(), &scope)
         })

@@ -261,6 +261,9 @@ struct Ready {
     challenge: Mutex<Option<Challenge>>,
 }
 
+/// Held while one blob is uploaded to one repository ([`RegistryClient::upload_blob`]).
+type UploadLock = Arc<tokio::sync::Mutex<()>>;
+
 /// A client for one registry host.
 pub struct RegistryClient {
     http: reqwest::Client,
@@ -273,6 +276,8 @@ pub struct RegistryClient {
     tokens: TokenCache,
     /// The warnings already reported (by text).
     warned: Mutex<std::collections::BTreeSet<String>>,
+    /// One lock per repository and blob being uploaded (see [`RegistryClient::upload_blob`]).
+    blob_uploads: Mutex<std::collections::HashMap<(String, Digest), UploadLock>>,
 }
 
 impl std::fmt::Debug for RegistryClient {
@@ -368,7 +373,17 @@ impl RegistryClient {
             creds: OnceCell::new(),
             tokens: TokenCache::default(),
             warned: Mutex::default(),
+            blob_uploads: Mutex::default(),
         }
+    }
+
+    /// The lock that serialises uploads of `digest` to `repo` through this client.
+    fn blob_upload_lock(&self, repo: &str, digest: &Digest) -> UploadLock {
+        let mut map = self
+            .blob_uploads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(map.entry((repo.to_owned(), digest.clone())).or_default())
     }
 
     /// The registry host.

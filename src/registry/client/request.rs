@@ -19,7 +19,7 @@ use super::credentials::{self, CredentialSource, ResolvedCredentials};
 use super::{ByteProgress, ClientWarning, Protocol, Ready, RegistryClient, Scope};
 use crate::http::origin::{display_url, host_port, same_origin};
 use crate::http::retry::{retry_after_of, with_retries};
-use crate::http::{error_chain, error_text, is_tls_error, parse_errors, read_limited};
+use crate::http::{error_chain, error_text, is_tls_error, parse_errors_preferring, read_limited};
 use crate::registry::reference::is_loopback;
 use crate::registry::{RegistryError, Result};
 
@@ -439,7 +439,8 @@ impl RegistryClient {
         let body = read_limited(resp, MAX_ERROR_BODY, "error body")
             .await
             .unwrap_or_default();
-        let (code, message) = match parse_errors(&body) {
+        // MANIFEST_BLOB_UNKNOWN is the code callers act on (re-upload the blobs, retry the PUT), wherever it is listed.
+        let (code, message) = match parse_errors_preferring(&body, &["MANIFEST_BLOB_UNKNOWN"]) {
             Some((c, m)) => (
                 Some(c).filter(|c| !c.is_empty()),
                 crate::registry::digest::truncate_for_display(&m),
