@@ -12,14 +12,7 @@ use tofu_sbom::licenses::GoEnv;
 
 use crate::support::go_binary;
 
-const KEYS: [&str; 6] = [
-    "GOPROXY",
-    "GONOPROXY",
-    "GOPRIVATE",
-    "GOINSECURE",
-    "GOMODCACHE",
-    "GOPATH",
-];
+const KEYS: [&str; 6] = crate::support::GO_MODULE_SETTINGS;
 
 /// A clean environment for both `go` and the resolver: `go`'s directory first on `PATH`, `HOME` in `dir`, no
 /// toolchain switching; `extra` added (an empty value removes the variable).

@@ -39,16 +39,10 @@ fn generate(
 ) -> Value {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = tofu_sbom();
-    for v in [
-        "GOPROXY",
-        "GONOPROXY",
-        "GOPRIVATE",
-        "GOINSECURE",
-        "GOMODCACHE",
-        "GOPATH",
-        "TOFU_SBOM_LICENSE_CACHE",
-        "XDG_CACHE_HOME",
-    ] {
+    for v in crate::support::GO_MODULE_SETTINGS
+        .iter()
+        .chain(&["TOFU_SBOM_LICENSE_CACHE", "XDG_CACHE_HOME"])
+    {
         cmd.env_remove(v);
     }
     cmd.env("HOME", home.path()).env("GOPROXY", goproxy);

@@ -14,7 +14,7 @@ use tofu_sbom::limits::Limits;
 use tofu_sbom::lint::{self, Profile};
 use tofu_sbom::sbom::{self, Format};
 
-use crate::support::cli::tofu_sbom;
+use crate::support::cli::{generate_every_format, tofu_sbom};
 use crate::support::consumers;
 use crate::support::providers::TestProvider;
 use crate::support::sbom::{python_tools, sample_release_with_licenses};
@@ -72,30 +72,7 @@ fn checker(path: &Path, comply: &str) -> bool {
 /// Our per-platform documents of the framework provider in every format, written by the CLI into `dir`.
 fn ours(dir: &Path) -> Vec<PathBuf> {
     let zip = TestProvider::Framework.zip(PLATFORM);
-    let out = tofu_sbom()
-        .arg("generate")
-        .arg(&zip)
-        .args(["-q", "--author", "Jane Doe <jane@example.com>", "-o"])
-        .arg(dir)
-        .args([
-            "--format",
-            "cyclonedx-json",
-            "--format",
-            "cyclonedx-json@1.5",
-        ])
-        .args(["--format", "spdx-json", "--format", "spdx-json@3.0.1"])
-        .output()
-        .expect("run generate");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let base = dir.join(format!("terraform-provider-tsbfw_0.3.1_{PLATFORM}"));
-    [".cdx.json", ".cdx15.json", ".spdx.json", ".spdx3.json"]
-        .iter()
-        .map(|s| PathBuf::from(format!("{}{s}", base.display())))
-        .collect()
+    generate_every_format(&zip, dir, &["--author", "Jane Doe <jane@example.com>"])
 }
 
 #[test]

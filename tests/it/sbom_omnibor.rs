@@ -12,7 +12,7 @@ use tofu_sbom::archive::release::{Release, parse_platforms};
 use tofu_sbom::generate;
 use tofu_sbom::limits::Limits;
 
-use crate::support::cli::tofu_sbom;
+use crate::support::cli::{generate_every_format, tofu_sbom};
 use crate::support::providers::TestProvider;
 
 /// `gitoid:blob:sha256:<what git hash-object prints for FILE>`, in a fresh SHA-256 repository.
@@ -75,30 +75,27 @@ fn cyclonedx_ids(doc: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
+/// `(name, [entries of list_key whose type_key is gitoid])` of each SPDX package that has any.
+fn named_gitoids(packages: &[&Value], list_key: &str, type_key: &str) -> Vec<(String, Value)> {
+    packages
+        .iter()
+        .filter_map(|p| {
+            let ids: Vec<&Value> = p[list_key]
+                .as_array()?
+                .iter()
+                .filter(|e| e[type_key] == "gitoid")
+                .collect();
+            (!ids.is_empty()).then(|| (p["name"].as_str().unwrap().to_owned(), json!(ids)))
+        })
+        .collect()
+}
+
 #[test]
 fn every_format_writes_the_ids_where_its_spec_puts_them() {
     let provider = TestProvider::Framework;
     let platform = "linux_amd64";
     let out = tempfile::tempdir().unwrap();
-    let run = tofu_sbom()
-        .arg("generate")
-        .arg(provider.zip(platform))
-        .args(["-q", "-o"])
-        .arg(out.path())
-        .args([
-            "--format",
-            "cyclonedx-json",
-            "--format",
-            "cyclonedx-json@1.5",
-        ])
-        .args(["--format", "spdx-json", "--format", "spdx-json@3.0.1"])
-        .output()
-        .expect("run generate");
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    generate_every_format(&provider.zip(platform), out.path(), &[]);
     let extracted = tempfile::tempdir().unwrap();
     let zip_id = git_gitoid(&provider.zip(platform));
     let binary_id = git_gitoid(&provider.extract_binary(platform, extracted.path()));
@@ -120,20 +117,13 @@ fn every_format_writes_the_ids_where_its_spec_puts_them() {
     assert_eq!(cyclonedx_ids(&read(".cdx15.json")), vec![]);
 
     let spdx3 = read(".spdx3.json");
-    let gitoids: Vec<(String, Value)> = spdx3["@graph"]
+    let packages: Vec<&Value> = spdx3["@graph"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|n| n["type"] == "software_Package")
-        .filter_map(|n| {
-            let ids: Vec<&Value> = n["externalIdentifier"]
-                .as_array()?
-                .iter()
-                .filter(|e| e["externalIdentifierType"] == "gitoid")
-                .collect();
-            (!ids.is_empty()).then(|| (n["name"].as_str().unwrap().to_owned(), json!(ids)))
-        })
         .collect();
+    let gitoids = named_gitoids(&packages, "externalIdentifier", "externalIdentifierType");
     let identifier = |id: &str| json!([{"type": "ExternalIdentifier", "externalIdentifierType": "gitoid", "identifier": id}]);
     assert_eq!(
         gitoids,
@@ -144,19 +134,8 @@ fn every_format_writes_the_ids_where_its_spec_puts_them() {
     );
 
     let spdx = read(".spdx.json");
-    let refs: Vec<(String, Value)> = spdx["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|p| {
-            let ids: Vec<&Value> = p["externalRefs"]
-                .as_array()?
-                .iter()
-                .filter(|r| r["referenceType"] == "gitoid")
-                .collect();
-            (!ids.is_empty()).then(|| (p["name"].as_str().unwrap().to_owned(), json!(ids)))
-        })
-        .collect();
+    let packages: Vec<&Value> = spdx["packages"].as_array().unwrap().iter().collect();
+    let refs = named_gitoids(&packages, "externalRefs", "referenceType");
     let persistent = |id: &str| json!([{"referenceCategory": "PERSISTENT-ID", "referenceType": "gitoid", "referenceLocator": id}]);
     assert_eq!(
         refs,

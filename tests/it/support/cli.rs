@@ -188,3 +188,36 @@ pub(crate) fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     }
     out
 }
+
+/// The four SBOM formats, as `--format` names them, and the suffixes `generate` gives their files.
+pub(crate) const EVERY_FORMAT: [(&str, &str); 4] = [
+    ("cyclonedx-json", ".cdx.json"),
+    ("cyclonedx-json@1.5", ".cdx15.json"),
+    ("spdx-json", ".spdx.json"),
+    ("spdx-json@3.0.1", ".spdx3.json"),
+];
+
+/// `tofu-sbom generate ZIP -q -o DIR` in every format ([`EVERY_FORMAT`]) plus `extra`; asserts exit 0 and returns
+/// the four documents' paths in that order.
+pub(crate) fn generate_every_format(zip: &Path, dir: &Path, extra: &[&str]) -> Vec<PathBuf> {
+    let mut cmd = tofu_sbom();
+    cmd.arg("generate")
+        .arg(zip)
+        .args(["-q", "-o"])
+        .arg(dir)
+        .args(extra);
+    for (format, _) in EVERY_FORMAT {
+        cmd.args(["--format", format]);
+    }
+    let out = cmd.output().expect("run generate");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stem = zip.file_stem().unwrap().to_str().unwrap();
+    EVERY_FORMAT
+        .iter()
+        .map(|(_, suffix)| dir.join(format!("{stem}{suffix}")))
+        .collect()
+}

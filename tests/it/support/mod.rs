@@ -102,6 +102,17 @@ pub(crate) fn tool_path(var: &str, default: PathBuf, remedy: &str) -> PathBuf {
 }
 
 /// The Go toolchain's `go` binary (`$TOFU_SBOM_GO`).
+/// The go command's module-download settings (what `licenses::GoEnv` resolves): removed from a test's environment so
+/// the machine's own never leak in.
+pub(crate) const GO_MODULE_SETTINGS: [&str; 6] = [
+    "GOPROXY",
+    "GONOPROXY",
+    "GOPRIVATE",
+    "GOINSECURE",
+    "GOMODCACHE",
+    "GOPATH",
+];
+
 pub(crate) fn go_binary() -> PathBuf {
     tool_path(
         "TOFU_SBOM_GO",
