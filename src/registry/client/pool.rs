@@ -72,12 +72,13 @@ impl ClientPool {
             return Ok(Arc::clone(c));
         }
         let http = self.http_for(registry, opts)?;
-        let client = Arc::new(RegistryClient::with_http(
-            http,
-            registry,
-            repository,
-            opts.clone(),
-        ));
+        // The client keeps its options without the pool: a pool holding clients that hold the pool would never be
+        // freed.
+        let own = ClientOptions {
+            pool: None,
+            ..opts.clone()
+        };
+        let client = Arc::new(RegistryClient::with_http(http, registry, repository, own));
         // Two callers may have built one each meanwhile: the first one stored wins, so all share it.
         Ok(Arc::clone(
             self.lock_registries().entry(key).or_insert(client),
@@ -87,5 +88,30 @@ impl ClientPool {
     /// How many registry clients (host and repository pairs) were built.
     pub fn registry_clients(&self) -> usize {
         self.lock_registries().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One client per host and repository, shared; and no reference cycle: dropping the options frees the pool.
+    #[test]
+    fn clients_are_shared_per_repository_and_the_pool_is_freed() {
+        let pool = Arc::new(ClientPool::default());
+        let weak = Arc::downgrade(&pool);
+        let opts = ClientOptions {
+            pool: Some(pool),
+            ..ClientOptions::default()
+        };
+        let p = opts.pool.as_ref().unwrap();
+        let a = p.registry_client("r.example", "ns/a", &opts).unwrap();
+        let again = p.registry_client("r.example", "ns/a", &opts).unwrap();
+        let b = p.registry_client("r.example", "ns/b", &opts).unwrap();
+        assert!(Arc::ptr_eq(&a, &again));
+        assert!(!Arc::ptr_eq(&a, &b));
+        assert_eq!(p.registry_clients(), 2);
+        drop((a, again, b, opts));
+        assert!(weak.upgrade().is_none(), "the pool outlived its options");
     }
 }
