@@ -55,10 +55,11 @@ impl RegistryClient {
     /// restarting from a fresh upload session on a transient fault.
     ///
     /// Uploads of one blob to one repository through this client run one at a time: a second one waits for the
-    /// first and then sends nothing if the blob is there. Distribution 2.8 commits a blob by rewriting its files in
-    /// place, so two concurrent commits of the same blob (the empty config every provider manifest shares, when
-    /// `mirror --from-file` publishes several versions of a provider at once) briefly make it unreadable, and a
-    /// manifest pushed in that moment is refused (`DIGEST_INVALID` + `MANIFEST_BLOB_UNKNOWN`).
+    /// first and then sends nothing if the blob is there (several versions of a provider published at once all
+    /// push the same empty config). That also narrows a distribution 2.8 race: it commits a blob by rewriting its
+    /// files in place, so a manifest naming a blob mid-commit is refused (`DIGEST_INVALID` +
+    /// `MANIFEST_BLOB_UNKNOWN`); commits by other repositories or processes can still cause it, and the manifest
+    /// PUT's re-check and retry on `MANIFEST_BLOB_UNKNOWN` handles those.
     pub async fn upload_blob(
         &self,
         repo: &str,
@@ -69,17 +70,10 @@ impl RegistryClient {
     ) -> Result<()> {
         let op = format!("uploading blob {digest} to {}/{repo}", self.registry);
         let scope = Scope::push(repo);
-        let lock = self.blob_upload_lock(repo, digest);
-        let _turn = match lock.try_lock() {
-            Ok(guard) => guard,
-            Err(_) => {
-                let guard = lock.lock().await;
-                if self.blob_exists(repo, digest, &scope).await? == Some(size) {
-                    return Ok(());
-                }
-                guard
-            }
-        };
+        let mut turn = self.blob_upload_turn(repo, digest);
+        if turn.take().await && self.blob_exists(repo, digest, &scope).await? == Some(size) {
+            return Ok(());
+        }
         with_retries(&self.opts.retry, &op, |_| {
             self.upload_attempt(repo, digest, size, source, progress.clone(), &scope)
         })

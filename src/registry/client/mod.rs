@@ -377,13 +377,23 @@ impl RegistryClient {
         }
     }
 
-    /// The lock that serialises uploads of `digest` to `repo` through this client.
-    fn blob_upload_lock(&self, repo: &str, digest: &Digest) -> UploadLock {
-        let mut map = self
-            .blob_uploads
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        Arc::clone(map.entry((repo.to_owned(), digest.clone())).or_default())
+    /// Takes the turn to upload `digest` to `repo` through this client: `Ok` at once when nobody else holds it,
+    /// else `Err` with a future that waits for it ([`RegistryClient::upload_blob`]).
+    fn blob_upload_turn(&self, repo: &str, digest: &Digest) -> UploadTurn<'_> {
+        let key = (repo.to_owned(), digest.clone());
+        let lock = Arc::clone(
+            self.blob_uploads
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(key.clone())
+                .or_default(),
+        );
+        UploadTurn {
+            client: self,
+            key,
+            lock: Some(lock),
+            guard: None,
+        }
     }
 
     /// The registry host.
@@ -446,5 +456,80 @@ impl BlobSink for Vec<u8> {
     fn write(&mut self, chunk: &[u8]) -> Result<()> {
         self.extend_from_slice(chunk);
         Ok(())
+    }
+}
+
+/// A turn to upload one blob to one repository. Dropping it releases the turn and forgets the lock once nobody else
+/// holds or awaits it, so the map holds only the uploads in flight, however many blobs a run uploads.
+struct UploadTurn<'a> {
+    client: &'a RegistryClient,
+    key: (String, Digest),
+    lock: Option<UploadLock>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl UploadTurn<'_> {
+    /// Takes the turn; `true` when another upload of the blob held it first (and has finished since).
+    async fn take(&mut self) -> bool {
+        let lock = self.lock.take().expect("a turn is taken once");
+        match Arc::clone(&lock).try_lock_owned() {
+            Ok(g) => {
+                self.guard = Some(g);
+                false
+            }
+            Err(_) => {
+                self.guard = Some(lock.lock_owned().await);
+                true
+            }
+        }
+    }
+}
+
+impl Drop for UploadTurn<'_> {
+    fn drop(&mut self) {
+        self.guard = None;
+        self.lock = None;
+        let mut map = self
+            .client
+            .blob_uploads
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Every clone is made under this mutex: a count of 1 (the map's) means nobody holds or awaits the turn.
+        if map
+            .get(&self.key)
+            .is_some_and(|l| Arc::strong_count(l) == 1)
+        {
+            map.remove(&self.key);
+        }
+    }
+}
+
+#[cfg(test)]
+mod upload_turn_tests {
+    use super::*;
+
+    /// The first upload of a blob takes its turn at once; a second one waits until the first is done and learns that
+    /// it waited; an upload of another blob does not wait; and once all are done the client forgets every lock.
+    #[tokio::test]
+    async fn one_upload_of_a_blob_at_a_time_and_no_lock_left_behind() {
+        let client = RegistryClient::new("r.example", "ns/a", ClientOptions::default()).unwrap();
+        let (a, b) = (Digest::sha256_of(b"a"), Digest::sha256_of(b"b"));
+        let mut first = client.blob_upload_turn("ns/a", &a);
+        assert!(!first.take().await);
+        let mut other_blob = client.blob_upload_turn("ns/a", &b);
+        assert!(!other_blob.take().await);
+        let mut other_repo = client.blob_upload_turn("ns/b", &a);
+        assert!(!other_repo.take().await);
+        let mut second = client.blob_upload_turn("ns/a", &a);
+        let waited = async { second.take().await };
+        let release = async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            drop(first);
+        };
+        let (waited, ()) = tokio::join!(waited, release);
+        assert!(waited);
+        assert_eq!(client.blob_uploads.lock().unwrap().len(), 3);
+        drop((second, other_blob, other_repo));
+        assert!(client.blob_uploads.lock().unwrap().is_empty());
     }
 }
