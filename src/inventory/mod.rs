@@ -13,7 +13,8 @@
 //!   `supplier`, else the provider namespace, else derived from the main module path; SHA-256 and SHA-512 of the ZIP
 //!   (per-platform documents) and a `distribution` reference per ZIP; the platform properties (below) in
 //!   per-platform documents. **No purl**: current Trivy would list a `pkg:golang` purl on the root as a package; its
-//!   software identifier is the ZIP's OmniBOR Artifact ID (`gitoid:blob:sha256:…`, per-platform documents).
+//!   software identifier is the OmniBOR Artifact ID (`gitoid:blob:sha256:…`) of its ZIP (per-platform documents) or of
+//!   each of its ZIPs (the release-wide document).
 //! * **binary** (`kind = Binary`): one per platform, name = the executable's file name inside the ZIP, SHA-256 and
 //!   SHA-512, the executable's OmniBOR Artifact ID, `aquasecurity:trivy:Type=gobinary` and `aquasecurity:trivy:Class=lang-pkgs` so that Trivy groups the
 //!   modules under it; in the release-wide document it also carries that platform's properties.
@@ -189,9 +190,9 @@ pub struct Component {
     pub version: Option<String>,
     /// Package URL, when the component has one.
     pub purl: Option<String>,
-    /// OmniBOR Artifact ID (`gitoid:blob:sha256:<hex>`) of the file the component is: the release ZIP (the root of a
-    /// per-platform document) and the executable (binary) — their CISA 2025 software identifier, as they have no
-    /// purl.
+    /// OmniBOR Artifact IDs (`gitoid:blob:sha256:<hex>`) of the files the component is deployed as: the release ZIP
+    /// (root of a per-platform document), every release ZIP (root of the release-wide document), the executable
+    /// (binary) — their CISA 2025 software identifier, as they have no purl.
     pub omnibor_ids: Vec<String>,
     /// CPE 2.3 name (stdlib only).
     pub cpe: Option<String>,
