@@ -213,6 +213,7 @@ pub(super) fn run_options(
         add_sboms: !args.no_add_sboms,
         work_dir: args.work_dir.clone().unwrap_or_else(default_work_dir),
         progress: run_progress(global, args),
+        version_slots: None,
     })
 }
 

@@ -10,8 +10,9 @@
 //! - **Sharding** ([`Shard`]): `I/N` keeps the entries whose key — the provider address `HOST/NAMESPACE/TYPE`, else the
 //!   source text — hashes (SHA-256, first 8 bytes, big-endian, mod N) to `I-1`: stable across runs and machines,
 //!   disjoint, and together covering the catalogue once, so a CI matrix of N jobs mirrors each provider exactly once.
-//! - **Running** ([`mirror_catalogue`]): up to `jobs` entries at once on one runtime, sharing one client pool
-//!   ([`crate::registry::client::pool`]: one ping, credentials lookup, token cache and connection pool per target
+//! - **Running** ([`mirror_catalogue`]): `jobs` versions downloaded and scanned at once (of up to
+//!   [`ENTRIES_PER_JOB`] × `jobs` entries in flight; a version being published holds no job) on one runtime, sharing
+//!   one client pool ([`crate::registry::client::pool`]: one ping, credentials lookup, token cache and connection pool per target
 //!   repository for the whole run); a failing entry never stops the others; each entry gets its [`EntryOutcome`].
 //!
 //! Knows nothing of the command line.
@@ -27,6 +28,10 @@ use super::run::{RunOptions, VersionOutcome, check_target, mirror_source};
 use super::source::MirrorSource;
 use crate::archive::address::ProviderAddress;
 use crate::registry::reference::Target;
+
+/// Entries in flight per `--jobs` slot: an entry whose versions are all being published (waiting on the registry)
+/// holds no slot, so the next entries' versions are downloaded and scanned meanwhile.
+pub const ENTRIES_PER_JOB: usize = 4;
 
 /// The placeholders a target template may use, as OpenTofu's `repository_template` names them.
 pub const PLACEHOLDERS: [&str; 3] = ["${hostname}", "${namespace}", "${type}"];
@@ -240,8 +245,8 @@ pub enum EntryStatus {
     Skipped,
 }
 
-/// Mirrors every entry of `entries` in `shard` into `template` (module docs), `jobs` at a time; the outcomes come in
-/// file order. `opts.target` is ignored (each entry's target comes from the template).
+/// Mirrors every entry of `entries` in `shard` into `template` (module docs), `jobs` versions downloaded and scanned at
+/// a time; the outcomes come in file order. `opts.target` is ignored (each entry's target comes from the template).
 pub async fn mirror_catalogue(
     entries: &[CatalogueEntry],
     template: &TargetTemplate,
@@ -309,6 +314,13 @@ pub async fn mirror_catalogue_with_progress(
     // connection pool per host, unless the caller brought a pool of its own.
     let mut shared = opts.clone();
     shared.client.pool.get_or_insert_with(Default::default);
+    // `jobs` versions are downloaded and scanned at once across the whole run; a version being published (uploads,
+    // fallback-tag settle delays) holds no slot, so more entries than slots are in flight ([`ENTRIES_PER_JOB`]) and
+    // the slots stay busy while earlier versions wait on the registry.
+    let jobs = jobs.max(1);
+    shared
+        .version_slots
+        .get_or_insert_with(|| std::sync::Arc::new(tokio::sync::Semaphore::new(jobs)));
     let opts = &shared;
     let run_one = |entry: &CatalogueEntry| {
         let entry = entry.clone();
@@ -370,7 +382,7 @@ pub async fn mirror_catalogue_with_progress(
         }
     };
     let mut outcomes: Vec<EntryOutcome> = stream::iter(entries.iter().map(run_one))
-        .buffer_unordered(jobs.max(1))
+        .buffer_unordered(jobs.saturating_mul(ENTRIES_PER_JOB))
         .collect()
         .await;
     outcomes.sort_by_key(|o| o.line);
@@ -556,6 +568,7 @@ mod tests {
             add_sboms: false,
             work_dir: work.path().to_owned(),
             progress: super::super::run::RunProgress::default(),
+            version_slots: None,
         };
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sink = seen.clone();

@@ -268,16 +268,25 @@ pub async fn mirror(
     mirror_listed(&client, provider, &listed, constraints, root, opts).await
 }
 
-/// [`mirror`] with the version list already fetched through `client` (a caller that lists the versions first —
-/// to resolve `--all-matching` — asks the registry once, and discovers its service once).
-pub async fn mirror_listed(
-    client: &ProviderRegistryClient,
+/// The versions of a listing that `constraints` select, each with the platforms the listing names for it, and the
+/// listing's warnings (what [`mirror_listed`] downloads, one [`download_version`] each).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectedVersions {
+    /// `(version, its listed platforms as os_arch)`, in selection order.
+    pub versions: Vec<(String, Vec<String>)>,
+    /// The registry's warnings, and one per listed version that is not a semantic version (every mirrored version
+    /// carries them).
+    pub warnings: Vec<String>,
+}
+
+/// Selects the versions of `listed` that `constraints` name (each: newest match; `None`: newest release) and reports
+/// them as [`MirrorProgress::Resolved`].
+pub fn select_listed(
     provider: &ProviderAddress,
     listed: &VersionsResponse,
     constraints: &[Option<Constraints>],
-    root: &Path,
     opts: &MirrorOptions,
-) -> Result<Vec<MirroredVersion>> {
+) -> Result<SelectedVersions> {
     let mut available = Vec::new();
     let mut by_version: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut warnings: Vec<String> = listed.warnings.clone().unwrap_or_default();
@@ -303,14 +312,36 @@ pub async fn mirror_listed(
             versions: selected.iter().map(ToString::to_string).collect(),
         });
     }
+    Ok(SelectedVersions {
+        versions: selected
+            .iter()
+            .map(|v| {
+                let version = v.to_string();
+                let platforms = by_version.get(&version).cloned().unwrap_or_default();
+                (version, platforms)
+            })
+            .collect(),
+        warnings,
+    })
+}
+
+/// [`mirror`] with the version list already fetched through `client` (a caller that lists the versions first —
+/// to resolve `--all-matching` — asks the registry once, and discovers its service once).
+pub async fn mirror_listed(
+    client: &ProviderRegistryClient,
+    provider: &ProviderAddress,
+    listed: &VersionsResponse,
+    constraints: &[Option<Constraints>],
+    root: &Path,
+    opts: &MirrorOptions,
+) -> Result<Vec<MirroredVersion>> {
+    let selected = select_listed(provider, listed, constraints, opts)?;
     let mut out = Vec::new();
-    for v in &selected {
-        let version = v.to_string();
-        let listed_platforms = by_version.get(&version).cloned().unwrap_or_default();
-        let dir = release_dir(root, provider, &version);
+    for (version, listed_platforms) in &selected.versions {
+        let dir = release_dir(root, provider, version);
         let mut result =
-            download_version(client, provider, &version, &listed_platforms, &dir, opts).await?;
-        result.warnings.extend(warnings.iter().cloned());
+            download_version(client, provider, version, listed_platforms, &dir, opts).await?;
+        result.warnings.extend(selected.warnings.iter().cloned());
         out.push(result);
     }
     Ok(out)

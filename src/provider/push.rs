@@ -767,6 +767,7 @@ async fn put_manifest_checked(
                 // A blob another writer is committing reads as missing for a moment: let that commit end first.
                 tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(tries))).await;
                 for j in blobs {
+                    store.forget_blob(&j.digest);
                     if store.blob_exists(&j.digest).await? != Some(j.size) {
                         upload_one(store, j, progress.clone()).await?;
                     }

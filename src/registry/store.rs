@@ -103,6 +103,14 @@ impl Store {
         }
     }
 
+    /// Forgets what this run learnt about `digest` (registries: [`RegistryClient::forget_blob`]; a layout asks its
+    /// directory every time), so the next [`Store::blob_exists`] asks again.
+    pub fn forget_blob(&self, digest: &Digest) {
+        if let Self::Registry { client, repository } = self {
+            client.forget_blob(repository, digest);
+        }
+    }
+
     /// Like [`Store::blob_exists`], asking for pull access only (dry runs, verify).
     pub async fn blob_exists_readonly(&self, digest: &Digest) -> Result<Option<u64>> {
         match self {

@@ -125,6 +125,9 @@ pub struct RunOptions {
     pub work_dir: PathBuf,
     /// Progress callbacks.
     pub progress: RunProgress,
+    /// Provider sources: the slots a version holds while it is downloaded and scanned (not while it is published),
+    /// shared by every entry of a catalogue run (`--jobs`). `None`: 4 per provider.
+    pub version_slots: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl RunOptions {

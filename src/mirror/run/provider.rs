@@ -4,8 +4,10 @@
 //! Knows nothing of the command line or of OCI sources.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use futures_util::stream::{self, StreamExt as _};
+use tokio::sync::Semaphore;
 
 use super::{MirrorEvent, RunOptions, VersionOutcome, present, publish_prepared};
 use crate::mirror::Result;
@@ -20,7 +22,8 @@ use crate::provider::push::tofurc_for_store;
 use crate::registry::reference::Target;
 use crate::registry::store::Store;
 
-/// How many versions of one provider are scanned and published at once.
+/// How many versions of one provider are in flight at once (downloaded, scanned or published), and how many are
+/// downloaded and scanned at once when the run gives no [`RunOptions::version_slots`].
 const VERSION_CONCURRENCY: usize = 4;
 
 /// Mirrors the versions `source` selects (its newest match, or every match with `opts.all_matching`) into
@@ -73,10 +76,10 @@ pub async fn mirror_provider(
             .collect());
     }
     // Versions the target already holds complete cost a few reads and nothing else (present.rs).
-    let selected = select_versions(&source.address.to_string(), &available, &constraints)?;
+    let wanted = select_versions(&source.address.to_string(), &available, &constraints)?;
     let mut out: Vec<(Version, VersionOutcome)> = Vec::new();
     let mut remaining: Vec<Option<Constraints>> = Vec::new();
-    for v in &selected {
+    for v in &wanted {
         let version = v.to_string();
         let want: BTreeSet<String> = if opts.platforms.is_empty() {
             listed
@@ -93,63 +96,81 @@ pub async fn mirror_provider(
             None => remaining.push(Some(Constraints::exact(v))),
         }
     }
-    let mirrored = if remaining.is_empty() {
-        Vec::new()
-    } else {
-        download::mirror_listed(
-            &client,
-            &source.address,
-            &listed,
-            &remaining,
-            &opts.work_dir,
-            &download_opts,
-        )
-        .await?
-    };
+    if remaining.is_empty() {
+        out.sort_by(|a, b| a.0.cmp_precedence(&b.0));
+        return Ok(out.into_iter().map(|(_, o)| o).collect());
+    }
+    let selected = download::select_listed(&source.address, &listed, &remaining, &download_opts)?;
     let mut sbom = opts.sbom.clone();
     sbom.address = Some(source.address.clone());
-    for v in &mirrored {
-        if v.authentication.unsigned_allowed() {
-            opts.emit(MirrorEvent::UnsignedAllowed {
-                provider: v.provider.clone(),
-                version: v.version.clone(),
-            });
-        }
-    }
-    // The versions overlap: each is scanned on a blocking thread (CPU) and published as soon as it is ready, so one
-    // version's upload and fallback-tag settle delay run while the next is scanned — on a registry without the
-    // referrers API the settle delays of an entry's versions overlap instead of adding up. Each version still
-    // publishes in its own order (tags last); the first error is returned once all have finished.
-    let sbom = &sbom;
-    let published: Vec<Result<VersionOutcome>> =
-        stream::iter(mirrored.iter().map(|v| async move {
-            let prepared = {
-                let (v, formats, sbom, limits) =
-                    (v.clone(), opts.formats.clone(), sbom.clone(), opts.limits);
-                tokio::task::spawn_blocking(move || {
-                    provenance::prepare_mirrored(&v, &formats, &sbom, &limits)
-                })
-                .await
-                // A panic in the scan is a bug: passed on as it is.
-                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
-            };
-            let published = publish_prepared(opts, &prepared).await?;
-            Ok(VersionOutcome::published(
-                format!("{}@{}", v.provider, v.version),
-                &prepared,
-                &published,
-                Some(v),
-            ))
+    // Each version is a pipeline of its own: download and verify, scan on a blocking thread, publish. The download
+    // and the scan hold one of the run's slots (`RunOptions::version_slots`: a catalogue's `--jobs`, shared by all
+    // its entries); the publish does not, so while one version waits out its fallback-tag settle delay on a registry
+    // without the referrers API, the next one — of this provider or another entry — is downloaded and scanned. Each
+    // version still publishes in its own order (tags last); the first error is returned once all have finished.
+    let slots = opts
+        .version_slots
+        .clone()
+        .unwrap_or_else(|| Arc::new(Semaphore::new(VERSION_CONCURRENCY)));
+    let (client, download_opts, sbom, warnings, wanted) =
+        (&client, &download_opts, &sbom, &selected.warnings, &wanted);
+    let published: Vec<Result<(Version, VersionOutcome)>> =
+        stream::iter(selected.versions.iter().map(|(version, platforms)| {
+            let slots = Arc::clone(&slots);
+            async move {
+                let slot = slots
+                    .acquire_owned()
+                    .await
+                    .expect("the version slots are never closed");
+                let dir = download::release_dir(&opts.work_dir, &source.address, version);
+                let mut v = download::download_version(
+                    client,
+                    &source.address,
+                    version,
+                    platforms,
+                    &dir,
+                    download_opts,
+                )
+                .await?;
+                v.warnings.extend(warnings.iter().cloned());
+                if v.authentication.unsigned_allowed() {
+                    opts.emit(MirrorEvent::UnsignedAllowed {
+                        provider: v.provider.clone(),
+                        version: v.version.clone(),
+                    });
+                }
+                let prepared = {
+                    let (v, formats, sbom, limits) =
+                        (v.clone(), opts.formats.clone(), sbom.clone(), opts.limits);
+                    tokio::task::spawn_blocking(move || {
+                        provenance::prepare_mirrored(&v, &formats, &sbom, &limits)
+                    })
+                    .await
+                    // A panic in the scan is a bug: passed on as it is.
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
+                };
+                drop(slot);
+                let published = publish_prepared(opts, &prepared).await?;
+                let outcome = VersionOutcome::published(
+                    format!("{}@{}", v.provider, v.version),
+                    &prepared,
+                    &published,
+                    Some(&v),
+                );
+                // Selected from `wanted`, so it is one of them (the first is only a fallback for the sort).
+                let parsed = wanted
+                    .iter()
+                    .find(|w| w.to_string() == *version)
+                    .unwrap_or(&wanted[0])
+                    .clone();
+                Ok((parsed, outcome))
+            }
         }))
-        .buffered(VERSION_CONCURRENCY)
+        .buffer_unordered(VERSION_CONCURRENCY)
         .collect()
         .await;
-    for (v, outcome) in mirrored.iter().zip(published) {
-        let outcome = outcome?;
-        match Version::parse(&v.version) {
-            Some(parsed) => out.push((parsed, outcome)),
-            None => out.push((selected[0].clone(), outcome)),
-        }
+    for r in published {
+        out.push(r?);
     }
     out.sort_by(|a, b| a.0.cmp_precedence(&b.0));
     Ok(out.into_iter().map(|(_, o)| o).collect())

@@ -43,7 +43,12 @@ async fn single_layer_digest(
 }
 
 /// Uploads the blobs of `p` that are missing, returning how many were uploaded.
-async fn upload_blobs(store: &Store, p: &PreparedReferrer) -> Result<usize> {
+///
+/// With `new_referrer` (the subject does not list `p` yet) the file's blob is sent to a registry without asking
+/// first: it is unique to this referrer, so it is missing unless an earlier run stopped between the blob and the
+/// manifest — then sending it again costs one small upload, while asking first would cost a request on every
+/// referrer. The shared empty config is asked for (once per repository and run: [`Store::blob_exists`]).
+async fn upload_blobs(store: &Store, p: &PreparedReferrer, new_referrer: bool) -> Result<usize> {
     let config = Descriptor::empty_config();
     let mut n = 0;
     for (digest, bytes) in [
@@ -51,7 +56,10 @@ async fn upload_blobs(store: &Store, p: &PreparedReferrer) -> Result<usize> {
         (&p.sbom_digest, p.sbom.clone()),
     ] {
         let size = bytes.len() as u64;
-        if store.blob_exists(digest).await? != Some(size) {
+        let unasked = new_referrer
+            && *digest != config.digest
+            && matches!(store, Store::Registry { .. });
+        if unasked || store.blob_exists(digest).await? != Some(size) {
             store
                 .put_blob(digest, size, &BlobSource::Bytes(bytes), None)
                 .await?;
@@ -69,7 +77,7 @@ async fn push_referrer(
     p: &PreparedReferrer,
     opts: &AttachOptions,
 ) -> Result<(usize, bool)> {
-    let mut uploads = upload_blobs(store, p).await?;
+    let mut uploads = upload_blobs(store, p, true).await?;
     let desc = p.descriptor();
     let mut tries = 0;
     loop {
@@ -91,7 +99,9 @@ async fn push_referrer(
                 }
                 // A blob another writer is committing reads as missing for a moment: let that commit end first.
                 tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(tries))).await;
-                uploads += upload_blobs(store, p).await?;
+                store.forget_blob(&Descriptor::empty_config().digest);
+                store.forget_blob(&p.sbom_digest);
+                uploads += upload_blobs(store, p, false).await?;
             }
             Err(e) => return Err(e.into()),
         }

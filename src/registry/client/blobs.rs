@@ -17,13 +17,18 @@ use crate::registry::digest::{Digest, Sha256Counter};
 use crate::registry::{RegistryError, Result};
 
 impl RegistryClient {
-    /// `HEAD /v2/<repo>/blobs/<digest>`: `Some(size)` when the blob exists.
+    /// `HEAD /v2/<repo>/blobs/<digest>`: `Some(size)` when the blob exists. A blob the registry already confirmed in
+    /// this run (a `HEAD` or an accepted upload) is answered without asking again, until
+    /// [`RegistryClient::forget_blob`].
     pub async fn blob_exists(
         &self,
         repo: &str,
         digest: &Digest,
         scope: &Scope,
     ) -> Result<Option<u64>> {
+        if let Some(size) = self.known_blob(repo, digest) {
+            return Ok(Some(size));
+        }
         let base = self.ready().await?.base.clone();
         let req = Req::new(
             Method::HEAD,
@@ -33,7 +38,9 @@ impl RegistryClient {
         if resp.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
-        Ok(Some(header_content_length(resp.headers()).unwrap_or(0)))
+        let size = header_content_length(resp.headers()).unwrap_or(0);
+        self.remember_blob(repo, digest, size);
+        Ok(Some(size))
     }
 
     /// Cross-repository mount (`POST …/blobs/uploads/?mount=<digest>&from=<repo>`). `Ok(true)` when mounted; `Ok(false)`
@@ -77,7 +84,9 @@ impl RegistryClient {
         with_retries(&self.opts.retry, &op, |_| {
             self.upload_attempt(repo, digest, size, source, progress.clone(), &scope)
         })
-        .await
+        .await?;
+        self.remember_blob(repo, digest, size);
+        Ok(())
     }
 
     async fn upload_attempt(

@@ -278,7 +278,15 @@ pub struct RegistryClient {
     warned: Mutex<std::collections::BTreeSet<String>>,
     /// One lock per repository and blob being uploaded (see [`RegistryClient::upload_blob`]).
     blob_uploads: Mutex<std::collections::HashMap<(String, Digest), UploadLock>>,
+    /// Blobs the registry confirmed in a repository during this run — a `HEAD` answered `200`, or our upload was
+    /// accepted — with their sizes, so the same blob is not asked for again (every referrer of a version names the
+    /// one empty config; a push confirms the blobs it uploaded ahead). Forgotten when a manifest `PUT` calls one of
+    /// them unknown ([`RegistryClient::forget_blob`]); cleared when it holds [`KNOWN_BLOBS_MAX`].
+    known_blobs: Mutex<std::collections::HashMap<(String, Digest), u64>>,
 }
+
+/// The most blobs [`RegistryClient`] remembers as present (about 100 bytes each); the memory is cleared when full.
+pub const KNOWN_BLOBS_MAX: usize = 100_000;
 
 impl std::fmt::Debug for RegistryClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -374,7 +382,38 @@ impl RegistryClient {
             tokens: TokenCache::default(),
             warned: Mutex::default(),
             blob_uploads: Mutex::default(),
+            known_blobs: Mutex::default(),
         }
+    }
+
+    /// The size of `digest` in `repo` when the registry confirmed it during this run (see `known_blobs`).
+    fn known_blob(&self, repo: &str, digest: &Digest) -> Option<u64> {
+        self.known_blobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&(repo.to_owned(), digest.clone()))
+            .copied()
+    }
+
+    /// Remembers that the registry confirmed `digest` (of `size` bytes) in `repo`.
+    fn remember_blob(&self, repo: &str, digest: &Digest, size: u64) {
+        let mut known = self
+            .known_blobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if known.len() >= KNOWN_BLOBS_MAX {
+            known.clear();
+        }
+        known.insert((repo.to_owned(), digest.clone()), size);
+    }
+
+    /// Forgets what this run learnt about `digest` in `repo`: the next [`RegistryClient::blob_exists`] asks the
+    /// registry (a manifest `PUT` answered `MANIFEST_BLOB_UNKNOWN` for it).
+    pub fn forget_blob(&self, repo: &str, digest: &Digest) {
+        self.known_blobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&(repo.to_owned(), digest.clone()));
     }
 
     /// Takes the turn to upload `digest` to `repo` through this client: `Ok` at once when nobody else holds it,
