@@ -19,24 +19,6 @@ use std::time::Duration;
 use crate::support;
 use crate::support::mirror::ProviderFixture;
 
-/// One ZIP holding `bin` as its only entry, deflated.
-fn base_zip(bin: &Path) -> Vec<u8> {
-    use std::io::Write as _;
-    let bytes = std::fs::read(bin).unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
-    let mut out = std::io::Cursor::new(Vec::new());
-    {
-        let mut w = zip::ZipWriter::new(&mut out);
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .last_modified_time(zip::DateTime::from_date_and_time(2025, 1, 2, 3, 4, 6).unwrap())
-            .unix_permissions(0o755);
-        w.start_file("bin", opts).unwrap();
-        w.write_all(&bytes).unwrap();
-        w.finish().unwrap();
-    }
-    out.into_inner()
-}
-
 fn env_count(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -59,21 +41,7 @@ fn catalogue_bench_server() {
         .map(|i| format!("1.{i}.0"))
         .collect();
     let versions: Vec<&str> = versions.iter().map(String::as_str).collect();
-    let bases: Vec<(&str, &str, Vec<u8>)> = [
-        ("darwin", "arm64", "gofixture"),
-        ("linux", "amd64", "gofixture"),
-        ("linux", "arm64", "gofixture"),
-        ("windows", "amd64", "gofixture.exe"),
-    ]
-    .into_iter()
-    .map(|(os, arch, exe)| {
-        (
-            os,
-            arch,
-            base_zip(&support::go_fixture(&format!("{os}_{arch}/{exe}"))),
-        )
-    })
-    .collect();
+    let bases = support::mirror::gofixture_bases();
     let served: Vec<ProviderFixture> = (0..providers)
         .map(|i| {
             ProviderFixture::with_binaries_versions("bench", &format!("p{i:02}"), &versions, &bases)

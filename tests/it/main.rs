@@ -43,6 +43,7 @@ mod licenses_goenv;
 mod licenses_providers;
 mod lint_profiles;
 mod mirror_catalogue;
+mod mirror_catalogue_sync;
 mod mirror_foreign;
 mod mirror_licences;
 mod mirror_oci_copy;

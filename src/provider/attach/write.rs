@@ -56,9 +56,8 @@ async fn upload_blobs(store: &Store, p: &PreparedReferrer, new_referrer: bool) -
         (&p.sbom_digest, p.sbom.clone()),
     ] {
         let size = bytes.len() as u64;
-        let unasked = new_referrer
-            && *digest != config.digest
-            && matches!(store, Store::Registry { .. });
+        let unasked =
+            new_referrer && *digest != config.digest && matches!(store, Store::Registry { .. });
         if unasked || store.blob_exists(digest).await? != Some(size) {
             store
                 .put_blob(digest, size, &BlobSource::Bytes(bytes), None)

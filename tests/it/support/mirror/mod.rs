@@ -103,6 +103,42 @@ pub(crate) struct ProviderFixture {
     pub dir: tempfile::TempDir,
 }
 
+/// The ZIPs [`ProviderFixture::with_binaries_versions`] re-packs for catalogues of many providers: the fixture matrix's
+/// small real Go binary `gofixture` for darwin_arm64, linux_amd64, linux_arm64 and windows_amd64, each deflated as
+/// the only entry of a ZIP.
+pub(crate) fn gofixture_bases() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    [
+        ("darwin", "arm64", "gofixture"),
+        ("linux", "amd64", "gofixture"),
+        ("linux", "arm64", "gofixture"),
+        ("windows", "amd64", "gofixture.exe"),
+    ]
+    .into_iter()
+    .map(|(os, arch, exe)| {
+        let bin = crate::support::go_fixture(&format!("{os}_{arch}/{exe}"));
+        (os, arch, one_entry_zip(&bin))
+    })
+    .collect()
+}
+
+/// A ZIP holding `bin` as its only entry, deflated.
+fn one_entry_zip(bin: &Path) -> Vec<u8> {
+    use std::io::Write as _;
+    let bytes = std::fs::read(bin).unwrap_or_else(|e| panic!("{}: {e}", bin.display()));
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut w = zip::ZipWriter::new(&mut out);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::from_date_and_time(2025, 1, 2, 3, 4, 6).unwrap())
+            .unix_permissions(0o755);
+        w.start_file("bin", opts).unwrap();
+        w.write_all(&bytes).unwrap();
+        w.finish().unwrap();
+    }
+    out.into_inner()
+}
+
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     hex::encode(sha2::Sha256::digest(bytes))
@@ -283,36 +319,45 @@ impl ProviderFixture {
             "Bench Provider Signer <signer@example.com>",
         );
         for version in versions {
-            let mut packages = Vec::new();
-            for (os, arch, base) in bases {
-                let mut zin = zip::ZipArchive::new(std::io::Cursor::new(base)).unwrap();
-                let entry = zin.by_index_raw(0).unwrap();
-                let exe = if *os == "windows" { ".exe" } else { "" };
-                let mut out = std::io::Cursor::new(Vec::new());
-                {
-                    let mut w = zip::ZipWriter::new(&mut out);
-                    w.raw_copy_file_rename(
-                        entry,
-                        format!("terraform-provider-{provider_type}_v{version}{exe}"),
-                    )
-                    .unwrap();
-                    w.finish().unwrap();
-                }
-                let bytes = out.into_inner();
-                packages.push(Package {
-                    os: (*os).into(),
-                    arch: (*arch).into(),
-                    sha256: sha256_hex(&bytes),
-                    file_name: format!(
-                        "terraform-provider-{provider_type}_{version}_{os}_{arch}.zip"
-                    ),
-                    bytes,
-                });
-            }
-            fx.add_signed_version(version, packages);
+            fx.add_version_from_bases(version, bases);
         }
         fx.publish();
         fx
+    }
+
+    /// Adds `version` built from `bases` as [`ProviderFixture::with_binaries_versions`] builds each version, signed
+    /// by the fixture's key (not yet served: [`ProviderFixture::publish`]).
+    pub(crate) fn add_version_from_bases(
+        &mut self,
+        version: &str,
+        bases: &[(&str, &str, Vec<u8>)],
+    ) {
+        let provider_type = self.provider_type.clone();
+        let mut packages = Vec::new();
+        for (os, arch, base) in bases {
+            let mut zin = zip::ZipArchive::new(std::io::Cursor::new(base)).unwrap();
+            let entry = zin.by_index_raw(0).unwrap();
+            let exe = if *os == "windows" { ".exe" } else { "" };
+            let mut out = std::io::Cursor::new(Vec::new());
+            {
+                let mut w = zip::ZipWriter::new(&mut out);
+                w.raw_copy_file_rename(
+                    entry,
+                    format!("terraform-provider-{provider_type}_v{version}{exe}"),
+                )
+                .unwrap();
+                w.finish().unwrap();
+            }
+            let bytes = out.into_inner();
+            packages.push(Package {
+                os: (*os).into(),
+                arch: (*arch).into(),
+                sha256: sha256_hex(&bytes),
+                file_name: format!("terraform-provider-{provider_type}_{version}_{os}_{arch}.zip"),
+                bytes,
+            });
+        }
+        self.add_signed_version(version, packages);
     }
 
     pub(crate) fn address(&self) -> String {
