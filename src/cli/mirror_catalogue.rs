@@ -212,13 +212,19 @@ impl ProgressState {
 fn print_entry(e: &EntryOutcome, ca_files: &[std::path::PathBuf]) {
     match e.status {
         EntryStatus::Skipped => println!("== line {}: {} (another shard's)", e.line, e.source),
-        EntryStatus::Failed => println!(
-            "== line {}: {} → {} FAILED: {}",
-            e.line,
-            e.source,
-            if e.target.is_empty() { "?" } else { &e.target },
-            e.error.as_deref().unwrap_or("")
-        ),
+        EntryStatus::Failed => {
+            println!(
+                "== line {}: {} → {} FAILED: {}",
+                e.line,
+                e.source,
+                if e.target.is_empty() { "?" } else { &e.target },
+                e.error.as_deref().unwrap_or("")
+            );
+            // The versions of the entry that did land.
+            for v in &e.versions {
+                print_version(v, ca_files);
+            }
+        }
         EntryStatus::Mirrored => {
             println!("== line {}: {} → {}", e.line, e.source, e.target);
             for v in &e.versions {

@@ -24,7 +24,7 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::error::{MirrorError, Result};
-use super::run::{RunOptions, VersionOutcome, check_target, mirror_source};
+use super::run::{RunOptions, VersionOutcome, check_target, mirror_source_versions};
 use super::source::MirrorSource;
 use crate::archive::address::ProviderAddress;
 use crate::registry::reference::Target;
@@ -225,7 +225,7 @@ pub struct EntryOutcome {
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Each version's outcome.
+    /// The outcome of each version that landed (a failed entry lists those that did before or beside the failure).
     pub versions: Vec<VersionOutcome>,
     /// Bytes written (blobs uploaded or copied) over every version.
     pub bytes: u64,
@@ -356,17 +356,20 @@ pub async fn mirror_catalogue_with_progress(
                     if entry_opts.provider.is_none() {
                         entry_opts.provider = entry.address().cloned();
                     }
-                    mirror_source(&entry.source, &entry_opts).await
+                    mirror_source_versions(&entry.source, &entry_opts).await
                 }
                 Err(e) => Err(e),
             };
-            match result {
-                Ok(versions) => {
-                    out.status = EntryStatus::Mirrored;
-                    out.bytes = versions.iter().map(|v| v.copied.bytes).sum();
-                    out.versions = versions;
-                }
-                Err(e) => {
+            // The versions that landed are reported even when another version of the entry failed.
+            let (versions, failed) = match result {
+                Ok(r) => r,
+                Err(e) => (Vec::new(), Some(e)),
+            };
+            out.bytes = versions.iter().map(|v| v.copied.bytes).sum();
+            out.versions = versions;
+            match failed {
+                None => out.status = EntryStatus::Mirrored,
+                Some(e) => {
                     out.status = EntryStatus::Failed;
                     out.error = Some(e.to_string());
                 }

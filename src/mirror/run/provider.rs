@@ -10,13 +10,13 @@ use futures_util::stream::{self, StreamExt as _};
 use tokio::sync::Semaphore;
 
 use super::{MirrorEvent, RunOptions, VersionOutcome, present, publish_prepared};
-use crate::mirror::Result;
 use crate::mirror::constraints::{Constraints, Version};
 use crate::mirror::download::{self, MirrorOptions};
 use crate::mirror::provenance;
 use crate::mirror::registry_protocol::{ProviderRegistryClient, token_from_env};
 use crate::mirror::selection::{select_versions, source_constraints};
 use crate::mirror::source::ProviderSource;
+use crate::mirror::{MirrorError, Result};
 use crate::provider::artifact::tag_spelling;
 use crate::provider::push::tofurc_for_store;
 use crate::registry::reference::Target;
@@ -27,11 +27,25 @@ use crate::registry::store::Store;
 const VERSION_CONCURRENCY: usize = 4;
 
 /// Mirrors the versions `source` selects (its newest match, or every match with `opts.all_matching`) into
-/// `opts.target`. A dry run resolves the versions and stops there: nothing is downloaded or verified.
+/// `opts.target`. A dry run resolves the versions and stops there: nothing is downloaded or verified. A version that
+/// fails does not stop the others (each is published whole or not at all); the first failure, in version order, is
+/// the error ([`mirror_provider_versions`] also returns the versions that did land).
 pub async fn mirror_provider(
     source: &ProviderSource,
     opts: &RunOptions,
 ) -> Result<Vec<VersionOutcome>> {
+    match mirror_provider_versions(source, opts).await? {
+        (versions, None) => Ok(versions),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// [`mirror_provider`], returning the versions that landed (in version order) beside the first version's failure,
+/// if any. `Err` is for what fails the whole source before any version (listing, selection, the target).
+pub async fn mirror_provider_versions(
+    source: &ProviderSource,
+    opts: &RunOptions,
+) -> Result<(Vec<VersionOutcome>, Option<MirrorError>)> {
     let download_opts = MirrorOptions {
         client: opts.client.clone(),
         token: token_from_env(&source.address.host),
@@ -61,7 +75,7 @@ pub async fn mirror_provider(
             }
             Target::Layout(_) => (None, None),
         };
-        return Ok(selected
+        let planned = selected
             .iter()
             .map(|v| {
                 let version = v.to_string();
@@ -73,7 +87,8 @@ pub async fn mirror_provider(
                     tofurc.clone(),
                 )
             })
-            .collect());
+            .collect();
+        return Ok((planned, None));
     }
     // Versions the target already holds complete cost a few reads and nothing else (present.rs).
     let wanted = select_versions(&source.address.to_string(), &available, &constraints)?;
@@ -98,7 +113,7 @@ pub async fn mirror_provider(
     }
     if remaining.is_empty() {
         out.sort_by(|a, b| a.0.cmp_precedence(&b.0));
-        return Ok(out.into_iter().map(|(_, o)| o).collect());
+        return Ok((out.into_iter().map(|(_, o)| o).collect(), None));
     }
     let selected = download::select_listed(&source.address, &listed, &remaining, &download_opts)?;
     let mut sbom = opts.sbom.clone();
@@ -114,64 +129,77 @@ pub async fn mirror_provider(
         .unwrap_or_else(|| Arc::new(Semaphore::new(VERSION_CONCURRENCY)));
     let (client, download_opts, sbom, warnings, wanted) =
         (&client, &download_opts, &sbom, &selected.warnings, &wanted);
-    let published: Vec<Result<(Version, VersionOutcome)>> =
-        stream::iter(selected.versions.iter().map(|(version, platforms)| {
-            let slots = Arc::clone(&slots);
-            async move {
-                let slot = slots
-                    .acquire_owned()
-                    .await
-                    .expect("the version slots are never closed");
-                let dir = download::release_dir(&opts.work_dir, &source.address, version);
-                let mut v = download::download_version(
-                    client,
-                    &source.address,
-                    version,
-                    platforms,
-                    &dir,
-                    download_opts,
-                )
-                .await?;
-                v.warnings.extend(warnings.iter().cloned());
-                if v.authentication.unsigned_allowed() {
-                    opts.emit(MirrorEvent::UnsignedAllowed {
-                        provider: v.provider.clone(),
-                        version: v.version.clone(),
-                    });
-                }
-                let prepared = {
-                    let (v, formats, sbom, limits) =
-                        (v.clone(), opts.formats.clone(), sbom.clone(), opts.limits);
-                    tokio::task::spawn_blocking(move || {
-                        provenance::prepare_mirrored(&v, &formats, &sbom, &limits)
-                    })
-                    .await
-                    // A panic in the scan is a bug: passed on as it is.
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
+    let mut published: Vec<(usize, Result<(Version, VersionOutcome)>)> = stream::iter(
+        selected
+            .versions
+            .iter()
+            .enumerate()
+            .map(|(i, (version, platforms))| {
+                let slots = Arc::clone(&slots);
+                let one = async move {
+                    let slot = slots
+                        .acquire_owned()
+                        .await
+                        .expect("the version slots are never closed");
+                    let dir = download::release_dir(&opts.work_dir, &source.address, version);
+                    let mut v = download::download_version(
+                        client,
+                        &source.address,
+                        version,
+                        platforms,
+                        &dir,
+                        download_opts,
+                    )
+                    .await?;
+                    v.warnings.extend(warnings.iter().cloned());
+                    if v.authentication.unsigned_allowed() {
+                        opts.emit(MirrorEvent::UnsignedAllowed {
+                            provider: v.provider.clone(),
+                            version: v.version.clone(),
+                        });
+                    }
+                    let prepared = {
+                        let (v, formats, sbom, limits) =
+                            (v.clone(), opts.formats.clone(), sbom.clone(), opts.limits);
+                        tokio::task::spawn_blocking(move || {
+                            provenance::prepare_mirrored(&v, &formats, &sbom, &limits)
+                        })
+                        .await
+                        // A panic in the scan is a bug: passed on as it is.
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
+                    };
+                    drop(slot);
+                    let published = publish_prepared(opts, &prepared).await?;
+                    let outcome = VersionOutcome::published(
+                        format!("{}@{}", v.provider, v.version),
+                        &prepared,
+                        &published,
+                        Some(&v),
+                    );
+                    // Selected from `wanted`, so it is one of them (the first is only a fallback for the sort).
+                    let parsed = wanted
+                        .iter()
+                        .find(|w| w.to_string() == *version)
+                        .unwrap_or(&wanted[0])
+                        .clone();
+                    Ok((parsed, outcome))
                 };
-                drop(slot);
-                let published = publish_prepared(opts, &prepared).await?;
-                let outcome = VersionOutcome::published(
-                    format!("{}@{}", v.provider, v.version),
-                    &prepared,
-                    &published,
-                    Some(&v),
-                );
-                // Selected from `wanted`, so it is one of them (the first is only a fallback for the sort).
-                let parsed = wanted
-                    .iter()
-                    .find(|w| w.to_string() == *version)
-                    .unwrap_or(&wanted[0])
-                    .clone();
-                Ok((parsed, outcome))
+                async move { (i, one.await) }
+            }),
+    )
+    .buffer_unordered(VERSION_CONCURRENCY)
+    .collect()
+    .await;
+    published.sort_by_key(|(i, _)| *i);
+    let mut failed = None;
+    for (_, r) in published {
+        match r {
+            Ok(v) => out.push(v),
+            Err(e) => {
+                failed.get_or_insert(e);
             }
-        }))
-        .buffer_unordered(VERSION_CONCURRENCY)
-        .collect()
-        .await;
-    for r in published {
-        out.push(r?);
+        }
     }
     out.sort_by(|a, b| a.0.cmp_precedence(&b.0));
-    Ok(out.into_iter().map(|(_, o)| o).collect())
+    Ok((out.into_iter().map(|(_, o)| o).collect(), failed))
 }
