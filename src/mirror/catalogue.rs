@@ -31,7 +31,7 @@ use crate::registry::reference::Target;
 
 /// Entries in flight per `--jobs` slot: an entry whose versions are all being published (waiting on the registry)
 /// holds no slot, so the next entries' versions are downloaded and scanned meanwhile.
-pub const ENTRIES_PER_JOB: usize = 4;
+pub const ENTRIES_PER_JOB: usize = 2;
 
 /// The placeholders a target template may use, as OpenTofu's `repository_template` names them.
 pub const PLACEHOLDERS: [&str; 3] = ["${hostname}", "${namespace}", "${type}"];
