@@ -54,8 +54,9 @@ Re-running skips what is present.\n\
 A catalogue: --from-file FILE TARGET mirrors every SOURCE listed in FILE (one per line in the grammar above; # \
 starts a comment; blank lines are skipped) into TARGET, which may hold OpenTofu's repository_template placeholders \
 ${hostname}, ${namespace} and ${type} (required: ${type} when FILE lists more than one source), e.g. \
-registry.internal/providers/${namespace}/${type} or oci-layout:./usb/${namespace}/${type}. --jobs N entries run at \
-once (default 4); a failing entry does not stop the others; --shard I/N takes only the entries whose provider address \
+registry.internal/providers/${namespace}/${type} or oci-layout:./usb/${namespace}/${type}. --jobs N versions are \
+downloaded and scanned at once (default 4; a version being published holds no job); a failing entry does not stop the \
+others, and a failing version not the other versions of its entry; --shard I/N takes only the entries whose provider address \
 hashes to shard I (stable, disjoint, complete: one CI matrix job per shard); --summary-md FILE appends a Markdown \
 table ($GITHUB_STEP_SUMMARY). Re-running skips what is present.\n\
 \n\
@@ -78,7 +79,7 @@ pub(crate) struct MirrorArgs {
     /// of the local modules it calls, constraints combined) into TARGET, like --from-file.
     #[arg(long, value_name = "DIR", conflicts_with = "from_file")]
     pub(crate) from_config: Option<PathBuf>,
-    /// With --from-file: this many entries at once.
+    /// With --from-file: this many versions downloaded and scanned at once (up to 2N entries in flight).
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub(super) jobs: u16,
     /// With --from-file: only the entries of shard I of N (stable by provider address; for a CI matrix).
