@@ -13,15 +13,16 @@ use std::path::Path;
 use serde_json::{Value, json};
 use support::{Registry, RegistryOpts};
 
-fn tofu(home: &Path, args: &[&str]) -> Run {
+/// Runs tofu-sbom in `home` with credentials isolated there.
+pub(crate) fn tofu(home: &Path, args: &[&str]) -> Run {
     let mut cmd = tofu_sbom();
     isolate_credentials(&mut cmd, home);
     cmd.current_dir(home).args(args);
     run(&mut cmd)
 }
 
-/// (line, status, target) of every entry.
-fn statuses(out: &Value) -> Vec<(u64, String, String)> {
+/// `(line, status, what `rest` reads)` of every entry of a catalogue's `--json` output.
+pub(crate) fn entries_with<T>(out: &Value, rest: impl Fn(&Value) -> T) -> Vec<(u64, String, T)> {
     out["entries"]
         .as_array()
         .unwrap_or_else(|| panic!("{out}"))
@@ -30,10 +31,15 @@ fn statuses(out: &Value) -> Vec<(u64, String, String)> {
             (
                 e["line"].as_u64().unwrap(),
                 e["status"].as_str().unwrap().to_owned(),
-                e["target"].as_str().unwrap().to_owned(),
+                rest(e),
             )
         })
         .collect()
+}
+
+/// (line, status, target) of every entry.
+fn statuses(out: &Value) -> Vec<(u64, String, String)> {
+    entries_with(out, |e| e["target"].as_str().unwrap().to_owned())
 }
 
 #[test]

@@ -16,16 +16,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::cli::{Run, isolate_credentials, run, tofu_sbom};
+use crate::mirror_catalogue::{entries_with, tofu};
 use crate::support::mirror::{ProviderFixture, gofixture_bases};
 use crate::support::{Registry, RegistryOpts};
-
-fn tofu(home: &Path, args: &[&str]) -> Run {
-    let mut cmd = tofu_sbom();
-    isolate_credentials(&mut cmd, home);
-    cmd.current_dir(home).args(args);
-    run(&mut cmd)
-}
 
 /// `cat/p0` … `cat/p{n-1}`, each at `versions`, each on its own server with its own signing key.
 fn catalogue(n: usize, versions: &[&str]) -> Vec<ProviderFixture> {
@@ -87,28 +80,19 @@ type Versions = Vec<(String, bool)>;
 
 /// `(line, status, versions)` of every entry.
 fn entry_results(out: &Value) -> Vec<(u64, String, Versions)> {
-    out["entries"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{out}"))
-        .iter()
-        .map(|e| {
-            (
-                e["line"].as_u64().unwrap(),
-                e["status"].as_str().unwrap().to_owned(),
-                e["versions"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| {
-                        (
-                            v["version"].as_str().unwrap().to_owned(),
-                            v["alreadyPresent"].as_bool().unwrap_or(false),
-                        )
-                    })
-                    .collect(),
-            )
-        })
-        .collect()
+    entries_with(out, |e| {
+        e["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["version"].as_str().unwrap().to_owned(),
+                    v["alreadyPresent"].as_bool().unwrap_or(false),
+                )
+            })
+            .collect()
+    })
 }
 
 /// How many times each ZIP of each version of `fixtures` was downloaded.
