@@ -93,6 +93,22 @@ fn publish_framework_provider_lists_pulls_verifies_and_republishes_as_a_no_op() 
     let uploads_after_first = reg.blob_uploads();
     // 9 ZIPs + the empty config + 2 SBOM blobs per subject (9 platforms + the index).
     assert_eq!(uploads_after_first, 9 + 1 + 2 * 10);
+    // The blob HEADs of a cold publish: one per ZIP (before it is uploaded) and one for the empty config every
+    // manifest names. A blob the registry confirmed is not asked for again in the run, and a new referrer's file is
+    // uploaded without asking.
+    let heads: Vec<String> = reg
+        .requests()
+        .into_iter()
+        .filter(|r| r.starts_with("HEAD ") && r.contains("/blobs/"))
+        .collect();
+    let distinct: std::collections::BTreeSet<&String> = heads.iter().collect();
+    assert_eq!((heads.len(), distinct.len()), (9 + 1, 9 + 1), "{heads:#?}");
+    let empty_config = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+    assert_eq!(
+        heads.iter().filter(|r| r.ends_with(empty_config)).count(),
+        1,
+        "{heads:#?}"
+    );
 
     // Every subject carries exactly its CycloneDX and SPDX referrer, CycloneDX first, titled with the document name.
     let referrers = first["referrers"].as_object().unwrap();

@@ -9,6 +9,7 @@ use super::{
     PrunedReferrer,
 };
 use crate::provider::error::Result;
+use crate::provider::push::put_manifest_retrying_blobs;
 use crate::registry::RegistryError;
 use crate::registry::client::BlobSource;
 use crate::registry::digest::Digest;
@@ -76,35 +77,26 @@ async fn push_referrer(
     p: &PreparedReferrer,
     opts: &AttachOptions,
 ) -> Result<(usize, bool)> {
-    let mut uploads = upload_blobs(store, p, true).await?;
+    let uploads = upload_blobs(store, p, true).await?;
     let desc = p.descriptor();
-    let mut tries = 0;
-    loop {
-        match store.put_manifest(&p.manifest, &desc, None).await {
-            Ok(resp) => {
-                if let Store::Layout { layout, limits } = store {
-                    layout.add_untagged(&desc, limits.max_registry_response)?;
-                }
-                return Ok((uploads, resp.oci_subject.as_ref() == Some(subject)));
-            }
-            Err(e) if e.registry_code() == Some("MANIFEST_BLOB_UNKNOWN") => {
-                tries += 1;
-                if tries > opts.blob_unknown_retries {
-                    return Err(RegistryError::ManifestBlobUnknown {
-                        digest: p.manifest_digest.to_string(),
-                        message: e.to_string(),
-                    }
-                    .into());
-                }
-                // A blob another writer is committing reads as missing for a moment: let that commit end first.
-                tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(tries))).await;
-                store.forget_blob(&Descriptor::empty_config().digest);
-                store.forget_blob(&p.sbom_digest);
-                uploads += upload_blobs(store, p, false).await?;
-            }
-            Err(e) => return Err(e.into()),
-        }
+    let config = Descriptor::empty_config().digest;
+    let (resp, reuploads) = put_manifest_retrying_blobs(
+        store,
+        &p.manifest,
+        &desc,
+        None,
+        &[&config, &p.sbom_digest],
+        opts.blob_unknown_retries,
+        || upload_blobs(store, p, false),
+    )
+    .await?;
+    if let Store::Layout { layout, limits } = store {
+        layout.add_untagged(&desc, limits.max_registry_response)?;
     }
+    Ok((
+        uploads + reuploads,
+        resp.oci_subject.as_ref() == Some(subject),
+    ))
 }
 
 /// True for the answers to a manifest DELETE that mean "not allowed here" (a warning when pruning).
