@@ -299,8 +299,9 @@ fn catalogue_usage_errors_name_the_line_and_the_fix() {
     );
 }
 
-/// `--from-config DIR`: the providers an OpenTofu configuration requires (root `required_providers` and a local
-/// module's, constraints combined) mirrored into a layout template, each at the newest version its constraints allow.
+/// `--from-config DIR`: the three providers an OpenTofu configuration requires (two root files' `required_providers`
+/// and a local module's, constraints combined) mirrored into a layout template, each at the newest version its
+/// constraints allow.
 #[test]
 fn from_config_mirrors_what_the_configuration_requires() {
     let alpha = ProviderFixture::with_sample_binaries_versions(
@@ -309,9 +310,23 @@ fn from_config_mirrors_what_the_configuration_requires() {
         &["1.0.0", "1.1.0", "2.0.0"],
     );
     let beta = ProviderFixture::with_sample_binaries("other", "beta", "0.3.0");
+    let gamma = ProviderFixture::with_sample_binaries_versions(
+        "infra",
+        "dns",
+        &["4.0.0", "4.1.0", "4.2.0", "5.0.0"],
+    );
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join("config");
     std::fs::create_dir_all(config.join("modules/net")).unwrap();
+    // A second root file, a local name that is not the type, and a pessimistic constraint.
+    std::fs::write(
+        config.join("dns.tf"),
+        format!(
+            "terraform {{\n  required_providers {{\n    resolver = {{\n      source  = \"{}\"\n      version = \"~> 4.1\"\n    }}\n  }}\n}}\n",
+            gamma.address()
+        ),
+    )
+    .unwrap();
     std::fs::write(
         config.join("main.tf"),
         format!(
@@ -354,7 +369,12 @@ fn from_config_mirrors_what_the_configuration_requires() {
         .collect();
     let alpha_source = format!("{}@< 2.0, >= 1.0", alpha.address());
     let beta_source = beta.address();
-    let mut want = vec![alpha_source.as_str(), beta_source.as_str()];
+    let gamma_source = format!("{}@~> 4.1", gamma.address());
+    let mut want = vec![
+        alpha_source.as_str(),
+        beta_source.as_str(),
+        gamma_source.as_str(),
+    ];
     want.sort_unstable();
     assert_eq!(sources, want, "{out}");
     let versions: Vec<(&str, &str)> = out["entries"]
@@ -382,6 +402,14 @@ fn from_config_mirrors_what_the_configuration_requires() {
         )),
         "{versions:?}"
     );
+    assert!(
+        versions.contains(&(
+            format!("oci-layout:{}/infra/dns", usb.display()).as_str(),
+            "4.2.0"
+        )),
+        "{versions:?}"
+    );
+    assert_eq!(versions.len(), 3, "{versions:?}");
 }
 
 /// The catalogue's progress display is for terminals only: with stderr not a terminal (here, a pipe) a run without
