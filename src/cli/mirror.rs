@@ -268,21 +268,46 @@ fn download_progress(global: &GlobalArgs) -> Option<MirrorProgressFn> {
         indicatif::ProgressStyle::with_template("{spinner} {msg:50!} {bytes} {bytes_per_sec}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
-    Some(Arc::new(move |e: &MirrorProgress| match e {
-        MirrorProgress::Resolved { provider, versions } => {
-            bar.println(format!("  {provider}: {}", versions.join(", ")));
+    // Versions download concurrently: the bar shows the files in flight and the bytes they received so far.
+    let in_flight: std::sync::Mutex<std::collections::BTreeMap<String, u64>> = Default::default();
+    let redraw = move |files: &std::collections::BTreeMap<String, u64>,
+                       bar: &indicatif::ProgressBar| {
+        bar.set_position(files.values().sum());
+        match files.keys().next() {
+            Some(first) if files.len() > 1 => {
+                bar.set_message(format!("downloading {first} and {} more", files.len() - 1));
+            }
+            Some(first) => bar.set_message(format!("downloading {first}")),
+            None => bar.set_message(String::new()),
         }
-        MirrorProgress::SignatureVerified { version, key_id } => {
-            bar.println(format!("  ✓ {version}: SHA256SUMS signed by {key_id}"));
+    };
+    Some(Arc::new(move |e: &MirrorProgress| {
+        let mut files = in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match e {
+            MirrorProgress::Resolved { provider, versions } => {
+                bar.println(format!("  {provider}: {}", versions.join(", ")));
+            }
+            MirrorProgress::SignatureVerified { version, key_id } => {
+                bar.println(format!("  ✓ {version}: SHA256SUMS signed by {key_id}"));
+            }
+            MirrorProgress::DownloadStarted { file } => {
+                files.insert(file.clone(), 0);
+                redraw(&files, &bar);
+            }
+            MirrorProgress::DownloadProgress { file, bytes } => {
+                files.insert(file.clone(), *bytes);
+                redraw(&files, &bar);
+            }
+            MirrorProgress::Downloaded { file, .. } => {
+                files.remove(file);
+                redraw(&files, &bar);
+                bar.println(format!("  ✓ {file}"));
+            }
+            MirrorProgress::Skipped { file } => bar.println(format!("  = {file} already present")),
+            _ => {}
         }
-        MirrorProgress::DownloadStarted { file } => {
-            bar.set_position(0);
-            bar.set_message(format!("downloading {file}"));
-        }
-        MirrorProgress::DownloadProgress { bytes, .. } => bar.set_position(*bytes),
-        MirrorProgress::Downloaded { file, .. } => bar.println(format!("  ✓ {file}")),
-        MirrorProgress::Skipped { file } => bar.println(format!("  = {file} already present")),
-        _ => {}
     }))
 }
 
