@@ -220,7 +220,10 @@ fn print_entry(e: &EntryOutcome, ca_files: &[std::path::PathBuf]) {
                 if e.target.is_empty() { "?" } else { &e.target },
                 e.error.as_deref().unwrap_or("")
             );
-            // The versions of the entry that did land.
+            // Its other failed versions (the first is the error above), then the versions that did land.
+            for f in e.failed_versions.iter().skip(1) {
+                println!("   also failed: {}: {}", f.version, f.error);
+            }
             for v in &e.versions {
                 print_version(v, ca_files);
             }
@@ -255,7 +258,23 @@ fn append_markdown(
                 format!("**failed**: {}", cell(e.error.as_deref().unwrap_or("")))
             }
         };
-        let versions: Vec<&str> = e.versions.iter().map(|v| v.version.as_str()).collect();
+        // Each version that landed (`(present)`: already there), then each that failed.
+        let versions: Vec<String> = e
+            .versions
+            .iter()
+            .map(|v| {
+                if v.already_present {
+                    format!("{} (present)", v.version)
+                } else {
+                    v.version.clone()
+                }
+            })
+            .chain(
+                e.failed_versions
+                    .iter()
+                    .map(|f| format!("**{} failed**", f.version)),
+            )
+            .collect();
         md.push_str(&format!(
             "| {} | `{}` | `{}` | {status} | {} | {} | {:.1} |\n",
             e.line,

@@ -225,12 +225,39 @@ pub struct EntryOutcome {
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The outcome of each version that landed (a failed entry lists those that did before or beside the failure).
+    /// How many versions it selected, mirrored, found already present, and failed.
+    pub counts: VersionCounts,
+    /// The outcome of each version that landed (a failed entry lists those that did beside the failure).
     pub versions: Vec<VersionOutcome>,
+    /// Each version that failed while the others went on (provider sources), with its reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failed_versions: Vec<FailedVersionOutcome>,
     /// Bytes written (blobs uploaded or copied) over every version.
     pub bytes: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
+}
+
+/// [`EntryOutcome::counts`]: `found` = `mirrored` + `present` + `failed`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct VersionCounts {
+    /// Versions the source selected (0 when the entry failed before selecting any).
+    pub found: usize,
+    /// Versions written in this run (in a dry run: that would be).
+    pub mirrored: usize,
+    /// Versions the target already held complete (nothing transferred).
+    pub present: usize,
+    /// Versions that failed.
+    pub failed: usize,
+}
+
+/// A version of an entry that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedVersionOutcome {
+    /// The version.
+    pub version: String,
+    /// Why.
+    pub error: String,
 }
 
 /// [`EntryOutcome::status`].
@@ -332,7 +359,9 @@ pub async fn mirror_catalogue_with_progress(
                 target: String::new(),
                 status: EntryStatus::Skipped,
                 error: None,
+                counts: VersionCounts::default(),
                 versions: Vec::new(),
+                failed_versions: Vec::new(),
                 bytes: 0,
                 seconds: 0.0,
             };
@@ -361,13 +390,28 @@ pub async fn mirror_catalogue_with_progress(
                 Err(e) => Err(e),
             };
             // The versions that landed are reported even when another version of the entry failed.
-            let (versions, failed) = match result {
-                Ok(r) => r,
-                Err(e) => (Vec::new(), Some(e)),
+            let (versions, failed, whole) = match result {
+                Ok((v, f)) => (v, f, None),
+                Err(e) => (Vec::new(), Vec::new(), Some(e)),
             };
             out.bytes = versions.iter().map(|v| v.copied.bytes).sum();
+            let present = versions.iter().filter(|v| v.already_present).count();
+            out.counts = VersionCounts {
+                found: versions.len() + failed.len(),
+                mirrored: versions.len() - present,
+                present,
+                failed: failed.len(),
+            };
             out.versions = versions;
-            match failed {
+            out.failed_versions = failed
+                .iter()
+                .map(|f| FailedVersionOutcome {
+                    version: f.version.clone(),
+                    error: f.error.to_string(),
+                })
+                .collect();
+            // The entry's error: what stopped it as a whole, else its first failed version's.
+            match whole.or_else(|| failed.into_iter().next().map(|f| f.error)) {
                 None => out.status = EntryStatus::Mirrored,
                 Some(e) => {
                     out.status = EntryStatus::Failed;

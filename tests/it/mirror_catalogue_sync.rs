@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::mirror_catalogue::{entries_with, tofu};
 use crate::support::mirror::{ProviderFixture, gofixture_bases};
@@ -172,6 +172,19 @@ fn a_catalogue_syncs_incrementally_and_a_tampered_version_fails_its_entry_alone(
             && error.contains("but the signed terraform-provider-p3_1.1.0_SHA256SUMS lists"),
         "{error}"
     );
+    assert_eq!(
+        first["entries"][3]["failedVersions"],
+        json!([{"version": "1.1.0", "error": error}])
+    );
+    assert_eq!(
+        first["entries"][3]["counts"],
+        json!({"found": 2, "mirrored": 1, "present": 0, "failed": 1})
+    );
+    assert_eq!(
+        first["entries"][0]["counts"],
+        json!({"found": 2, "mirrored": 2, "present": 0, "failed": 0})
+    );
+    assert_eq!(first["entries"][0].get("failedVersions"), None);
     assert_eq!(version_tags(&reg, "mirror/cat/p3"), vec!["1.0.0"]);
     for i in [0, 7] {
         assert_eq!(
@@ -209,6 +222,10 @@ fn a_catalogue_syncs_incrementally_and_a_tampered_version_fails_its_entry_alone(
             "{second}"
         );
     }
+    assert_eq!(
+        second["entries"][1]["counts"],
+        json!({"found": 3, "mirrored": 1, "present": 2, "failed": 0})
+    );
     let downloads = zip_downloads(&fixtures);
     for (key, n) in &downloads {
         let new = key.1.contains("p1_1.2.0_") || key.1.contains("p3_1.1.0_");

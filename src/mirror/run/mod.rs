@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 pub use oci::mirror_oci;
 pub use outcome::{Counts, DownloadSummary, PlatformDigests, SignatureStatus, VersionOutcome};
-pub use provider::{mirror_provider, mirror_provider_versions};
+pub use provider::{FailedVersion, mirror_provider, mirror_provider_versions};
 
 use super::download::MirrorProgressFn;
 use super::error::{MirrorError, Result};
@@ -170,16 +170,16 @@ pub fn default_work_dir() -> PathBuf {
     std::env::temp_dir().join("tofu-sbom-mirror")
 }
 
-/// [`mirror_source`], returning the versions that landed beside the first version's failure, if any: a provider
-/// source mirrors each version whole or not at all, and one failing does not stop the others
-/// ([`mirror_provider_versions`]); the other kinds fail or land as a whole.
+/// [`mirror_source`], returning the versions that landed and those that failed: a provider source mirrors each
+/// version whole or not at all, and one failing does not stop the others ([`mirror_provider_versions`]); the other
+/// kinds fail (`Err`) or land as a whole.
 pub async fn mirror_source_versions(
     source: &MirrorSource,
     opts: &RunOptions,
-) -> Result<(Vec<VersionOutcome>, Option<MirrorError>)> {
+) -> Result<(Vec<VersionOutcome>, Vec<FailedVersion>)> {
     match source {
         MirrorSource::Provider(p) => mirror_provider_versions(p, opts).await,
-        _ => mirror_source(source, opts).await.map(|v| (v, None)),
+        _ => mirror_source(source, opts).await.map(|v| (v, Vec::new())),
     }
 }
 

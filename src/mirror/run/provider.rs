@@ -34,18 +34,28 @@ pub async fn mirror_provider(
     source: &ProviderSource,
     opts: &RunOptions,
 ) -> Result<Vec<VersionOutcome>> {
-    match mirror_provider_versions(source, opts).await? {
-        (versions, None) => Ok(versions),
-        (_, Some(e)) => Err(e),
+    let (versions, failed) = mirror_provider_versions(source, opts).await?;
+    match failed.into_iter().next() {
+        None => Ok(versions),
+        Some(f) => Err(f.error),
     }
 }
 
-/// [`mirror_provider`], returning the versions that landed (in version order) beside the first version's failure,
-/// if any. `Err` is for what fails the whole source before any version (listing, selection, the target).
+/// A version that failed while the others of its source went on.
+#[derive(Debug)]
+pub struct FailedVersion {
+    /// The version.
+    pub version: String,
+    /// Why.
+    pub error: MirrorError,
+}
+
+/// [`mirror_provider`], returning the versions that landed and those that failed, each in version order. `Err` is for
+/// what fails the whole source before any version (listing, selection, the target).
 pub async fn mirror_provider_versions(
     source: &ProviderSource,
     opts: &RunOptions,
-) -> Result<(Vec<VersionOutcome>, Option<MirrorError>)> {
+) -> Result<(Vec<VersionOutcome>, Vec<FailedVersion>)> {
     let download_opts = MirrorOptions {
         client: opts.client.clone(),
         token: token_from_env(&source.address.host),
@@ -88,7 +98,7 @@ pub async fn mirror_provider_versions(
                 )
             })
             .collect();
-        return Ok((planned, None));
+        return Ok((planned, Vec::new()));
     }
     // Versions the target already holds complete cost a few reads and nothing else (present.rs).
     let wanted = select_versions(&source.address.to_string(), &available, &constraints)?;
@@ -113,7 +123,7 @@ pub async fn mirror_provider_versions(
     }
     if remaining.is_empty() {
         out.sort_by(|a, b| a.0.cmp_precedence(&b.0));
-        return Ok((out.into_iter().map(|(_, o)| o).collect(), None));
+        return Ok((out.into_iter().map(|(_, o)| o).collect(), Vec::new()));
     }
     let selected = download::select_listed(&source.address, &listed, &remaining, &download_opts)?;
     let mut sbom = opts.sbom.clone();
@@ -191,13 +201,14 @@ pub async fn mirror_provider_versions(
     .collect()
     .await;
     published.sort_by_key(|(i, _)| *i);
-    let mut failed = None;
-    for (_, r) in published {
+    let mut failed = Vec::new();
+    for (i, r) in published {
         match r {
             Ok(v) => out.push(v),
-            Err(e) => {
-                failed.get_or_insert(e);
-            }
+            Err(error) => failed.push(FailedVersion {
+                version: selected.versions[i].0.clone(),
+                error,
+            }),
         }
     }
     out.sort_by(|a, b| a.0.cmp_precedence(&b.0));
