@@ -13,6 +13,7 @@ use serde::Serialize;
 use tofu_sbom::archive::ProviderAddress;
 use tofu_sbom::archive::release::parse_platforms;
 use tofu_sbom::limits::Limits;
+use tofu_sbom::mirror::catalogue::FailedVersionOutcome;
 use tofu_sbom::mirror::download::{MirrorProgress, MirrorProgressFn};
 use tofu_sbom::mirror::run::{
     self, MirrorEvent, RunOptions, RunProgress, VersionOutcome, default_work_dir,
@@ -132,6 +133,9 @@ struct MirrorJson {
     target: String,
     dry_run: bool,
     versions: Vec<VersionOutcome>,
+    /// Versions that failed while the others landed (`--all-matching`); the exit code is then 2.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    failed_versions: Vec<FailedVersionOutcome>,
 }
 
 pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Status> {
@@ -147,7 +151,23 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
     run::check_target(&target, target_text)?;
     let opts = run_options(global, args, target, &source)?;
     let rt = runtime()?;
-    let versions = rt.block_on(run::mirror_source(&source, &opts))?;
+    let (versions, failed) = rt.block_on(run::mirror_source_versions(&source, &opts))?;
+    // A version that fails does not stop the others (`--all-matching`); when none landed, its error is the result.
+    let mut failed = failed.into_iter();
+    let first_failure = failed.next();
+    let first_failure = match first_failure {
+        Some(f) if versions.is_empty() => return Err(f.error.into()),
+        other => other,
+    };
+    let failed_versions: Vec<FailedVersionOutcome> = first_failure
+        .iter()
+        .chain(failed.as_slice())
+        .map(|f| FailedVersionOutcome {
+            version: f.version.clone(),
+            error: f.error.to_string(),
+        })
+        .collect();
+    let landed = versions.len();
     for v in &versions {
         print_license_warnings(global, v);
     }
@@ -163,13 +183,24 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
             target: opts.target.to_string(),
             dry_run: args.dry_run,
             versions,
+            failed_versions: failed_versions.clone(),
         })?;
     } else {
         for v in &versions {
             print_version(v, &opts.client.ca_files);
         }
     }
-    Ok(Status::Success)
+    // The versions that landed are printed; the failures follow, the first as the command's error (exit 2).
+    for f in failed_versions.iter().skip(1) {
+        eprintln!("tofu-sbom: error: {}: {}", f.version, f.error);
+    }
+    match first_failure {
+        Some(f) => Err(anyhow::Error::new(f.error).context(format!(
+            "version {} failed (the {landed} version(s) reported above were mirrored)",
+            f.version
+        ))),
+        None => Ok(Status::Success),
+    }
 }
 
 /// The [`RunOptions`] the flags give, for `source` into `target`.

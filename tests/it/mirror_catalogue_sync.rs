@@ -9,7 +9,8 @@
 //! * the next sync, after upstream fixed that version and published a new one elsewhere, downloads and uploads the
 //!   blobs of exactly those two versions;
 //! * a third sync uploads nothing;
-//! * three shards run at once against one registry cover every provider exactly once.
+//! * three shards run at once against one registry cover every provider exactly once;
+//! * a single `mirror --all-matching` with one tampered version mirrors the others and reports all of them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -347,4 +348,58 @@ fn three_shards_at_once_against_one_registry_cover_every_provider_exactly_once()
         let tagged = format!("{}/{repo}:1.0.0", reg.host);
         tofu(home.path(), &["verify", &tagged, "-q"]).expect_code(0);
     }
+}
+
+#[test]
+fn one_mirror_of_every_matching_version_keeps_the_good_ones_and_reports_the_tampered_one() {
+    let mut fixtures = catalogue(1, &["1.0.0", "1.1.0", "1.2.0"]);
+    let fx = &mut fixtures[0];
+    {
+        let p = &mut fx.version_mut("1.1.0").packages[3];
+        assert_eq!(p.file_name, "terraform-provider-p0_1.1.0_windows_amd64.zip");
+        let mid = p.bytes.len() / 2;
+        p.bytes[mid] ^= 0xff;
+    }
+    fx.publish();
+    let reg = Registry::start(RegistryOpts::anonymous());
+    let home = tempfile::tempdir().unwrap();
+    let work = home.path().join("work");
+    let run = tofu(
+        home.path(),
+        &[
+            "mirror",
+            &format!("{}@>= 1.0.0", fx.address()),
+            &format!("{}/mirror/p0", reg.host),
+            "--all-matching",
+            "--work-dir",
+            work.to_str().unwrap(),
+            "--json",
+            "-q",
+        ],
+    )
+    .expect_code(2);
+    let out = run.json();
+    let landed: Vec<&str> = out["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(landed, ["1.0.0", "1.2.0"], "{out}");
+    let failed = out["failedVersions"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{out}");
+    assert_eq!(failed[0]["version"], "1.1.0");
+    let error = failed[0]["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("terraform-provider-p0_1.1.0_windows_amd64.zip downloaded from"),
+        "{error}"
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "tofu-sbom: error: version 1.1.0 failed (the 2 version(s) reported above were mirrored): {error}"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(version_tags(&reg, "mirror/p0"), ["1.0.0", "1.2.0"]);
 }

@@ -128,83 +128,44 @@ pub async fn mirror_provider_versions(
     let selected = download::select_listed(&source.address, &listed, &remaining, &download_opts)?;
     let mut sbom = opts.sbom.clone();
     sbom.address = Some(source.address.clone());
-    // Each version is a pipeline of its own: download and verify, scan on a blocking thread, publish. The download
-    // and the scan hold one of the run's slots (`RunOptions::version_slots`: a catalogue's `--jobs`, shared by all
-    // its entries); the publish does not, so while one version waits out its fallback-tag settle delay on a registry
-    // without the referrers API, the next one — of this provider or another entry — is downloaded and scanned. Each
-    // version still publishes in its own order (tags last); the first error is returned once all have finished.
-    let slots = opts
-        .version_slots
-        .clone()
-        .unwrap_or_else(|| Arc::new(Semaphore::new(VERSION_CONCURRENCY)));
-    let (client, download_opts, sbom, warnings, wanted) =
-        (&client, &download_opts, &sbom, &selected.warnings, &wanted);
-    let mut published: Vec<(usize, Result<(Version, VersionOutcome)>)> = stream::iter(
-        selected
-            .versions
-            .iter()
-            .enumerate()
-            .map(|(i, (version, platforms))| {
-                let slots = Arc::clone(&slots);
-                let one = async move {
-                    let slot = slots
-                        .acquire_owned()
-                        .await
-                        .expect("the version slots are never closed");
-                    let dir = download::release_dir(&opts.work_dir, &source.address, version);
-                    let mut v = download::download_version(
-                        client,
-                        &source.address,
-                        version,
-                        platforms,
-                        &dir,
-                        download_opts,
-                    )
-                    .await?;
-                    v.warnings.extend(warnings.iter().cloned());
-                    if v.authentication.unsigned_allowed() {
-                        opts.emit(MirrorEvent::UnsignedAllowed {
-                            provider: v.provider.clone(),
-                            version: v.version.clone(),
-                        });
-                    }
-                    let prepared = {
-                        let (v, formats, sbom, limits) =
-                            (v.clone(), opts.formats.clone(), sbom.clone(), opts.limits);
-                        tokio::task::spawn_blocking(move || {
-                            provenance::prepare_mirrored(&v, &formats, &sbom, &limits)
-                        })
-                        .await
-                        // A panic in the scan is a bug: passed on as it is.
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
-                    };
-                    drop(slot);
-                    let published = publish_prepared(opts, &prepared).await?;
-                    let outcome = VersionOutcome::published(
-                        format!("{}@{}", v.provider, v.version),
-                        &prepared,
-                        &published,
-                        Some(&v),
-                    );
-                    // Selected from `wanted`, so it is one of them (the first is only a fallback for the sort).
-                    let parsed = wanted
-                        .iter()
-                        .find(|w| w.to_string() == *version)
-                        .unwrap_or(&wanted[0])
-                        .clone();
-                    Ok((parsed, outcome))
-                };
-                async move { (i, one.await) }
-            }),
-    )
-    .buffer_unordered(VERSION_CONCURRENCY)
-    .collect()
-    .await;
+    // Each version is a pipeline of its own (`mirror_version`). The versions of this source run
+    // VERSION_CONCURRENCY at a time, their downloads and scans within the run's slots; a failing version does not
+    // stop the others.
+    let job = VersionJob {
+        source,
+        opts,
+        client: &client,
+        download_opts: &download_opts,
+        sbom: &sbom,
+        warnings: &selected.warnings,
+        slots: opts
+            .version_slots
+            .clone()
+            .unwrap_or_else(|| Arc::new(Semaphore::new(VERSION_CONCURRENCY))),
+    };
+    let job = &job;
+    let mut published: Vec<(usize, Result<VersionOutcome>)> =
+        stream::iter(selected.versions.iter().enumerate().map(
+            |(i, (version, platforms))| async move {
+                (i, mirror_version(job, version, platforms).await)
+            },
+        ))
+        .buffer_unordered(VERSION_CONCURRENCY)
+        .collect()
+        .await;
     published.sort_by_key(|(i, _)| *i);
     let mut failed = Vec::new();
     for (i, r) in published {
         match r {
-            Ok(v) => out.push(v),
+            // Selected from `wanted`, so it is one of them (the first is only a fallback for the sort).
+            Ok(v) => out.push((
+                wanted
+                    .iter()
+                    .find(|w| w.to_string() == selected.versions[i].0)
+                    .unwrap_or(&wanted[0])
+                    .clone(),
+                v,
+            )),
             Err(error) => failed.push(FailedVersion {
                 version: selected.versions[i].0.clone(),
                 error,
@@ -213,4 +174,72 @@ pub async fn mirror_provider_versions(
     }
     out.sort_by(|a, b| a.0.cmp_precedence(&b.0));
     Ok((out.into_iter().map(|(_, o)| o).collect(), failed))
+}
+
+/// What every version of one provider source shares ([`mirror_version`]).
+struct VersionJob<'a> {
+    source: &'a ProviderSource,
+    opts: &'a RunOptions,
+    client: &'a ProviderRegistryClient,
+    download_opts: &'a MirrorOptions,
+    sbom: &'a crate::generate::SbomOptions,
+    /// The version list's warnings, carried by every version.
+    warnings: &'a [String],
+    /// The run's slots for downloading and scanning ([`RunOptions::version_slots`]).
+    slots: Arc<Semaphore>,
+}
+
+/// One version, as a pipeline of its own: download and verify, scan on a blocking thread, publish. The download and
+/// the scan hold one of the run's slots; the publish does not, so while this version waits out its fallback-tag
+/// settle delay on a registry without the referrers API, the next one — of this provider or another catalogue entry —
+/// is downloaded and scanned. The version publishes in its own order (tags last): whole or not at all.
+async fn mirror_version(
+    job: &VersionJob<'_>,
+    version: &str,
+    platforms: &[String],
+) -> Result<VersionOutcome> {
+    let opts = job.opts;
+    let slot = Arc::clone(&job.slots)
+        .acquire_owned()
+        .await
+        .expect("the version slots are never closed");
+    let dir = download::release_dir(&opts.work_dir, &job.source.address, version);
+    let mut v = download::download_version(
+        job.client,
+        &job.source.address,
+        version,
+        platforms,
+        &dir,
+        job.download_opts,
+    )
+    .await?;
+    v.warnings.extend(job.warnings.iter().cloned());
+    if v.authentication.unsigned_allowed() {
+        opts.emit(MirrorEvent::UnsignedAllowed {
+            provider: v.provider.clone(),
+            version: v.version.clone(),
+        });
+    }
+    let prepared = {
+        let (v, formats, sbom, limits) = (
+            v.clone(),
+            opts.formats.clone(),
+            job.sbom.clone(),
+            opts.limits,
+        );
+        tokio::task::spawn_blocking(move || {
+            provenance::prepare_mirrored(&v, &formats, &sbom, &limits)
+        })
+        .await
+        // A panic in the scan is a bug: passed on as it is.
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
+    };
+    drop(slot);
+    let published = publish_prepared(opts, &prepared).await?;
+    Ok(VersionOutcome::published(
+        format!("{}@{}", v.provider, v.version),
+        &prepared,
+        &published,
+        Some(&v),
+    ))
 }
