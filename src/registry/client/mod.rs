@@ -547,6 +547,27 @@ impl Drop for UploadTurn<'_> {
 mod upload_turn_tests {
     use super::*;
 
+    /// A blob the registry confirmed is known per repository, with its size, until forgotten; the memory is cleared
+    /// when it reaches its bound rather than growing with the run.
+    #[test]
+    fn confirmed_blobs_are_known_per_repository_until_forgotten_and_bounded() {
+        let client = RegistryClient::new("r.example", "ns/a", ClientOptions::default()).unwrap();
+        let (a, b) = (Digest::sha256_of(b"a"), Digest::sha256_of(b"b"));
+        client.remember_blob("ns/a", &a, 1);
+        assert_eq!(client.known_blob("ns/a", &a), Some(1));
+        assert_eq!(client.known_blob("ns/b", &a), None);
+        assert_eq!(client.known_blob("ns/a", &b), None);
+        client.forget_blob("ns/a", &a);
+        assert_eq!(client.known_blob("ns/a", &a), None);
+        for i in 0..KNOWN_BLOBS_MAX {
+            client.remember_blob(&format!("r{i}"), &a, 1);
+        }
+        assert_eq!(client.known_blobs.lock().unwrap().len(), KNOWN_BLOBS_MAX);
+        client.remember_blob("ns/a", &b, 2);
+        assert_eq!(client.known_blobs.lock().unwrap().len(), 1);
+        assert_eq!(client.known_blob("ns/a", &b), Some(2));
+    }
+
     /// The first upload of a blob takes its turn at once; a second one waits until the first is done and learns that
     /// it waited; an upload of another blob does not wait; and once all are done the client forgets every lock.
     #[tokio::test]
