@@ -752,68 +752,24 @@ async fn put_manifest_checked(
     progress: Option<ProgressFn>,
 ) -> Result<()> {
     let digests: Vec<&Digest> = blobs.iter().map(|j| &j.digest).collect();
-    put_manifest_retrying_blobs(
-        store,
-        bytes,
-        desc,
-        tag,
-        &digests,
-        opts.blob_unknown_retries,
-        || async {
-            let mut n = 0;
-            for j in blobs {
-                if store.blob_exists(&j.digest).await? != Some(j.size) {
-                    upload_one(store, j, progress.clone()).await?;
-                    n += 1;
-                }
-            }
-            Ok(n)
-        },
-    )
-    .await
-    .map(drop)
-}
-
-/// PUTs a manifest (under `tag`, else by digest). When the registry calls one of its blobs unknown
-/// (`MANIFEST_BLOB_UNKNOWN`: distribution 2.8 refuses a manifest naming a blob another writer is committing at that
-/// moment, or one lost under concurrent uploads of the same content), waits 50 ms × attempt for that commit to end,
-/// forgets what this run knew of `blobs` ([`Store::forget_blob`]), lets `reupload` check and re-send them, and tries
-/// again — at most `retries` times, then [`RegistryError::ManifestBlobUnknown`]. Returns the answer and how many blobs
-/// `reupload` sent.
-pub(crate) async fn put_manifest_retrying_blobs<F, Fut>(
-    store: &Store,
-    bytes: &[u8],
-    desc: &Descriptor,
-    tag: Option<&str>,
-    blobs: &[&Digest],
-    retries: u32,
-    mut reupload: F,
-) -> Result<(crate::registry::client::PutManifestResponse, usize)>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<usize>>,
-{
-    let mut tries = 0;
-    let mut sent = 0;
-    loop {
-        match store.put_manifest(bytes, desc, tag).await {
-            Ok(resp) => return Ok((resp, sent)),
-            Err(e) if e.registry_code() == Some("MANIFEST_BLOB_UNKNOWN") => {
-                tries += 1;
-                if tries > retries {
-                    return Err(RegistryError::ManifestBlobUnknown {
-                        digest: desc.digest.to_string(),
-                        message: e.to_string(),
+    store
+        .put_manifest_retrying_blobs(
+            bytes,
+            desc,
+            tag,
+            &digests,
+            opts.blob_unknown_retries,
+            || async {
+                let mut n = 0;
+                for j in blobs {
+                    if store.blob_exists(&j.digest).await? != Some(j.size) {
+                        upload_one(store, j, progress.clone()).await?;
+                        n += 1;
                     }
-                    .into());
                 }
-                tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(tries))).await;
-                for d in blobs {
-                    store.forget_blob(d);
-                }
-                sent += reupload().await?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+                Ok(n)
+            },
+        )
+        .await
+        .map(drop)
 }

@@ -196,6 +196,52 @@ impl Store {
         }
     }
 
+    /// PUTs a manifest (under `tag`, else by digest). When the registry calls one of its blobs unknown
+    /// (`MANIFEST_BLOB_UNKNOWN`: distribution 2.8 refuses a manifest naming a blob another writer is committing at that
+    /// moment, or one lost under concurrent uploads of the same content), waits 50 ms × attempt for that commit to
+    /// end, forgets what this run knew of `blobs` ([`Store::forget_blob`]), lets `reupload` check and re-send them,
+    /// and tries again — at most `retries` times, then [`RegistryError::ManifestBlobUnknown`]. Returns the answer and
+    /// how many blobs `reupload` sent.
+    pub async fn put_manifest_retrying_blobs<E, F, Fut>(
+        &self,
+        bytes: &[u8],
+        descriptor: &Descriptor,
+        tag: Option<&str>,
+        blobs: &[&Digest],
+        retries: u32,
+        mut reupload: F,
+    ) -> std::result::Result<(PutManifestResponse, usize), E>
+    where
+        E: From<RegistryError>,
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<usize, E>>,
+    {
+        let mut tries = 0;
+        let mut sent = 0;
+        loop {
+            match self.put_manifest(bytes, descriptor, tag).await {
+                Ok(resp) => return Ok((resp, sent)),
+                Err(e) if e.registry_code() == Some("MANIFEST_BLOB_UNKNOWN") => {
+                    tries += 1;
+                    if tries > retries {
+                        return Err(RegistryError::ManifestBlobUnknown {
+                            digest: descriptor.digest.to_string(),
+                            message: e.to_string(),
+                        }
+                        .into());
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50 * u64::from(tries)))
+                        .await;
+                    for d in blobs {
+                        self.forget_blob(d);
+                    }
+                    sent += reupload().await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
     /// Resolves a tag as OpenTofu's store does (registry: `HEAD` for Content-Type/digest/size; layout: the
     /// `index.json` entry, with its artifactType).
     pub async fn resolve_tag(&self, tag: &str) -> Result<Resolved> {

@@ -9,7 +9,6 @@ use super::{
     PrunedReferrer,
 };
 use crate::provider::error::Result;
-use crate::provider::push::put_manifest_retrying_blobs;
 use crate::registry::RegistryError;
 use crate::registry::client::BlobSource;
 use crate::registry::digest::Digest;
@@ -80,16 +79,16 @@ async fn push_referrer(
     let uploads = upload_blobs(store, p, true).await?;
     let desc = p.descriptor();
     let config = Descriptor::empty_config().digest;
-    let (resp, reuploads) = put_manifest_retrying_blobs(
-        store,
-        &p.manifest,
-        &desc,
-        None,
-        &[&config, &p.sbom_digest],
-        opts.blob_unknown_retries,
-        || upload_blobs(store, p, false),
-    )
-    .await?;
+    let (resp, reuploads) = store
+        .put_manifest_retrying_blobs(
+            &p.manifest,
+            &desc,
+            None,
+            &[&config, &p.sbom_digest],
+            opts.blob_unknown_retries,
+            || upload_blobs(store, p, false),
+        )
+        .await?;
     if let Store::Layout { layout, limits } = store {
         layout.add_untagged(&desc, limits.max_registry_response)?;
     }
