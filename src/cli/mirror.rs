@@ -13,10 +13,10 @@ use serde::Serialize;
 use tofu_sbom::archive::ProviderAddress;
 use tofu_sbom::archive::release::parse_platforms;
 use tofu_sbom::limits::Limits;
-use tofu_sbom::mirror::catalogue::FailedVersionOutcome;
 use tofu_sbom::mirror::download::{MirrorProgress, MirrorProgressFn};
 use tofu_sbom::mirror::run::{
-    self, MirrorEvent, RunOptions, RunProgress, VersionOutcome, default_work_dir,
+    self, FailedVersionOutcome, MirrorEvent, RunOptions, RunProgress, VersionOutcome,
+    default_work_dir,
 };
 use tofu_sbom::mirror::source::MirrorSource;
 use tofu_sbom::registry::copy::{CopyProgress, CopyProgressFn};
@@ -151,22 +151,13 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
     run::check_target(&target, target_text)?;
     let opts = run_options(global, args, target, &source)?;
     let rt = runtime()?;
-    let (versions, failed) = rt.block_on(run::mirror_source_versions(&source, &opts))?;
+    let (versions, mut failed) = rt.block_on(run::mirror_source_versions(&source, &opts))?;
     // A version that fails does not stop the others (`--all-matching`); when none landed, its error is the result.
-    let mut failed = failed.into_iter();
-    let first_failure = failed.next();
-    let first_failure = match first_failure {
-        Some(f) if versions.is_empty() => return Err(f.error.into()),
-        other => other,
-    };
-    let failed_versions: Vec<FailedVersionOutcome> = first_failure
-        .iter()
-        .chain(failed.as_slice())
-        .map(|f| FailedVersionOutcome {
-            version: f.version.clone(),
-            error: f.error.to_string(),
-        })
-        .collect();
+    if versions.is_empty() && !failed.is_empty() {
+        return Err(failed.swap_remove(0).error.into());
+    }
+    let failed_versions: Vec<FailedVersionOutcome> =
+        failed.iter().map(FailedVersionOutcome::from).collect();
     let landed = versions.len();
     for v in &versions {
         print_license_warnings(global, v);
@@ -194,7 +185,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &MirrorArgs) -> anyhow::Result<Stat
     for f in failed_versions.iter().skip(1) {
         eprintln!("tofu-sbom: error: {}: {}", f.version, f.error);
     }
-    match first_failure {
+    match failed.into_iter().next() {
         Some(f) => Err(anyhow::Error::new(f.error).context(format!(
             "version {} failed (the {landed} version(s) reported above were mirrored)",
             f.version

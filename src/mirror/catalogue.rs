@@ -24,7 +24,9 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::error::{MirrorError, Result};
-use super::run::{RunOptions, VersionOutcome, check_target, mirror_source_versions};
+use super::run::{
+    FailedVersionOutcome, RunOptions, VersionOutcome, check_target, mirror_source_versions,
+};
 use super::source::MirrorSource;
 use crate::archive::address::ProviderAddress;
 use crate::registry::reference::Target;
@@ -251,15 +253,6 @@ pub struct VersionCounts {
     pub failed: usize,
 }
 
-/// A version of an entry that failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FailedVersionOutcome {
-    /// The version.
-    pub version: String,
-    /// Why.
-    pub error: String,
-}
-
 /// [`EntryOutcome::status`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -403,13 +396,7 @@ pub async fn mirror_catalogue_with_progress(
                 failed: failed.len(),
             };
             out.versions = versions;
-            out.failed_versions = failed
-                .iter()
-                .map(|f| FailedVersionOutcome {
-                    version: f.version.clone(),
-                    error: f.error.to_string(),
-                })
-                .collect();
+            out.failed_versions = failed.iter().map(FailedVersionOutcome::from).collect();
             // The entry's error: what stopped it as a whole, else its first failed version's.
             match whole.or_else(|| failed.into_iter().next().map(|f| f.error)) {
                 None => out.status = EntryStatus::Mirrored,

@@ -273,7 +273,7 @@ pub async fn mirror(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelectedVersions {
     /// `(version, its listed platforms as os_arch)`, in selection order.
-    pub versions: Vec<(String, Vec<String>)>,
+    pub versions: Vec<(Version, Vec<String>)>,
     /// The registry's warnings, and one per listed version that is not a semantic version (every mirrored version
     /// carries them).
     pub warnings: Vec<String>,
@@ -314,11 +314,10 @@ pub fn select_listed(
     }
     Ok(SelectedVersions {
         versions: selected
-            .iter()
+            .into_iter()
             .map(|v| {
-                let version = v.to_string();
-                let platforms = by_version.get(&version).cloned().unwrap_or_default();
-                (version, platforms)
+                let platforms = by_version.get(&v.to_string()).cloned().unwrap_or_default();
+                (v, platforms)
             })
             .collect(),
         warnings,
@@ -338,9 +337,10 @@ pub async fn mirror_listed(
     let selected = select_listed(provider, listed, constraints, opts)?;
     let mut out = Vec::new();
     for (version, listed_platforms) in &selected.versions {
-        let dir = release_dir(root, provider, version);
+        let version = version.to_string();
+        let dir = release_dir(root, provider, &version);
         let mut result =
-            download_version(client, provider, version, listed_platforms, &dir, opts).await?;
+            download_version(client, provider, &version, listed_platforms, &dir, opts).await?;
         result.warnings.extend(selected.warnings.iter().cloned());
         out.push(result);
     }

@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use oci::mirror_oci;
-pub use outcome::{Counts, DownloadSummary, PlatformDigests, SignatureStatus, VersionOutcome};
+pub use outcome::{
+    Counts, DownloadSummary, FailedVersionOutcome, PlatformDigests, SignatureStatus, VersionOutcome,
+};
 pub use provider::{FailedVersion, mirror_provider, mirror_provider_versions};
 
 use super::download::MirrorProgressFn;

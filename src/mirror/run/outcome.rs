@@ -135,6 +135,24 @@ pub struct VersionOutcome {
     pub license_warnings: Vec<LicenseWarning>,
 }
 
+/// A version that failed while the others of its source went on, as reported (`failedVersions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedVersionOutcome {
+    /// The version.
+    pub version: String,
+    /// Why.
+    pub error: String,
+}
+
+impl From<&super::FailedVersion> for FailedVersionOutcome {
+    fn from(f: &super::FailedVersion) -> Self {
+        Self {
+            version: f.version.clone(),
+            error: f.error.to_string(),
+        }
+    }
+}
+
 impl VersionOutcome {
     /// A dry run's outcome: `version` of `source` would be tagged `tag`; nothing was written.
     pub(super) fn planned(

@@ -156,18 +156,11 @@ pub async fn mirror_provider_versions(
     published.sort_by_key(|(i, _)| *i);
     let mut failed = Vec::new();
     for (i, r) in published {
+        let version = &selected.versions[i].0;
         match r {
-            // Selected from `wanted`, so it is one of them (the first is only a fallback for the sort).
-            Ok(v) => out.push((
-                wanted
-                    .iter()
-                    .find(|w| w.to_string() == selected.versions[i].0)
-                    .unwrap_or(&wanted[0])
-                    .clone(),
-                v,
-            )),
+            Ok(v) => out.push((version.clone(), v)),
             Err(error) => failed.push(FailedVersion {
-                version: selected.versions[i].0.clone(),
+                version: version.to_string(),
                 error,
             }),
         }
@@ -195,10 +188,11 @@ struct VersionJob<'a> {
 /// is downloaded and scanned. The version publishes in its own order (tags last): whole or not at all.
 async fn mirror_version(
     job: &VersionJob<'_>,
-    version: &str,
+    version: &Version,
     platforms: &[String],
 ) -> Result<VersionOutcome> {
     let opts = job.opts;
+    let version = &version.to_string();
     let slot = Arc::clone(&job.slots)
         .acquire_owned()
         .await

@@ -416,8 +416,8 @@ impl RegistryClient {
             .remove(&(repo.to_owned(), digest.clone()));
     }
 
-    /// Takes the turn to upload `digest` to `repo` through this client: `Ok` at once when nobody else holds it,
-    /// else `Err` with a future that waits for it ([`RegistryClient::upload_blob`]).
+    /// The turn to upload `digest` to `repo` through this client ([`RegistryClient::upload_blob`]), to be taken with
+    /// [`UploadTurn::take`].
     fn blob_upload_turn(&self, repo: &str, digest: &Digest) -> UploadTurn<'_> {
         let key = (repo.to_owned(), digest.clone());
         let lock = Arc::clone(
